@@ -325,3 +325,6 @@ export function parseRequest(method: unknown, params: unknown):
   }
   return { ok: true, name, params: r.output };
 }
+
+/** How services push events to whichever transport is attached. */
+export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
