@@ -118,6 +118,34 @@ export interface JobSummary {
   etaSeconds: number | null;
   byMethod: Partial<Record<Method, { files: number; bytes: number }>>;
   error: WireError | null;
+  /** Added for the queue UI (optional, backwards-compatible): the options the job runs with. */
+  options?: CopyOptions;
+  /** Files being copied right now, with their bytes so far (per-file progress in the queue). */
+  current?: CurrentFile[];
+  /** Conflicts waiting for a decision (so a reloaded UI can show the dialog again). */
+  conflicts?: ConflictInfo[];
+  /** Milliseconds spent in the 'flushing' phase (syncing the destination at the end). */
+  flushMs?: number;
+  /** Bytes of files skipped (conflict policy, skip-current): they do not count towards speed. */
+  bytesSkipped?: number;
+  /** Files that verify found different (record.verified === false). */
+  filesVerifyFailed?: number;
+}
+
+export interface CurrentFile {
+  src: string;
+  dest: string;
+  size: number;
+  bytes: number;
+  method: Method | null;
+}
+
+export interface CopyOptions {
+  method: 'auto' | Method;
+  conflict: ConflictPolicy;
+  verify: boolean;
+  fsync: boolean;
+  preserve: boolean;
 }
 
 export interface ConflictInfo {
@@ -134,6 +162,8 @@ export interface ConflictInfo {
 export interface LogRecord extends FileRecord {
   jobId: string;
   time: number;
+  /** bytes / second for this file (bytes / ms * 1000); 0 when nothing was copied. */
+  throughput?: number;
 }
 
 export interface AppInfo {
