@@ -217,6 +217,8 @@ export const CopyOptionsSchema = v.object({
 
 export const requestSchemas = {
   'app.info': v.strictObject({}),
+  /** Electron only: start an OS drag of these files out of the window (webContents.startDrag). */
+  'app.startDrag': v.strictObject({ paths: v.pipe(v.array(AbsPath), v.minLength(1), v.maxLength(10_000)) }),
   'fs.list': v.strictObject({ path: AbsPath, listingId: Id }),
   'fs.stat': v.strictObject({ path: AbsPath }),
   'fs.info': v.strictObject({ path: AbsPath }),
@@ -272,6 +274,7 @@ export type ValidParams<K extends RequestName> = v.InferOutput<(typeof requestSc
 
 export interface Results {
   'app.info': AppInfo;
+  'app.startDrag': { started: boolean };
   /** The entries themselves stream as `dir.entries` events tagged with the listingId. */
   'fs.list': { listingId: string; path: string; total: number };
   'fs.stat': DirEntry;
@@ -334,6 +337,8 @@ export interface ClientEvents {
 /** What the preload exposes on `window.ferry`: one named verb per request, plus `on`. */
 export type PreloadApi = { [K in RequestName]: (params: Params<K>) => Promise<Reply<Result<K>>> } & {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** The absolute path of a File dropped from another application (Electron's webUtils). */
+  pathForFile(file: File): string;
 };
 
 export const IPC_PREFIX = 'ferry:';

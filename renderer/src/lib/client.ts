@@ -116,3 +116,12 @@ export function on<E extends EventName>(event: E, listener: (payload: Events[E])
   return transport.events.on(event, listener);
 }
 export const transportKind: 'ipc' | 'ws' = bridge ? 'ipc' : 'ws';
+
+/** The absolute path of a file dropped from another application; null outside Electron. */
+export function pathForFile(file: File): string | null {
+  try {
+    return bridge ? bridge.pathForFile(file) || null : null;
+  } catch {
+    return null;
+  }
+}

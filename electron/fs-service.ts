@@ -1,0 +1,258 @@
+// File-system requests of the panes: listing (streamed), stat, filesystem info, mkdir, rename,
+// trash and watching. Runs in the Electron main process and in serve mode (plain Node): it
+// imports no `electron`; desktop-only actions are injected.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams } from './contract.js';
+import { FerryError, toWireError } from './errors.js';
+import { fsCanReflink, fsTypeName } from './fs-types.js';
+
+/** Entries per `dir.entries` event: small enough that the first rows show at once. */
+const CHUNK = 500;
+/** lstat calls in flight while listing. */
+const STAT_CONCURRENCY = 32;
+
+export interface FsServiceOptions {
+  emit: Emit;
+  /** Moves paths to the freedesktop trash (Electron: shell.trashItem; serve mode: the `trash` package). */
+  trashItem: (p: string) => Promise<void>;
+}
+
+export function entryType(st: fs.Stats): EntryType {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'chardev';
+  if (st.isBlockDevice()) return 'blockdev';
+  return 'socket';
+}
+
+function direntType(d: fs.Dirent): EntryType {
+  if (d.isFile()) return 'file';
+  if (d.isDirectory()) return 'dir';
+  if (d.isSymbolicLink()) return 'symlink';
+  if (d.isFIFO()) return 'fifo';
+  if (d.isCharacterDevice()) return 'chardev';
+  if (d.isBlockDevice()) return 'blockdev';
+  return 'socket';
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Builds a pane row for one path; never throws (a failed stat becomes the row's error). */
+export async function describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
+  const base: DirEntry = { name, path: full, type: hint ?? 'file', size: 0, mtimeMs: 0, mode: 0, hidden: name.startsWith('.') };
+  try {
+    const st = await fsp.lstat(full);
+    base.type = entryType(st);
+    base.size = st.size;
+    base.mtimeMs = st.mtimeMs;
+    base.mode = st.mode;
+    if (base.type === 'symlink') {
+      try {
+        base.linkTarget = await fsp.readlink(full);
+      } catch {
+        /* unreadable link text: keep the row */
+      }
+      try {
+        const t = await fsp.stat(full);
+        base.targetType = entryType(t);
+        if (base.targetType === 'file') base.size = t.size;
+      } catch (e) {
+        base.targetType = null;
+        base.error = { ...toWireError(e), message: `broken symlink: ${toWireError(e).code === 'ELOOP' ? 'loops' : 'target missing'}` };
+      }
+    }
+  } catch (e) {
+    base.error = toWireError(e);
+  }
+  return base;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  async function worker() {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export class FsService {
+  #emit: Emit;
+  #trashItem: (p: string) => Promise<void>;
+  #watchers = new Map<string, { watcher: fs.FSWatcher; timer: NodeJS.Timeout | null }>();
+  /** The newest listing per pane-chosen id wins; older streams stop early. */
+  #listings = new Map<string, number>();
+  #listingSeq = 0;
+
+  constructor(opts: FsServiceOptions) {
+    this.#emit = opts.emit;
+    this.#trashItem = opts.trashItem;
+  }
+
+  /**
+   * Lists a folder. Checks it can be opened, replies with the count of names, then streams the
+   * entries in chunks as `dir.entries` events (the last has done: true).
+   */
+  async list(p: ValidParams<'fs.list'>): Promise<Results['fs.list']> {
+    const dir = path.resolve(p.path);
+    const st = await fsp.stat(dir);
+    if (!st.isDirectory()) throw new FerryError('ENOTDIR', `not a directory, scandir '${dir}'`, { path: dir, syscall: 'scandir' });
+    // Names as bytes: a name that is not UTF-8 is shown with an inline error instead of a wrong path.
+    const raw = await fsp.readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+    const seq = ++this.#listingSeq;
+    this.#listings.set(p.listingId, seq);
+    void this.#stream(p.listingId, seq, dir, raw);
+    return { listingId: p.listingId, path: dir, total: raw.length };
+  }
+
+  async #stream(listingId: string, seq: number, dir: string, raw: fs.Dirent<Buffer>[]): Promise<void> {
+    try {
+      if (raw.length === 0) {
+        this.#emit('dir.entries', { listingId, path: dir, entries: [], done: true });
+        return;
+      }
+      for (let i = 0; i < raw.length; i += CHUNK) {
+        if (this.#listings.get(listingId) !== seq) return; // superseded by a newer listing
+        const slice = raw.slice(i, i + CHUNK);
+        const entries = await mapLimit(slice, STAT_CONCURRENCY, async (d) => {
+          const nameBuf = d.name as unknown as Buffer;
+          let name: string;
+          let bad = false;
+          try {
+            name = utf8.decode(nameBuf);
+          } catch {
+            name = nameBuf.toString('latin1');
+            bad = true;
+          }
+          if (bad) {
+            const e: DirEntry = {
+              name,
+              path: path.join(dir, name),
+              type: direntType(d as unknown as fs.Dirent),
+              size: 0,
+              mtimeMs: 0,
+              mode: 0,
+              hidden: name.startsWith('.'),
+              error: { code: 'EILSEQ', message: 'name is not valid UTF-8: shown approximately; copy its folder to move it' },
+            };
+            return e;
+          }
+          return describe(path.join(dir, name), name, direntType(d as unknown as fs.Dirent));
+        });
+        const done = i + CHUNK >= raw.length;
+        this.#emit('dir.entries', { listingId, path: dir, entries, done });
+      }
+    } catch (e) {
+      this.#emit('dir.entries', { listingId, path: dir, entries: [], done: true, error: toWireError(e) });
+    } finally {
+      if (this.#listings.get(listingId) === seq) this.#listings.delete(listingId);
+    }
+  }
+
+  async stat(p: ValidParams<'fs.stat'>): Promise<Results['fs.stat']> {
+    const full = path.resolve(p.path);
+    await fsp.lstat(full); // a missing path is an error reply, not a row
+    return describe(full, path.basename(full) || '/');
+  }
+
+  async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {
+    const full = path.resolve(p.path);
+    const s = await fsp.statfs(full);
+    const fsType = fsTypeName(s.type);
+    let readOnly = false;
+    try {
+      await fsp.access(full, fs.constants.W_OK);
+    } catch {
+      readOnly = true;
+    }
+    const info: FsInfo = {
+      path: full,
+      fsType,
+      reflink: fsCanReflink(fsType),
+      freeBytes: s.bavail * s.bsize,
+      totalBytes: s.blocks * s.bsize,
+      readOnly,
+    };
+    return info;
+  }
+
+  async mkdir(p: ValidParams<'fs.mkdir'>): Promise<Results['fs.mkdir']> {
+    const target = path.join(path.resolve(p.parent), p.name);
+    await fsp.mkdir(target); // EEXIST when it exists: never merges silently
+    return { path: target };
+  }
+
+  async rename(p: ValidParams<'fs.rename'>): Promise<Results['fs.rename']> {
+    const from = path.resolve(p.path);
+    const to = path.join(path.dirname(from), p.newName);
+    if (from === to) return { path: to };
+    // rename(2) replaces an existing target silently; refuse instead (no silent overwrite).
+    try {
+      await fsp.lstat(to);
+      throw new FerryError('EEXIST', `file already exists, rename '${from}' -> '${to}'`, { path: from, dest: to, syscall: 'rename' });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    }
+    await fsp.rename(from, to);
+    return { path: to };
+  }
+
+  async trash(p: ValidParams<'fs.trash'>): Promise<Results['fs.trash']> {
+    const trashed: string[] = [];
+    const failed: Results['fs.trash']['failed'] = [];
+    for (const raw of p.paths) {
+      const full = path.resolve(raw);
+      try {
+        await fsp.lstat(full);
+        await this.#trashItem(full);
+        trashed.push(full);
+      } catch (e) {
+        failed.push({ path: full, error: toWireError(e) });
+      }
+    }
+    return { trashed, failed };
+  }
+
+  watch(p: ValidParams<'fs.watch'>): Results['fs.watch'] {
+    this.unwatch({ watchId: p.watchId });
+    const dir = path.resolve(p.path);
+    const entry: { watcher: fs.FSWatcher; timer: NodeJS.Timeout | null } = { watcher: null as unknown as fs.FSWatcher, timer: null };
+    const fire = (gone: boolean) => {
+      if (entry.timer) return;
+      entry.timer = setTimeout(() => {
+        entry.timer = null;
+        this.#emit('dir.changed', { watchId: p.watchId, path: dir, gone: gone || !fs.existsSync(dir) });
+      }, 100);
+    };
+    try {
+      entry.watcher = fs.watch(dir, { persistent: false }, () => fire(false));
+    } catch (e) {
+      throw Object.assign(new Error(`${toWireError(e).code}: cannot watch '${dir}'`), { code: toWireError(e).code, path: dir, syscall: 'watch' });
+    }
+    entry.watcher.on('error', () => fire(true));
+    this.#watchers.set(p.watchId, entry);
+    return { watchId: p.watchId };
+  }
+
+  unwatch(p: ValidParams<'fs.unwatch'>): Results['fs.unwatch'] {
+    const w = this.#watchers.get(p.watchId);
+    if (w) {
+      if (w.timer) clearTimeout(w.timer);
+      w.watcher.close();
+      this.#watchers.delete(p.watchId);
+    }
+    return { watchId: p.watchId };
+  }
+
+  close(): void {
+    for (const id of [...this.#watchers.keys()]) this.unwatch({ watchId: id });
+  }
+}

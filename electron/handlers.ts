@@ -1,0 +1,91 @@
+// The request handlers of the contract, for both transports. `Handlers` is a mapped type over the
+// contract's request names, so a request without a handler does not compile.
+import type { AppInfo, Reply, RequestName, Result, Results, ValidParams } from './contract.js';
+import { parseRequest } from './contract.js';
+import { toWireError } from './errors.js';
+import type { FsService } from './fs-service.js';
+
+export interface RequestContext {
+  transport: 'ipc' | 'ws';
+  /** Starts an OS drag from the requesting window (IPC only). */
+  startDrag?: (paths: string[]) => void;
+}
+
+export type Handlers = {
+  [K in RequestName]: (params: ValidParams<K>, ctx: RequestContext) => Promise<Result<K>> | Result<K>;
+};
+
+/** What the job service offers the handlers (electron/jobs/service.ts implements it). */
+export interface JobApi {
+  start(p: ValidParams<'jobs.start'>): Promise<Results['jobs.start']>;
+  control(p: ValidParams<'jobs.control'>): Promise<Results['jobs.control']>;
+  list(): Results['jobs.list'];
+  files(p: ValidParams<'jobs.files'>): Results['jobs.files'];
+  resolveConflict(p: ValidParams<'jobs.resolveConflict'>): Results['jobs.resolveConflict'];
+  explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']>;
+  logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']>;
+  logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
+}
+
+export interface HandlerDeps {
+  appInfo: (ctx: RequestContext) => AppInfo;
+  fs: FsService;
+  jobs: JobApi;
+  /** Opens a file with the desktop's default application (Electron only). */
+  openPath: ((p: string) => Promise<void>) | null;
+}
+
+export function createHandlers(d: HandlerDeps): Handlers {
+  return {
+    'app.info': (_p, ctx) => d.appInfo(ctx),
+    'app.startDrag': (p, ctx) => {
+      if (!ctx.startDrag) {
+        throw Object.assign(new Error('ENOTSUP: dragging files out to other applications needs the Ferry window (not serve mode)'), { code: 'ENOTSUP' });
+      }
+      ctx.startDrag(p.paths);
+      return { started: true };
+    },
+    'fs.list': (p) => d.fs.list(p),
+    'fs.stat': (p) => d.fs.stat(p),
+    'fs.info': (p) => d.fs.info(p),
+    'fs.mkdir': (p) => d.fs.mkdir(p),
+    'fs.rename': (p) => d.fs.rename(p),
+    'fs.trash': (p) => d.fs.trash(p),
+    'fs.open': async (p) => {
+      if (!d.openPath) {
+        throw Object.assign(new Error('ENOTSUP: opening files with the desktop application needs the Ferry window (not serve mode)'), {
+          code: 'ENOTSUP',
+          path: p.path,
+        });
+      }
+      await d.openPath(p.path);
+      return { opened: true };
+    },
+    'fs.watch': (p) => d.fs.watch(p),
+    'fs.unwatch': (p) => d.fs.unwatch(p),
+    'copy.explain': (p) => d.jobs.explain(p),
+    'jobs.start': (p) => d.jobs.start(p),
+    'jobs.control': (p) => d.jobs.control(p),
+    'jobs.list': () => d.jobs.list(),
+    'jobs.files': (p) => d.jobs.files(p),
+    'jobs.resolveConflict': (p) => d.jobs.resolveConflict(p),
+    'log.read': (p) => d.jobs.logRead(p),
+    'log.export': (p) => d.jobs.logExport(p),
+  };
+}
+
+/**
+ * Validates and runs one request. Never throws: a malformed request, an unknown name or a failing
+ * handler all become an error reply with Node's error fields.
+ */
+export async function dispatch(handlers: Handlers, method: unknown, params: unknown, ctx: RequestContext): Promise<Reply<unknown>> {
+  const parsed = parseRequest(method, params);
+  if (!parsed.ok) return { ok: false, error: parsed.error };
+  try {
+    const handler = handlers[parsed.name] as (p: unknown, c: RequestContext) => unknown;
+    const value = await handler(parsed.params, ctx);
+    return { ok: true, value };
+  } catch (e) {
+    return { ok: false, error: toWireError(e) };
+  }
+}

@@ -1,0 +1,85 @@
+// The main-process services behind the contract, shared by the Electron shell and serve mode:
+// one FsService, one JobService, the handler map, and an event hub that fans events out to
+// whichever transports are attached (the window's webContents, or every authenticated socket).
+import os from 'node:os';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AppInfo, Emit, EventName, Events } from './contract.js';
+import { FsService } from './fs-service.js';
+import { createHandlers, type Handlers } from './handlers.js';
+import { JobService } from './jobs/service.js';
+
+export type Sink = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+export interface ServicesOptions {
+  dataDir: string;
+  left: string;
+  right: string;
+  trashItem: (p: string) => Promise<void>;
+  openPath: ((p: string) => Promise<void>) | null;
+  canStartDrag: boolean;
+}
+
+export interface Services {
+  handlers: Handlers;
+  /** Attach an event sink; returns its detach function. */
+  addSink(sink: Sink): () => void;
+  close(): Promise<void>;
+}
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function appVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Where Ferry keeps its journal and logs when no folder is given: $XDG_DATA_HOME/ferry. */
+export function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'ferry');
+}
+
+export async function createServices(opts: ServicesOptions): Promise<Services> {
+  const sinks = new Set<Sink>();
+  const emit: Emit = (event, payload) => {
+    for (const s of sinks) {
+      try {
+        s(event, payload);
+      } catch {
+        /* a closed transport must not break the others */
+      }
+    }
+  };
+  const fsService = new FsService({ emit, trashItem: opts.trashItem });
+  const jobs = new JobService({ dataDir: opts.dataDir, emit });
+  await jobs.init();
+  const version = appVersion();
+  const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({
+    version,
+    transport: ctx.transport,
+    platform: process.platform,
+    home: os.homedir(),
+    left: opts.left,
+    right: opts.right,
+    canOpenExternally: opts.openPath !== null,
+    canStartDrag: opts.canStartDrag,
+  });
+  const handlers = createHandlers({ appInfo, fs: fsService, jobs, openPath: opts.openPath });
+  return {
+    handlers,
+    addSink(sink) {
+      sinks.add(sink);
+      return () => sinks.delete(sink);
+    },
+    async close() {
+      fsService.close();
+      await jobs.close();
+      sinks.clear();
+    },
+  };
+}
