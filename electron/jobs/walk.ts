@@ -1,0 +1,85 @@
+// Pre-flight measurement of a job's sources: entry count, apparent bytes, and the bytes the copies
+// will really allocate (a sparse file needs only its allocated blocks). Used for the free-space
+// check and as the totals before the engine's own scan reports.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface Measure {
+  /** Non-directory entries. */
+  files: number;
+  /** Apparent size of regular files. */
+  bytes: number;
+  /** Bytes the copies will allocate (sparse files count their allocated blocks). */
+  allocated: number;
+  /** One regular file inside the source (or the source itself), to ask the engine about. */
+  sample: string | null;
+}
+
+const PARALLEL = 32;
+
+/** Walks `src` (lstat, no symlink following). Throws the source's own lstat error. */
+export async function measure(src: string, cancelled: () => boolean = () => false): Promise<Measure> {
+  const m: Measure = { files: 0, bytes: 0, allocated: 0, sample: null };
+  const top = await fs.lstat(src);
+  if (!top.isDirectory()) {
+    add(m, src, top);
+    return m;
+  }
+  const dirs: string[] = [src];
+  let active = 0;
+  await new Promise<void>((resolve, reject) => {
+    const next = () => {
+      if (cancelled()) {
+        dirs.length = 0;
+      }
+      while (active < PARALLEL && dirs.length > 0) {
+        const d = dirs.pop()!;
+        active++;
+        visit(d)
+          .then(() => {
+            active--;
+            next();
+          })
+          .catch(reject);
+      }
+      if (active === 0 && dirs.length === 0) resolve();
+    };
+    const visit = async (d: string) => {
+      let ents;
+      try {
+        ents = await fs.readdir(d, { withFileTypes: true });
+      } catch {
+        return; // unreadable directory: the engine reports it as a failed record
+      }
+      await Promise.all(
+        ents.map(async (e) => {
+          const p = path.join(d, e.name);
+          if (e.isDirectory()) {
+            dirs.push(p);
+            return;
+          }
+          if (!e.isFile()) {
+            m.files++;
+            return;
+          }
+          try {
+            add(m, p, await fs.lstat(p));
+          } catch {
+            m.files++;
+          }
+        }),
+      );
+    };
+    next();
+  });
+  return m;
+}
+
+function add(m: Measure, p: string, st: { isFile(): boolean; size: number; blocks: number }): void {
+  m.files++;
+  if (!st.isFile()) return;
+  m.bytes += st.size;
+  const alloc = st.blocks * 512;
+  m.allocated += alloc > 0 && alloc < st.size ? alloc : st.size;
+  if (m.sample === null || (st.size > 0 && m.sample === null)) m.sample = p;
+}
