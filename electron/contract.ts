@@ -352,7 +352,12 @@ export function parseRequest(method: unknown, params: unknown):
     return { ok: false, error: { code: 'EBADREQUEST', message: `unknown request ${JSON.stringify(String(method)).slice(0, 80)}` } };
   }
   const name = method as RequestName;
-  const r = v.safeParse(requestSchemas[name], params);
+  let r: ReturnType<typeof v.safeParse>;
+  try {
+    r = v.safeParse(requestSchemas[name], params);
+  } catch (e) {
+    return { ok: false, error: { code: 'EINVALIDPARAMS', message: `${name}: unreadable params: ${String((e as Error)?.message ?? e).slice(0, 200)}` } };
+  }
   if (!r.success) {
     const issue = r.issues[0];
     const where = issue?.path?.map((p) => String(p.key)).join('.') || 'params';

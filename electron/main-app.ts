@@ -47,23 +47,6 @@ export function isOwnPage(url: string, rendererIndex: string): boolean {
   }
 }
 
-export function webPreferences(paths: Paths): Electron.WebPreferences {
-  return {
-    preload: paths.preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
-  };
-}
-
 export interface AppHandle {
   window: Electron.BrowserWindow | null;
   services: Services | null;
@@ -156,7 +139,24 @@ export function startApp(electron: ElectronModule, argv: string[], dataDirOverri
       title: 'Ferry',
       backgroundColor: '#1e1f22',
       icon: paths.icon,
-      webPreferences: webPreferences(paths),
+      // Kept inline (not built by a helper) so electronegativity can read every flag.
+      webPreferences: {
+        // Our own bundled preload: it exposes named contract verbs, never ipcRenderer (reviewed).
+        preload: paths.preload, // eng-disable PRELOAD_JS_CHECK
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        experimentalFeatures: false,
+        disableBlinkFeatures: 'Auxclick',
+        webviewTag: false,
+        navigateOnDragDrop: false,
+        spellcheck: false,
+        safeDialogs: true,
+      },
     });
     if (state.maximized) win.maximize();
     trackWindowState(win, stateFile);

@@ -43,6 +43,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
+  /** The address the listening socket is bound to (always 127.0.0.1). */
+  host: string;
   port: number;
   token: string;
   close(): Promise<void>;
@@ -184,10 +186,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     server.once('error', reject);
     server.listen(opts.port, LOOPBACK, () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  port = bound.port;
 
   return {
     url: `http://${LOOPBACK}:${port}/?token=${token}`,
+    host: bound.address,
     port,
     token,
     async close() {

@@ -1,0 +1,46 @@
+// Services for transport tests: the real FsService and handler map, with a recording job API.
+import type { Results } from '../../electron/contract.js';
+import { FsService } from '../../electron/fs-service.js';
+import { createHandlers, type JobApi } from '../../electron/handlers.js';
+import type { Services, Sink } from '../../electron/services.js';
+
+export function fakeServices(calls: string[] = []): Services & { emitAll: Sink } {
+  const sinks = new Set<Sink>();
+  const emitAll: Sink = (e, p) => {
+    for (const s of sinks) s(e, p);
+  };
+  const fs = new FsService({ emit: emitAll, trashItem: async () => {} });
+  const jobs: JobApi = {
+    async start(p) {
+      calls.push(`start ${p.kind} ${p.sources.join(',')} -> ${p.destDir}`);
+      return { jobId: 'job1' };
+    },
+    async control(p) {
+      calls.push(`control ${p.action}`);
+      return { jobId: p.jobId, state: 'paused' };
+    },
+    list: () => ({ jobs: [] }),
+    files: (p) => ({ jobId: p.jobId, total: 0, records: [] }),
+    resolveConflict: () => ({ ok: true }),
+    explain: async (p): Promise<Results['copy.explain']> => ({ items: p.sources.map((s) => ({ src: s, dest: p.destDir, type: 'file', method: 'buffered', chain: ['buffered'], reason: 'fake' })) }),
+    logRead: async () => ({ total: 0, records: [] }),
+    logExport: async () => ({ path: '', filename: 'x.csv', content: '' }),
+  };
+  const handlers = createHandlers({
+    appInfo: (ctx) => ({ version: 't', transport: ctx.transport, platform: 'linux', home: '/root', left: '/', right: '/tmp', canOpenExternally: false, canStartDrag: false }),
+    fs,
+    jobs,
+    openPath: null,
+  });
+  return {
+    handlers,
+    emitAll,
+    addSink(s) {
+      sinks.add(s);
+      return () => sinks.delete(s);
+    },
+    async close() {
+      fs.close();
+    },
+  };
+}
