@@ -1,0 +1,166 @@
+// Shared by the job-service tests: a JobService on a temp data dir with a recording emit, an
+// engine (the native one when it is built, else the JS stand-in), loop mounts, and waits that
+// resolve on events, never on timers.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as native from '../../native/index.js';
+import type { Emit, EventName, Events, JobState, JobSummary } from '../../electron/contract.js';
+import { JobService, type EngineApi, type JobServiceOptions } from '../../electron/jobs/service.js';
+import { fakeEngine } from './fake-engine.js';
+
+function nativeWorks(): boolean {
+  try {
+    native.explain('/etc/hostname', path.join(os.tmpdir(), 'ferry-probe'), 'auto');
+    return true;
+  } catch {
+    return false;
+  }
+}
+export const NATIVE = nativeWorks();
+export const engine: EngineApi = NATIVE ? { startJob: native.startJob, explain: native.explain } : fakeEngine;
+export const isRoot = process.getuid?.() === 0;
+export const needsNative = NATIVE ? false : 'native engine not built (node native/build.mjs)';
+export const needsRootNative = !isRoot ? 'needs root for loop mounts' : needsNative;
+
+export interface Recorded {
+  event: EventName;
+  payload: unknown;
+  t: number;
+}
+
+export class Harness {
+  events: Recorded[] = [];
+  svc: JobService;
+  dataDir: string;
+  #waiters: { test: () => boolean; resolve: () => void }[] = [];
+  onEvent: ((e: Recorded) => void) | null = null;
+
+  constructor(opts: Partial<JobServiceOptions> & { dataDir?: string } = {}) {
+    this.dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-jobs-'));
+    const emit: Emit = <E extends EventName>(event: E, payload: Events[E]) => {
+      const rec = { event, payload, t: Date.now() };
+      this.events.push(rec);
+      this.onEvent?.(rec);
+      this.#waiters = this.#waiters.filter((w) => {
+        if (!w.test()) return true;
+        w.resolve();
+        return false;
+      });
+    };
+    this.svc = new JobService({ engine, threads: 2, ...opts, dataDir: this.dataDir, emit });
+  }
+
+  job(id: string): JobSummary {
+    const j = this.svc.list().jobs.find((x) => x.id === id);
+    if (!j) throw new Error(`no job ${id}`);
+    return j;
+  }
+
+  /** Resolves once `test` holds (checked after every event). */
+  until(test: () => boolean, what = 'condition', ms = 60_000): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+      this.#waiters.push({
+        test,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      });
+    });
+  }
+
+  untilState(id: string, states: JobState[]): Promise<JobSummary> {
+    return this.until(() => states.includes(this.job(id).state), `job ${id} in ${states.join('/')}`).then(() => this.job(id));
+  }
+
+  finished(id: string): Promise<JobSummary> {
+    return this.untilState(id, ['done', 'failed', 'cancelled', 'interrupted']);
+  }
+
+  async dispose(): Promise<void> {
+    await this.svc.close();
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export function tmpdir(prefix = 'ferry-t-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Writes `n` files of `size` bytes (distinct contents) under dir, `perDir` per subdirectory. */
+export function makeTree(dir: string, n: number, size: number, perDir = 500): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const sub = path.join(dir, `d${Math.floor(i / perDir)}`);
+    if (i % perDir === 0) fs.mkdirSync(sub, { recursive: true });
+    const p = path.join(sub, `f${i}.bin`);
+    const b = Buffer.alloc(size, i % 251);
+    if (size >= 8) b.writeUInt32LE(i, 0);
+    fs.writeFileSync(p, b);
+    out.push(p);
+  }
+  return out;
+}
+
+export interface Mount {
+  dir: string;
+  dispose(): void;
+}
+
+/** A loop-mounted filesystem of `mib` MiB (root only). */
+export function makeMount(fsType: 'btrfs' | 'xfs' | 'ext4' | 'tmpfs', mib: number): Mount {
+  const dir = tmpdir(`ferry-mnt-${fsType}-`);
+  if (fsType === 'tmpfs') {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir]);
+    return { dir, dispose: () => umount(dir) };
+  }
+  const img = `${dir}.img`;
+  fs.writeFileSync(img, '');
+  fs.truncateSync(img, mib * 1024 * 1024);
+  const mkfs: Record<string, string[]> = {
+    btrfs: ['mkfs.btrfs', '-q', '-f', img],
+    xfs: ['mkfs.xfs', '-q', '-f', '-m', 'reflink=1', img],
+    ext4: ['mkfs.ext4', '-q', '-F', img],
+  };
+  const [cmd, ...args] = mkfs[fsType]!;
+  execFileSync(cmd!, args, { stdio: 'ignore' });
+  execFileSync('mount', ['-o', 'loop', img, dir]);
+  return {
+    dir,
+    dispose: () => {
+      umount(dir);
+      fs.rmSync(img, { force: true });
+    },
+  };
+}
+
+function umount(dir: string): void {
+  try {
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+  } catch {
+    try {
+      execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Lists every regular file under dir, relative, sorted. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+      else out.push(r);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}

@@ -1,0 +1,258 @@
+// The job service end to end through its public methods: jobs, conflicts, controls, the log.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConflictInfo, FileRecord, JobSummary } from '../../electron/contract.js';
+import { Harness, listFiles, makeTree, tmpdir } from './helpers.js';
+
+const opts = (o: Record<string, unknown> = {}) => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o }) as const;
+
+test('copy job: done, files equal, records logged and listed', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  makeTree(path.join(src, 'tree'), 40, 3000, 10);
+  fs.writeFileSync(path.join(src, 'single.txt'), 'hello');
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'tree'), path.join(src, 'single.txt')], destDir: dst, options: opts() });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'done', JSON.stringify(j.error));
+    assert.equal(j.filesDone, 41);
+    assert.equal(j.filesTotal, 41);
+    assert.equal(j.bytesDone, 40 * 3000 + 5);
+    assert.deepEqual(listFiles(path.join(dst, 'tree')), listFiles(path.join(src, 'tree')));
+    for (const f of listFiles(path.join(src, 'tree'))) assert.ok(fs.readFileSync(path.join(src, 'tree', f)).equals(fs.readFileSync(path.join(dst, 'tree', f))));
+    const files = h.svc.files({ jobId, offset: 0, limit: 5000 });
+    assert.equal(files.records.filter((r) => r.type === 'file').length, 41);
+    const log = await h.svc.logRead({ offset: 0, limit: 5000, jobId });
+    assert.equal(log.records.filter((r) => r.type === 'file' && r.ok).length, 41);
+    for (const r of log.records) assert.ok(r.type === 'dir' || r.method !== null, `method for ${r.src}`);
+    const byMethodFiles = Object.values(j.byMethod).reduce((a, m) => a + (m?.files ?? 0), 0);
+    assert.equal(byMethodFiles, 41);
+    // The on-disk log is JSON Lines with one record per line.
+    const lines = fs.readFileSync(path.join(h.dataDir, 'logs', `${jobId}.jsonl`), 'utf8').trim().split('\n');
+    assert.equal(lines.length, log.total);
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    for (const k of ['time', 'src', 'dest', 'size', 'type', 'method', 'attempts', 'sparse', 'bytes', 'ms', 'throughput', 'error']) assert.ok(k in first, k);
+    // finished-file records reached the renderer through job.files
+    const sent = h.events.filter((e) => e.event === 'job.files').flatMap((e) => (e.payload as { records: FileRecord[] }).records);
+    assert.equal(sent.filter((r) => r.type === 'file').length, 41);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('refuses a folder into itself and a file onto itself; missing destination', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  fs.mkdirSync(path.join(src, 'a', 'b'), { recursive: true });
+  fs.writeFileSync(path.join(src, 'f'), 'x');
+  try {
+    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'a')], destDir: path.join(src, 'a', 'b'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /into itself/.test(e.message));
+    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: src, options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /same file/.test(e.message));
+    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: path.join(src, 'nope'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.path === path.join(src, 'nope'));
+    assert.equal(h.svc.list().jobs.length, 0);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test("conflict 'ask': a dialog per conflict, apply-to-all decides the rest, nothing overwritten silently", async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  makeTree(path.join(src, 't'), 30, 100, 100);
+  fs.mkdirSync(path.join(dst, 't', 'd0'), { recursive: true });
+  for (let i = 0; i < 10; i++) fs.writeFileSync(path.join(dst, 't', 'd0', `f${i}.bin`), 'old');
+  let firstConflict: ConflictInfo | null = null;
+  h.onEvent = (e) => {
+    if (e.event === 'job.conflict' && !firstConflict) firstConflict = e.payload as ConflictInfo;
+  };
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 't')], destDir: dst, options: opts() });
+    await h.until(() => firstConflict !== null, 'a conflict');
+    const c = firstConflict!;
+    assert.equal(c.jobId, jobId);
+    assert.equal(c.srcSize, 100);
+    assert.equal(c.destSize, 3);
+    assert.ok(c.srcMtimeMs > 0 && c.destMtimeMs > 0);
+    // the job waits: the summary lists the open conflict
+    assert.ok(h.job(jobId).conflicts!.some((x) => x.conflictId === c.conflictId));
+    assert.deepEqual(h.svc.resolveConflict({ jobId, conflictId: c.conflictId, decision: 'skip', applyToAll: true }), { ok: true });
+    assert.deepEqual(h.svc.resolveConflict({ jobId, conflictId: c.conflictId, decision: 'skip', applyToAll: true }), { ok: false });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'done', JSON.stringify(j.error));
+    const asked = h.events.filter((e) => e.event === 'job.conflict').length;
+    assert.ok(asked < 10, `apply-to-all stops asking (asked ${asked} times)`);
+    for (let i = 0; i < 10; i++) assert.equal(fs.readFileSync(path.join(dst, 't', 'd0', `f${i}.bin`), 'utf8'), 'old');
+    assert.equal(fs.readFileSync(path.join(dst, 't', 'd0', 'f20.bin')).length, 100);
+    assert.equal(j.filesDone, 30);
+    assert.equal(j.bytesSkipped, 10 * 100);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test("conflict 'rename' keeps both; 'newer' keeps a newer destination", async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  fs.writeFileSync(path.join(src, 'a.txt'), 'new content');
+  fs.writeFileSync(path.join(dst, 'a.txt'), 'old');
+  fs.writeFileSync(path.join(src, 'b.txt'), 'src-old');
+  fs.writeFileSync(path.join(dst, 'b.txt'), 'dest-newer');
+  fs.utimesSync(path.join(src, 'b.txt'), new Date(2000, 1, 1), new Date(2000, 1, 1));
+  try {
+    const r1 = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'a.txt')], destDir: dst, options: opts({ conflict: 'rename' }) });
+    assert.equal((await h.finished(r1.jobId)).state, 'done');
+    assert.equal(fs.readFileSync(path.join(dst, 'a.txt'), 'utf8'), 'old');
+    const others = fs.readdirSync(dst).filter((n) => n !== 'a.txt' && n !== 'b.txt');
+    assert.equal(others.length, 1);
+    assert.equal(fs.readFileSync(path.join(dst, others[0]!), 'utf8'), 'new content');
+    const r2 = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'b.txt')], destDir: dst, options: opts({ conflict: 'newer' }) });
+    assert.equal((await h.finished(r2.jobId)).state, 'done');
+    assert.equal(fs.readFileSync(path.join(dst, 'b.txt'), 'utf8'), 'dest-newer');
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('pause holds the job (no file finishes while paused), resume completes it', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  makeTree(path.join(src, 'p'), 3000, 4096, 300);
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'p')], destDir: dst, options: opts() });
+    await h.until(() => h.job(jobId).filesDone > 0, 'some progress');
+    await h.svc.control({ jobId, action: 'pause' });
+    assert.equal(h.job(jobId).state, 'paused');
+    const ticks = () => h.events.filter((e) => e.event === 'job.updated').length;
+    // Let in-flight files land, then watch several more ticks: nothing may finish.
+    let t0 = ticks();
+    await h.until(() => ticks() >= t0 + 3, 'ticks');
+    const doneAtPause = h.job(jobId).filesDone;
+    t0 = ticks();
+    await h.until(() => ticks() >= t0 + 5, 'more ticks');
+    assert.equal(h.job(jobId).filesDone, doneAtPause, 'no file finished while paused');
+    assert.ok(doneAtPause < 3000, 'paused before the end');
+    assert.equal(h.job(jobId).speed, 0);
+    await h.svc.control({ jobId, action: 'resume' });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'done');
+    assert.equal(j.filesDone, 3000);
+    assert.equal(listFiles(path.join(dst, 'p')).length, 3000);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('cancel stops the job and leaves no half-written file', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  makeTree(path.join(src, 'c'), 60, 2 * 1024 * 1024, 20);
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'c')], destDir: dst, options: opts() });
+    await h.until(() => h.job(jobId).filesDone >= 2, 'some files');
+    // Pause first so the test does not race the end of the job; then cancel the paused job.
+    await h.svc.control({ jobId, action: 'pause' });
+    await h.svc.control({ jobId, action: 'cancel' });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'cancelled');
+    const copied = listFiles(path.join(dst, 'c'));
+    assert.ok(copied.length < 60, 'cancelled before the end');
+    for (const f of copied) {
+      assert.ok(/^d\d+\/f\d+\.bin$/.test(f), `no temp left: ${f}`);
+      assert.ok(fs.readFileSync(path.join(dst, 'c', f)).equals(fs.readFileSync(path.join(src, 'c', f))), `complete: ${f}`);
+    }
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('one device runs one job at a time; reorder and remove queued jobs', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  makeTree(path.join(src, 'big'), 400, 8192, 100);
+  for (const n of ['x', 'y', 'z']) makeTree(path.join(src, n), 3, 10, 10);
+  try {
+    const a = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'big')], destDir: dst, options: opts() });
+    assert.equal(h.job(a.jobId).state, 'scanning');
+    await h.svc.control({ jobId: a.jobId, action: 'pause' });
+    const x = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'x')], destDir: dst, options: opts() });
+    const y = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'y')], destDir: dst, options: opts() });
+    const z = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'z')], destDir: dst, options: opts() });
+    assert.equal(h.job(x.jobId).state, 'queued', 'same device waits for the paused job');
+    await h.svc.control({ jobId: z.jobId, action: 'up' });
+    assert.deepEqual(h.svc.list().jobs.map((j) => j.id), [a.jobId, x.jobId, z.jobId, y.jobId]);
+    await h.svc.control({ jobId: x.jobId, action: 'down' });
+    assert.deepEqual(h.svc.list().jobs.map((j) => j.id), [a.jobId, z.jobId, x.jobId, y.jobId]);
+    await h.svc.control({ jobId: y.jobId, action: 'remove' });
+    assert.deepEqual(h.svc.list().jobs.map((j) => j.id), [a.jobId, z.jobId, x.jobId]);
+    await assert.rejects(h.svc.control({ jobId: a.jobId, action: 'remove' }), (e: NodeJS.ErrnoException) => e.code === 'EBUSY');
+    // Order of starts must follow the queue: record when each begins.
+    const started: string[] = [];
+    h.onEvent = (e) => {
+      if (e.event !== 'job.updated') return;
+      for (const j of (e.payload as { jobs: JobSummary[] }).jobs) if (j.state !== 'queued' && !started.includes(j.id)) started.push(j.id);
+      const running = (e.payload as { jobs: JobSummary[] }).jobs.filter((j) => ['scanning', 'running', 'paused', 'flushing', 'verifying'].includes(j.state));
+      assert.ok(running.length <= 1, 'never two jobs at once on one device');
+    };
+    await h.svc.control({ jobId: a.jobId, action: 'resume' });
+    await h.finished(x.jobId);
+    await h.finished(z.jobId);
+    assert.deepEqual(started.filter((id) => id !== a.jobId), [z.jobId, x.jobId]);
+    assert.equal(h.job(a.jobId).state, 'done');
+    assert.ok(!fs.existsSync(path.join(dst, 'y')), 'removed job never ran');
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('verify: each file is re-read and compared (xxHash64)', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  makeTree(path.join(src, 'v'), 20, 50_000, 10);
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'v')], destDir: dst, options: opts({ verify: true }) });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'done');
+    const recs = (await h.svc.logRead({ offset: 0, limit: 100, jobId })).records.filter((r) => r.type === 'file');
+    assert.equal(recs.length, 20);
+    assert.ok(recs.every((r) => r.verified === true));
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('retry runs again over the failed files only', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  makeTree(path.join(src, 'r'), 5, 10, 10);
+  fs.mkdirSync(path.join(dst, 'r', 'd0'), { recursive: true });
+  fs.writeFileSync(path.join(dst, 'r', 'd0', 'f1.bin'), 'exists');
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'r')], destDir: dst, options: opts({ conflict: 'error' }) });
+    let j = await h.finished(jobId);
+    assert.equal(j.state, 'failed');
+    assert.equal(j.filesFailed, 1);
+    assert.equal(j.filesDone, 4);
+    fs.unlinkSync(path.join(dst, 'r', 'd0', 'f1.bin'));
+    await h.svc.control({ jobId, action: 'retry' });
+    j = await h.finished(jobId);
+    await h.until(() => h.job(jobId).state === 'done', 'retry done');
+    j = h.job(jobId);
+    assert.equal(j.filesFailed, 0);
+    assert.equal(j.filesDone, 5);
+    assert.equal(fs.readFileSync(path.join(dst, 'r', 'd0', 'f1.bin')).length, 10);
+    const recs = (await h.svc.logRead({ offset: 0, limit: 100, jobId })).records.filter((r) => r.src.endsWith('f1.bin'));
+    assert.equal(recs.length, 2, 'the failure and the retry are both in the log');
+  } finally {
+    await h.dispose();
+  }
+});
