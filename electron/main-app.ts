@@ -65,7 +65,16 @@ export function hardenContents(contents: Electron.WebContents, rendererIndex: st
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
-export function startApp(electron: ElectronModule, argv: string[], dataDirOverride?: string, paths: Paths = defaultPaths()): AppHandle {
+export interface StartOverrides {
+  dataDir?: string;
+  paths?: Paths;
+  /** Tests pass fake services; the app builds the real ones. */
+  makeServices?: typeof createServices;
+}
+
+export function startApp(electron: ElectronModule, argv: string[], overrides: StartOverrides = {}): AppHandle {
+  const paths = overrides.paths ?? defaultPaths();
+  const makeServices = overrides.makeServices ?? createServices;
   const { app, BrowserWindow, ipcMain, session, shell, screen } = electron;
   const handle: AppHandle = { window: null, services: null, options: null, ready: Promise.resolve() };
 
@@ -113,10 +122,10 @@ export function startApp(electron: ElectronModule, argv: string[], dataDirOverri
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
     });
 
-    const dataDir = dataDirOverride ?? options.dataDir ?? path.join(app.getPath('userData'), 'data');
+    const dataDir = overrides.dataDir ?? options.dataDir ?? path.join(app.getPath('userData'), 'data');
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
-    const services = await createServices({
+    const services = await makeServices({
       dataDir,
       left: options.left,
       right: options.right,
