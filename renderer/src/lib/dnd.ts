@@ -1,0 +1,98 @@
+// HTML5 drag and drop between and within panes. Rows are the drag sources (the list component
+// starts the drag); each pane is a drop zone: onto a folder row drops into that folder, anywhere
+// else into the pane's folder. Copy by default, Shift moves, Ctrl copies. Our own drags carry
+// FERRY_MIME (JSON paths); drops from other apps may carry file:// URIs in text/uri-list.
+import type { JobKind } from '../../../electron/contract';
+import type { AppState } from './app.svelte';
+import { isDirLike } from './format';
+import type { PaneState } from './pane.svelte';
+import { FERRY_MIME, parseDragPayload, pathsFromUriList, transferVerdict, type DragPayload } from './transfer';
+
+export function kindFor(e: DragEvent): JobKind {
+  if (e.ctrlKey) return 'copy';
+  return e.shiftKey ? 'move' : 'copy';
+}
+
+/** Starts dragging the pane's selection (or row i when it is not selected). */
+export function startRowDrag(app: AppState, pane: PaneState, i: number, e: DragEvent): boolean {
+  const dt = e.dataTransfer;
+  if (!dt || !pane.view[i]) return false;
+  pane.focusRow(i);
+  const paths = pane.targets().map((t) => t.path);
+  const payload: DragPayload = { paths, srcDir: pane.path };
+  dt.setData(FERRY_MIME, JSON.stringify(payload));
+  dt.setData('text/uri-list', paths.map((p) => `file://${encodeURI(p)}`).join('\r\n'));
+  dt.setData('text/plain', paths.join('\n'));
+  dt.effectAllowed = 'copyMove';
+  app.beginDrag(payload);
+  return true;
+}
+
+function isOurs(dt: DataTransfer): boolean {
+  return dt.types.includes(FERRY_MIME);
+}
+function isFileDrop(dt: DataTransfer): boolean {
+  return isOurs(dt) || dt.types.includes('text/uri-list');
+}
+
+function target(pane: PaneState, e: DragEvent): { destDir: string; rowPath: string | null } {
+  const row = (e.target as Element | null)?.closest?.('[data-index]');
+  const idx = row ? Number(row.getAttribute('data-index')) : -1;
+  const entry = idx >= 0 ? pane.view[idx] : undefined;
+  if (entry && isDirLike(entry)) return { destDir: entry.path, rowPath: entry.path };
+  return { destDir: pane.path, rowPath: null };
+}
+
+/** Attachment making a pane's root element a drop zone. */
+export function dropZone(app: AppState, pane: PaneState): (el: HTMLElement) => () => void {
+  return (el) => {
+    const over = (e: DragEvent) => {
+      const dt = e.dataTransfer;
+      if (!dt || !isFileDrop(dt) || !pane.path) return;
+      const { destDir, rowPath } = target(pane, e);
+      const kind = kindFor(e);
+      const drag = isOurs(dt) ? app.drag : null;
+      const verdict = drag
+        ? transferVerdict(kind, drag.paths, destDir)
+        : { ok: true, label: `${kind === 'copy' ? 'Copy' : 'Move'} dropped items to ${destDir}` };
+      app.setDropHint({ side: pane.side, destDir, rowPath, kind, ok: verdict.ok, label: verdict.label, x: e.clientX, y: e.clientY });
+      if (verdict.ok) {
+        e.preventDefault();
+        dt.dropEffect = kind;
+      } else {
+        dt.dropEffect = 'none';
+      }
+    };
+    const leave = (e: DragEvent) => {
+      const to = e.relatedTarget as Node | null;
+      if (to && el.contains(to)) return;
+      if (app.dropHint?.side === pane.side) app.setDropHint(null);
+    };
+    const drop = (e: DragEvent) => {
+      const dt = e.dataTransfer;
+      if (!dt || !isFileDrop(dt)) return;
+      e.preventDefault();
+      const { destDir } = target(pane, e);
+      const kind = kindFor(e);
+      const ours = dt.getData(FERRY_MIME);
+      const payload = ours ? parseDragPayload(ours) : null;
+      const paths = payload ? payload.paths : pathsFromUriList(dt.getData('text/uri-list'));
+      app.endDrag();
+      if (paths.length === 0) {
+        app.notify('The dropped items carry no file paths', true);
+        return;
+      }
+      void app.startJob(kind, paths, destDir);
+    };
+    el.addEventListener('dragenter', over);
+    el.addEventListener('dragover', over);
+    el.addEventListener('dragleave', leave);
+    el.addEventListener('drop', drop);
+    return () => {
+      el.removeEventListener('dragenter', over);
+      el.removeEventListener('dragover', over);
+      el.removeEventListener('dragleave', leave);
+      el.removeEventListener('drop', drop);
+    };
+  };
+}

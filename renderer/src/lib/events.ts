@@ -1,0 +1,37 @@
+// Routes the contract's per-listing and per-watch events to whoever registered the id. One
+// subscription per event name for the whole renderer, dispatch by id.
+import type { Events } from '../../../electron/contract';
+import { on } from './client';
+
+type EntriesHandler = (p: Events['dir.entries']) => void;
+type ChangedHandler = (p: Events['dir.changed']) => void;
+
+const listings = new Map<string, EntriesHandler>();
+const watches = new Map<string, ChangedHandler>();
+let subscribed = false;
+
+function subscribe(): void {
+  if (subscribed) return;
+  subscribed = true;
+  on('dir.entries', (p) => listings.get(p.listingId)?.(p));
+  on('dir.changed', (p) => watches.get(p.watchId)?.(p));
+}
+
+let counter = 0;
+/** A fresh id valid for the contract's Id schema. */
+export function newId(prefix: string): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter.toString(36)}`;
+}
+
+export function onListing(id: string, handler: EntriesHandler): () => void {
+  subscribe();
+  listings.set(id, handler);
+  return () => listings.delete(id);
+}
+
+export function onWatch(id: string, handler: ChangedHandler): () => void {
+  subscribe();
+  watches.set(id, handler);
+  return () => watches.delete(id);
+}
