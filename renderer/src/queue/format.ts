@@ -1,0 +1,104 @@
+// Display helpers for the queue and the log. Pure functions.
+import type { Attempt, FileRecord, JobState, JobSummary } from '../../../electron/contract';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export function bytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '';
+  if (n < 1024) return `${n} B`;
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[u]}`;
+}
+
+export function speed(bps: number): string {
+  return bps > 0 ? `${bytes(Math.round(bps))}/s` : '—';
+}
+
+export function eta(s: number | null): string {
+  if (s === null) return '—';
+  if (s < 1) return '< 1 s';
+  if (s < 60) return `${Math.ceil(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return eta(ms / 1000);
+}
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function baseName(p: string): string {
+  const t = p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+  return t.slice(t.lastIndexOf('/') + 1) || '/';
+}
+
+export function dateTime(ms: number): string {
+  if (!ms) return '';
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** "copy_file_range → EXDEV → splice" (what a badge's tooltip shows). */
+export function chain(attempts: readonly Attempt[]): string {
+  const parts: string[] = [];
+  for (const a of attempts) {
+    parts.push(a.method);
+    if (a.outcome !== 'ok') parts.push(a.errno ?? a.outcome);
+  }
+  return parts.join(' → ');
+}
+
+export function fellBack(r: FileRecord): boolean {
+  return r.attempts.findIndex((a) => a.outcome === 'ok') > 0;
+}
+
+export const STATE_LABEL: Record<JobState, string> = {
+  queued: 'Queued',
+  scanning: 'Scanning',
+  running: 'Copying',
+  paused: 'Paused',
+  flushing: 'Flushing',
+  verifying: 'Verifying',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+export function isActive(s: JobState): boolean {
+  return s === 'scanning' || s === 'running' || s === 'paused' || s === 'flushing' || s === 'verifying';
+}
+
+export function stateLabel(j: JobSummary): string {
+  if (j.state === 'running' && j.kind === 'move') return 'Moving';
+  return STATE_LABEL[j.state];
+}
+
+export function fraction(j: JobSummary): number {
+  if (j.state === 'done') return 1;
+  if (j.bytesTotal > 0) return Math.min(1, j.bytesDone / j.bytesTotal);
+  if (j.filesTotal > 0) return Math.min(1, j.filesDone / j.filesTotal);
+  return 0;
+}
+
+export function recordStatus(r: FileRecord): { text: string; kind: 'ok' | 'skipped' | 'error' | 'warn' } {
+  if (!r.ok) return { text: r.error ? `${r.error.code}: ${r.error.message}` : 'failed', kind: 'error' };
+  if (r.skipped) return { text: 'skipped', kind: 'skipped' };
+  if (r.verified === false) return { text: 'verify failed', kind: 'error' };
+  if (r.warnings.length) return { text: r.warnings.join('; '), kind: 'warn' };
+  return { text: r.verified ? 'verified' : 'ok', kind: 'ok' };
+}
+
+export function throughput(r: { bytes: number; ms: number }): number {
+  return r.ms > 0 ? (r.bytes * 1000) / r.ms : 0;
+}
