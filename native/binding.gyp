@@ -1,16 +1,32 @@
 {
+  "variables": {
+    # FERRY_SANITIZE=1 node native/build.mjs: AddressSanitizer + UBSan build (load it with
+    # LD_PRELOAD=$(gcc -print-file-name=libasan.so) node …).
+    "ferry_sanitize%": "<!(node -p \"process.env.FERRY_SANITIZE || '0'\")"
+  },
   "targets": [
     {
       "target_name": "ferry_engine",
       "sources": [
-        "src/addon.cc"
+        "src/addon.cc",
+        "src/copy.cc",
+        "src/explain.cc",
+        "src/fsinfo.cc",
+        "src/job.cc",
+        "src/util.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE", "_FILE_OFFSET_BITS=64"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++20", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "ldflags": ["-pthread"]
+      "cflags_cc": ["-std=c++20", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["ferry_sanitize=='1'", {
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
     }
   ]
 }

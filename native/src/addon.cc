@@ -1,3 +1,319 @@
+// Node-API entry: registers startJob, explain, errnoName. The only file that touches N-API.
+//
+// Threads: everything here runs on the JS thread, except the sink lambda (reporter thread) which
+// only calls ThreadSafeFunction::BlockingCall/Release. Records and events are converted to JS
+// values in deliver(), on the JS thread.
 #include <napi.h>
-static Napi::Object Init(Napi::Env env, Napi::Object exports) { return exports; }
+
+#include <memory>
+
+#include "engine.h"
+#include "job.h"
+
+using namespace ferry;
+
+namespace {
+
+Napi::Value wire_error(Napi::Env env, const WireErr& e) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("code", e.code);
+  o.Set("message", e.message);
+  if (e.has_errno) o.Set("errno", Napi::Number::New(env, e.errnum));
+  if (!e.syscall.empty()) o.Set("syscall", e.syscall);
+  if (!e.path.empty()) o.Set("path", e.path);
+  if (!e.dest.empty()) o.Set("dest", e.dest);
+  return o;
+}
+
+Napi::Value method_value(Napi::Env env, int m) {
+  if (m < 0) return env.Null();
+  return Napi::String::New(env, method_name((Method)m));
+}
+
+Napi::Object record_value(Napi::Env env, const Record& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("src", r.src);
+  o.Set("dest", r.dest);
+  o.Set("type", entry_type_name(r.type));
+  o.Set("size", (double)r.size);
+  o.Set("bytes", (double)r.bytes);
+  o.Set("method", method_value(env, r.method));
+  Napi::Array at = Napi::Array::New(env, r.attempts.size());
+  for (size_t i = 0; i < r.attempts.size(); i++) {
+    const Attempt& a = r.attempts[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("method", method_name(a.method));
+    x.Set("outcome", a.outcome == Outcome::Ok ? "ok" : a.outcome == Outcome::Unsupported ? "unsupported" : "error");
+    x.Set("errno", a.err > 0 ? Napi::Value(Napi::String::New(env, errno_name(a.err))) : env.Null());
+    x.Set("bytes", (double)a.bytes);
+    at.Set((uint32_t)i, x);
+  }
+  o.Set("attempts", at);
+  o.Set("sparse", r.sparse);
+  o.Set("ms", r.ms);
+  o.Set("ok", r.ok);
+  o.Set("skipped", r.skipped);
+  o.Set("error", r.error ? wire_error(env, *r.error) : env.Null());
+  Napi::Array w = Napi::Array::New(env, r.warnings.size());
+  for (size_t i = 0; i < r.warnings.size(); i++) w.Set((uint32_t)i, r.warnings[i]);
+  o.Set("warnings", w);
+  return o;
+}
+
+Napi::Object event_value(Napi::Env env, const Event& e) {
+  Napi::Object o = Napi::Object::New(env);
+  switch (e.type) {
+    case Event::Progress: {
+      o.Set("type", "progress");
+      o.Set("filesDone", (double)e.files_done);
+      o.Set("bytesDone", (double)e.bytes_done);
+      Napi::Array cur = Napi::Array::New(env, e.current.size());
+      for (size_t i = 0; i < e.current.size(); i++) {
+        Napi::Object c = Napi::Object::New(env);
+        c.Set("src", e.current[i].src);
+        c.Set("dest", e.current[i].dest);
+        c.Set("size", (double)e.current[i].size);
+        c.Set("bytes", (double)e.current[i].bytes);
+        c.Set("method", env.Null());
+        cur.Set((uint32_t)i, c);
+      }
+      o.Set("current", cur);
+      o.Set("paused", e.paused);
+      break;
+    }
+    case Event::Scan:
+      o.Set("type", "scan");
+      o.Set("files", (double)e.scan_files);
+      o.Set("bytes", (double)e.scan_bytes);
+      o.Set("done", e.scan_done);
+      break;
+    case Event::Files: {
+      o.Set("type", "files");
+      Napi::Array rs = Napi::Array::New(env, e.records.size());
+      for (size_t i = 0; i < e.records.size(); i++) rs.Set((uint32_t)i, record_value(env, e.records[i]));
+      o.Set("records", rs);
+      break;
+    }
+    case Event::ConflictEv:
+      o.Set("type", "conflict");
+      o.Set("conflictId", (double)e.conflict.id);
+      o.Set("src", e.conflict.src);
+      o.Set("dest", e.conflict.dest);
+      o.Set("srcSize", (double)e.conflict.src_size);
+      o.Set("srcMtimeMs", e.conflict.src_mtime_ms);
+      o.Set("destSize", (double)e.conflict.dest_size);
+      o.Set("destMtimeMs", e.conflict.dest_mtime_ms);
+      break;
+  }
+  return o;
+}
+
+// Per-job JS-side state, owned by the ThreadSafeFunction (deleted by its finalizer).
+struct TsfnCtx {
+  Napi::FunctionReference on_done;
+};
+
+// JS thread: hands one batch to onEvents, and on the last one calls onDone exactly once.
+void deliver(Napi::Env env, Napi::Function on_events, TsfnCtx* ctx, Batch* b) {
+  if (env == nullptr) return;  // the environment is going away
+  Napi::HandleScope scope(env);
+  Napi::Value pending_error;
+  if (!b->events.empty()) {
+    Napi::Array arr = Napi::Array::New(env, b->events.size());
+    for (size_t i = 0; i < b->events.size(); i++) arr.Set((uint32_t)i, event_value(env, b->events[i]));
+    on_events.Call({arr});
+    if (env.IsExceptionPending()) pending_error = env.GetAndClearPendingException().Value();
+  }
+  if (b->done && !ctx->on_done.IsEmpty()) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("filesDone", (double)b->result.files_done);
+    r.Set("filesFailed", (double)b->result.files_failed);
+    r.Set("bytesDone", (double)b->result.bytes_done);
+    r.Set("cancelled", b->result.cancelled);
+    Napi::Function done = ctx->on_done.Value();
+    ctx->on_done.Reset();
+    done.Call({env.Null(), r});
+    if (env.IsExceptionPending() && pending_error.IsEmpty()) pending_error = env.GetAndClearPendingException().Value();
+  }
+  if (!pending_error.IsEmpty()) Napi::Error(env, pending_error).ThrowAsJavaScriptException();
+}
+
+// ---- the JS handle of a job ----
+class JobHandle : public Napi::ObjectWrap<JobHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeJob",
+                       {InstanceMethod("pause", &JobHandle::Pause), InstanceMethod("resume", &JobHandle::Resume),
+                        InstanceMethod("cancel", &JobHandle::Cancel), InstanceMethod("skipCurrent", &JobHandle::Skip),
+                        InstanceMethod("resolveConflict", &JobHandle::Resolve)});
+  }
+  explicit JobHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JobHandle>(info) {}
+  std::shared_ptr<Job> job;
+
+ private:
+  Napi::Value Pause(const Napi::CallbackInfo& info) {
+    if (job) job->pause();
+    return info.Env().Undefined();
+  }
+  Napi::Value Resume(const Napi::CallbackInfo& info) {
+    if (job) job->resume();
+    return info.Env().Undefined();
+  }
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    if (job) job->cancel();
+    return info.Env().Undefined();
+  }
+  Napi::Value Skip(const Napi::CallbackInfo& info) {
+    if (job) job->skip_current();
+    return info.Env().Undefined();
+  }
+  Napi::Value Resolve(const Napi::CallbackInfo& info) {
+    if (!job || info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return info.Env().Undefined();
+    uint64_t id = (uint64_t)info[0].As<Napi::Number>().Int64Value();
+    std::string d = info[1].As<Napi::String>().Utf8Value();
+    bool all = info.Length() > 2 && info[2].ToBoolean().Value();
+    Decision dec;
+    if (d == "overwrite") dec = Decision::Overwrite;
+    else if (d == "skip") dec = Decision::Skip;
+    else if (d == "rename") dec = Decision::Rename;
+    else if (d == "newer") dec = Decision::Newer;
+    else if (d == "cancel") dec = Decision::Cancel;
+    else return info.Env().Undefined();
+    job->resolve_conflict(id, dec, all);
+    return info.Env().Undefined();
+  }
+};
+
+struct AddonData {
+  Napi::FunctionReference job_ctor;
+};
+
+bool get_bool(Napi::Object o, const char* k, bool dflt) {
+  Napi::Value v = o.Get(k);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : dflt;
+}
+
+Napi::Value StartJob(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction()) {
+    Napi::TypeError::New(env, "startJob(spec, onEvents, onDone)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object so = info[0].As<Napi::Object>();
+  Spec spec;
+  Napi::Value pv = so.Get("pairs");
+  if (!pv.IsArray()) {
+    Napi::TypeError::New(env, "spec.pairs must be an array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array pairs = pv.As<Napi::Array>();
+  for (uint32_t i = 0; i < pairs.Length(); i++) {
+    Napi::Value e = pairs.Get(i);
+    if (!e.IsObject()) continue;
+    Napi::Object p = e.As<Napi::Object>();
+    spec.pairs.emplace_back(p.Get("src").ToString().Utf8Value(), p.Get("dest").ToString().Utf8Value());
+  }
+  spec.recursive = get_bool(so, "recursive", false);
+  Napi::Value mv = so.Get("method");
+  spec.method = mv.IsString() ? method_from_name(mv.As<Napi::String>().Utf8Value()) : -1;
+  spec.preserve = get_bool(so, "preserve", true);
+  spec.fsync = get_bool(so, "fsync", false);
+  Napi::Value tv = so.Get("threads");
+  spec.threads = tv.IsNumber() ? tv.As<Napi::Number>().Int32Value() : 4;
+  std::string c = so.Get("conflict").IsString() ? so.Get("conflict").As<Napi::String>().Utf8Value() : "error";
+  spec.conflict = c == "ask" ? Conflict::Ask
+                  : c == "overwrite" ? Conflict::Overwrite
+                  : c == "skip" ? Conflict::Skip
+                  : c == "rename" ? Conflict::Rename
+                  : c == "newer" ? Conflict::Newer
+                                 : Conflict::Error;
+  spec.move = get_bool(so, "move", false);
+  spec.scan = get_bool(so, "scan", true);
+  spec.progress = get_bool(so, "progress", true);
+
+  auto* ctx = new TsfnCtx();
+  ctx->on_done = Napi::Persistent(info[2].As<Napi::Function>());
+  Napi::ThreadSafeFunction tsfn = Napi::ThreadSafeFunction::New(
+      env, info[1].As<Napi::Function>(), "ferry-copy-job", 0, 1, ctx, [](Napi::Env, TsfnCtx* c) { delete c; });
+
+  // Reporter thread only. After napi_closing (the environment is shutting down) never call again.
+  auto dead = std::make_shared<bool>(false);
+  Job::Sink sink = [tsfn, ctx, dead](Batch* b) mutable {
+    bool last = b->done;
+    if (*dead) {
+      delete b;
+      return;
+    }
+    napi_status s = tsfn.BlockingCall(b, [ctx](Napi::Env env, Napi::Function cb, Batch* data) {
+      deliver(env, cb, ctx, data);
+      delete data;
+    });
+    if (s != napi_ok) {
+      delete b;
+      *dead = true;
+      return;
+    }
+    if (last) {
+      *dead = true;
+      tsfn.Release();
+    }
+  };
+  auto job = std::make_shared<Job>(std::move(spec), std::move(sink));
+  auto* data = env.GetInstanceData<AddonData>();
+  Napi::Object handle = data->job_ctor.New({});
+  JobHandle::Unwrap(handle)->job = job;
+  job->start();
+  return handle;
+}
+
+Napi::Value Explain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
+    Napi::TypeError::New(env, "explain(src, dest, method)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int forced = info.Length() > 2 && info[2].IsString() ? method_from_name(info[2].As<Napi::String>().Utf8Value()) : -1;
+  Explanation ex;
+  WireErr err;
+  if (!explain_pair(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), forced, ex, err)) {
+    Napi::Error e = Napi::Error::New(env, err.message);
+    e.Set("code", err.code);
+    if (err.has_errno) e.Set("errno", Napi::Number::New(env, err.errnum));
+    e.Set("syscall", err.syscall);
+    e.Set("path", err.path);
+    if (!err.dest.empty()) e.Set("dest", err.dest);
+    e.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("src", ex.src);
+  o.Set("dest", ex.dest);
+  o.Set("type", entry_type_name(ex.type));
+  o.Set("method", method_value(env, ex.method));
+  Napi::Array ch = Napi::Array::New(env, ex.chain.size());
+  for (size_t i = 0; i < ex.chain.size(); i++) ch.Set((uint32_t)i, method_name(ex.chain[i]));
+  o.Set("chain", ch);
+  o.Set("reason", ex.reason);
+  return o;
+}
+
+Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  if (n < 0) n = -n;
+  return Napi::String::New(env, errno_name(n));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->job_ctor = Napi::Persistent(JobHandle::Define(env));
+  env.SetInstanceData(data);
+  exports.Set("startJob", Napi::Function::New(env, StartJob, "startJob"));
+  exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
+  exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
+  return exports;
+}
+
+}  // namespace
+
 NODE_API_MODULE(ferry_engine, Init)

@@ -1,0 +1,417 @@
+// Per-file data copy: the four methods and the chain (see copy.h for the contract).
+// Runs on worker threads only; no Node-API here.
+#include "copy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace ferry {
+
+namespace {
+
+constexpr uint64_t kToEof = UINT64_MAX;
+// Each copy_file_range call moves at most this much: keeps pause/cancel responsive (< 100 ms at
+// ordinary disk speeds) and stays far below glibc's INT_MAX trouble (sourceware PR33245).
+constexpr size_t kCfrChunk = 8u << 20;
+constexpr size_t kBufSize = 1u << 20;
+constexpr int kPipeSize = 1 << 20;
+
+enum class K { Done, Fallback, Error };
+struct Step {
+  K k;
+  int err;
+  const char* sys;
+  uint64_t bytes;
+};
+
+inline Step done(uint64_t b) { return {K::Done, 0, "", b}; }
+inline Step fallback(int e, const char* sys) { return {K::Fallback, e, sys, 0}; }
+inline Step error(int e, const char* sys, uint64_t b) { return {K::Error, e, sys, b}; }
+
+inline void add_progress(CopyHooks& h, uint64_t n) {
+  if (h.progress) h.progress->fetch_add(n, std::memory_order_relaxed);
+}
+
+// Writes all of buf (positional when off >= 0). Returns 0 or an errno.
+int write_all(int fd, const char* buf, size_t n, off_t off) {
+  while (n > 0) {
+    ssize_t w = off >= 0 ? pwrite(fd, buf, n, off) : write(fd, buf, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (w == 0) return EIO;  // a regular file never accepts 0 bytes: stop rather than spin
+    buf += w;
+    n -= (size_t)w;
+    if (off >= 0) off += w;
+  }
+  return 0;
+}
+
+// FICLONE: one ioctl shares all extents (holes included). The result is checked: a clone that
+// "succeeded" with a different size than the source is a failure (openzfs #15526).
+Step do_reflink(int in, int out) {
+  if (ioctl(out, FICLONE, in) != 0) {
+    int e = errno;
+    return is_clone_unsupported(e) ? fallback(e, "ioctl") : error(e, "ioctl", 0);
+  }
+  struct stat ss, ds;
+  if (fstat(in, &ss) != 0) return error(errno, "fstat", 0);
+  if (fstat(out, &ds) != 0) return error(errno, "fstat", 0);
+  if (ss.st_size != ds.st_size) return error(EIO, "ioctl", 0);
+  return done((uint64_t)ds.st_size);
+}
+
+// copy_file_range from off for len bytes (kToEof: until it returns 0). Never trusts st_size.
+// Returns Fallback with err 0 when it copied nothing at all on a whole-file copy ("size lied").
+Step do_cfr(int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+  uint64_t total = 0;
+  while (total < len) {
+    if (int c = h.check()) return error(c, "copy_file_range", total);
+    size_t want = (size_t)std::min<uint64_t>(len - total, kCfrChunk);
+    loff_t io = off + (off_t)total, oo = off + (off_t)total;
+    ssize_t n = copy_file_range(in, &io, out, &oo, want, 0);
+    if (n < 0) {
+      int e = errno;
+      if (e == EINTR) continue;
+      if (total == 0 && is_cfr_fallback(e)) return fallback(e, "copy_file_range");
+      return error(e, "copy_file_range", total);
+    }
+    if (n == 0) {
+      if (total == 0 && len == kToEof) return fallback(0, "copy_file_range");
+      break;  // EOF (the caller compares with what fstat said)
+    }
+    total += (uint64_t)n;
+    add_progress(h, (uint64_t)n);
+  }
+  return done(total);
+}
+
+bool ensure_pipe(WorkerRes& r) {
+  if (r.pipe_r >= 0) return true;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
+  r.pipe_r = fds[0];
+  r.pipe_w = fds[1];
+  // A bigger pipe means fewer syscalls; unprivileged users may be capped by pipe-max-size.
+  if (fcntl(r.pipe_w, F_SETPIPE_SZ, kPipeSize) < 0) {
+    int sz = fcntl(r.pipe_w, F_GETPIPE_SZ);
+    r.pipe_size = sz > 0 ? (size_t)sz : 65536;
+  } else {
+    r.pipe_size = kPipeSize;
+  }
+  return true;
+}
+
+// file → pipe → file with splice: the zero-copy route when copy_file_range refuses (EXDEV).
+Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+  if (!ensure_pipe(r)) return fallback(errno, "pipe2");
+  uint64_t total = 0;
+  while (total < len) {
+    if (int c = h.check()) return error(c, "splice", total);
+    size_t want = (size_t)std::min<uint64_t>(len - total, r.pipe_size);
+    loff_t io = off + (off_t)total;
+    ssize_t n = splice(in, &io, r.pipe_w, nullptr, want, SPLICE_F_MOVE | SPLICE_F_MORE);
+    if (n < 0) {
+      int e = errno;
+      if (e == EINTR) continue;
+      if (total == 0 && is_splice_fallback(e)) return fallback(e, "splice");
+      return error(e, "splice", total);
+    }
+    if (n == 0) {
+      if (total == 0 && len == kToEof) return fallback(0, "splice");
+      break;
+    }
+    loff_t oo = off + (off_t)total;
+    size_t left = (size_t)n;
+    uint64_t written = 0;
+    while (left > 0) {
+      ssize_t m = splice(r.pipe_r, nullptr, out, &oo, left, SPLICE_F_MOVE | SPLICE_F_MORE);
+      if (m < 0) {
+        int e = errno;
+        if (e == EINTR) continue;
+        r.reset_pipe();  // the pipe still holds data: never reuse it
+        if (total == 0 && written == 0 && is_splice_fallback(e)) return fallback(e, "splice");
+        return error(e, "splice", total + written);
+      }
+      if (m == 0) {
+        r.reset_pipe();
+        return error(EIO, "splice", total + written);
+      }
+      left -= (size_t)m;
+      written += (uint64_t)m;
+    }
+    total += (uint64_t)n;
+    add_progress(h, (uint64_t)n);
+  }
+  return done(total);
+}
+
+// read/write with a 1 MiB aligned buffer. Whole-file (len == kToEof): read() until it returns 0,
+// whatever st_size said. Extents: pread/pwrite at the offsets.
+Step do_buffered(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+  if (!r.buf) {
+    void* p = nullptr;
+    if (posix_memalign(&p, 4096, kBufSize) != 0) return error(ENOMEM, "read", 0);
+    r.buf = p;
+    r.buf_size = kBufSize;
+  }
+  bool positional = len != kToEof;
+  uint64_t total = 0;
+  while (total < len) {
+    if (int c = h.check()) return error(c, "read", total);
+    size_t want = (size_t)std::min<uint64_t>(len - total, r.buf_size);
+    ssize_t n = positional ? pread(in, r.buf, want, off + (off_t)total) : read(in, r.buf, want);
+    if (n < 0) {
+      int e = errno;
+      if (e == EINTR) continue;
+      return error(e, "read", total);
+    }
+    if (n == 0) break;
+    if (int e = write_all(out, (const char*)r.buf, (size_t)n, positional ? off + (off_t)total : -1)) return error(e, "write", total);
+    total += (uint64_t)n;
+    add_progress(h, (uint64_t)n);
+  }
+  return done(total);
+}
+
+Step run_method(Method m, WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+  switch (m) {
+    case Method::CopyFileRange: return do_cfr(in, out, off, len, h);
+    case Method::Splice: return do_splice(r, in, out, off, len, h);
+    default: return do_buffered(r, in, out, off, len, h);
+  }
+}
+
+// Copies the data extents of a sparse source with method m and leaves holes as holes.
+// `plain` is set (and nothing done) when the source has no hole after all or cannot say.
+Step copy_extents(Method m, WorkerRes& r, const CopyInput& ci, CopyHooks& h, bool& plain, bool& shrank) {
+  plain = false;
+  shrank = false;
+  const off_t size = ci.st.st_size;
+  off_t off = 0, end = size;
+  uint64_t total = 0;
+  bool first = true;
+  while (off < size) {
+    off_t d = lseek(ci.in, off, SEEK_DATA);
+    if (d < 0) {
+      int e = errno;
+      if (e == ENXIO) break;  // only a hole remains
+      if (first && (e == EINVAL || e == EOPNOTSUPP)) { plain = true; return done(0); }
+      return error(e, "lseek", total);
+    }
+    off_t hole = lseek(ci.in, d, SEEK_HOLE);
+    if (hole < 0) return error(errno, "lseek", total);
+    if (hole > size) hole = size;
+    if (first && d == 0 && hole >= size) { plain = true; return done(0); }  // no hole (compressed fs…)
+    if (d >= hole) break;
+    Step s = run_method(m, r, ci.in, ci.out, d, (uint64_t)(hole - d), h);
+    if (s.k == K::Fallback) {
+      if (total == 0) return s;
+      return error(s.err ? s.err : EIO, s.sys, total);
+    }
+    if (s.k == K::Error) {
+      s.bytes += total;
+      return s;
+    }
+    total += s.bytes;
+    if (s.bytes < (uint64_t)(hole - d)) {  // source shrank under us
+      shrank = true;
+      end = d + (off_t)s.bytes;
+      break;
+    }
+    off = hole;
+    first = false;
+  }
+  if (ftruncate(ci.out, end) != 0) return error(errno, "ftruncate", total);
+  return done(total);
+}
+
+}  // namespace
+
+WorkerRes::~WorkerRes() {
+  free(buf);
+  reset_pipe();
+}
+
+void WorkerRes::reset_pipe() {
+  if (pipe_r >= 0) close(pipe_r);
+  if (pipe_w >= 0) close(pipe_w);
+  pipe_r = pipe_w = -1;
+}
+
+bool is_clone_unsupported(int e) {
+  switch (e) {
+    case ENOSYS: case ENOTTY: case EOPNOTSUPP: case EINVAL: case EXDEV: case EBADF:
+    case ETXTBSY: case EPERM: case EACCES: case EAGAIN:
+      return true;
+    default:
+      return false;  // EIO, ENOSPC, EDQUOT, ENOMEM…: real errors
+  }
+}
+
+bool is_clone_fs_level(int e) { return e == ENOSYS || e == ENOTTY || e == EOPNOTSUPP || e == EXDEV; }
+
+bool is_cfr_fallback(int e) {
+  switch (e) {
+    case ENOSYS: case ENOTTY: case EOPNOTSUPP: case EINVAL: case EBADF: case EXDEV: case ETXTBSY:
+    case EPERM: case EACCES: case EIO: case ENOENT: case EOVERFLOW: case EFBIG:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_cfr_fs_level(int e) { return e == ENOSYS || e == EOPNOTSUPP || e == EXDEV; }
+
+bool is_splice_fallback(int e) { return e == EINVAL || e == ENOSYS || e == EOPNOTSUPP || e == EBADF || e == ESPIPE; }
+
+bool cfr_available(int* why) {
+  // 0 unknown, 1 available, else -errno of the probe. Races only repeat the probe.
+  static std::atomic<int> state{0};
+  int s = state.load(std::memory_order_relaxed);
+  if (s == 0) {
+    long rc = syscall(SYS_copy_file_range, -1, nullptr, -1, nullptr, 1, 0);
+    int e = rc < 0 ? errno : 0;
+    s = (rc < 0 && e == EBADF) ? 1 : -(e ? e : ENOSYS);
+    state.store(s, std::memory_order_relaxed);
+  }
+  if (s == 1) return true;
+  if (why) *why = -s;
+  return false;
+}
+
+CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
+  CopyResult r;
+  auto attempt = [&](Method m, Outcome o, int e, uint64_t b) { r.attempts.push_back({m, o, e, b}); };
+  const bool forced = ci.forced >= 0;
+  const bool pseudo = ci.src_fs.pseudo;
+  const bool sparse_src = !pseudo && ci.st.st_size > 0 && (uint64_t)ci.st.st_blocks * 512 < (uint64_t)ci.st.st_size;
+
+  if (!res.cache_valid || res.cache_src != ci.st.st_dev || res.cache_dst != ci.dst_dev) {
+    res.cache_valid = true;
+    res.cache_src = ci.st.st_dev;
+    res.cache_dst = ci.dst_dev;
+    res.clone_err = 0;
+    res.cfr_err = 0;
+  }
+
+  auto refuse = [&](Method m, int e, const char* sys, const std::string& why) {
+    r.ok = false;
+    r.err = e;
+    r.syscall = sys;
+    r.custom_code = e ? errno_name(e) : "ENOTSUP";
+    r.custom_message = std::string(method_name(m)) + " not possible: " + why;
+    return r;
+  };
+
+  std::vector<Method> chain;
+  if (forced) {
+    Method m = (Method)ci.forced;
+    if (pseudo && m != Method::Buffered)
+      return refuse(m, 0, "", std::string("source is on ") + ci.src_fs.name + ", its size cannot be trusted (only buffered reads it right)");
+    chain = {m};
+  } else if (pseudo) {
+    chain = {Method::Buffered};
+    r.warnings.push_back(std::string("source is on ") + ci.src_fs.name + ": size cannot be trusted, buffered read until EOF");
+  } else {
+    chain = {Method::Reflink, Method::CopyFileRange, Method::Splice, Method::Buffered};
+  }
+
+  bool size_lied = false;
+  for (size_t i = 0; i < chain.size(); i++) {
+    Method m = chain[i];
+    if (size_lied && m != Method::Buffered) continue;
+    Step s{K::Done, 0, "", 0};
+    bool extents = false, shrank = false;
+    if (m == Method::Reflink) {
+      if (!forced && res.clone_err) {
+        attempt(m, Outcome::Unsupported, res.clone_err, 0);
+        continue;
+      }
+      s = do_reflink(ci.in, ci.out);
+      if (s.k == K::Fallback && is_clone_fs_level(s.err)) res.clone_err = s.err;
+    } else {
+      if (m == Method::CopyFileRange) {
+        int why = 0;
+        if (!cfr_available(&why)) {
+          attempt(m, Outcome::Unsupported, why, 0);
+          if (forced) return refuse(m, why, "copy_file_range", errno_desc(why) + " (blocked or missing)");
+          continue;
+        }
+        if (!forced && res.cfr_err) {
+          attempt(m, Outcome::Unsupported, res.cfr_err, 0);
+          continue;
+        }
+      }
+      if (sparse_src) {
+        bool plain = false;
+        s = copy_extents(m, res, ci, hooks, plain, shrank);
+        if (plain) {
+          lseek(ci.in, 0, SEEK_SET);
+          s = run_method(m, res, ci.in, ci.out, 0, kToEof, hooks);
+        } else {
+          extents = true;
+        }
+      } else {
+        s = run_method(m, res, ci.in, ci.out, 0, kToEof, hooks);
+      }
+      if (m == Method::CopyFileRange && s.k == K::Fallback && is_cfr_fs_level(s.err)) res.cfr_err = s.err;
+    }
+
+    if (s.k == K::Done) {
+      attempt(m, Outcome::Ok, 0, s.bytes);
+      r.ok = true;
+      r.method = (int)m;
+      r.bytes = s.bytes;
+      r.sparse = sparse_src && (extents || m == Method::Reflink);
+      if (m != Method::Reflink && !extents && s.bytes < (uint64_t)ci.st.st_size && !pseudo)
+        r.warnings.push_back("source shrank: copied " + std::to_string(s.bytes) + " of " + std::to_string((uint64_t)ci.st.st_size) + " bytes");
+      if (shrank) r.warnings.push_back("source shrank while its extents were copied");
+      return r;
+    }
+    if (s.k == K::Fallback) {
+      if (s.err == 0) {
+        // copy_file_range/splice copied nothing at all: the size cannot be trusted.
+        if (forced && ci.st.st_size == 0) {
+          attempt(m, Outcome::Ok, 0, 0);
+          r.ok = true;
+          r.method = (int)m;
+          return r;
+        }
+        attempt(m, Outcome::Unsupported, 0, 0);
+        if (forced) return refuse(m, 0, s.sys, "it copied 0 bytes of a file that reports " + std::to_string((uint64_t)ci.st.st_size) + " bytes");
+        if (ci.st.st_size > 0) r.warnings.push_back(std::string(method_name(m)) + " copied nothing although st_size is " + std::to_string((uint64_t)ci.st.st_size) + ": buffered read until EOF");
+        size_lied = true;
+        lseek(ci.in, 0, SEEK_SET);
+        continue;
+      }
+      attempt(m, Outcome::Unsupported, s.err, 0);
+      if (forced) return refuse(m, s.err, s.sys, std::string(errno_name(s.err)) + " (" + errno_desc(s.err) + ")");
+      continue;
+    }
+    // Error (real, or cancelled/skipped)
+    if (s.err > 0) attempt(m, Outcome::Error, s.err, s.bytes);
+    r.ok = false;
+    r.err = s.err;
+    r.syscall = s.sys;
+    r.bytes = s.bytes;
+    r.method = (int)m;
+    return r;
+  }
+  // Unreachable in auto mode: buffered never falls back.
+  r.ok = false;
+  r.err = EIO;
+  r.syscall = "read";
+  return r;
+}
+
+}  // namespace ferry

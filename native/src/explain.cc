@@ -1,0 +1,176 @@
+// explain(): predicts, without copying, which method the engine will use for one pair and why.
+// Runs on the JS thread (a handful of syscalls). Mirrors copy.cc's chain:
+//   pseudo source → buffered; same superblock + reflink → reflink; same superblock → copy_file_range;
+//   different superblocks → copy_file_range only between two mounts of a type that implements it
+//   (NFS, CIFS, Ceph, FUSE, overlayfs), else EXDEV and splice; empty files end in buffered (a
+//   kernel copy that moves 0 bytes cannot tell "empty" from "size lied", so read() confirms EOF).
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+namespace ferry {
+
+namespace {
+
+// 1: FICLONE works in this folder's filesystem, 0: it does not, -1: could not test.
+int probe_reflink(int dirfd, int* why) {
+  int a = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (a < 0) return -1;
+  int b = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (b < 0) {
+    close(a);
+    return -1;
+  }
+  int r = ioctl(b, FICLONE, a) == 0 ? 1 : 0;
+  if (!r && why) *why = errno;
+  close(a);
+  close(b);
+  return r;
+}
+
+std::string type_phrase(EntryType t) {
+  switch (t) {
+    case EntryType::Symlink: return "symlink: recreated with symlinkat (its target is not followed)";
+    case EntryType::Fifo: return "FIFO: recreated with mknodat, never opened or read";
+    case EntryType::CharDev: return "character device: recreated with mknodat, never opened or read";
+    case EntryType::BlockDev: return "block device: recreated with mknodat, never opened or read";
+    case EntryType::Socket: return "socket: recreated with mknodat(S_IFSOCK)";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+bool explain_pair(const std::string& src, const std::string& dest, int forced, Explanation& out, WireErr& werr) {
+  out.src = src;
+  out.dest = dest;
+  std::string sname, dname;
+  int err = 0;
+  int spfd = open_parent(src, sname, err);
+  if (spfd < 0) {
+    werr = sys_error(err, "open", src, dest);
+    return false;
+  }
+  struct stat st;
+  if (fstatat(spfd, sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    werr = sys_error(errno, "lstat", src, dest);
+    close(spfd);
+    return false;
+  }
+  out.type = entry_type_of(st.st_mode);
+  FsKind sfs;
+  {
+    int fd = openat(spfd, sname.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    sfs = fs_kind_of_fd(fd >= 0 ? fd : spfd);
+    if (fd >= 0) close(fd);
+  }
+  close(spfd);
+
+  // The destination folder: dest itself when it is an existing folder and src is not one, else its parent.
+  int dfd = -1;
+  {
+    struct stat ds;
+    int e2 = 0;
+    int pfd = open_parent(dest, dname, e2);
+    if (pfd >= 0 && !S_ISDIR(st.st_mode) && fstatat(pfd, dname.c_str(), &ds, 0) == 0 && S_ISDIR(ds.st_mode)) {
+      dfd = openat(pfd, dname.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (dfd < 0) dfd = pfd;
+    else if (pfd >= 0) close(pfd);
+    if (dfd < 0) {
+      werr = sys_error(e2 ? e2 : ENOENT, "open", src, dest);
+      return false;
+    }
+  }
+  struct stat dst;
+  fstat(dfd, &dst);
+  FsKind dfs = fs_kind_of_fd(dfd);
+
+  if (out.type != EntryType::File && out.type != EntryType::Dir) {
+    out.method = -1;
+    out.reason = type_phrase(out.type);
+    close(dfd);
+    return true;
+  }
+
+  const std::vector<Method> full = {Method::Reflink, Method::CopyFileRange, Method::Splice, Method::Buffered};
+  const bool same_sb = st.st_dev == dst.st_dev;
+  std::string pair = std::string(sfs.name) + " → " + dfs.name;
+  int method = -1;
+  std::string reason;
+  std::vector<Method> chain = full;
+
+  if (sfs.pseudo) {
+    method = (int)Method::Buffered;
+    chain = {Method::Buffered};
+    reason = std::string("source is on ") + sfs.name + ": size cannot be trusted, buffered read until EOF";
+  } else if (same_sb) {
+    int why = 0;
+    int probe = sfs.reflink_capable ? probe_reflink(dfd, &why) : 0;
+    if (probe == 1 || (probe == -1 && sfs.reflink_capable)) {
+      method = (int)Method::Reflink;
+      reason = std::string("same ") + sfs.name + " filesystem: reflink shares extents (no data is copied)";
+      if (probe == -1) reason += " (if the filesystem has reflink enabled)";
+    } else {
+      method = (int)Method::CopyFileRange;
+      if (sfs.reflink_capable)
+        reason = std::string("same ") + sfs.name + " filesystem without reflink (FICLONE answers " + errno_name(why ? why : EOPNOTSUPP) +
+                 "): copy_file_range copies inside the kernel";
+      else
+        reason = std::string("same ") + sfs.name + " filesystem, which has no reflink (FICLONE answers EOPNOTSUPP): copy_file_range copies inside the kernel";
+    }
+  } else {
+    if (sfs.magic == dfs.magic && sfs.cfr_cross_fs) {
+      method = (int)Method::CopyFileRange;
+      reason = std::string("different ") + sfs.name + " mounts: " + sfs.name + " implements copy_file_range across them";
+    } else {
+      method = (int)Method::Splice;
+      reason = "different filesystems (" + pair + "): copy_file_range answers EXDEV since Linux 5.19, so splice (file → pipe → file, no copy to user space)";
+    }
+  }
+  if (out.type == EntryType::File && st.st_size == 0 && !sfs.pseudo &&
+      (method == (int)Method::CopyFileRange || method == (int)Method::Splice)) {
+    method = (int)Method::Buffered;
+    reason = "empty file: a kernel copy of 0 bytes cannot tell empty from a size that lies, so read() confirms EOF (" + reason + ")";
+  }
+  if (out.type == EntryType::File && !sfs.pseudo && st.st_size > 0 && (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size &&
+      method != (int)Method::Reflink)
+    reason += "; sparse: only data extents are copied (SEEK_DATA/SEEK_HOLE), holes stay holes";
+
+  if (forced >= 0) {
+    Method f = (Method)forced;
+    chain = {f};
+    bool possible = true;
+    std::string why;
+    if (sfs.pseudo && f != Method::Buffered) {
+      possible = false;
+      why = std::string("source is on ") + sfs.name + ", its size cannot be trusted";
+    } else if (f == Method::Reflink && method != (int)Method::Reflink) {
+      possible = false;
+      why = same_sb ? std::string(sfs.name) + " has no reflink (EOPNOTSUPP)" : "different filesystems (" + pair + "): FICLONE answers EXDEV";
+    } else if (f == Method::CopyFileRange && !same_sb && !(sfs.magic == dfs.magic && sfs.cfr_cross_fs)) {
+      possible = false;
+      why = "different filesystems (" + pair + "): copy_file_range answers EXDEV";
+    }
+    if (possible) {
+      method = forced;
+      reason = std::string("forced: ") + method_name(f) + " (" + reason + ")";
+    } else {
+      method = -1;
+      reason = std::string(method_name(f)) + " not possible: " + why;
+    }
+  }
+  if (out.type == EntryType::Dir) reason = "folder: created with mkdirat, each file in it: " + reason;
+  out.method = method;
+  out.chain = chain;
+  out.reason = reason;
+  close(dfd);
+  return true;
+}
+
+}  // namespace ferry
