@@ -1,0 +1,245 @@
+// ferry-cp: cp for the command line on top of Ferry's native copy engine.
+//
+// Quiet on success like cp; with --json one record per entry (NDJSON) saying which syscall moved
+// the bytes and which attempts were refused on the way. Exit status 0 / 1 (some entry failed, the
+// rest still copied) / 2 (usage). SIGINT/SIGTERM cancel the engine job (it removes its temps) and
+// exit 130/143.
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { explain, startJob, type EngineEvent, type Explanation, type FileRecord, type RunningJob } from '../native/index.js';
+import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.js';
+import { resolvePairs } from './resolve.js';
+import { verifyPair } from './verify.js';
+
+const PROG = 'ferry-cp';
+
+function version(): string {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    for (const rel of ['../package.json', '../../package.json']) {
+      try {
+        const pkg = JSON.parse(readFileSync(path.join(here, rel), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'ferry' && pkg.version) return pkg.version;
+      } catch {
+        /* try the next */
+      }
+    }
+  } catch {
+    /* fall through */
+  }
+  return 'unknown';
+}
+
+/** Writes to stdout and waits when the pipe is full, so 50k records never pile up in memory. */
+async function out(line: string): Promise<void> {
+  if (!process.stdout.write(line)) await new Promise<void>((r) => process.stdout.once('drain', r));
+}
+
+function err(line: string): void {
+  process.stderr.write(`${PROG}: ${line}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --explain
+// ---------------------------------------------------------------------------------------------
+
+/** Lists every entry of a tree (pre-order, not following symlinks) with its destination. */
+function* walk(src: string, dest: string): Generator<{ src: string; dest: string }> {
+  yield { src, dest };
+  let st;
+  try {
+    st = lstatSync(src);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) return;
+  let names: string[];
+  try {
+    names = readdirSync(src).sort();
+  } catch {
+    return; // explain() on the directory itself reports why it cannot be read
+  }
+  for (const name of names) yield* walk(path.join(src, name), path.join(dest, name));
+}
+
+async function runExplain(opts: CliOptions): Promise<number> {
+  const { pairs, refused } = resolvePairs(opts.operands, opts.recursive);
+  let failed = 0;
+  for (const r of refused) {
+    failed++;
+    if (opts.json) await out(JSON.stringify({ src: r.src, dest: r.dest, type: r.type, method: null, chain: [], reason: r.error?.message ?? '', error: r.error }) + '\n');
+    else err(r.error?.message ?? 'refused');
+  }
+  for (const p of pairs) {
+    const entries = opts.recursive ? walk(p.src, p.dest) : [{ src: p.src, dest: p.dest }];
+    for (const e of entries) {
+      let x: Explanation;
+      try {
+        x = explain(e.src, e.dest, opts.method);
+      } catch (e2) {
+        failed++;
+        const m = (e2 as Error).message;
+        if (opts.json) {
+          const code = (e2 as NodeJS.ErrnoException).code ?? 'EIO';
+          await out(JSON.stringify({ src: e.src, dest: e.dest, type: null, method: null, chain: [], reason: m, error: { code, message: m } }) + '\n');
+        } else err(m);
+        continue;
+      }
+      if (opts.json) await out(JSON.stringify(x) + '\n');
+      else await out(`${x.src} -> ${x.dest}: ${x.method ?? 'none'} (${x.reason})\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Copy
+// ---------------------------------------------------------------------------------------------
+
+async function verifyRecord(r: FileRecord): Promise<FileRecord> {
+  if (!r.ok || r.skipped) return { ...r, verified: r.ok ? null : false };
+  if (r.type === 'symlink') {
+    try {
+      const same = readlinkSync(r.src, 'buffer').equals(readlinkSync(r.dest, 'buffer'));
+      return same
+        ? { ...r, verified: true }
+        : { ...r, verified: false, ok: false, error: { code: 'EVERIFY', message: `EVERIFY: symlink target differs, verify '${r.src}' -> '${r.dest}'`, syscall: 'verify', path: r.src, dest: r.dest } };
+    } catch (e) {
+      const x = e as NodeJS.ErrnoException;
+      return { ...r, verified: false, ok: false, error: { code: x.code ?? 'EIO', message: x.message, syscall: 'verify', path: r.src, dest: r.dest } };
+    }
+  }
+  if (r.type !== 'file') return { ...r, verified: null };
+  const v = await verifyPair(r.src, r.dest);
+  if (v.ok) return { ...r, verified: true };
+  return {
+    ...r,
+    verified: false,
+    ok: false,
+    error: { code: v.mismatch ? 'EVERIFY' : v.code, message: v.message, syscall: 'verify', path: r.src, dest: r.dest },
+  };
+}
+
+async function runCopy(opts: CliOptions): Promise<number> {
+  const { pairs, refused } = resolvePairs(opts.operands, opts.recursive);
+  let failed = 0;
+  const report = async (r: FileRecord): Promise<void> => {
+    if (!r.ok && !r.skipped) failed++;
+    if (opts.json) {
+      await out(JSON.stringify(r) + '\n');
+      return;
+    }
+    if (!r.ok && !r.skipped) err(r.error?.message ?? `cannot copy '${r.src}' to '${r.dest}'`);
+    for (const w of r.warnings ?? []) err(`warning: ${w}`);
+  };
+  for (const r of refused) await report(opts.verify ? { ...r, verified: false } : r);
+  if (pairs.length === 0) return failed > 0 ? 1 : 0;
+
+  // Records are reported in the order the engine finished them; verification keeps that order.
+  let chain: Promise<void> = Promise.resolve();
+  let chainError: unknown = null;
+  const onEvents = (events: EngineEvent[]): void => {
+    for (const ev of events) {
+      if (ev.type !== 'files') continue;
+      for (const rec of ev.records) {
+        chain = chain
+          .then(async () => report(opts.verify ? await verifyRecord(rec) : rec))
+          .catch((e: unknown) => {
+            chainError ??= e;
+          });
+      }
+    }
+  };
+
+  let job: RunningJob;
+  try {
+    job = startJob(pairs, {
+      recursive: opts.recursive,
+      method: opts.method,
+      preserve: opts.preserve,
+      fsync: opts.fsync,
+      ...(opts.jobs !== null ? { threads: opts.jobs } : {}),
+      conflict: 'overwrite',
+      move: false,
+      scan: false,
+      progress: false,
+      onEvents,
+    });
+  } catch (e) {
+    err((e as Error).message);
+    return 1;
+  }
+
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) process.exit(sig === 'SIGINT' ? 130 : 143); // second signal: give up waiting
+    signalled = sig;
+    job.cancel();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let jobError: Error | null = null;
+  let result = null;
+  try {
+    result = await job.done;
+  } catch (e) {
+    jobError = e as Error;
+  }
+  await chain;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+
+  if (chainError) err(`internal error: ${(chainError as Error).message ?? String(chainError)}`);
+  if (jobError) err(jobError.message);
+  if (signalled) return signalled === 'SIGINT' ? 130 : 143;
+  if (result?.cancelled) return 130;
+  if (jobError || chainError || failed > 0 || (result?.filesFailed ?? 0) > 0) return 1;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function main(argv: string[]): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseCli(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      process.stderr.write(USAGE.split('\n').slice(0, 2).join('\n') + '\n' + SHORT_USAGE + '\n');
+      return 2;
+    }
+    throw e;
+  }
+  if (opts.help) {
+    await out(USAGE + '\n');
+    return 0;
+  }
+  if (opts.version) {
+    await out(`${PROG} (Ferry) ${version()}\n`);
+    return 0;
+  }
+  try {
+    return opts.explain ? await runExplain(opts) : await runCopy(opts);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      process.stderr.write(SHORT_USAGE + '\n');
+      return 2;
+    }
+    err((e as Error).message);
+    return 1;
+  }
+}
+
+/** Exits once everything written to stdout has been flushed. */
+function finish(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv.slice(2)).then(finish, (e: unknown) => {
+  err(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+  finish(1);
+});

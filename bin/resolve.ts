@@ -1,0 +1,136 @@
+// cp's SOURCE... DEST resolution, and the refusals ferry-cp makes before the engine sees a pair.
+import { realpathSync, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import type { CopyPair, FileRecord, WireError } from '../native/index.js';
+import { UsageError } from './args.js';
+
+export interface Resolved {
+  /** Pairs handed to the engine, in operand order. */
+  pairs: CopyPair[];
+  /** Entries refused here (directory without -r, same file, into itself), as failed records. */
+  refused: FileRecord[];
+}
+
+function statOrNull(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** The name cp gives a source inside a target directory. */
+export function destName(src: string): string {
+  const b = path.basename(src);
+  if (b === '' || b === '.' || b === '..') return path.basename(path.resolve(src)) || 'root';
+  return b;
+}
+
+export function failedRecord(src: string, dest: string, type: FileRecord['type'], error: WireError): FileRecord {
+  return {
+    src,
+    dest,
+    type,
+    size: 0,
+    bytes: 0,
+    method: null,
+    attempts: [],
+    sparse: false,
+    ms: 0,
+    ok: false,
+    skipped: false,
+    error,
+    warnings: [],
+  };
+}
+
+/** True when `child` is `parent` or lies below it (both absolute, normalised). */
+function isInside(child: string, parent: string): boolean {
+  if (child === parent) return true;
+  const withSep = parent.endsWith('/') ? parent : parent + '/';
+  return child.startsWith(withSep);
+}
+
+/** Resolves the destination's real location even when its last parts do not exist yet. */
+function realDest(dest: string): string {
+  let head = path.resolve(dest);
+  const tail: string[] = [];
+  for (;;) {
+    const real = realpathOrNull(head);
+    if (real !== null) return path.join(real, ...tail.reverse());
+    const parent = path.dirname(head);
+    if (parent === head) return path.resolve(dest);
+    tail.push(path.basename(head));
+    head = parent;
+  }
+}
+
+function realpathOrNull(p: string): string | null {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Turns operands into pairs like cp: with one SOURCE and a DEST that is not an existing directory,
+ * SOURCE is copied to DEST; otherwise each SOURCE goes to DEST/basename(SOURCE).
+ * Throws UsageError when several sources meet a DEST that is not a directory.
+ */
+export function resolvePairs(operands: string[], recursive: boolean): Resolved {
+  const sources = operands.slice(0, -1);
+  const target = operands[operands.length - 1]!;
+  const targetStat = statOrNull(target);
+  const targetIsDir = targetStat?.isDirectory() ?? false;
+  if (sources.length > 1 && !targetIsDir) {
+    if (targetStat) throw new UsageError(`target '${target}' is not a directory`);
+    throw new UsageError(`target '${target}': No such file or directory`);
+  }
+  const pairs: CopyPair[] = [];
+  const refused: FileRecord[] = [];
+  for (const src of sources) {
+    const dest = targetIsDir ? path.join(target, destName(src)) : target;
+    const s = statOrNull(src); // follows symlinks, like cp does for command-line operands
+    if (s?.isDirectory() && !recursive) {
+      refused.push(
+        failedRecord(src, dest, 'dir', {
+          code: 'EISDIR',
+          message: `-r not specified; omitting directory '${src}'`,
+          path: src,
+        }),
+      );
+      continue;
+    }
+    const d = statOrNull(dest);
+    if (s && d && s.dev === d.dev && s.ino === d.ino) {
+      refused.push(
+        failedRecord(src, dest, s.isDirectory() ? 'dir' : 'file', {
+          code: 'EINVAL',
+          message: `'${src}' and '${dest}' are the same file`,
+          syscall: 'copy',
+          path: src,
+          dest,
+        }),
+      );
+      continue;
+    }
+    if (s?.isDirectory()) {
+      const realSrc = realpathOrNull(src) ?? path.resolve(src);
+      if (isInside(realDest(dest), realSrc)) {
+        refused.push(
+          failedRecord(src, dest, 'dir', {
+            code: 'EINVAL',
+            message: `cannot copy a directory, '${src}', into itself, '${dest}'`,
+            syscall: 'copy',
+            path: src,
+            dest,
+          }),
+        );
+        continue;
+      }
+    }
+    pairs.push({ src, dest });
+  }
+  return { pairs, refused };
+}

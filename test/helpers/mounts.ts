@@ -1,0 +1,249 @@
+// Loop-mounted (and tmpfs / FUSE) filesystems for tests and benchmarks.
+//
+// Every mount lives under os.tmpdir() with a name that carries this process's pid and a random
+// part, so test files running in parallel never collide. Cleanup is synchronous (execFileSync) so
+// it can also run from an 'exit' handler when a test throws or the runner kills us; a later run
+// sweeps mounts left behind by processes that no longer exist (`sweepStale`).
+//
+// Needs root (mount, losetup). Callers skip with `skipUnlessRoot` otherwise.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export type MountKind = 'btrfs' | 'xfs' | 'ext4' | 'tmpfs' | 'bindfs';
+export const MOUNT_KINDS: readonly MountKind[] = ['btrfs', 'xfs', 'ext4', 'tmpfs', 'bindfs'];
+
+export interface Mount {
+  /** The mounted directory (empty apart from lost+found on ext4). */
+  dir: string;
+  kind: MountKind;
+  /** Size asked for, in MiB (after the filesystem's minimum was applied). */
+  sizeMiB: number;
+  /** Unmounts and removes everything this mount created. Safe to call twice. */
+  cleanup(): Promise<void>;
+}
+
+const PREFIX = 'ferry-mnt-';
+/** Smallest images the mkfs tools accept (xfsprogs ≥ 5.19 refuses < 300 MiB). */
+const MIN_MIB: Record<MountKind, number> = { btrfs: 128, xfs: 300, ext4: 8, tmpfs: 1, bindfs: 1 };
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** A skip reason for node:test (`{ skip: skipUnlessRoot }`), or false when we can mount. */
+export const skipUnlessRoot: string | false = isRoot() ? false : 'needs root for loop mounts';
+
+/** True when `cmd` is on PATH. */
+export function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** FUSE needs /dev/fuse and the bindfs binary. */
+export function fuseAvailable(): boolean {
+  return existsSync('/dev/fuse') && hasCommand('bindfs') && hasCommand('fusermount');
+}
+
+/** Why `kind` cannot be mounted here, or false when it can. */
+export function skipUnlessMountable(kind: MountKind): string | false {
+  if (!isRoot()) return 'needs root for loop mounts';
+  const tool: Partial<Record<MountKind, string>> = { btrfs: 'mkfs.btrfs', xfs: 'mkfs.xfs', ext4: 'mkfs.ext4' };
+  const t = tool[kind];
+  if (t && !hasCommand(t)) return `${t} is not installed`;
+  if (kind === 'bindfs' && !fuseAvailable()) return 'bindfs or /dev/fuse is missing';
+  return false;
+}
+
+interface Record_ {
+  base: string;
+  mnt: string;
+  img: string | null;
+  /** For bindfs: the tmpfs under the FUSE mount. */
+  inner: string | null;
+  done: boolean;
+}
+const live = new Set<Record_>();
+let hooked = false;
+
+function run(cmd: string, args: string[], timeoutMs = 60_000): void {
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: timeoutMs });
+}
+function tryRun(cmd: string, args: string[], timeoutMs = 30_000): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: timeoutMs });
+  return r.status === 0;
+}
+
+function isMounted(dir: string): boolean {
+  try {
+    const real = path.resolve(dir);
+    return readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[1]?.replace(/\\040/g, ' ') === real);
+  } catch {
+    return false;
+  }
+}
+
+function unmount(dir: string, fuse: boolean): void {
+  for (let i = 0; i < 5 && isMounted(dir); i++) {
+    if (fuse) tryRun('fusermount', ['-u', '-z', dir]);
+    if (isMounted(dir)) tryRun('umount', [dir]);
+    if (isMounted(dir)) tryRun('umount', ['-l', dir]);
+  }
+}
+
+/** Detaches any loop device still backed by `img` (mount -o loop normally autoclears). */
+function detachLoops(img: string): void {
+  const r = spawnSync('losetup', ['-j', img], { encoding: 'utf8', timeout: 10_000 });
+  for (const line of (r.stdout ?? '').split('\n')) {
+    const dev = line.split(':')[0];
+    if (dev && dev.startsWith('/dev/loop')) tryRun('losetup', ['-d', dev]);
+  }
+}
+
+function cleanupSync(r: Record_): void {
+  if (r.done) return;
+  unmount(r.mnt, r.inner !== null);
+  if (r.inner) unmount(r.inner, false);
+  if (r.img) detachLoops(r.img);
+  if (!isMounted(r.mnt) && !(r.inner && isMounted(r.inner))) {
+    rmSync(r.base, { recursive: true, force: true });
+    r.done = true;
+    live.delete(r);
+  }
+}
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    for (const r of [...live]) cleanupSync(r);
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      for (const r of [...live]) cleanupSync(r);
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Unmounts and removes mounts left by earlier processes that died without cleaning up. */
+export function sweepStale(): void {
+  if (!isRoot()) return;
+  const tmp = os.tmpdir();
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmp);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    const pid = Number(name.slice(PREFIX.length).split('-')[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || pidAlive(pid)) continue;
+    const base = path.join(tmp, name);
+    const img = path.join(base, 'image');
+    cleanupSync({ base, mnt: path.join(base, 'mnt'), img: existsSync(img) ? img : null, inner: path.join(base, 'inner'), done: false });
+  }
+}
+
+let counter = 0;
+
+/**
+ * Creates and mounts a filesystem of `kind` of about `sizeMiB` MiB.
+ * xfs is made with reflink=1; bindfs is a FUSE mount over a folder of a tmpfs of that size.
+ * `opts.mountOptions` adds -o options (e.g. 'ro' is not useful here: remount after filling).
+ */
+export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountOptions?: string } = {}): Promise<Mount> {
+  if (!isRoot()) throw new Error('makeMount needs root');
+  if (counter === 0) sweepStale();
+  hook();
+  const size = Math.max(MIN_MIB[kind], Math.ceil(sizeMiB));
+  const base = path.join(os.tmpdir(), `${PREFIX}${kind}-${process.pid}-${++counter}-${randomBytes(4).toString('hex')}`);
+  const mnt = path.join(base, 'mnt');
+  mkdirSync(mnt, { recursive: true });
+  const rec: Record_ = { base, mnt, img: null, inner: null, done: false };
+  live.add(rec);
+  const extra = opts.mountOptions ? [`,${opts.mountOptions}`] : [''];
+  try {
+    if (kind === 'tmpfs') {
+      run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=0755${extra[0]}`, 'tmpfs', mnt]);
+    } else if (kind === 'bindfs') {
+      const inner = path.join(base, 'inner');
+      mkdirSync(inner);
+      rec.inner = inner;
+      run('mount', ['-t', 'tmpfs', '-o', `size=${size}m,mode=0755`, 'tmpfs', inner]);
+      mkdirSync(path.join(inner, 'data'));
+      // bindfs can spin instead of failing; never wait on it for long.
+      run('bindfs', ['-o', `allow_other${extra[0]}`, path.join(inner, 'data'), mnt], 20_000);
+      if (!isMounted(mnt)) throw new Error('bindfs did not mount');
+    } else {
+      const img = path.join(base, 'image');
+      rec.img = img;
+      run('truncate', ['-s', `${size}M`, img]);
+      if (kind === 'btrfs') run('mkfs.btrfs', ['-f', '-q', img]);
+      else if (kind === 'xfs') run('mkfs.xfs', ['-f', '-q', '-m', 'reflink=1', img]);
+      else run('mkfs.ext4', ['-F', '-q', img]);
+      run('mount', ['-o', `loop${extra[0]}`, img, mnt]);
+    }
+  } catch (e) {
+    cleanupSync(rec);
+    const err = e as Error & { stderr?: Buffer };
+    throw new Error(`makeMount(${kind}, ${size}): ${err.message}${err.stderr ? `: ${err.stderr.toString().trim()}` : ''}`);
+  }
+  return {
+    dir: mnt,
+    kind,
+    sizeMiB: size,
+    cleanup: async () => cleanupSync(rec),
+  };
+}
+
+/** Remounts a mount read-only or read-write (loop filesystems and tmpfs; not bindfs). */
+export function remount(m: Mount, mode: 'ro' | 'rw'): void {
+  run('mount', ['-o', `remount,${mode}`, m.dir]);
+}
+
+/** Unmounts everything this process mounted. */
+export async function cleanupAll(): Promise<void> {
+  for (const r of [...live]) cleanupSync(r);
+}
+
+/** Number of mounts this process still holds (tests assert 0 after cleanup). */
+export function liveMountCount(): number {
+  return live.size;
+}
+
+export async function sha256File(p: string | Buffer): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(p, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Writes a user.* xattr with setfattr; false when the filesystem refuses (e.g. ENOTSUP). */
+export function setXattr(file: string, name: string, value: string): boolean {
+  return tryRun('setfattr', ['-n', name, '-v', value, file]);
+}
+
+/** Reads one xattr's value with getfattr, or null when it is absent / unsupported. */
+export function getXattr(file: string, name: string): string | null {
+  const r = spawnSync('getfattr', ['--only-values', '-n', name, file], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 ? r.stdout : null;
+}
+
+/** Lists leftovers of the engine's temp files (`.ferry-*`) anywhere under `dir`. */
+export function findTemps(dir: string): string[] {
+  const r = spawnSync('find', [dir, '-name', '.ferry-*'], { encoding: 'utf8', timeout: 30_000 });
+  return (r.stdout ?? '').split('\n').filter(Boolean);
+}
