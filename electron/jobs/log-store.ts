@@ -29,7 +29,7 @@ export function matches(r: LogRecord, f: LogFilter): boolean {
   if (f.jobId !== undefined && r.jobId !== f.jobId) return false;
   if (f.method !== undefined && r.method !== f.method) return false;
   if (f.fellBack !== undefined && fellBack(r) !== f.fellBack) return false;
-  if (f.errorsOnly && r.ok && r.verified !== false) return false;
+  if (f.errorsOnly && (r.ok || r.skipped) && r.verified !== false) return false;
   if (f.text) {
     const t = f.text.toLowerCase();
     const hay = `${r.src}\n${r.dest}\n${r.method ?? ''}\n${r.error?.code ?? ''} ${r.error?.message ?? ''}\n${encodeAttempts(r.attempts)}`.toLowerCase();

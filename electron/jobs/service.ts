@@ -34,7 +34,7 @@ import { JobError, fmtBytes, toWire } from './errors.js';
 import { Journal, type StoredJob } from './journal.js';
 import { LogStore, toCsv } from './log-store.js';
 import { SpeedMeter } from './speed.js';
-import { count, emptyTally, tallyAll, type Tally } from './tally.js';
+import { count, emptyTally, isFailure, tallyAll, type Tally } from './tally.js';
 import { verifyPair } from './verify.js';
 import { measure, type Measure } from './walk.js';
 
@@ -394,7 +394,7 @@ export class JobService {
   async #retry(job: Job): Promise<void> {
     const recs = this.#logs.cached(job.s.id) ?? (await this.#logs.records(job.s.id));
     const { last } = tallyAll(recs);
-    const failed = [...last.values()].filter((r) => !r.ok);
+    const failed = [...last.values()].filter((r) => isFailure(r));
     if (failed.length === 0) {
       if (job.s.state === 'cancelled' || (job.s.state === 'failed' && job.s.filesDone === 0)) this.#requeue(job, 'resume');
       return;
@@ -505,7 +505,7 @@ export class JobService {
     const kept = [...last.values()].filter((r) => (job.mode === 'fresh' ? false : !retrying.has(r.dest) && !(job.mode === 'retry' && isUnder(r.dest, retrying))));
     job.tally = emptyTally();
     for (const r of kept) count(job.tally, r, 1);
-    const finishedDests = new Set(kept.filter((r) => r.ok).map((r) => r.dest));
+    const finishedDests = new Set(kept.filter((r) => r.ok || r.skipped).map((r) => r.dest));
 
     // Measure (totals and space).
     const measures: { pair: CopyPair; m: Measure; dev: number }[] = [];

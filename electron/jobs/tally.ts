@@ -18,20 +18,25 @@ export function emptyTally(): Tally {
   return { filesDone: 0, filesFailed: 0, bytesDone: 0, bytesReflinked: 0, bytesSkipped: 0, bytesCopied: 0, byMethod: {}, verifyFailed: 0 };
 }
 
+/** A skipped entry is neither copied nor failed (the engine reports it with ok:false). */
+export function isFailure(r: FileRecord): boolean {
+  return !r.ok && !r.skipped;
+}
+
 /** Adds (sign 1) or removes (sign -1) one record's contribution. Directories count no file. */
 export function count(t: Tally, r: FileRecord, sign: 1 | -1 = 1): void {
   if (r.type === 'dir') {
-    if (!r.ok) t.filesFailed += sign;
+    if (isFailure(r)) t.filesFailed += sign;
     return;
   }
-  if (!r.ok) {
+  if (isFailure(r)) {
     t.filesFailed += sign;
     if (r.verified === false) t.verifyFailed += sign;
     return;
   }
   t.filesDone += sign;
   t.bytesDone += sign * r.size;
-  if (r.skipped) {
+  if (r.skipped || !r.ok) {
     t.bytesSkipped += sign * r.size;
     return;
   }

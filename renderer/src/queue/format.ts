@@ -92,8 +92,8 @@ export function fraction(j: JobSummary): number {
 }
 
 export function recordStatus(r: FileRecord): { text: string; kind: 'ok' | 'skipped' | 'error' | 'warn' } {
+  if (r.skipped) return { text: r.warnings[0] ?? 'skipped', kind: 'skipped' };
   if (!r.ok) return { text: r.error ? `${r.error.code}: ${r.error.message}` : 'failed', kind: 'error' };
-  if (r.skipped) return { text: 'skipped', kind: 'skipped' };
   if (r.verified === false) return { text: 'verify failed', kind: 'error' };
   if (r.warnings.length) return { text: r.warnings.join('; '), kind: 'warn' };
   return { text: r.verified ? 'verified' : 'ok', kind: 'ok' };
