@@ -1,7 +1,6 @@
 // Shared by the job-service tests: a JobService on a temp data dir with a recording emit, an
 // engine (the native one when it is built, else the JS stand-in), loop mounts, and waits that
 // resolve on events, never on timers.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,51 +103,6 @@ export function makeTree(dir: string, n: number, size: number, perDir = 500): st
     out.push(p);
   }
   return out;
-}
-
-export interface Mount {
-  dir: string;
-  dispose(): void;
-}
-
-/** A loop-mounted filesystem of `mib` MiB (root only). */
-export function makeMount(fsType: 'btrfs' | 'xfs' | 'ext4' | 'tmpfs', mib: number): Mount {
-  const dir = tmpdir(`ferry-mnt-${fsType}-`);
-  if (fsType === 'tmpfs') {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir]);
-    return { dir, dispose: () => umount(dir) };
-  }
-  const img = `${dir}.img`;
-  fs.writeFileSync(img, '');
-  fs.truncateSync(img, mib * 1024 * 1024);
-  const mkfs: Record<string, string[]> = {
-    btrfs: ['mkfs.btrfs', '-q', '-f', img],
-    xfs: ['mkfs.xfs', '-q', '-f', '-m', 'reflink=1', img],
-    ext4: ['mkfs.ext4', '-q', '-F', img],
-  };
-  const [cmd, ...args] = mkfs[fsType]!;
-  execFileSync(cmd!, args, { stdio: 'ignore' });
-  execFileSync('mount', ['-o', 'loop', img, dir]);
-  return {
-    dir,
-    dispose: () => {
-      umount(dir);
-      fs.rmSync(img, { force: true });
-    },
-  };
-}
-
-function umount(dir: string): void {
-  try {
-    execFileSync('umount', [dir], { stdio: 'ignore' });
-  } catch {
-    try {
-      execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
-    } catch {
-      /* already gone */
-    }
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Lists every regular file under dir, relative, sorted. */

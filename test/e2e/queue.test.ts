@@ -1,0 +1,145 @@
+// The transfer queue and the copy-method log in the real UI: serve mode + Debian's Chromium.
+// Jobs are started through the page's own WebSocket API (same origin, same token) and then driven
+// from the UI: the conflict dialog, the file list's method badges, the log view and its export.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromiumSkipReason, launchBrowser } from '../helpers/browser.js';
+import { startServe, type Served } from '../helpers/serve.js';
+import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
+
+const skip = chromiumSkipReason();
+
+/** One request over a fresh WebSocket from inside the page (what the renderer's client does). */
+async function rpc<T>(page: Page, method: string, params: unknown): Promise<T> {
+  const reply = await page.evaluate(
+    async ([m, p]) => {
+      const token = new URLSearchParams(location.search).get('token') ?? '';
+      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = () => reject(new Error('ws error'));
+      });
+      const r = await new Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>((resolve) => {
+        ws.onmessage = (ev) => {
+          const msg = JSON.parse(String(ev.data)) as { kind: string; id: number; ok: boolean };
+          if (msg.kind === 'reply' && msg.id === 1) resolve(msg);
+        };
+        ws.send(JSON.stringify({ id: 1, method: m, params: p }));
+      });
+      ws.close();
+      return r;
+    },
+    [method, params] as const,
+  );
+  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
+  return reply.value as T;
+}
+
+const job = (id: string) => `.queue-area [data-job-id="${id}"]`;
+
+describe('transfer queue and method log', { skip }, () => {
+  let root: string;
+  let served: Served;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-queue-e2e-'));
+    served = await startServe({ left: root, right: root });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+    await page.goto(served.url);
+    await page.waitForSelector('.queue-area');
+  });
+
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await served?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('conflict dialog with apply-to-all, file rows with methods, log view and CSV export', async () => {
+    const src = path.join(root, 'c-src');
+    const dst = path.join(root, 'c-dst');
+    fs.mkdirSync(path.join(src, 'docs'), { recursive: true });
+    fs.mkdirSync(path.join(dst, 'docs'), { recursive: true });
+    for (let i = 0; i < 6; i++) fs.writeFileSync(path.join(src, 'docs', `n${i}.txt`), `new ${i} `.repeat(100));
+    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(dst, 'docs', `n${i}.txt`), 'old');
+    const { jobId } = await rpc<{ jobId: string }>(page, 'jobs.start', {
+      kind: 'copy',
+      sources: [path.join(src, 'docs')],
+      destDir: dst,
+      options: { conflict: 'ask' },
+    });
+    await page.waitForSelector(job(jobId));
+    const dialog = page.locator('[role="alertdialog"]');
+    await dialog.waitFor();
+    const text = await dialog.innerText();
+    assert.match(text, /already exists/);
+    assert.match(text, /3 B/, 'existing size shown');
+    assert.match(text, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/, 'dates shown');
+    await dialog.locator('[data-apply-all]').check();
+    await dialog.locator('[data-decision="skip"]').click();
+    await page.waitForSelector(`${job(jobId)}[data-state="done"]`);
+    assert.equal(await page.locator('[role="alertdialog"]').count(), 0, 'apply-to-all answered the rest');
+    for (let i = 0; i < 3; i++) assert.equal(fs.readFileSync(path.join(dst, 'docs', `n${i}.txt`), 'utf8'), 'old', 'never overwritten silently');
+    for (let i = 3; i < 6; i++) assert.equal(fs.readFileSync(path.join(dst, 'docs', `n${i}.txt`), 'utf8'), `new ${i} `.repeat(100));
+
+    // The selected job's files, with a method badge on each copied row.
+    await page.click(job(jobId));
+    await page.waitForSelector('.queue-area .files .rec[data-type="file"][data-status="ok"]');
+    const methods = await page.locator('.queue-area .files .rec[data-type="file"][data-status="ok"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-method')));
+    assert.equal(methods.length, 3);
+    assert.ok(methods.every((m) => m && m !== 'none'), `methods: ${methods.join(',')}`);
+    assert.equal(await page.locator('.queue-area .files .rec[data-status="skipped"]').count(), 3);
+
+    // The log tab lists the records and exports them.
+    await page.click('[data-tab="log"]');
+    await page.waitForSelector('.queue-area .log .rec[data-type="file"]');
+    await page.selectOption('[data-filter="job"]', jobId);
+    await page.waitForFunction(() => document.querySelectorAll('.queue-area .log .rec[data-type="file"]').length === 6);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="csv"]')]);
+    assert.match(download.suggestedFilename(), /^ferry-log-.*\.csv$/);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    const lines = csv.trim().split('\r\n');
+    assert.match(lines[0]!, /^time,jobId,src,dest,/);
+    assert.equal(lines.filter((l) => l.includes('/docs/n')).length, 6);
+    // Summary for the job in the log view.
+    await page.waitForSelector(`[data-summary-job="${jobId}"]`);
+    await page.click('[data-tab="queue"]');
+  });
+
+  test('btrfs → btrfs: the queue and the log show reflink', { skip: skipUnlessMountable('btrfs') }, async () => {
+    const m = await makeMount('btrfs', 128);
+    try {
+      const src = path.join(m.dir, 'src');
+      const dst = path.join(m.dir, 'dst');
+      fs.mkdirSync(src);
+      fs.mkdirSync(dst);
+      for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(src, `r${i}.bin`), Buffer.alloc(256 * 1024, i + 1));
+      const { jobId } = await rpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources: [src], destDir: dst, options: {} });
+      await page.waitForSelector(`${job(jobId)}[data-state="done"]`);
+      await page.click(job(jobId));
+      await page.waitForSelector('.queue-area .files .rec[data-method="reflink"]');
+      assert.equal(await page.locator('.queue-area .files .rec[data-type="file"][data-method="reflink"]').count(), 4);
+      assert.match(await page.locator(job(jobId)).innerText(), /1\.0 MiB reflinked/);
+      await page.click('[data-tab="log"]');
+      await page.selectOption('[data-filter="method"]', 'reflink');
+      await page.waitForSelector('.queue-area .log .rec[data-method="reflink"]');
+      const all = await page.locator('.queue-area .log .rec').evaluateAll((els) => els.map((e) => e.getAttribute('data-method')));
+      assert.ok(all.length >= 4 && all.every((x) => x === 'reflink'), all.join(','));
+      await page.selectOption('[data-filter="method"]', '');
+      await page.click('[data-tab="queue"]');
+    } finally {
+      await m.cleanup();
+    }
+  });
+});
