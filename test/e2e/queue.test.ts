@@ -132,6 +132,7 @@ describe('transfer queue and method log', { skip }, () => {
       assert.equal(await page.locator('.queue-area .files .rec[data-type="file"][data-method="reflink"]').count(), 4);
       assert.match(await page.locator(job(jobId)).innerText(), /1\.0 MiB reflinked/);
       await page.click('[data-tab="log"]');
+      await page.selectOption('[data-filter="job"]', jobId);
       await page.selectOption('[data-filter="method"]', 'reflink');
       await page.waitForSelector('.queue-area .log .rec[data-method="reflink"]');
       const all = await page.locator('.queue-area .log .rec').evaluateAll((els) => els.map((e) => e.getAttribute('data-method')));
