@@ -30,37 +30,55 @@ Napi::Value method_value(Napi::Env env, int m) {
   return Napi::String::New(env, method_name((Method)m));
 }
 
-Napi::Object record_value(Napi::Env env, const Record& r) {
+// Property names, made once per batch: setting 50k records' fields then costs no string
+// internalisation per field.
+struct Keys {
+  Napi::String src, dest, type, size, bytes, method, attempts, sparse, ms, ok, skipped, error, warnings, outcome, errno_;
+  Napi::String s_ok, s_unsupported, s_error, m[4], t[7];
+  explicit Keys(Napi::Env env)
+      : src(Napi::String::New(env, "src")), dest(Napi::String::New(env, "dest")), type(Napi::String::New(env, "type")),
+        size(Napi::String::New(env, "size")), bytes(Napi::String::New(env, "bytes")), method(Napi::String::New(env, "method")),
+        attempts(Napi::String::New(env, "attempts")), sparse(Napi::String::New(env, "sparse")), ms(Napi::String::New(env, "ms")),
+        ok(Napi::String::New(env, "ok")), skipped(Napi::String::New(env, "skipped")), error(Napi::String::New(env, "error")),
+        warnings(Napi::String::New(env, "warnings")), outcome(Napi::String::New(env, "outcome")), errno_(Napi::String::New(env, "errno")),
+        s_ok(Napi::String::New(env, "ok")), s_unsupported(Napi::String::New(env, "unsupported")), s_error(Napi::String::New(env, "error")) {
+    for (int i = 0; i < 4; i++) m[i] = Napi::String::New(env, method_name((Method)i));
+    for (int i = 0; i < 7; i++) t[i] = Napi::String::New(env, entry_type_name((EntryType)i));
+  }
+};
+
+Napi::Object record_value(Napi::Env env, const Keys& k, const Record& r) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("src", r.src);
-  o.Set("dest", r.dest);
-  o.Set("type", entry_type_name(r.type));
-  o.Set("size", (double)r.size);
-  o.Set("bytes", (double)r.bytes);
-  o.Set("method", method_value(env, r.method));
+  Napi::Value null = env.Null();
+  o.Set(k.src, Napi::String::New(env, r.src));
+  o.Set(k.dest, Napi::String::New(env, r.dest));
+  o.Set(k.type, k.t[(int)r.type]);
+  o.Set(k.size, Napi::Number::New(env, (double)r.size));
+  o.Set(k.bytes, Napi::Number::New(env, (double)r.bytes));
+  o.Set(k.method, r.method >= 0 ? Napi::Value(k.m[r.method]) : null);
   Napi::Array at = Napi::Array::New(env, r.attempts.size());
   for (size_t i = 0; i < r.attempts.size(); i++) {
     const Attempt& a = r.attempts[i];
     Napi::Object x = Napi::Object::New(env);
-    x.Set("method", method_name(a.method));
-    x.Set("outcome", a.outcome == Outcome::Ok ? "ok" : a.outcome == Outcome::Unsupported ? "unsupported" : "error");
-    x.Set("errno", a.err > 0 ? Napi::Value(Napi::String::New(env, errno_name(a.err))) : env.Null());
-    x.Set("bytes", (double)a.bytes);
+    x.Set(k.method, k.m[(int)a.method]);
+    x.Set(k.outcome, a.outcome == Outcome::Ok ? k.s_ok : a.outcome == Outcome::Unsupported ? k.s_unsupported : k.s_error);
+    x.Set(k.errno_, a.err > 0 ? Napi::Value(Napi::String::New(env, errno_name(a.err))) : null);
+    x.Set(k.bytes, Napi::Number::New(env, (double)a.bytes));
     at.Set((uint32_t)i, x);
   }
-  o.Set("attempts", at);
-  o.Set("sparse", r.sparse);
-  o.Set("ms", r.ms);
-  o.Set("ok", r.ok);
-  o.Set("skipped", r.skipped);
-  o.Set("error", r.error ? wire_error(env, *r.error) : env.Null());
+  o.Set(k.attempts, at);
+  o.Set(k.sparse, Napi::Boolean::New(env, r.sparse));
+  o.Set(k.ms, Napi::Number::New(env, r.ms));
+  o.Set(k.ok, Napi::Boolean::New(env, r.ok));
+  o.Set(k.skipped, Napi::Boolean::New(env, r.skipped));
+  o.Set(k.error, r.error ? wire_error(env, *r.error) : null);
   Napi::Array w = Napi::Array::New(env, r.warnings.size());
   for (size_t i = 0; i < r.warnings.size(); i++) w.Set((uint32_t)i, r.warnings[i]);
-  o.Set("warnings", w);
+  o.Set(k.warnings, w);
   return o;
 }
 
-Napi::Object event_value(Napi::Env env, const Event& e) {
+Napi::Object event_value(Napi::Env env, const Keys& keys, const Event& e) {
   Napi::Object o = Napi::Object::New(env);
   switch (e.type) {
     case Event::Progress: {
@@ -90,7 +108,7 @@ Napi::Object event_value(Napi::Env env, const Event& e) {
     case Event::Files: {
       o.Set("type", "files");
       Napi::Array rs = Napi::Array::New(env, e.records.size());
-      for (size_t i = 0; i < e.records.size(); i++) rs.Set((uint32_t)i, record_value(env, e.records[i]));
+      for (size_t i = 0; i < e.records.size(); i++) rs.Set((uint32_t)i, record_value(env, keys, e.records[i]));
       o.Set("records", rs);
       break;
     }
@@ -119,8 +137,9 @@ void deliver(Napi::Env env, Napi::Function on_events, TsfnCtx* ctx, Batch* b) {
   Napi::HandleScope scope(env);
   Napi::Value pending_error;
   if (!b->events.empty()) {
+    Keys keys(env);
     Napi::Array arr = Napi::Array::New(env, b->events.size());
-    for (size_t i = 0; i < b->events.size(); i++) arr.Set((uint32_t)i, event_value(env, b->events[i]));
+    for (size_t i = 0; i < b->events.size(); i++) arr.Set((uint32_t)i, event_value(env, keys, b->events[i]));
     on_events.Call({arr});
     if (env.IsExceptionPending()) pending_error = env.GetAndClearPendingException().Value();
   }

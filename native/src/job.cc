@@ -45,6 +45,13 @@ struct DirNode {
   FsKind sfs, dfs;
   bool anchor = false;
   bool fresh = false;  // created by this job: it was empty, so no per-file existence check
+  // Inside a tree that is being built under a hidden temp name (see open_dir): files are created
+  // directly under their names, the whole tree appears at once when the top folder is renamed.
+  bool direct = false;
+  std::string tmp_top;  // the hidden name of that top folder while it fills
+  bool no_default_acl = false;  // the destination folder has no default ACL (creation modes are exact)
+  bool dst_setgid = false;
+  gid_t dst_gid = 0;
   uint64_t t0 = 0;
   std::atomic<int> pending{1};
   std::atomic<bool> child_failed{false};
@@ -155,10 +162,21 @@ unsigned char dtype_of(mode_t m) {
 struct Tmp {
   int fd = -1;
   bool named = false;
+  bool direct = false;  // created under its final name inside a tree that is itself still hidden
   std::string name;
 };
 
-int open_tmp(DirNode* d, Tmp& t) {
+int open_tmp(DirNode* d, Tmp& t, const std::string& dname, mode_t mode) {
+  if (d->direct) {
+    // Inside a hidden 0700 tree: create with the final permission bits at once (umask applies,
+    // as it should without preserve; with preserve the caller checks nothing was masked).
+    t.fd = openat(d->dfd, dname.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode & 0777);
+    if (t.fd < 0) return errno;
+    t.named = true;
+    t.direct = true;
+    t.name = dname;
+    return 0;
+  }
   if (!d->no_tmpfile.load(std::memory_order_relaxed)) {
     t.fd = openat(d->dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
     if (t.fd >= 0) return 0;
@@ -209,6 +227,8 @@ Job::Job(Spec spec, Sink sink) : spec_(std::move(spec)), sink_(std::move(sink)) 
   umask_ = umask(0);  // JS thread, like process.umask()
   umask(umask_);
   root_ = geteuid() == 0;
+  euid_ = geteuid();
+  egid_ = getegid();
   queue_ = new std::deque<Task>();
   if (spec_.threads < 1) spec_.threads = 1;
   if (spec_.threads > 64) spec_.threads = 64;
@@ -434,6 +454,7 @@ void Job::coordinator() {
     if (cancelled_) break;
     process_top(p.first, p.second);
   }
+  flush();
   {
     std::lock_guard<std::mutex> lk(q_mu_);
     q_closed_ = true;
@@ -500,22 +521,45 @@ void Job::scan_all() {
   ev_cv_.notify_all();
 }
 
+// The walker queues tasks in batches (one lock and at most one wake-up per batch); workers take
+// several at a time. The queue is bounded: the walker waits while it is full.
 void Job::enqueue(Task&& t) {
   t.dir->pending.fetch_add(1, std::memory_order_relaxed);
-  std::unique_lock<std::mutex> lk(q_mu_);
-  q_push_cv_.wait(lk, [&] { return queue_->size() < q_cap_ || cancelled_; });
-  queue_->push_back(std::move(t));
-  lk.unlock();
-  q_pop_cv_.notify_one();
+  wbatch_.push_back(std::move(t));
+  if (wbatch_.size() >= 64) flush();
 }
 
-bool Job::dequeue(Task& t) {
+void Job::flush() {
+  if (wbatch_.empty()) return;
+  std::unique_lock<std::mutex> lk(q_mu_);
+  walker_waiting_ = true;
+  q_push_cv_.wait(lk, [&] { return queue_->size() < q_cap_ || cancelled_; });
+  walker_waiting_ = false;
+  bool was_empty = queue_->empty();
+  for (auto& t : wbatch_) queue_->push_back(std::move(t));
+  wbatch_.clear();
+  lk.unlock();
+  if (was_empty) q_pop_cv_.notify_all();
+}
+
+bool Job::dequeue(std::deque<Task>& out, int idx) {
   std::unique_lock<std::mutex> lk(q_mu_);
   q_pop_cv_.wait(lk, [&] { return !queue_->empty() || q_closed_; });
   if (queue_->empty()) return false;
-  t = std::move(queue_->front());
-  queue_->pop_front();
-  bool wake = queue_->size() + 1 == q_cap_ || queue_->size() < q_cap_ / 2;
+  size_t n = queue_->size() / workers_.size();
+  n = std::max<size_t>(1, std::min<size_t>(n, 16));
+  // Odd workers take from the back: with several folders queued, workers then create files in
+  // different folders and do not fight over one directory's lock.
+  for (size_t i = 0; i < n; i++) {
+    if (idx & 1) {
+      out.push_back(std::move(queue_->back()));
+      queue_->pop_back();
+    } else {
+      out.push_back(std::move(queue_->front()));
+      queue_->pop_front();
+    }
+  }
+  bool wake = walker_waiting_ && queue_->size() < q_cap_;
   lk.unlock();
   if (wake) q_push_cv_.notify_one();
   return true;
@@ -649,7 +693,21 @@ DirNode* Job::open_dir(DirNode* parent, const std::string& sname, const std::str
     // EEXIST/ENOTEMPTY: the folder exists, merge into it below.
   }
   bool fresh = false;
-  if (mkdirat(parent->dfd, dname.c_str(), 0700) == 0) {
+  bool direct = parent->direct;
+  std::string tmp_top;
+  if (top && !spec_.move && faccessat(parent->dfd, dname.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
+    // A new top folder is built under a hidden name and renamed into place when complete: its
+    // files can then be created directly (no per-file temp + link), and nothing half-done ever
+    // stands under the final name.
+    for (int i = 0; i < 100 && tmp_top.empty(); i++) {
+      std::string cand = random_tmp_name();
+      if (mkdirat(parent->dfd, cand.c_str(), 0700) == 0) tmp_top = cand;
+      else if (errno != EEXIST) break;
+    }
+  }
+  if (!tmp_top.empty()) {
+    fresh = direct = true;
+  } else if (mkdirat(parent->dfd, dname.c_str(), 0700) == 0) {
     fresh = true;
   } else {
     int e = errno;
@@ -707,10 +765,11 @@ DirNode* Job::open_dir(DirNode* parent, const std::string& sname, const std::str
       }
     }
   }
-  int dfd = openat(parent->dfd, dname.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int dfd = openat(parent->dfd, tmp_top.empty() ? dname.c_str() : tmp_top.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) {
     int e = errno;
     close(sfd);
+    if (!tmp_top.empty()) unlinkat(parent->dfd, tmp_top.c_str(), AT_REMOVEDIR);
     return fail(sys_error(e, "open", spath, dpath));
   }
   auto* d = new DirNode();
@@ -724,11 +783,21 @@ DirNode* Job::open_dir(DirNode* parent, const std::string& sname, const std::str
   d->src_path = spath;
   d->dest_path = dpath;
   d->fresh = fresh;
+  d->direct = direct;
+  d->tmp_top = tmp_top;
   d->t0 = t0;
   d->rename_exdev = parent->rename_exdev.load();
   d->sfs = st.st_dev == parent->st.st_dev && !parent->anchor ? parent->sfs : fs_kind_of_fd(sfd);
   struct stat dst;
-  if (fstat(dfd, &dst) == 0) d->ddev = dst.st_dev;
+  if (fstat(dfd, &dst) == 0) {
+    d->ddev = dst.st_dev;
+    d->dst_setgid = (dst.st_mode & S_ISGID) != 0;
+    d->dst_gid = dst.st_gid;
+  }
+  if (direct) {
+    d->no_default_acl = parent->direct ? parent->no_default_acl
+                                       : (fgetxattr(dfd, "system.posix_acl_default", nullptr, 0) < 0 && (errno == ENODATA || errno == ENOTSUP));
+  }
   d->dfs = d->ddev == parent->ddev ? parent->dfs : fs_kind_of_fd(dfd);
   return d;
 }
@@ -757,9 +826,11 @@ void Job::walk(DirNode* root) {
       DirNode* n = f.node;
       stack.pop_back();
       release(n);
+      flush();
       continue;
     }
     if (paused_) {
+      flush();
       std::unique_lock<std::mutex> lk(pause_mu_);
       pause_cv_.wait(lk, [&] { return !paused_ || cancelled_; });
       continue;
@@ -806,12 +877,20 @@ void Job::finalize_dir(DirNode* d) {
   Record rec = base_record(d->src_path, d->dest_path, EntryType::Dir);
   rec.warnings = d->warnings;
   if (spec_.preserve) {
-    apply_meta_fd(d->sfd, d->dfd, d->st, rec, true);
+    apply_meta_fd(d->sfd, d->dfd, d->st, rec, true, nullptr);
   } else if (d->fresh) {
     if (fchmod(d->dfd, d->st.st_mode & 0777 & ~umask_) != 0) rec.warnings.push_back(std::string("mode not set: ") + errno_name(errno));
   }
   rec.ok = true;
   DirNode* p = d->parent;
+  if (!d->tmp_top.empty()) {
+    if (renameat2(p->dfd, d->tmp_top.c_str(), p->dfd, d->dname.c_str(), RENAME_NOREPLACE) != 0) {
+      int e = errno;
+      rec.ok = false;
+      rec.error = sys_error(e, "rename", d->src_path, d->dest_path);
+      rec.warnings.push_back("the copied tree was left under " + join_path(parent_of(d->dest_path), d->tmp_top));
+    }
+  }
   bool failed = d->child_failed.load();
   if (spec_.move && !cancelled_ && !failed) {
     if (unlinkat(p->sfd, d->sname.c_str(), AT_REMOVEDIR) != 0) {
@@ -832,7 +911,8 @@ void Job::finalize_dir(DirNode* d) {
 // Metadata
 // ---------------------------------------------------------------------------------------------
 
-static void copy_xattrs(int in, int out, Record& rec) {
+static int copy_xattrs(int in, int out, Record& rec) {
+  int copied = 0;
   std::vector<char> names(4096);
   ssize_t n;
   for (;;) {
@@ -840,13 +920,14 @@ static void copy_xattrs(int in, int out, Record& rec) {
     if (n >= 0) break;
     if (errno == ERANGE) {
       ssize_t need = flistxattr(in, nullptr, 0);
-      if (need < 0) return;
+      if (need < 0) return copied;
       names.resize((size_t)need + 1);
       continue;
     }
     if (errno != ENOTSUP && errno != EOPNOTSUPP) rec.warnings.push_back(std::string("xattrs not read: ") + errno_name(errno));
-    return;
+    return copied;
   }
+  if (n == 0) return 0;
   std::vector<char> val(4096);
   bool warned_unsupported = false;
   for (ssize_t off = 0; off < n;) {
@@ -864,7 +945,9 @@ static void copy_xattrs(int in, int out, Record& rec) {
       rec.warnings.push_back(std::string("xattr ") + name + " not read: " + errno_name(errno));
       continue;
     }
-    if (fsetxattr(out, name, val.data(), (size_t)v, 0) != 0) {
+    if (fsetxattr(out, name, val.data(), (size_t)v, 0) == 0) {
+      copied++;
+    } else {
       int e = errno;
       if (e == ENOTSUP || e == EOPNOTSUPP) {
         if (!warned_unsupported) rec.warnings.push_back(std::string("xattrs not kept: the destination does not support them (") + name + ")");
@@ -874,15 +957,20 @@ static void copy_xattrs(int in, int out, Record& rec) {
       }
     }
   }
+  return copied;
 }
 
 // data → (fsync, done by the caller) → futimens → fchown (root) → xattrs → fchmod.
-void Job::apply_meta_fd(int in, int out, const struct stat& st, Record& rec, bool is_dir) {
+// `created_as`: the owner and mode the file already has (it was created with them), so that the
+// per-file syscalls that would change nothing are left out (small-file trees are bound by them).
+void Job::apply_meta_fd(int in, int out, const struct stat& st, Record& rec, bool is_dir, const Created* created_as) {
   struct timespec ts[2] = {st.st_atim, st.st_mtim};
   if (futimens(out, ts) != 0) rec.warnings.push_back(std::string("times not kept: ") + errno_name(errno));
-  if (root_ && fchown(out, st.st_uid, st.st_gid) != 0) rec.warnings.push_back(std::string("owner not kept: ") + errno_name(errno));
-  copy_xattrs(in, out, rec);
-  if (fchmod(out, st.st_mode & 07777) != 0) rec.warnings.push_back(std::string("mode not kept: ") + errno_name(errno));
+  bool owner_ok = created_as && created_as->uid == st.st_uid && created_as->gid == st.st_gid;
+  if (root_ && !owner_ok && fchown(out, st.st_uid, st.st_gid) != 0) rec.warnings.push_back(std::string("owner not kept: ") + errno_name(errno));
+  int nx = copy_xattrs(in, out, rec);
+  bool mode_ok = created_as && created_as->mode_exact && nx == 0 && (st.st_mode & 07000) == 0;
+  if (!mode_ok && fchmod(out, st.st_mode & 07777) != 0) rec.warnings.push_back(std::string("mode not kept: ") + errno_name(errno));
   (void)is_dir;
 }
 
@@ -907,11 +995,15 @@ void Job::apply_meta_path(int dfd, const std::string& name, const struct stat& s
 
 void Job::worker_main(int idx) {
   Worker& w = *workers_[(size_t)idx];
-  Task t;
-  while (dequeue(t)) {
-    DirNode* d = t.dir;
-    if (!cancelled_) do_task(w, t);
-    release(d);
+  std::deque<Task> mine;
+  while (dequeue(mine, idx)) {
+    while (!mine.empty()) {
+      Task t = std::move(mine.front());
+      mine.pop_front();
+      DirNode* d = t.dir;
+      if (!cancelled_) do_task(w, t);
+      release(d);
+    }
   }
 }
 
@@ -1129,7 +1221,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   }
 
   Tmp tmp;
-  if (int e = open_tmp(d, tmp)) {
+  if (int e = open_tmp(d, tmp, dname, st.st_mode)) {
     rec.error = sys_error(e, "open", rec.src, rec.dest);
     return;
   }
@@ -1197,8 +1289,14 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   rec.bytes = cr.bytes;
   if (spec_.fsync && fsync(tmp.fd) != 0) return fail_with(sys_error(errno, "fsync", rec.src, rec.dest));
   if (spec_.preserve) {
-    apply_meta_fd(in, tmp.fd, st, rec, false);
-  } else if (fchmod(tmp.fd, st.st_mode & 0777 & ~umask_) != 0) {
+    Created c;
+    if (tmp.direct) {
+      c.uid = euid_;
+      c.gid = d->dst_setgid ? d->dst_gid : egid_;
+      c.mode_exact = d->no_default_acl && (st.st_mode & 0777 & umask_) == 0;
+    }
+    apply_meta_fd(in, tmp.fd, st, rec, false, tmp.direct ? &c : nullptr);
+  } else if (!(tmp.direct && d->no_default_acl) && fchmod(tmp.fd, st.st_mode & 0777 & ~umask_) != 0) {
     rec.warnings.push_back(std::string("mode not set: ") + errno_name(errno));
   }
   if (check(w) == kErrSkipped) {
@@ -1208,6 +1306,11 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     return;
   }
   // Publish.
+  if (tmp.direct) {
+    close(tmp.fd);
+    rec.ok = true;
+    return;
+  }
   for (int round = 0; round < 8; round++) {
     if (mode == Pub::New) {
       int e;

@@ -109,7 +109,8 @@ class Job : public std::enable_shared_from_this<Job> {
                     const std::string& dpath, const struct stat* known, bool top);
   void walk(DirNode* root);
   void enqueue(Task&& t);
-  bool dequeue(Task& t);
+  void flush();
+  bool dequeue(std::deque<Task>& out, int idx);
   void worker_main(int idx);
   void do_task(Worker& w, Task& t);
   void copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec);
@@ -121,7 +122,12 @@ class Job : public std::enable_shared_from_this<Job> {
   void emit_conflict(const ConflictInfo& c);
   Decision ask(const ConflictInfo& c);
   int check(Worker& w);
-  void apply_meta_fd(int in, int out, const struct stat& st, Record& rec, bool is_dir);
+  struct Created {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    bool mode_exact = false;
+  };
+  void apply_meta_fd(int in, int out, const struct stat& st, Record& rec, bool is_dir, const Created* created_as);
   void apply_meta_path(int dfd, const std::string& name, const struct stat& st, Record& rec, bool is_link);
 
  public:
@@ -131,6 +137,8 @@ class Job : public std::enable_shared_from_this<Job> {
   Sink sink_;
   mode_t umask_;
   bool root_;
+  uid_t euid_;
+  gid_t egid_;
   std::thread coord_, rep_;
 
   std::atomic<bool> cancelled_{false}, paused_{false}, finished_{false}, started_{false};
@@ -143,7 +151,9 @@ class Job : public std::enable_shared_from_this<Job> {
   std::condition_variable q_push_cv_, q_pop_cv_;
   std::deque<Task>* queue_;
   bool q_closed_ = false;
-  size_t q_cap_ = 1024;
+  bool walker_waiting_ = false;
+  std::vector<Task> wbatch_;  // walker only
+  size_t q_cap_ = 8192;
 
   // events
   std::mutex ev_mu_;
