@@ -1,0 +1,186 @@
+// Method choice per filesystem pair, content equality, explain() accuracy, pseudo files, empty and
+// sparse files, forced methods. Loop mounts need root.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { explain, type FileRecord } from '../../native/index.js';
+import { copyOne, Mounts, NEEDS_ROOT, sha256, tempLeftovers, tmpDir, writeRandom } from './_util.js';
+
+function attemptsOf(r: FileRecord): string {
+  return r.attempts.map((a) => `${a.method}:${a.outcome}${a.errno ? ':' + a.errno : ''}`).join(' ');
+}
+
+describe('method per filesystem pair', { skip: NEEDS_ROOT }, () => {
+  const m = new Mounts();
+  const fsDirs: Record<string, string> = {};
+  before(() => {
+    fsDirs.btrfs = m.loop('btrfs');
+    fsDirs.xfs = m.loop('xfs');
+    fsDirs.ext4 = m.loop('ext4');
+    fsDirs.tmpfs = m.tmpfs(64);
+    for (const d of Object.values(fsDirs)) writeRandom(path.join(d, 'src.bin'), 3 * 1024 * 1024 + 123);
+  });
+  after(() => m.cleanup());
+
+  const cases: [string, string, string][] = [
+    ['btrfs', 'btrfs', 'reflink'],
+    ['xfs', 'xfs', 'reflink'],
+    ['ext4', 'ext4', 'copy_file_range'],
+    ['tmpfs', 'tmpfs', 'copy_file_range'],
+    ['ext4', 'xfs', 'splice'],
+    ['tmpfs', 'ext4', 'splice'],
+    ['btrfs', 'ext4', 'splice'],
+  ];
+  for (const [from, to, want] of cases) {
+    test(`${from} → ${to}: ${want}, same bytes, explain() agrees`, async () => {
+      const src = path.join(fsDirs[from]!, 'src.bin');
+      const dest = path.join(fsDirs[to]!, `from-${from}.bin`);
+      const ex = explain(src, dest);
+      const rec = await copyOne(src, dest);
+      assert.equal(rec.ok, true, JSON.stringify(rec.error));
+      assert.equal(rec.method, want, attemptsOf(rec));
+      assert.equal(ex.method, rec.method, `explain said ${ex.method} (${ex.reason}); copy used ${rec.method}`);
+      assert.equal(sha256(dest), sha256(src));
+      assert.equal(rec.bytes, fs.statSync(src).size);
+      if (want === 'splice') {
+        const cfr = rec.attempts.find((a) => a.method === 'copy_file_range');
+        assert.ok(cfr && cfr.outcome === 'unsupported' && cfr.errno === 'EXDEV', `expected a copy_file_range EXDEV attempt: ${attemptsOf(rec)}`);
+        assert.match(ex.reason, /EXDEV/);
+      }
+      if (want === 'copy_file_range') {
+        const rl = rec.attempts[0]!;
+        assert.equal(rl.method, 'reflink');
+        assert.equal(rl.errno, 'EOPNOTSUPP');
+      }
+      if (want === 'reflink') assert.match(ex.reason, /reflink/);
+      assert.deepEqual(tempLeftovers(path.dirname(dest)), []);
+    });
+  }
+
+  test('a second file on the same pair reuses the kernel answers (attempts still listed)', async () => {
+    const src = path.join(fsDirs.ext4!, 'src.bin');
+    const a = await copyOne(src, path.join(fsDirs.xfs!, 'again1.bin'));
+    const b = await copyOne(src, path.join(fsDirs.xfs!, 'again2.bin'));
+    assert.equal(attemptsOf(a), attemptsOf(b));
+  });
+
+  test('forced reflink on ext4 fails clearly and leaves nothing', async () => {
+    const src = path.join(fsDirs.ext4!, 'src.bin');
+    const dest = path.join(fsDirs.ext4!, 'forced.bin');
+    const rec = await copyOne(src, dest, { method: 'reflink' });
+    assert.equal(rec.ok, false);
+    assert.equal(rec.error?.code, 'EOPNOTSUPP');
+    assert.match(rec.error!.message, /reflink not possible: EOPNOTSUPP/);
+    assert.equal(fs.existsSync(dest), false);
+    assert.deepEqual(tempLeftovers(fsDirs.ext4!), []);
+    assert.equal(explain(src, dest, 'reflink').method, null);
+  });
+
+  test('forced copy_file_range across filesystems fails with EXDEV; forced buffered works', async () => {
+    const src = path.join(fsDirs.ext4!, 'src.bin');
+    const dest = path.join(fsDirs.xfs!, 'forced-cfr.bin');
+    const rec = await copyOne(src, dest, { method: 'copy_file_range' });
+    assert.equal(rec.ok, false);
+    assert.equal(rec.error?.code, 'EXDEV');
+    assert.equal(fs.existsSync(dest), false);
+    const rec2 = await copyOne(src, dest, { method: 'buffered' });
+    assert.equal(rec2.ok, true);
+    assert.equal(rec2.method, 'buffered');
+    assert.deepEqual(rec2.attempts.map((a) => a.method), ['buffered']);
+    assert.equal(sha256(dest), sha256(src));
+  });
+
+  test('sparse file keeps its holes on ext4 and btrfs', async () => {
+    for (const fsName of ['ext4', 'btrfs', 'tmpfs']) {
+      const dir = fsDirs[fsName]!;
+      const src = path.join(dir, 'sparse.bin');
+      const fd = fs.openSync(src, 'w');
+      fs.writeSync(fd, Buffer.alloc(65536, 7), 0, 65536, 0);
+      fs.writeSync(fd, Buffer.alloc(65536, 9), 0, 65536, 32 * 1024 * 1024);
+      fs.ftruncateSync(fd, 64 * 1024 * 1024); // trailing hole
+      fs.closeSync(fd);
+      const dest = path.join(dir, 'sparse-copy.bin');
+      const rec = await copyOne(src, dest);
+      assert.equal(rec.ok, true);
+      assert.equal(rec.sparse, true, `${fsName}: ${attemptsOf(rec)}`);
+      const s = fs.statSync(src);
+      const d = fs.statSync(dest);
+      assert.equal(d.size, s.size);
+      assert.ok(d.blocks <= s.blocks + 64, `${fsName}: dest has ${d.blocks} blocks, source ${s.blocks}`);
+      assert.equal(sha256(dest), sha256(src));
+    }
+  });
+
+  test('1 TiB sparse file with 1 MiB of data copies without filling the disk', async () => {
+    const dir = fsDirs.xfs!;
+    const src = path.join(dir, 'huge.bin');
+    const fd = fs.openSync(src, 'w');
+    fs.writeSync(fd, Buffer.alloc(1 << 20, 1), 0, 1 << 20, 512 * 1024 * 1024 * 1024);
+    fs.ftruncateSync(fd, 1024 ** 4);
+    fs.closeSync(fd);
+    // Across filesystems, so no reflink: the extent walk has to do it (splice per extent).
+    const dest = path.join(fsDirs.btrfs!, 'huge-copy.bin');
+    const rec = await copyOne(src, dest);
+    assert.equal(rec.ok, true, JSON.stringify(rec.error));
+    assert.equal(rec.sparse, true);
+    assert.equal(rec.bytes, 1 << 20);
+    const d = fs.statSync(dest);
+    assert.equal(d.size, 1024 ** 4);
+    assert.ok(d.blocks * 512 < 8 * 1024 * 1024, `dest uses ${d.blocks * 512} bytes`);
+    const buf = Buffer.alloc(16);
+    const dfd = fs.openSync(dest, 'r');
+    fs.readSync(dfd, buf, 0, 16, 512 * 1024 * 1024 * 1024);
+    assert.equal(buf[0], 1);
+    fs.readSync(dfd, buf, 0, 16, 1024);
+    assert.equal(buf[0], 0);
+    fs.closeSync(dfd);
+    fs.unlinkSync(dest);
+    fs.unlinkSync(src);
+  });
+});
+
+describe('pseudo files and small cases (no mounts)', () => {
+  const dir = tmpDir();
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('/proc/cpuinfo equals cat: buffered, size not trusted', async () => {
+    const dest = path.join(dir, 'cpuinfo');
+    const rec = await copyOne('/proc/cpuinfo', dest);
+    assert.equal(rec.ok, true);
+    assert.equal(rec.method, 'buffered');
+    assert.deepEqual(rec.attempts.map((a) => a.method), ['buffered']);
+    assert.ok(rec.warnings.some((w) => /procfs/.test(w)));
+    assert.ok(fs.statSync(dest).size > 0);
+    assert.equal(fs.readFileSync(dest, 'utf8'), fs.readFileSync('/proc/cpuinfo', 'utf8').slice(0, fs.statSync(dest).size));
+    assert.equal(explain('/proc/cpuinfo', dest).method, 'buffered');
+  });
+
+  test('a /sys file equals cat (reported size 4096 is not trusted)', async () => {
+    const candidates = ['/sys/kernel/mm/transparent_hugepage/enabled', '/sys/kernel/uevent_seqnum', '/sys/power/state', '/sys/kernel/ostype'];
+    const src = candidates.find((c) => fs.existsSync(c));
+    if (!src) return;
+    const dest = path.join(dir, 'sysfile');
+    const rec = await copyOne(src, dest);
+    assert.equal(rec.ok, true);
+    assert.equal(rec.method, 'buffered');
+    assert.equal(fs.readFileSync(dest, 'utf8'), fs.readFileSync(src, 'utf8'));
+    assert.equal(explain(src, dest).method, 'buffered');
+    assert.match(explain(src, dest).reason, /sysfs/);
+  });
+
+  test('empty file: ok, 0 bytes, explain agrees', async () => {
+    const src = path.join(dir, 'empty');
+    fs.writeFileSync(src, '');
+    const dest = path.join(dir, 'empty-copy');
+    const rec = await copyOne(src, dest);
+    assert.equal(rec.ok, true);
+    assert.equal(rec.bytes, 0);
+    assert.equal(fs.statSync(dest).size, 0);
+    assert.equal(explain(src, path.join(dir, 'x')).method, rec.method);
+  });
+
+  test('explain() refuses a missing source like Node does', () => {
+    assert.throws(() => explain(path.join(dir, 'nope'), path.join(dir, 'x')), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && /lstat/.test(e.message));
+  });
+});
