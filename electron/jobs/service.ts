@@ -507,6 +507,11 @@ export class JobService {
     for (const r of kept) count(job.tally, r, 1);
     const finishedDests = new Set(kept.filter((r) => r.ok || r.skipped).map((r) => r.dest));
 
+    // A killed copy leaves a new top folder under the engine's hidden temp name: take it back.
+    if (job.mode === 'resume' && s.kind === 'copy') {
+      for (const pair of pairs) await recoverTempTop(pair, s.destDir, finishedDests, s.startedAt ?? 0);
+    }
+
     // Measure (totals and space).
     const measures: { pair: CopyPair; m: Measure; dev: number }[] = [];
     for (const pair of pairs) {
@@ -878,6 +883,64 @@ async function refuseSelfCopy(kind: 'copy' | 'move', sources: string[], destDir:
         dest: destDir,
       });
     }
+  }
+}
+
+const ENGINE_TEMP = /^\.ferry-[0-9a-f]{16}\.tmp$/;
+
+/**
+ * The engine builds a new top-level folder under a hidden `.ferry-<hex>.tmp` name and renames it
+ * into place when complete; a crash leaves that hidden folder behind, holding finished files and
+ * maybe one half-written file per worker under its own name. On resume we find ours (it holds a
+ * file our log says finished, with that size), delete every file the log does not vouch for, and
+ * rename it to the final name: the engine then merges into it and skips what is there. A hidden
+ * folder that is ours but vouches for nothing (killed before the first record) is removed.
+ */
+async function recoverTempTop(pair: CopyPair, destDir: string, finished: Set<string>, startedAt: number): Promise<void> {
+  if (path.dirname(pair.dest) !== destDir) return;
+  try {
+    await fsp.lstat(pair.dest);
+    return; // the final name exists: nothing to recover
+  } catch {
+    /* ENOENT: look for the hidden folder */
+  }
+  let srcNames: Set<string>;
+  try {
+    srcNames = new Set(await fsp.readdir(pair.src));
+  } catch {
+    return; // not a directory (files never use a hidden top folder)
+  }
+  const mine = [...finished].filter((d) => d.startsWith(pair.dest + '/'));
+  let names: string[] = [];
+  try {
+    names = (await fsp.readdir(destDir)).filter((n) => ENGINE_TEMP.test(n));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const cand = path.join(destDir, n);
+    const st = await fsp.lstat(cand).catch(() => null);
+    if (!st?.isDirectory()) continue;
+    const vouched = mine.filter((d) => fs.existsSync(cand + d.slice(pair.dest.length)));
+    if (vouched.length === 0) {
+      // Ours only if created during this job and holding nothing but names from our source.
+      const inside = await fsp.readdir(cand).catch(() => null);
+      if (inside && st.mtimeMs >= startedAt - 1000 && st.birthtimeMs >= startedAt - 1000 && inside.every((x) => srcNames.has(x))) {
+        if (mine.length === 0) await fsp.rm(cand, { recursive: true, force: true });
+      }
+      continue;
+    }
+    const keep = new Set(vouched.map((d) => cand + d.slice(pair.dest.length)));
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (!keep.has(p)) await fsp.unlink(p).catch(() => {});
+      }
+    };
+    await walk(cand);
+    await fsp.rename(cand, pair.dest);
+    return;
   }
 }
 

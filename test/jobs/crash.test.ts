@@ -49,16 +49,36 @@ test('SIGKILL mid-job → interrupted → resume: every file equal, none copied 
     child.once('exit', (code, sig) => (sig === 'SIGKILL' ? resolve() : reject(new Error(`child exited early: ${code}`))));
   });
   await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
-  // What the killed run left: every file under a final name must be complete.
-  const before = new Map<string, number>();
-  for (const f of listFiles(path.join(dst, 'tree'))) {
-    assert.ok(/^d\d+\/f\d+\.bin$/.test(f) || f.includes('.ferry') || f.startsWith('.'), `unexpected ${f}`);
-    if (!/^d\d+\/f\d+\.bin$/.test(f)) continue; // engine temp (removed or ignored on resume)
-    const p = path.join(dst, 'tree', f);
-    assert.ok(fs.readFileSync(p).equals(fs.readFileSync(path.join(src, 'tree', f))), `complete under its final name: ${f}`);
-    before.set(f, fs.statSync(p).ino);
+  // What the killed run left. Under the final name, only complete files. A new top folder is
+  // built under the engine's hidden name (.ferry-<hex>.tmp) and only renamed when complete.
+  const finalTree = path.join(dst, 'tree');
+  if (fs.existsSync(finalTree)) {
+    for (const f of listFiles(finalTree)) assert.ok(fs.readFileSync(path.join(finalTree, f)).equals(fs.readFileSync(path.join(src, 'tree', f))), `complete: ${f}`);
   }
-  assert.ok(before.size >= 1 && before.size < N, `killed mid-job (${before.size} files copied, ${doneAtKill} reported)`);
+  const hidden = fs.readdirSync(dst).filter((n) => n.startsWith('.ferry-'));
+  const where = (dest: string): string | null => {
+    if (fs.existsSync(dest)) return dest;
+    for (const n of hidden) {
+      const p = path.join(dst, n, path.relative(finalTree, dest));
+      if (fs.existsSync(p)) return p;
+    }
+    return null;
+  };
+  // Files the log says finished before the kill: remember their inodes (a copy would be a new one).
+  const logged = fs
+    .readFileSync(path.join(dataDir, 'logs', `${jobId}.jsonl`), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LogRecord)
+    .filter((r) => r.type === 'file' && r.ok);
+  const before = new Map<string, number>();
+  for (const r of logged) {
+    const p = where(r.dest);
+    assert.ok(p, `a logged file exists: ${r.dest}`);
+    assert.ok(fs.readFileSync(p).equals(fs.readFileSync(r.src)), `a logged file is complete: ${r.dest}`);
+    before.set(r.dest, fs.statSync(p).ino);
+  }
+  assert.ok(before.size >= 1 && before.size < N, `killed mid-job (${before.size} files logged, ${doneAtKill} reported)`);
 
   const h = new Harness({ dataDir });
   try {
@@ -70,11 +90,12 @@ test('SIGKILL mid-job → interrupted → resume: every file equal, none copied 
     assert.equal(j.state, 'done', JSON.stringify([j.error, failed]));
     assert.equal(j.filesDone, N);
     assert.equal(h.events.filter((e) => e.event === 'job.conflict').length, 0, 'no conflict asked about our own files');
-    const after = listFiles(path.join(dst, 'tree'));
-    assert.equal(after.length, N, 'no temp left behind');
-    for (const f of after) assert.ok(fs.readFileSync(path.join(dst, 'tree', f)).equals(fs.readFileSync(path.join(src, 'tree', f))), f);
-    // Finished files were not copied again: same inode (an engine copy renames a new file in).
-    for (const [f, ino] of before) assert.equal(fs.statSync(path.join(dst, 'tree', f)).ino, ino, `not copied twice: ${f}`);
+    assert.deepEqual(fs.readdirSync(dst), ['tree'], 'no hidden temp left behind');
+    const after = listFiles(finalTree);
+    assert.equal(after.length, N);
+    for (const f of after) assert.ok(fs.readFileSync(path.join(finalTree, f)).equals(fs.readFileSync(path.join(src, 'tree', f))), f);
+    // Finished files were not copied again: same inode (the engine publishes a copy as a new file).
+    for (const [dest, ino] of before) assert.equal(fs.statSync(dest).ino, ino, `not copied twice: ${dest}`);
     // And the log has exactly one successful copy per source.
     const log = (await h.svc.logRead({ offset: 0, limit: 5000, jobId })).records as LogRecord[];
     const copies = new Map<string, number>();
