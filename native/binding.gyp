@@ -1,8 +1,10 @@
 {
   "variables": {
-    # FERRY_SANITIZE=1 node native/build.mjs: AddressSanitizer + UBSan build (load it with
-    # LD_PRELOAD=$(gcc -print-file-name=libasan.so) node …).
-    "ferry_sanitize%": "<!(node -p \"process.env.FERRY_SANITIZE || '0'\")"
+    # FERRY_SANITIZE=1 node native/build.mjs: AddressSanitizer + UBSan build (gyp turns "1" into
+    # the number 1, hence ==1 below). Load it with
+    # LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" and
+    # FERRY_NATIVE_ADDON=path/to/that/ferry_engine.node (native/index.ts loads it first).
+    "ferry_sanitize%": "<!(echo ${FERRY_SANITIZE:-0})"
   },
   "targets": [
     {
@@ -22,7 +24,7 @@
       "cflags_cc": ["-std=c++20", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-pthread"],
       "ldflags": ["-pthread"],
       "conditions": [
-        ["ferry_sanitize=='1'", {
+        ["ferry_sanitize==1", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"],
           "ldflags": ["-fsanitize=address,undefined"]
         }]

@@ -118,6 +118,8 @@ function load(): Binding {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // Works from the source tree (native/) and from the compiled tree (dist/native/).
   const candidates = [
+    // FERRY_NATIVE_ADDON: an explicit build to load (e.g. the sanitizer build, see native/binding.gyp).
+    ...(process.env.FERRY_NATIVE_ADDON ? [path.resolve(process.env.FERRY_NATIVE_ADDON)] : []),
     path.join(here, 'build', 'Release', 'ferry_engine.node'),
     path.join(here, '..', '..', 'native', 'build', 'Release', 'ferry_engine.node'),
     path.join((process as { resourcesPath?: string }).resourcesPath ?? '/nonexistent', 'app.asar.unpacked', 'native', 'build', 'Release', 'ferry_engine.node'),

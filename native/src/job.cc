@@ -290,6 +290,7 @@ void Job::skip_current() {
 }
 
 void Job::resolve_conflict(uint64_t id, Decision d, bool all) {
+  if (d == Decision::Cancel) cancel();  // before waking the worker: the result must say cancelled
   {
     std::lock_guard<std::mutex> lk(cf_mu_);
     if (all) {
@@ -302,7 +303,6 @@ void Job::resolve_conflict(uint64_t id, Decision d, bool all) {
     }
   }
   cf_cv_.notify_all();
-  if (d == Decision::Cancel) cancel();
 }
 
 int Job::check(Worker& w) {
@@ -359,6 +359,8 @@ Decision Job::ask(const ConflictInfo& c0) {
   cf_cv_.wait(lk, [&] { return pending_[c.id].has_value() || cancelled_; });
   std::optional<Decision> d = pending_[c.id];
   pending_.erase(c.id);
+  lk.unlock();
+  if (!d || *d == Decision::Cancel) cancel();
   return d ? *d : Decision::Cancel;
 }
 
