@@ -92,7 +92,7 @@ Napi::Object event_value(Napi::Env env, const Keys& keys, const Event& e) {
         c.Set("dest", e.current[i].dest);
         c.Set("size", (double)e.current[i].size);
         c.Set("bytes", (double)e.current[i].bytes);
-        c.Set("method", env.Null());
+        c.Set("method", method_value(env, e.current[i].method));
         cur.Set((uint32_t)i, c);
       }
       o.Set("current", cur);

@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -235,7 +236,132 @@ Step copy_extents(Method m, WorkerRes& r, const CopyInput& ci, CopyHooks& h, boo
   return done(total);
 }
 
+// Waits until `fd` is readable. Returns 1 readable, 0 EOF (hang-up with nothing to read),
+// or an interruption code from the hooks.
+int wait_readable(int fd, CopyHooks& h) {
+  for (;;) {
+    if (int c = h.check()) return c;
+    struct pollfd p{fd, POLLIN, 0};
+    int n = poll(&p, 1, 100);
+    if (n < 0 && errno != EINTR) return 1;  // let the read report the error
+    if (n <= 0) continue;
+    if (p.revents & POLLIN) return 1;
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) return 0;
+  }
+}
+
+Step stream_splice(WorkerRes& r, int in, int out, bool fifo, CopyHooks& h) {
+  if (!fifo && !ensure_pipe(r)) return fallback(errno, "pipe2");
+  uint64_t total = 0;
+  loff_t oo = 0;
+  for (;;) {
+    int w = wait_readable(in, h);
+    if (w < 0) return error(w, "splice", total);
+    if (w == 0) break;
+    ssize_t n;
+    if (fifo) {
+      n = splice(in, nullptr, out, &oo, 1u << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    } else {
+      n = splice(in, nullptr, r.pipe_w, nullptr, r.pipe_size, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    }
+    if (n < 0) {
+      int e = errno;
+      if (e == EINTR || e == EAGAIN) continue;
+      if (total == 0 && is_splice_fallback(e)) return fallback(e, "splice");
+      return error(e, "splice", total);
+    }
+    if (n == 0) break;
+    if (!fifo) {
+      size_t left = (size_t)n;
+      while (left > 0) {
+        ssize_t m = splice(r.pipe_r, nullptr, out, &oo, left, SPLICE_F_MOVE);
+        if (m < 0 && errno == EINTR) continue;
+        if (m <= 0) {
+          int e = m < 0 ? errno : EIO;
+          r.reset_pipe();
+          return error(e, "splice", total);
+        }
+        left -= (size_t)m;
+      }
+    }
+    total += (uint64_t)n;
+    add_progress(h, (uint64_t)n);
+  }
+  return done(total);
+}
+
+Step stream_read(WorkerRes& r, int in, int out, CopyHooks& h) {
+  if (!r.buf) {
+    void* p = nullptr;
+    if (posix_memalign(&p, 4096, kBufSize) != 0) return error(ENOMEM, "read", 0);
+    r.buf = p;
+    r.buf_size = kBufSize;
+  }
+  uint64_t total = 0;
+  for (;;) {
+    int w = wait_readable(in, h);
+    if (w < 0) return error(w, "read", total);
+    if (w == 0) break;
+    ssize_t n = read(in, r.buf, r.buf_size);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return error(errno, "read", total);
+    }
+    if (n == 0) break;
+    if (int e = write_all(out, (const char*)r.buf, (size_t)n, -1)) return error(e, "write", total);
+    total += (uint64_t)n;
+    add_progress(h, (uint64_t)n);
+  }
+  return done(total);
+}
+
 }  // namespace
+
+CopyResult copy_stream(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
+  CopyResult r;
+  bool fifo = S_ISFIFO(ci.st.st_mode);
+  std::vector<Method> chain;
+  if (ci.forced >= 0) chain = {(Method)ci.forced};
+  else chain = {Method::Splice, Method::Buffered};
+  for (Method m : chain) {
+    if (hooks.method) hooks.method->store((int)m, std::memory_order_relaxed);
+    if (m != Method::Splice && m != Method::Buffered) {
+      r.attempts.push_back({m, Outcome::Unsupported, EINVAL, 0});
+      r.err = EINVAL;
+      r.syscall = m == Method::Reflink ? "ioctl" : "copy_file_range";
+      r.custom_code = "EINVAL";
+      r.custom_message = std::string(method_name(m)) + " not possible: the source is a " + (fifo ? "FIFO" : "device") + ", not a regular file";
+      return r;
+    }
+    Step s = m == Method::Splice ? stream_splice(res, ci.in, ci.out, fifo, hooks) : stream_read(res, ci.in, ci.out, hooks);
+    if (s.k == K::Done) {
+      r.attempts.push_back({m, Outcome::Ok, 0, s.bytes});
+      r.ok = true;
+      r.method = (int)m;
+      r.bytes = s.bytes;
+      return r;
+    }
+    if (s.k == K::Fallback) {
+      r.attempts.push_back({m, Outcome::Unsupported, s.err, 0});
+      if (ci.forced >= 0) {
+        r.err = s.err;
+        r.syscall = s.sys;
+        r.custom_code = errno_name(s.err);
+        r.custom_message = std::string(method_name(m)) + " not possible: " + errno_name(s.err) + " (" + errno_desc(s.err) + ")";
+        return r;
+      }
+      continue;
+    }
+    if (s.err > 0) r.attempts.push_back({m, Outcome::Error, s.err, s.bytes});
+    r.err = s.err;
+    r.syscall = s.sys;
+    r.bytes = s.bytes;
+    return r;
+  }
+  r.err = EIO;
+  r.syscall = "read";
+  return r;
+}
 
 WorkerRes::~WorkerRes() {
   free(buf);
@@ -330,6 +456,7 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
   for (size_t i = 0; i < chain.size(); i++) {
     Method m = chain[i];
     if (size_lied && m != Method::Buffered) continue;
+    if (hooks.method) hooks.method->store((int)m, std::memory_order_relaxed);
     Step s{K::Done, 0, "", 0};
     bool extents = false, shrank = false;
     if (m == Method::Reflink) {

@@ -37,6 +37,7 @@ constexpr int kErrSkipped = -2;
 struct CopyHooks {
   std::function<int()> check;
   std::atomic<uint64_t>* progress = nullptr;
+  std::atomic<int>* method = nullptr;  // the method being tried (for progress events)
 };
 
 // Per worker thread: reusable buffer and pipe, and the answers the kernel gave for the last
@@ -77,6 +78,12 @@ struct CopyResult {
 };
 
 CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks);
+
+// Data from a FIFO or a device (explicit, non-recursive pairs only, like cp without -r): splice
+// (a FIFO straight into the file, a device through the worker's pipe), else read/write; until EOF.
+// `in` must be O_NONBLOCK: waiting is done with poll() in 100 ms steps so cancel/pause/skip work
+// even when no writer ever comes.
+CopyResult copy_stream(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks);
 
 // Named errno sets (ENGINE-FACTS.md).
 bool is_clone_unsupported(int e);

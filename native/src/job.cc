@@ -65,6 +65,7 @@ struct Task {
   std::string sname, dname;
   std::string src_path, dest_path;
   unsigned char dtype = DT_UNKNOWN;
+  bool top = false;  // an explicit pair (not found by walking a folder)
 };
 
 struct Worker {
@@ -76,6 +77,7 @@ struct Worker {
   std::string src, dest;
   uint64_t size = 0;
   std::atomic<uint64_t> bytes{0};
+  std::atomic<int> method{-1};
 };
 
 namespace {
@@ -403,7 +405,7 @@ void Job::reporter() {
           if (!w->active) continue;
           uint64_t by = w->bytes.load(std::memory_order_relaxed);
           inflight += by;
-          p.current.push_back({w->src, w->dest, w->size, by});
+          p.current.push_back({w->src, w->dest, w->size, by, w->method.load(std::memory_order_relaxed)});
         }
       }
       p.bytes_done = bytes_done_.load() + (fin ? 0 : inflight);
@@ -632,6 +634,7 @@ void Job::process_top(const std::string& src, const std::string& dest) {
   t.src_path = src;
   t.dest_path = dest;
   t.dtype = dtype_of(st.st_mode);
+  t.top = true;
   enqueue(std::move(t));
   release(a);
 }
@@ -1108,7 +1111,18 @@ void Job::do_task(Worker& w, Task& t) {
       return finish();
     }
   }
-  if (S_ISREG(st.st_mode)) {
+  // An explicit FIFO/device pair without recursive: its data is copied into a regular file
+  // (cp's behaviour); inside trees, and with recursive, such nodes are recreated instead.
+  bool stream = t.top && !spec_.recursive && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+  if (stream) {
+    in = openat(d->sfd, t.sname.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (in < 0) {
+      rec.error = sys_error(errno, "open", t.src_path, t.dest_path);
+      return finish();
+    }
+    copy_regular(w, t, in, st, rec, true);
+    close(in);
+  } else if (S_ISREG(st.st_mode)) {
     if (in < 0) {
       in = openat(d->sfd, t.sname.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
       if (in < 0) {
@@ -1116,7 +1130,7 @@ void Job::do_task(Worker& w, Task& t) {
         return finish();
       }
     }
-    copy_regular(w, t, in, st, rec);
+    copy_regular(w, t, in, st, rec, false);
     close(in);
   } else {
     copy_other(w, t, st, rec);
@@ -1195,7 +1209,7 @@ bool Job::try_move_rename(Worker& w, Task& t, const struct stat& st, Record& rec
   return true;
 }
 
-void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec) {
+void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream) {
   DirNode* d = t.dir;
   std::string dname = t.dname;
   std::optional<Decision> asked;
@@ -1248,7 +1262,9 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   CopyHooks hooks;
   hooks.check = [this, &w] { return check(w); };
   hooks.progress = spec_.progress ? &w.bytes : nullptr;
-  CopyResult cr = copy_data(w.res, ci, hooks);
+  hooks.method = &w.method;
+  w.method.store(-1, std::memory_order_relaxed);
+  CopyResult cr = stream ? copy_stream(w.res, ci, hooks) : copy_data(w.res, ci, hooks);
   if (spec_.progress) {
     std::lock_guard<std::mutex> lk(slots_mu_);
     w.active = false;

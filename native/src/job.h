@@ -42,6 +42,7 @@ struct Spec {
 struct Current {
   std::string src, dest;
   uint64_t size = 0, bytes = 0;
+  int method = -1;
 };
 
 struct ConflictInfo {
@@ -113,7 +114,7 @@ class Job : public std::enable_shared_from_this<Job> {
   bool dequeue(std::deque<Task>& out, int idx);
   void worker_main(int idx);
   void do_task(Worker& w, Task& t);
-  void copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec);
+  void copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream);
   void copy_other(Worker& w, Task& t, const struct stat& st, Record& rec);
   bool try_move_rename(Worker& w, Task& t, const struct stat& st, Record& rec);
   void finalize_dir(DirNode* d);

@@ -92,12 +92,48 @@ describe('trees', () => {
     assert.equal(r.records.find((x) => x.type === 'fifo')!.method, null);
   });
 
-  test('a top-level FIFO or symlink pair is recreated too', async () => {
+  test('with recursive, a top-level FIFO pair is recreated as a FIFO', async () => {
     const f = path.join(dir, 'lone-fifo');
     execFileSync('mkfifo', [f]);
-    const r = await run([{ src: f, dest: path.join(dir, 'lone-fifo-copy') }]);
+    const r = await run([{ src: f, dest: path.join(dir, 'lone-fifo-copy') }], { recursive: true });
     assert.equal(r.records[0]!.ok, true);
     assert.ok(fs.lstatSync(path.join(dir, 'lone-fifo-copy')).isFIFO());
+  });
+
+  test("without recursive, a FIFO's data is copied (splice) like cp does, and waiting for a writer can be cancelled", async () => {
+    const f = path.join(dir, 'data-fifo');
+    execFileSync('mkfifo', [f]);
+    const writer = setTimeout(() => {
+      // A writer comes late; the engine polls, it does not block in open().
+      const fd = fs.openSync(f, 'w');
+      fs.writeSync(fd, 'through the pipe');
+      fs.closeSync(fd);
+    }, 200);
+    const dest = path.join(dir, 'data-fifo.out');
+    const r = await run([{ src: f, dest }]);
+    clearTimeout(writer);
+    const rec = r.records[0]!;
+    assert.equal(rec.ok, true, JSON.stringify(rec.error));
+    assert.equal(rec.type, 'fifo');
+    assert.equal(rec.method, 'splice');
+    assert.equal(fs.readFileSync(dest, 'utf8'), 'through the pipe');
+    assert.ok(fs.lstatSync(dest).isFile());
+    // No writer at all: the job waits, and cancel ends it with nothing left.
+    const dest2 = path.join(dir, 'never.out');
+    const r2 = await run([{ src: f, dest: dest2 }], {}, (e, job) => {
+      if (e.type === 'progress') job.cancel();
+    });
+    assert.equal(r2.result.cancelled, true);
+    assert.equal(fs.existsSync(dest2), false);
+  });
+
+  test('without recursive, /dev/null gives an empty regular file', async () => {
+    const dest = path.join(dir, 'null.out');
+    const r = await run([{ src: '/dev/null', dest }]);
+    assert.equal(r.records[0]!.ok, true);
+    assert.equal(r.records[0]!.type, 'chardev');
+    assert.ok(fs.lstatSync(dest).isFile());
+    assert.equal(fs.statSync(dest).size, 0);
   });
 
   test('sockets are recreated as socket nodes', async () => {
