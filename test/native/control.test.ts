@@ -293,3 +293,35 @@ describe('lifetime', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('unprivileged', () => {
+  test('as an ordinary user: O_TMPFILE is linked through /proc/self/fd, trees and overwrites work', { skip: isRoot ? false : 'needs root to switch to an ordinary user' }, () => {
+    const dir = tmpDir();
+    fs.chmodSync(dir, 0o777);
+    const index = path.join(here, '..', '..', 'native', 'index.js');
+    const script = `
+      import fs from 'node:fs';
+      import { startJob } from ${JSON.stringify(index)};
+      const d = ${JSON.stringify(dir)};
+      fs.mkdirSync(d + '/t/sub', { recursive: true });
+      fs.writeFileSync(d + '/t/sub/a', 'aaa');
+      fs.writeFileSync(d + '/f', 'fff');
+      fs.writeFileSync(d + '/g', 'old');
+      const recs = [];
+      const onEvents = (evs) => { for (const e of evs) if (e.type === 'files') recs.push(...e.records); };
+      await startJob([{ src: d + '/t', dest: d + '/t2' }], { recursive: true, onEvents }).done;
+      await startJob([{ src: d + '/f', dest: d + '/f2' }, { src: d + '/f', dest: d + '/g' }], { conflict: 'overwrite', onEvents }).done;
+      process.stdout.write(JSON.stringify(recs.map((r) => [r.ok, r.error && r.error.message])));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, timeout: 30_000, encoding: 'utf8' });
+    const recs = JSON.parse(out) as [boolean, string | null][];
+    assert.ok(recs.length >= 4);
+    assert.ok(recs.every(([ok]) => ok), out);
+    assert.equal(fs.readFileSync(path.join(dir, 't2', 'sub', 'a'), 'utf8'), 'aaa');
+    assert.equal(fs.readFileSync(path.join(dir, 'f2'), 'utf8'), 'fff');
+    assert.equal(fs.readFileSync(path.join(dir, 'g'), 'utf8'), 'fff');
+    assert.equal(fs.statSync(path.join(dir, 'f2')).uid, 65534);
+    assert.deepEqual(tempLeftovers(dir), []);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
