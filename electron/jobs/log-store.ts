@@ -75,10 +75,17 @@ export function throughputOf(r: { bytes: number; ms: number }): number {
   return r.ms > 0 ? Math.round((r.bytes * 1000) / r.ms) : 0;
 }
 
+interface Writer {
+  fh: Promise<fs.promises.FileHandle>;
+  chain: Promise<void>;
+  buf: string[];
+  scheduled: boolean;
+}
+
 export class LogStore {
   readonly dir: string;
   #cache = new Map<string, LogRecord[]>();
-  #fds = new Map<string, number>();
+  #writers = new Map<string, Writer>();
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'logs');
@@ -89,40 +96,78 @@ export class LogStore {
     return path.join(this.dir, `${jobId}.jsonl`);
   }
 
-  /** Appends finished records (one write), returns them as log records. */
+  /**
+   * Appends finished records and returns them as log records (the same objects, completed with
+   * jobId, time and throughput). The write is asynchronous — a busy destination disk must never
+   * stall the main thread — and coalesced: batches that arrive while a write is in flight go
+   * out together in the next one. The in-memory view is updated at once.
+   * The job's log must have been loaded (records()) before the first append.
+   */
   append(jobId: string, records: FileRecord[], time = Date.now()): LogRecord[] {
     if (records.length === 0) return [];
-    const out: LogRecord[] = records.map((r) => ({ ...r, jobId, time, throughput: throughputOf(r) }));
-    let fd = this.#fds.get(jobId);
-    if (fd === undefined) {
-      fd = fs.openSync(this.file(jobId), 'a', 0o600);
-      this.#fds.set(jobId, fd);
+    const out = records as LogRecord[];
+    let lines = '';
+    for (const r of out) {
+      r.jobId = jobId;
+      r.time = time;
+      r.throughput = throughputOf(r);
+      lines += JSON.stringify(r) + '\n';
     }
-    fs.writeSync(fd, out.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const cached = this.#cache.get(jobId);
-    if (cached) for (const r of out) cached.push(r);
+    let cached = this.#cache.get(jobId);
+    if (!cached) this.#cache.set(jobId, (cached = []));
+    for (const r of out) cached.push(r);
+    const w = this.#writer(jobId);
+    w.buf.push(lines);
+    if (!w.scheduled) {
+      w.scheduled = true;
+      w.chain = w.chain.then(async () => {
+        w.scheduled = false;
+        const data = w.buf.join('');
+        w.buf = [];
+        try {
+          await (await w.fh).write(data);
+        } catch {
+          /* disk full or gone: the in-memory log still answers; the next write tries again */
+        }
+      });
+    }
     return out;
   }
 
-  /** Makes the job's log durable (end of job). */
-  flush(jobId: string): void {
-    const fd = this.#fds.get(jobId);
-    if (fd !== undefined) {
-      try {
-        fs.fdatasyncSync(fd);
-      } catch {
-        /* tmpfs etc. */
-      }
+  #writer(jobId: string): Writer {
+    let w = this.#writers.get(jobId);
+    if (!w) {
+      const fh = fs.promises.open(this.file(jobId), 'a', 0o600);
+      fh.catch(() => {});
+      w = { fh, chain: fh.then(() => undefined, () => undefined), buf: [], scheduled: false };
+      this.#writers.set(jobId, w);
+    }
+    return w;
+  }
+
+  /** Waits for the job's pending writes and makes them durable (end of job). */
+  async flush(jobId: string): Promise<void> {
+    const w = this.#writers.get(jobId);
+    if (!w) return;
+    await w.chain;
+    try {
+      await (await w.fh).datasync();
+    } catch {
+      /* tmpfs etc. */
     }
   }
 
-  /** Closes the job's file (it stays readable). */
-  closeJob(jobId: string): void {
-    const fd = this.#fds.get(jobId);
-    if (fd === undefined) return;
-    this.flush(jobId);
-    fs.closeSync(fd);
-    this.#fds.delete(jobId);
+  /** Flushes and closes the job's file (it stays readable). */
+  async closeJob(jobId: string): Promise<void> {
+    const w = this.#writers.get(jobId);
+    if (!w) return;
+    await this.flush(jobId);
+    this.#writers.delete(jobId);
+    try {
+      await (await w.fh).close();
+    } catch {
+      /* already closed */
+    }
   }
 
   /** All records of one job, from memory or from its file (a torn last line is ignored). */
@@ -222,7 +267,7 @@ export class LogStore {
     return gone;
   }
 
-  close(): void {
-    for (const id of [...this.#fds.keys()]) this.closeJob(id);
+  async close(): Promise<void> {
+    await Promise.all([...this.#writers.keys()].map((id) => this.closeJob(id)));
   }
 }

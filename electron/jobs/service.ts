@@ -199,7 +199,7 @@ export class JobService {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     for (const job of this.#jobs.values()) this.#flushLog(job);
-    this.#logs.close();
+    await this.#logs.close();
     this.#journal.close();
   }
 
@@ -460,7 +460,7 @@ export class JobService {
       if (!job.cancelRequested) {
         this.#phase(job, 'flushing');
         const t0 = Date.now();
-        this.#logs.flush(s.id);
+        await this.#logs.flush(s.id);
         await syncfs(s.destDir);
         s.flushMs += Date.now() - t0;
       }
@@ -468,7 +468,7 @@ export class JobService {
       s.error = toWire(e);
     }
     this.#flushLog(job);
-    this.#logs.flush(s.id);
+    await this.#logs.closeJob(s.id);
     job.current = [];
     job.engine = null;
     job.conflicts.clear();
