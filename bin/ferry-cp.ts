@@ -63,6 +63,42 @@ function* walk(src: string, dest: string): Generator<{ src: string; dest: string
   for (const name of names) yield* walk(path.join(src, name), path.join(dest, name));
 }
 
+function nearestExistingDir(p: string): string | null {
+  for (let d = p; ; d = path.dirname(d)) {
+    try {
+      if (lstatSync(d).isDirectory()) return d;
+    } catch {
+      /* keep climbing */
+    }
+    if (path.dirname(d) === d) return null;
+  }
+}
+
+/**
+ * explain() for one entry of a tree. Entries below a destination folder that does not exist yet
+ * are explained against its nearest existing ancestor (same filesystem, since nothing is mounted
+ * on a path that does not exist), with the real destination put back into the answer.
+ */
+function explainEntry(src: string, dest: string, method: CliOptions['method']): Explanation {
+  try {
+    return explain(src, dest, method);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let isDir: boolean;
+    try {
+      isDir = lstatSync(src).isDirectory();
+    } catch {
+      throw e;
+    }
+    const parent = path.dirname(path.resolve(dest));
+    const anc = nearestExistingDir(parent);
+    if (!anc || anc === parent) throw e;
+    // A file is explained as if copied into `anc`; a folder as if created there under a free name.
+    const probe = isDir ? path.join(anc, `.ferry-explain-${process.pid}-${Date.now()}`) : anc;
+    return { ...explain(src, probe, method), dest };
+  }
+}
+
 async function runExplain(opts: CliOptions): Promise<number> {
   const { pairs, refused } = resolvePairs(opts.operands, opts.recursive);
   let failed = 0;
@@ -76,7 +112,7 @@ async function runExplain(opts: CliOptions): Promise<number> {
     for (const e of entries) {
       let x: Explanation;
       try {
-        x = explain(e.src, e.dest, opts.method);
+        x = explainEntry(e.src, e.dest, opts.method);
       } catch (e2) {
         failed++;
         const m = (e2 as Error).message;
@@ -130,21 +166,28 @@ async function runCopy(opts: CliOptions): Promise<number> {
       await out(JSON.stringify(r) + '\n');
       return;
     }
+    // Quiet like cp: only failures. Warnings (e.g. xattrs the target cannot hold) are in --json.
     if (!r.ok && !r.skipped) err(r.error?.message ?? `cannot copy '${r.src}' to '${r.dest}'`);
-    for (const w of r.warnings ?? []) err(`warning: ${w}`);
   };
   for (const r of refused) await report(opts.verify ? { ...r, verified: false } : r);
   if (pairs.length === 0) return failed > 0 ? 1 : 0;
 
-  // Records are reported in the order the engine finished them; verification keeps that order.
+  // Records are reported in the order the engine finished them. Without --verify they stream out
+  // at once; with it they wait for the end of the job, because a tree is assembled under a temp
+  // name and moved into place last, so a record's dest may not exist yet when the record arrives.
   let chain: Promise<void> = Promise.resolve();
   let chainError: unknown = null;
+  const toVerify: FileRecord[] = [];
   const onEvents = (events: EngineEvent[]): void => {
     for (const ev of events) {
       if (ev.type !== 'files') continue;
       for (const rec of ev.records) {
+        if (opts.verify) {
+          toVerify.push(rec);
+          continue;
+        }
         chain = chain
-          .then(async () => report(opts.verify ? await verifyRecord(rec) : rec))
+          .then(() => report(rec))
           .catch((e: unknown) => {
             chainError ??= e;
           });
@@ -188,6 +231,14 @@ async function runCopy(opts: CliOptions): Promise<number> {
     jobError = e as Error;
   }
   await chain;
+  for (const rec of toVerify) {
+    if (signalled) break;
+    try {
+      await report(await verifyRecord(rec));
+    } catch (e) {
+      chainError ??= e;
+    }
+  }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 

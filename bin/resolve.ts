@@ -1,5 +1,5 @@
 // cp's SOURCE... DEST resolution, and the refusals ferry-cp makes before the engine sees a pair.
-import { realpathSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { CopyPair, FileRecord, WireError } from '../native/index.js';
 import { UsageError } from './args.js';
@@ -7,7 +7,8 @@ import { UsageError } from './args.js';
 export interface Resolved {
   /** Pairs handed to the engine, in operand order. */
   pairs: CopyPair[];
-  /** Entries refused here (directory without -r, same file, into itself), as failed records. */
+  /** Entries refused here (a directory without -r), as failed records. The engine refuses
+   *  same-file and into-itself copies itself (ESAMEFILE, EINTOSELF). */
   refused: FileRecord[];
 }
 
@@ -44,35 +45,6 @@ export function failedRecord(src: string, dest: string, type: FileRecord['type']
   };
 }
 
-/** True when `child` is `parent` or lies below it (both absolute, normalised). */
-function isInside(child: string, parent: string): boolean {
-  if (child === parent) return true;
-  const withSep = parent.endsWith('/') ? parent : parent + '/';
-  return child.startsWith(withSep);
-}
-
-/** Resolves the destination's real location even when its last parts do not exist yet. */
-function realDest(dest: string): string {
-  let head = path.resolve(dest);
-  const tail: string[] = [];
-  for (;;) {
-    const real = realpathOrNull(head);
-    if (real !== null) return path.join(real, ...tail.reverse());
-    const parent = path.dirname(head);
-    if (parent === head) return path.resolve(dest);
-    tail.push(path.basename(head));
-    head = parent;
-  }
-}
-
-function realpathOrNull(p: string): string | null {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Turns operands into pairs like cp: with one SOURCE and a DEST that is not an existing directory,
  * SOURCE is copied to DEST; otherwise each SOURCE goes to DEST/basename(SOURCE).
@@ -101,34 +73,6 @@ export function resolvePairs(operands: string[], recursive: boolean): Resolved {
         }),
       );
       continue;
-    }
-    const d = statOrNull(dest);
-    if (s && d && s.dev === d.dev && s.ino === d.ino) {
-      refused.push(
-        failedRecord(src, dest, s.isDirectory() ? 'dir' : 'file', {
-          code: 'EINVAL',
-          message: `'${src}' and '${dest}' are the same file`,
-          syscall: 'copy',
-          path: src,
-          dest,
-        }),
-      );
-      continue;
-    }
-    if (s?.isDirectory()) {
-      const realSrc = realpathOrNull(src) ?? path.resolve(src);
-      if (isInside(realDest(dest), realSrc)) {
-        refused.push(
-          failedRecord(src, dest, 'dir', {
-            code: 'EINVAL',
-            message: `cannot copy a directory, '${src}', into itself, '${dest}'`,
-            syscall: 'copy',
-            path: src,
-            dest,
-          }),
-        );
-        continue;
-      }
     }
     pairs.push({ src, dest });
   }

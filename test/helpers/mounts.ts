@@ -25,7 +25,7 @@ export interface Mount {
   cleanup(): Promise<void>;
 }
 
-const PREFIX = 'ferry-mnt-';
+const PREFIX = 'ferry-loop-';
 /** Smallest images the mkfs tools accept (xfsprogs ≥ 5.19 refuses < 300 MiB). */
 const MIN_MIB: Record<MountKind, number> = { btrfs: 128, xfs: 300, ext4: 8, tmpfs: 1, bindfs: 1 };
 
@@ -150,8 +150,10 @@ export function sweepStale(): void {
   }
   for (const name of names) {
     if (!name.startsWith(PREFIX)) continue;
-    const pid = Number(name.slice(PREFIX.length).split('-')[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || pidAlive(pid)) continue;
+    const m = /^ferry-loop-[a-z0-9]+-(\d+)-\d+-[0-9a-f]{8}$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || pidAlive(pid)) continue;
     const base = path.join(tmp, name);
     const img = path.join(base, 'image');
     cleanupSync({ base, mnt: path.join(base, 'mnt'), img: existsSync(img) ? img : null, inner: path.join(base, 'inner'), done: false });
