@@ -271,6 +271,8 @@ void Job::resume() {
 
 void Job::cancel() {
   cancelled_ = true;
+  { std::lock_guard<std::mutex> lk(dirs_mu_); }
+  dirs_cv_.notify_all();
   { std::lock_guard<std::mutex> lk(pause_mu_); }
   pause_cv_.notify_all();
   { std::lock_guard<std::mutex> lk(q_mu_); }
@@ -778,6 +780,7 @@ DirNode* Job::open_dir(DirNode* parent, const std::string& sname, const std::str
     return fail(sys_error(e, "open", spath, dpath));
   }
   auto* d = new DirNode();
+  live_dirs_.fetch_add(1);
   d->parent = parent;
   parent->pending.fetch_add(1, std::memory_order_relaxed);
   d->sfd = sfd;
@@ -850,6 +853,13 @@ void Job::walk(DirNode* root) {
     std::string esc = escape_name(e.name);
     std::string sp = join_path(n->src_path, esc), dp = join_path(n->dest_path, esc);
     if (type == DT_DIR) {
+      // Every open folder holds two fds until its files are done: keep their number bounded
+      // (beyond the folders on the walk's own stack, which cannot finish before it pops them).
+      if (live_dirs_.load() > kMaxLiveDirs + stack.size()) {
+        flush();
+        std::unique_lock<std::mutex> lk(dirs_mu_);
+        dirs_cv_.wait(lk, [&] { return live_dirs_.load() <= kMaxLiveDirs + stack.size() || cancelled_; });
+      }
       DirNode* c = open_dir(n, e.name, e.name, sp, dp, nullptr, false);
       if (c) push(c);  // invalidates f
       continue;
@@ -908,6 +918,11 @@ void Job::finalize_dir(DirNode* d) {
   close(d->sfd);
   close(d->dfd);
   delete d;
+  {
+    std::lock_guard<std::mutex> lk(dirs_mu_);
+    live_dirs_.fetch_sub(1);
+  }
+  dirs_cv_.notify_all();
   emit(std::move(rec));
   release(p);
 }

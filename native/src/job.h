@@ -154,6 +154,10 @@ class Job : public std::enable_shared_from_this<Job> {
   bool q_closed_ = false;
   bool walker_waiting_ = false;
   std::vector<Task> wbatch_;  // walker only
+  static constexpr size_t kMaxLiveDirs = 512;
+  std::atomic<size_t> live_dirs_{0};
+  std::mutex dirs_mu_;
+  std::condition_variable dirs_cv_;
   size_t q_cap_ = 8192;
 
   // events
