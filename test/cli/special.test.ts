@@ -1,0 +1,268 @@
+// ferry-cp on the odd things: pseudo files, empty files, FIFOs, symlinks, awkward names, paths
+// longer than PATH_MAX, refusals, cp's SOURCE/DEST rules, usage errors. Runs in a scratch folder
+// under os.tmpdir(); needs no mounts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { engineMissing, recordFor, runCli, sh } from '../helpers/cli.js';
+
+const skip = engineMissing();
+
+describe('ferry-cp: usage', () => {
+  test('no operands, one operand, unknown option, bad --method and --jobs exit 2 with a usage line', async () => {
+    for (const args of [[], ['only-one'], ['--bogus', 'a', 'b'], ['--method=teleport', 'a', 'b'], ['--jobs', 'x', 'a', 'b'], ['-Z', 'a', 'b']]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `ferry-cp ${args.join(' ')} → ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, /^ferry-cp: /);
+      assert.match(r.stderr, /Usage: ferry-cp|--help/);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('--help and --version exit 0 on stdout', async () => {
+    const h = await runCli(['--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /--method=METHOD/);
+    const v = await runCli(['--version']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, /^ferry-cp \(Ferry\) \d+\.\d+\.\d+/);
+  });
+});
+
+describe('ferry-cp: special sources and names', { skip }, () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-cli-special-'));
+  });
+  after(() => {
+    // Deep trees defeat rmSync's PATH_MAX; rm -rf walks them with openat.
+    if (dir) execFileSync('rm', ['-rf', dir]);
+  });
+
+  test('several sources into a directory, and a non-directory target is a usage error', async () => {
+    writeFileSync(path.join(dir, 'm1'), 'one');
+    writeFileSync(path.join(dir, 'm2'), 'two');
+    mkdirSync(path.join(dir, 'into'));
+    const r = await runCli([path.join(dir, 'm1'), path.join(dir, 'm2'), path.join(dir, 'into')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '', 'quiet on success');
+    assert.equal(readFileSync(path.join(dir, 'into', 'm1'), 'utf8'), 'one');
+    assert.equal(readFileSync(path.join(dir, 'into', 'm2'), 'utf8'), 'two');
+    // Single source onto an existing directory goes inside it too.
+    const r2 = await runCli(['--json', path.join(dir, 'm1'), path.join(dir, 'into') + '/']);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(r2.records[0]?.dest, path.join(dir, 'into', 'm1'));
+    const bad = await runCli([path.join(dir, 'm1'), path.join(dir, 'm2'), path.join(dir, 'm1')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /target '.*m1' is not a directory/);
+  });
+
+  test('a directory without -r fails that entry, the others still copy (exit 1)', async () => {
+    mkdirSync(path.join(dir, 'adir'));
+    writeFileSync(path.join(dir, 'afile'), 'x');
+    mkdirSync(path.join(dir, 'out-nor'));
+    const r = await runCli(['--json', path.join(dir, 'adir'), path.join(dir, 'afile'), path.join(dir, 'out-nor')]);
+    assert.equal(r.code, 1);
+    const bad = recordFor(r, path.join(dir, 'out-nor', 'adir'));
+    assert.equal(bad.ok, false);
+    assert.match(bad.error?.message ?? '', /-r not specified; omitting directory/);
+    assert.equal(existsSync(path.join(dir, 'out-nor', 'adir')), false);
+    assert.equal(readFileSync(path.join(dir, 'out-nor', 'afile'), 'utf8'), 'x');
+    const text = await runCli([path.join(dir, 'adir'), path.join(dir, 'out-nor', 'again')]);
+    assert.equal(text.code, 1);
+    assert.match(text.stderr, /^ferry-cp: -r not specified; omitting directory '.*adir'/);
+  });
+
+  test('/proc/cpuinfo and a /sys file copy like cat (st_size lies)', async () => {
+    const dest = path.join(dir, 'cpuinfo');
+    const r = await runCli(['--json', '/proc/cpuinfo', dest], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const cat = execFileSync('cat', ['/proc/cpuinfo'], { encoding: 'utf8' });
+    const strip = (s: string) => s.replace(/^cpu MHz.*$/gm, '');
+    assert.ok(cat.length > 0);
+    assert.equal(strip(readFileSync(dest, 'utf8')), strip(cat));
+    assert.equal(r.records[0]?.bytes, readFileSync(dest).length);
+
+    const sys = ['/sys/kernel/mm/transparent_hugepage/enabled', '/sys/kernel/uevent_seqnum', '/sys/power/state'].find((p) => existsSync(p));
+    if (sys) {
+      const d2 = path.join(dir, 'sysfile');
+      const r2 = await runCli([sys, d2], { timeoutMs: 20_000 });
+      assert.equal(r2.timedOut, false, 'no spin on sysfs');
+      assert.equal(r2.code, 0, r2.stderr);
+      assert.equal(readFileSync(d2, 'utf8'), execFileSync('cat', [sys], { encoding: 'utf8' }));
+    }
+  });
+
+  test('an empty file', async () => {
+    writeFileSync(path.join(dir, 'empty'), '');
+    const r = await runCli(['--json', '--verify', path.join(dir, 'empty'), path.join(dir, 'empty.copy')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(statSync(path.join(dir, 'empty.copy')).size, 0);
+    assert.equal(r.records[0]?.bytes, 0);
+    assert.equal(r.records[0]?.ok, true);
+    assert.equal(r.records[0]?.verified, true);
+  });
+
+  test('a FIFO inside a tree is recreated, never opened (no hang)', async () => {
+    const t = path.join(dir, 'fifotree');
+    mkdirSync(t);
+    execFileSync('mkfifo', [path.join(t, 'pipe')]);
+    writeFileSync(path.join(t, 'plain'), 'p');
+    const r = await runCli(['--json', '-r', t, path.join(dir, 'fifotree.copy')], { timeoutMs: 20_000 });
+    assert.equal(r.timedOut, false, 'copying a FIFO hung');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(lstatSync(path.join(dir, 'fifotree.copy', 'pipe')).isFIFO());
+    assert.equal(recordFor(r, path.join(dir, 'fifotree.copy', 'pipe')).type, 'fifo');
+  });
+
+  test('symlinks (relative, dangling, looping) are copied as symlinks', async () => {
+    const t = path.join(dir, 'links');
+    mkdirSync(t);
+    writeFileSync(path.join(t, 'target'), 'tgt');
+    symlinkSync('target', path.join(t, 'rel'));
+    symlinkSync('/nonexistent/ferry/nowhere', path.join(t, 'dangling'));
+    symlinkSync('loop-b', path.join(t, 'loop-a'));
+    symlinkSync('loop-a', path.join(t, 'loop-b'));
+    const out = path.join(dir, 'links.copy');
+    const r = await runCli(['--json', '--verify', '-r', t, out], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    for (const n of ['rel', 'dangling', 'loop-a', 'loop-b']) {
+      assert.ok(lstatSync(path.join(out, n)).isSymbolicLink(), `${n} is a symlink`);
+      assert.equal(readlinkSync(path.join(out, n)), readlinkSync(path.join(t, n)));
+      const rec = recordFor(r, path.join(out, n));
+      assert.equal(rec.type, 'symlink');
+      assert.equal(rec.verified, true);
+    }
+  });
+
+  test('non-UTF-8 names and 255-byte names survive byte for byte', async () => {
+    const t = path.join(dir, 'names');
+    mkdirSync(t);
+    const tb = Buffer.from(t);
+    const weird = [
+      Buffer.from([0x66, 0xff, 0xfe, 0x2e, 0x62, 0x69, 0x6e]), // f\xff\xfe.bin
+      Buffer.from([0x6c, 0x61, 0x74, 0x69, 0x6e, 0x31, 0x2d, 0xe9]), // latin1-\xe9
+      Buffer.from('a'.repeat(251) + '.txt'), // 255 bytes
+      Buffer.from('é'.repeat(127) + 'x'), // 255 bytes, multibyte
+    ];
+    for (const [i, n] of weird.entries()) {
+      const p = Buffer.concat([tb, Buffer.from('/'), n]);
+      const fd = openSync(p, 'w');
+      writeFileSync(fd, `content ${i}`);
+      closeSync(fd);
+    }
+    const out = path.join(dir, 'names.copy');
+    const r = await runCli(['--json', '-r', t, out]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const copied = readdirSync(out, { encoding: 'buffer' });
+    for (const [i, n] of weird.entries()) {
+      assert.ok(
+        copied.some((c) => c.equals(n)),
+        `name ${n.toString('hex')} missing; got ${copied.map((c) => c.toString('hex')).join(', ')}`,
+      );
+      assert.equal(readFileSync(Buffer.concat([Buffer.from(out), Buffer.from('/'), n]), 'utf8'), `content ${i}`);
+    }
+    assert.equal(copied.length, weird.length);
+  });
+
+  test('a path deeper than PATH_MAX (4096 bytes) is copied', async () => {
+    const top = path.join(dir, 'deep');
+    mkdirSync(top);
+    // 25 components of 200 bytes: > 5000 bytes, made with relative mkdir/cd steps.
+    sh(`cd "${top}"; for i in $(seq 1 25); do n=$(printf 'd%0199d' $i); mkdir "$n"; cd "$n"; done; printf 'deep leaf' > leaf.txt`);
+    const out = path.join(dir, 'deep.copy');
+    const r = await runCli(['--json', '-r', top, out], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
+    const found = sh(`find "${out}" -name leaf.txt`).trim();
+    assert.ok(found.length > 4096, `leaf copied at a path of ${found.length} bytes`);
+    const content = sh(`cd "${out}"; for i in $(seq 1 25); do cd "$(printf 'd%0199d' $i)"; done; cat leaf.txt`);
+    assert.equal(content, 'deep leaf');
+    const rec = r.records.find((x) => x.dest.endsWith('/leaf.txt'));
+    assert.ok(rec?.ok, 'the leaf has an ok record');
+  });
+
+  test('same file and directory-into-itself are refused, nothing changes', async () => {
+    const f = path.join(dir, 'self');
+    writeFileSync(f, 'self content');
+    const r = await runCli(['--json', f, f]);
+    assert.equal(r.code, 1);
+    assert.equal(r.records[0]?.ok, false);
+    assert.match(r.records[0]?.error?.message ?? '', /same file/);
+    assert.equal(readFileSync(f, 'utf8'), 'self content');
+    const r2 = await runCli([f, path.join(dir, '.', 'self')]);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /same file/);
+    assert.equal(readFileSync(f, 'utf8'), 'self content');
+
+    const d = path.join(dir, 'selfdir');
+    mkdirSync(path.join(d, 'sub'), { recursive: true });
+    writeFileSync(path.join(d, 'sub', 'f'), 'f');
+    const r3 = await runCli(['--json', '-r', d, path.join(d, 'sub', 'inner')], { timeoutMs: 20_000 });
+    assert.equal(r3.timedOut, false);
+    assert.equal(r3.code, 1);
+    assert.match(r3.records.find((x) => !x.ok)?.error?.message ?? '', /into itself/);
+    assert.equal(existsSync(path.join(d, 'sub', 'inner')), false);
+  });
+
+  test('--no-preserve does not keep mtime; default does', async () => {
+    const f = path.join(dir, 'old');
+    writeFileSync(f, 'old');
+    const t = new Date('2001-02-03T04:05:06Z');
+    utimesSync(f, t, t);
+    assert.equal((await runCli([f, path.join(dir, 'old.kept')])).code, 0);
+    assert.equal(statSync(path.join(dir, 'old.kept')).mtimeMs, t.getTime());
+    assert.equal((await runCli(['--no-preserve', f, path.join(dir, 'old.fresh')])).code, 0);
+    assert.ok(statSync(path.join(dir, 'old.fresh')).mtimeMs > t.getTime() + 1e9);
+  });
+
+  test('--jobs copies a tree of many files completely; --explain matches each method', async () => {
+    const t = path.join(dir, 'many');
+    mkdirSync(path.join(t, 'a', 'b'), { recursive: true });
+    for (let i = 0; i < 300; i++) writeFileSync(path.join(t, i % 3 === 0 ? 'a' : i % 3 === 1 ? 'a/b' : '.', `f${i}`), `file ${i}`);
+    const out = path.join(dir, 'many.copy');
+    const ex = await runCli(['--explain', '--json', '-r', t, out]);
+    assert.equal(ex.code, 0, ex.stderr);
+    const r = await runCli(['--json', '--jobs', '3', '-r', t, out]);
+    assert.equal(r.code, 0, r.stderr);
+    const files = r.records.filter((x) => x.type === 'file');
+    assert.equal(files.length, 300);
+    for (let i = 0; i < 300; i++) {
+      assert.equal(readFileSync(path.join(out, i % 3 === 0 ? 'a' : i % 3 === 1 ? 'a/b' : '.', `f${i}`), 'utf8'), `file ${i}`);
+    }
+    const predicted = new Map(ex.records.map((x) => [x.dest, x.method]));
+    for (const f of files) assert.equal(predicted.get(f.dest), f.method, `explain vs copy for ${f.dest}`);
+    // Text form of --explain: one line per entry, SRC -> DEST: METHOD (reason).
+    const tx = await runCli(['--explain', path.join(t, 'f2'), path.join(dir, 'f2.x')]);
+    assert.equal(tx.code, 0);
+    assert.match(tx.stdout, /^.*f2 -> .*f2\.x: (reflink|copy_file_range|splice|buffered) \(.+\)\n$/);
+    assert.equal(existsSync(path.join(dir, 'f2.x')), false);
+  });
+
+  test('a missing source fails with a Node-style ENOENT message, exit 1', async () => {
+    const r = await runCli([path.join(dir, 'does-not-exist'), path.join(dir, 'nope')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^ferry-cp: ENOENT: no such file or directory/);
+    assert.equal(existsSync(path.join(dir, 'nope')), false);
+  });
+});
+
+
+
