@@ -18,6 +18,8 @@ const isRoot = process.getuid?.() === 0;
 
 type Side = 'left' | 'right';
 
+let diagnostics: () => Promise<string> = async () => '';
+
 /** Polls the filesystem until `p` exists (or, with exists=false, is gone); fails after `ms`. */
 async function waitForPath(p: string, exists = true, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -25,7 +27,7 @@ async function waitForPath(p: string, exists = true, ms = 15_000): Promise<void>
     if (fs.existsSync(p) === exists) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.fail(`${p} should ${exists ? 'exist' : 'be gone'} within ${ms} ms`);
+  assert.fail(`${p} should ${exists ? 'exist' : 'be gone'} within ${ms} ms\n${await diagnostics()}`);
 }
 
 const pane = (side: Side) => `[data-pane="${side}"]`;
@@ -89,6 +91,10 @@ describe('dual-pane browser', { skip }, () => {
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+    diagnostics = async () => {
+      const notices = await page.locator('[data-testid="notice"]').allInnerTexts().catch(() => []);
+      return `notices: ${JSON.stringify(notices)}\nserve stderr (tail): ${served.stderr().slice(-1500)}`;
+    };
     await page.goto(served.url);
     await page.waitForSelector(`${pane('left')}[data-cwd="${L}"][data-state="ready"]`);
     await page.waitForSelector(`${pane('right')}[data-cwd="${R}"][data-state="ready"]`);
@@ -164,10 +170,22 @@ describe('dual-pane browser', { skip }, () => {
     // Type-ahead jumps to the first name starting with the letters typed.
     await page.keyboard.type('c-');
     await page.waitForSelector(`${row('left', path.join(L, 'c-small.txt'))}.cursor`);
+    // History: Alt+Left goes back into the folder, Alt+Right forward again.
+    await page.keyboard.press('Alt+ArrowLeft');
+    await page.waitForSelector(`${pane('left')}[data-cwd="${folder}"][data-state="ready"]`);
+    await page.keyboard.press('Alt+ArrowRight');
+    await page.waitForSelector(`${pane('left')}[data-cwd="${L}"][data-state="ready"]`);
     await page.keyboard.press('Tab');
     await page.waitForSelector(`${pane('right')} .grid:focus`);
     await page.keyboard.press('Tab');
     await page.waitForSelector(`${pane('left')} .grid:focus`);
+    // Ctrl+U swaps the panes' folders, and again swaps them back.
+    await page.keyboard.press('Control+u');
+    await page.waitForSelector(`${pane('left')}[data-cwd="${R}"][data-state="ready"]`);
+    await page.waitForSelector(`${pane('right')}[data-cwd="${L}"][data-state="ready"]`);
+    await page.keyboard.press('Control+u');
+    await page.waitForSelector(`${pane('left')}[data-cwd="${L}"][data-state="ready"]`);
+    await page.waitForSelector(`${pane('right')}[data-cwd="${R}"][data-state="ready"]`);
   });
 
   test('drag copies to the other pane, Shift+drag moves; a drop where the items already are is refused', async () => {
@@ -187,6 +205,7 @@ describe('dual-pane browser', { skip }, () => {
     await label.waitFor();
     assert.equal((await label.innerText()).replace(/^\W+/, ''), `Copy "drag-copy.txt" to ${r}`);
     await page.mouse.up();
+    await page.locator('[data-testid="notice"]', { hasText: 'drag-copy.txt' }).waitFor();
     await waitForPath(path.join(r, 'drag-copy.txt'));
     assert.equal(fs.readFileSync(path.join(r, 'drag-copy.txt'), 'utf8'), 'copy me');
     assert.ok(fs.existsSync(src), 'a copy keeps the source');
@@ -249,6 +268,27 @@ describe('dual-pane browser', { skip }, () => {
     await item.click();
     await waitForPath(path.join(r, 'from-menu.txt'));
     assert.ok(fs.existsSync(f));
+
+    // From the keyboard: Shift+F10 opens the menu on the cursor row, arrows move, Enter runs.
+    const g = path.join(l, 'from-keys.txt');
+    fs.writeFileSync(g, 'keys');
+    await page.waitForSelector(row('left', g));
+    await page.click(row('left', g));
+    await page.keyboard.press('Shift+F10');
+    await page.locator('[role="menu"] button:focus').waitFor();
+    await page.keyboard.press('End');
+    await page.locator('[role="menu"] [data-action="properties"]:focus').waitFor();
+    await page.keyboard.press('Home');
+    // Walk down to "Copy to other pane" (items above it may be disabled and are skipped).
+    for (let i = 0; i < 5 && (await page.locator('[role="menu"] [data-action="copy-to-other"]:focus').count()) === 0; i++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.locator('[role="menu"] [data-action="copy-to-other"]:focus').waitFor();
+    await page.keyboard.press('Enter');
+    const dlg = page.locator('[data-testid="transfer-dialog"]');
+    await dlg.waitFor();
+    await page.keyboard.press('Enter');
+    await waitForPath(path.join(r, 'from-keys.txt'));
   });
 
   test('F5 and F6 ask first (target, predicted methods); Escape cancels, Enter confirms', async () => {
@@ -376,7 +416,11 @@ describe('dual-pane browser', { skip }, () => {
     const firstRows = Date.now() - t0;
     await page.waitForSelector(`${pane('left')}[data-cwd="${big}"][data-state="ready"]`);
     const complete = Date.now() - t0;
-    console.log(`# 100k entries: first rows after ${firstRows} ms, listing complete after ${complete} ms`);
+    const marks = await page.evaluate<Record<string, number>>(
+      `Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('ferry:list:left')).map((m) => [m.name.split(':').pop(), m.startTime]))`,
+    );
+    const firstChunk = Math.round((marks['first-chunk'] ?? NaN) - (marks['start'] ?? NaN));
+    console.log(`# 100k entries: first rows after ${firstRows} ms (first dir.entries chunk ${firstChunk} ms after fs.list was sent), listing complete after ${complete} ms`);
     assert.match(await page.locator(`${pane('left')} [data-testid="item-count"]`).innerText(), /100,000 items/);
     const rendered = await page.locator(`${pane('left')} [data-path]`).count();
     assert.ok(rendered > 10 && rendered < 200, `only visible rows are in the DOM (${rendered})`);
