@@ -15,6 +15,7 @@
         "src/explain.cc",
         "src/fsinfo.cc",
         "src/job.cc",
+        "src/json.cc",
         "src/util.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -30,101 +30,10 @@ Napi::Value method_value(Napi::Env env, int m) {
   return Napi::String::New(env, method_name((Method)m));
 }
 
-// Property names, made once per batch: setting 50k records' fields then costs no string
-// internalisation per field.
-struct Keys {
-  Napi::String src, dest, type, size, bytes, method, attempts, sparse, ms, ok, skipped, error, warnings, outcome, errno_;
-  Napi::String s_ok, s_unsupported, s_error, m[4], t[7];
-  explicit Keys(Napi::Env env)
-      : src(Napi::String::New(env, "src")), dest(Napi::String::New(env, "dest")), type(Napi::String::New(env, "type")),
-        size(Napi::String::New(env, "size")), bytes(Napi::String::New(env, "bytes")), method(Napi::String::New(env, "method")),
-        attempts(Napi::String::New(env, "attempts")), sparse(Napi::String::New(env, "sparse")), ms(Napi::String::New(env, "ms")),
-        ok(Napi::String::New(env, "ok")), skipped(Napi::String::New(env, "skipped")), error(Napi::String::New(env, "error")),
-        warnings(Napi::String::New(env, "warnings")), outcome(Napi::String::New(env, "outcome")), errno_(Napi::String::New(env, "errno")),
-        s_ok(Napi::String::New(env, "ok")), s_unsupported(Napi::String::New(env, "unsupported")), s_error(Napi::String::New(env, "error")) {
-    for (int i = 0; i < 4; i++) m[i] = Napi::String::New(env, method_name((Method)i));
-    for (int i = 0; i < 7; i++) t[i] = Napi::String::New(env, entry_type_name((EntryType)i));
-  }
+struct AddonData {
+  Napi::FunctionReference job_ctor;
+  Napi::FunctionReference json_parse;  // JSON.parse as it was when the addon loaded
 };
-
-Napi::Object record_value(Napi::Env env, const Keys& k, const Record& r) {
-  Napi::Object o = Napi::Object::New(env);
-  Napi::Value null = env.Null();
-  o.Set(k.src, Napi::String::New(env, r.src));
-  o.Set(k.dest, Napi::String::New(env, r.dest));
-  o.Set(k.type, k.t[(int)r.type]);
-  o.Set(k.size, Napi::Number::New(env, (double)r.size));
-  o.Set(k.bytes, Napi::Number::New(env, (double)r.bytes));
-  o.Set(k.method, r.method >= 0 ? Napi::Value(k.m[r.method]) : null);
-  Napi::Array at = Napi::Array::New(env, r.attempts.size());
-  for (size_t i = 0; i < r.attempts.size(); i++) {
-    const Attempt& a = r.attempts[i];
-    Napi::Object x = Napi::Object::New(env);
-    x.Set(k.method, k.m[(int)a.method]);
-    x.Set(k.outcome, a.outcome == Outcome::Ok ? k.s_ok : a.outcome == Outcome::Unsupported ? k.s_unsupported : k.s_error);
-    x.Set(k.errno_, a.err > 0 ? Napi::Value(Napi::String::New(env, errno_name(a.err))) : null);
-    x.Set(k.bytes, Napi::Number::New(env, (double)a.bytes));
-    at.Set((uint32_t)i, x);
-  }
-  o.Set(k.attempts, at);
-  o.Set(k.sparse, Napi::Boolean::New(env, r.sparse));
-  o.Set(k.ms, Napi::Number::New(env, r.ms));
-  o.Set(k.ok, Napi::Boolean::New(env, r.ok));
-  o.Set(k.skipped, Napi::Boolean::New(env, r.skipped));
-  o.Set(k.error, r.error ? wire_error(env, *r.error) : null);
-  Napi::Array w = Napi::Array::New(env, r.warnings.size());
-  for (size_t i = 0; i < r.warnings.size(); i++) w.Set((uint32_t)i, r.warnings[i]);
-  o.Set(k.warnings, w);
-  return o;
-}
-
-Napi::Object event_value(Napi::Env env, const Keys& keys, const Event& e) {
-  Napi::Object o = Napi::Object::New(env);
-  switch (e.type) {
-    case Event::Progress: {
-      o.Set("type", "progress");
-      o.Set("filesDone", (double)e.files_done);
-      o.Set("bytesDone", (double)e.bytes_done);
-      Napi::Array cur = Napi::Array::New(env, e.current.size());
-      for (size_t i = 0; i < e.current.size(); i++) {
-        Napi::Object c = Napi::Object::New(env);
-        c.Set("src", e.current[i].src);
-        c.Set("dest", e.current[i].dest);
-        c.Set("size", (double)e.current[i].size);
-        c.Set("bytes", (double)e.current[i].bytes);
-        c.Set("method", method_value(env, e.current[i].method));
-        cur.Set((uint32_t)i, c);
-      }
-      o.Set("current", cur);
-      o.Set("paused", e.paused);
-      break;
-    }
-    case Event::Scan:
-      o.Set("type", "scan");
-      o.Set("files", (double)e.scan_files);
-      o.Set("bytes", (double)e.scan_bytes);
-      o.Set("done", e.scan_done);
-      break;
-    case Event::Files: {
-      o.Set("type", "files");
-      Napi::Array rs = Napi::Array::New(env, e.records.size());
-      for (size_t i = 0; i < e.records.size(); i++) rs.Set((uint32_t)i, record_value(env, keys, e.records[i]));
-      o.Set("records", rs);
-      break;
-    }
-    case Event::ConflictEv:
-      o.Set("type", "conflict");
-      o.Set("conflictId", (double)e.conflict.id);
-      o.Set("src", e.conflict.src);
-      o.Set("dest", e.conflict.dest);
-      o.Set("srcSize", (double)e.conflict.src_size);
-      o.Set("srcMtimeMs", e.conflict.src_mtime_ms);
-      o.Set("destSize", (double)e.conflict.dest_size);
-      o.Set("destMtimeMs", e.conflict.dest_mtime_ms);
-      break;
-  }
-  return o;
-}
 
 // Per-job JS-side state, owned by the ThreadSafeFunction (deleted by its finalizer).
 struct TsfnCtx {
@@ -136,11 +45,10 @@ void deliver(Napi::Env env, Napi::Function on_events, TsfnCtx* ctx, Batch* b) {
   if (env == nullptr) return;  // the environment is going away
   Napi::HandleScope scope(env);
   Napi::Value pending_error;
-  if (!b->events.empty()) {
-    Keys keys(env);
-    Napi::Array arr = Napi::Array::New(env, b->events.size());
-    for (size_t i = 0; i < b->events.size(); i++) arr.Set((uint32_t)i, event_value(env, keys, b->events[i]));
-    on_events.Call({arr});
+  if (!b->json.empty()) {
+    auto* data = env.GetInstanceData<AddonData>();
+    Napi::Value arr = data->json_parse.Value().Call({Napi::String::New(env, b->json)});
+    if (!env.IsExceptionPending()) on_events.Call({arr});
     if (env.IsExceptionPending()) pending_error = env.GetAndClearPendingException().Value();
   }
   if (b->done && !ctx->on_done.IsEmpty()) {
@@ -203,9 +111,6 @@ class JobHandle : public Napi::ObjectWrap<JobHandle> {
   }
 };
 
-struct AddonData {
-  Napi::FunctionReference job_ctor;
-};
 
 bool get_bool(Napi::Object o, const char* k, bool dflt) {
   Napi::Value v = o.Get(k);
@@ -259,6 +164,10 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   auto dead = std::make_shared<bool>(false);
   Job::Sink sink = [tsfn, ctx, dead](Batch* b) mutable {
     bool last = b->done;
+    if (!*dead && !b->events.empty()) {
+      b->json = events_to_json(b->events);  // here, off the JS thread
+      b->events.clear();
+    }
     if (*dead) {
       delete b;
       return;
@@ -326,6 +235,7 @@ Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->job_ctor = Napi::Persistent(JobHandle::Define(env));
+  data->json_parse = Napi::Persistent(env.Global().Get("JSON").As<Napi::Object>().Get("parse").As<Napi::Function>());
   env.SetInstanceData(data);
   exports.Set("startJob", Napi::Function::New(env, StartJob, "startJob"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));

@@ -76,9 +76,13 @@ struct JobResult {
 // Handed to the sink by the reporter thread; the sink owns it afterwards.
 struct Batch {
   std::vector<Event> events;
+  std::string json;  // the events as JSON (filled by the sink on the reporter thread)
   bool done = false;
   JobResult result;
 };
+
+// JSON text of an events array (json.cc): what crosses to JS.
+std::string events_to_json(const std::vector<Event>& evs);
 
 struct DirNode;
 struct Task;
