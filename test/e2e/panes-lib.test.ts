@@ -1,0 +1,251 @@
+// The renderer's pane logic without a browser: the framework-free modules (list maths, sorting,
+// names, transfer rules, formatting) and PaneState itself (runes compiled by Svelte's compiler)
+// against an in-memory fake of the client. Bundled with esbuild at test time, because the renderer
+// is not part of the Node build.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, transform, type Plugin } from 'esbuild';
+import { compileModule } from 'svelte/compiler';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const lib = path.join(repo, 'renderer', 'src', 'lib');
+
+// What the bundle exports (typed loosely: the modules' own types live in the renderer build).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+let M: any;
+let tmp: string;
+
+/** The fake client: records requests; tests push `dir.entries` / `dir.changed` events by hand. */
+const FAKE_CLIENT = `
+export class FerryError extends Error {
+  constructor(w) { super(w.message); this.code = w.code; if (w.path) this.path = w.path; }
+}
+const listeners = new Map();
+export const calls = [];
+export const handlers = {};
+export const api = new Proxy({}, { get: (_, name) => async (params) => {
+  calls.push({ name, params });
+  const h = handlers[name];
+  if (h) return h(params);
+  if (name === 'fs.list') return { listingId: params.listingId, path: params.path, total: 0 };
+  if (name === 'fs.info') return { path: params.path, fsType: 'btrfs', reflink: true, freeBytes: 1, totalBytes: 2, readOnly: false };
+  return {};
+} });
+export function on(event, l) {
+  if (!listeners.has(event)) listeners.set(event, new Set());
+  listeners.get(event).add(l);
+  return () => listeners.get(event).delete(l);
+}
+export function emit(event, payload) { for (const l of listeners.get(event) ?? []) l(payload); }
+export const transportKind = 'ws';
+`;
+
+const plugin: Plugin = {
+  name: 'ferry-test',
+  setup(b) {
+    // The renderer's own client module (and only it) is replaced by the fake.
+    b.onResolve({ filter: /(^\.\/client$)|(\/renderer\/src\/lib\/client$)/ }, (args) =>
+      args.importer.startsWith(lib) || args.importer.startsWith(tmp) ? { path: 'fake-client', namespace: 'fake' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'fake' }, () => ({ contents: FAKE_CLIENT, loader: 'js' }));
+    b.onLoad({ filter: /\.svelte\.ts$/ }, async (args) => {
+      const ts = await fs.promises.readFile(args.path, 'utf8');
+      const js = (await transform(ts, { loader: 'ts', format: 'esm' })).code;
+      const out = compileModule(js, { filename: args.path, generate: 'client', dev: false });
+      return { contents: out.js.code, loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-paneslib-'));
+  const entry = path.join(tmp, 'entry.ts');
+  fs.writeFileSync(
+    entry,
+    [
+      `export * from ${JSON.stringify(path.join(lib, 'virtual-list.ts'))};`,
+      `export * from ${JSON.stringify(path.join(lib, 'sort.ts'))};`,
+      `export * from ${JSON.stringify(path.join(lib, 'names.ts'))};`,
+      `export * from ${JSON.stringify(path.join(lib, 'transfer.ts'))};`,
+      `export * from ${JSON.stringify(path.join(lib, 'format.ts'))};`,
+      `export { PaneState } from ${JSON.stringify(path.join(lib, 'pane.svelte.ts'))};`,
+      `export * as fake from ${JSON.stringify(path.join(lib, 'client'))};`,
+      `import { flushSync } from 'svelte'; export { flushSync };`,
+    ].join('\n'),
+  );
+  const outfile = path.join(tmp, 'bundle.mjs');
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile,
+    conditions: ['browser'],
+    plugins: [plugin],
+    nodePaths: [path.join(repo, 'node_modules')],
+    logLevel: 'error',
+  });
+  // localStorage for PaneState's persistence.
+  const store = new Map<string, string>();
+  (globalThis as Record<string, unknown>).localStorage = {
+    getItem: (k: string) => store.get(k) ?? null,
+    setItem: (k: string, v: string) => void store.set(k, v),
+  };
+  M = await import(pathToFileURL(outfile).href);
+});
+
+after(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const E = (name: string, type = 'file', size = 0, dir = '/d') => ({ name, path: `${dir}/${name}`, type, size, mtimeMs: 0, mode: 0o644, hidden: name.startsWith('.') });
+
+test('virtual list: window, reveal, and the capped (scaled) scroll height', () => {
+  const g = { count: 100, rowHeight: 20, viewportHeight: 100 };
+  assert.deepEqual(M.visibleWindow(g, 0, 0), { start: 0, end: 6, top: 0 });
+  assert.equal(M.visibleWindow(g, 210, 0).start, 10);
+  assert.equal(M.revealRow(g, 0, 10), 120);
+  assert.equal(M.revealRow(g, 300, 10), 200);
+  assert.equal(M.revealRow(g, 200, 12), null);
+  // 10 million rows would be 220M px: the spacer is capped and positions map proportionally.
+  const big = { count: 10_000_000, rowHeight: 22, viewportHeight: 600, maxScroll: 1_000_000 };
+  assert.equal(M.spacerHeight(big), 1_000_000);
+  assert.ok(M.spacerHeight({ ...big, maxScroll: undefined }) <= M.MAX_SCROLL_PX);
+  const end = M.visibleWindow(big, 1_000_000 - 600, 0);
+  assert.equal(end.end, 10_000_000, 'the last row is reachable');
+  assert.equal(Math.round(end.top + (end.end - 1 - end.start) * 22 + 22), 1_000_000, 'and ends at the spacer bottom');
+  const st = M.revealRow(big, 0, 5_000_000);
+  const w = M.visibleWindow(big, st, 0);
+  assert.ok(w.start <= 5_000_000 && w.end > 5_000_000);
+  assert.equal(Math.round(M.toRealOffset(big, M.toScrollTop(big, 5_000_000))), 5_000_000);
+});
+
+test('sorting: folders first, natural case-insensitive names, direction, hidden filter', () => {
+  const entries = [E('b'), E('a', 'dir'), E('.h'), E('A10'), E('a9'), E('z', 'dir')];
+  assert.deepEqual(M.sortedView(entries, { key: 'name', dir: 1 }, false).map((e: { name: string }) => e.name), ['a', 'z', 'a9', 'A10', 'b']);
+  assert.deepEqual(M.sortedView(entries, { key: 'name', dir: -1 }, true).map((e: { name: string }) => e.name), ['z', 'a', 'b', 'A10', 'a9', '.h']);
+  const sized = [E('x', 'file', 5), E('y', 'file', 1), E('w', 'file', 3)];
+  assert.deepEqual(M.sortedView(sized, { key: 'size', dir: 1 }, false).map((e: { name: string }) => e.name), ['y', 'w', 'x']);
+});
+
+test('names, transfer verdicts, uri lists and formatting', () => {
+  assert.equal(M.validateName('', new Set()), 'Name must not be empty');
+  assert.equal(M.validateName('a/b', new Set()), 'Name must not contain "/"');
+  assert.equal(M.validateName('..', new Set()), 'Name must not be "." or ".."');
+  assert.equal(M.validateName('x', new Set(['x'])), '"x" already exists');
+  assert.equal(M.validateName('x', new Set(['x']), 'x'), null);
+  assert.equal(M.validateName('é'.repeat(128), new Set()), 'Name is longer than 255 bytes');
+  assert.deepEqual(M.transferVerdict('copy', ['/a/x'], '/a'), { ok: false, label: 'Already in /a' });
+  assert.equal(M.transferVerdict('move', ['/a/x'], '/a/x/y').ok, false);
+  assert.equal(M.transferVerdict('move', ['/a/x', '/a/y'], '/b').label, 'Move 2 items to /b');
+  assert.equal(M.transferVerdict('copy', ['/a/x'], '/b').label, 'Copy "x" to /b');
+  assert.deepEqual(M.pathsFromUriList('# c\r\nfile:///tmp/a%20b\r\nhttp://x/y\r\n'), ['/tmp/a b']);
+  const s = M.summarizeMethods([
+    { method: 'reflink' }, { method: 'reflink' }, { method: 'copy_file_range' }, { method: null },
+  ]);
+  assert.equal(s.text, '3 files: 2 reflink, 1 copy_file_range (+ 1 folder or special entry)');
+  assert.equal(M.normalizePath('/a//b/../c/./'), '/a/c');
+  assert.equal(M.formatMode(0o40755, 'dir'), 'drwxr-xr-x');
+  assert.equal(M.formatMode(0o1777, 'dir'), 'drwxrwxrwt');
+  assert.equal(M.formatSize(1536), '1.5 KiB');
+  assert.deepEqual(M.crumbs('/a/b').map((c: { path: string }) => c.path), ['/', '/a', '/a/b']);
+});
+
+/** Starts a listing of `dir` in a fresh PaneState and returns it with the listing id it used. */
+async function listed(dir: string) {
+  const pane = new M.PaneState('left');
+  M.fake.calls.length = 0;
+  await pane.navigate(dir);
+  const call = M.fake.calls.find((c: { name: string }) => c.name === 'fs.list');
+  assert.ok(call, 'fs.list was requested');
+  return { pane, id: call.params.listingId as string };
+}
+
+test('PaneState: streamed chunks show at once, sorted, and complete on done', async () => {
+  const { pane, id } = await listed('/d');
+  assert.equal(pane.loading, true);
+  M.fake.emit('dir.entries', { listingId: id, path: '/d', entries: [E('b'), E('a')], done: false });
+  M.flushSync();
+  assert.deepEqual(pane.view.map((e: { name: string }) => e.name), ['a', 'b'], 'first chunk shown immediately');
+  M.fake.emit('dir.entries', { listingId: 'someone-else', path: '/d', entries: [E('zzz')], done: true });
+  M.fake.emit('dir.entries', { listingId: id, path: '/d', entries: [E('sub', 'dir'), E('.h')], done: true });
+  M.flushSync();
+  assert.deepEqual(pane.view.map((e: { name: string }) => e.name), ['sub', 'a', 'b']);
+  assert.equal(pane.loading, false);
+  assert.equal(pane.hiddenCount, 1);
+  pane.toggleHidden();
+  assert.equal(pane.view.length, 4);
+  pane.dispose();
+});
+
+test('PaneState: click, Ctrl+click, Shift+click, marks, targets and select all', async () => {
+  const { pane, id } = await listed('/d');
+  M.fake.emit('dir.entries', { listingId: id, path: '/d', entries: ['a', 'b', 'c', 'd', 'e'].map((n) => E(n)), done: true });
+  pane.click(1, { ctrl: false, shift: false });
+  assert.deepEqual([...pane.selected], ['/d/b']);
+  pane.click(3, { ctrl: false, shift: true });
+  assert.deepEqual([...pane.selected].sort(), ['/d/b', '/d/c', '/d/d']);
+  pane.click(2, { ctrl: true, shift: false });
+  assert.deepEqual([...pane.selected].sort(), ['/d/b', '/d/d']);
+  pane.clearSelection();
+  assert.deepEqual(pane.targets().map((e: { name: string }) => e.name), ['c'], 'no marks: the cursor entry');
+  pane.setCursor(0);
+  pane.toggleMark(true);
+  pane.toggleMark(true);
+  assert.deepEqual([...pane.selected].sort(), ['/d/a', '/d/b']);
+  assert.equal(pane.cursor, 2);
+  pane.selectAll();
+  assert.equal(pane.selected.size, 5);
+  // Type-ahead jumps to the next name with that prefix.
+  pane.typeahead('d', 1000);
+  assert.equal(pane.cursorEntry.name, 'd');
+  pane.dispose();
+});
+
+test('PaneState: a re-list after dir.changed keeps marks and cursor by path, drops vanished entries', async () => {
+  const { pane, id } = await listed('/d');
+  M.fake.emit('dir.entries', { listingId: id, path: '/d', entries: ['a', 'b', 'c'].map((n) => E(n)), done: true });
+  pane.setCursor(2);
+  pane.click(0, { ctrl: true, shift: false });
+  pane.click(2, { ctrl: true, shift: false });
+  M.fake.calls.length = 0;
+  pane.refresh();
+  const relist = M.fake.calls.find((c: { name: string }) => c.name === 'fs.list');
+  // Old rows stay until the new listing is complete (no flicker), then marks follow paths.
+  M.fake.emit('dir.entries', { listingId: relist.params.listingId, path: '/d', entries: [E('0-new'), E('c')], done: false });
+  assert.equal(pane.view.length, 3);
+  M.fake.emit('dir.entries', { listingId: relist.params.listingId, path: '/d', entries: [], done: true });
+  assert.deepEqual(pane.view.map((e: { name: string }) => e.name), ['0-new', 'c']);
+  assert.deepEqual([...pane.selected], ['/d/c']);
+  assert.equal(pane.cursorEntry.name, 'c');
+  pane.dispose();
+});
+
+test('PaneState: a failed listing is an inline error, and up() puts the cursor on the folder left', async () => {
+  M.fake.handlers['fs.list'] = async (p: { path: string }) => {
+    if (p.path === '/denied') throw new M.fake.FerryError({ code: 'EACCES', message: 'permission denied', path: p.path });
+    return { listingId: 'x', path: p.path, total: 0 };
+  };
+  try {
+    const pane = new M.PaneState('right');
+    await pane.navigate('/denied');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(pane.error?.code, 'EACCES');
+    assert.equal(pane.loading, false);
+    M.fake.calls.length = 0;
+    await pane.navigate('/p/child');
+    pane.up();
+    const list = M.fake.calls.filter((c: { name: string }) => c.name === 'fs.list').pop();
+    assert.equal(list.params.path, '/p');
+    M.fake.emit('dir.entries', { listingId: list.params.listingId, path: '/p', entries: [E('a', 'dir', 0, '/p'), E('child', 'dir', 0, '/p')], done: true });
+    assert.equal(pane.cursorEntry.name, 'child');
+    assert.equal(pane.canBack, true);
+    pane.dispose();
+  } finally {
+    delete M.fake.handlers['fs.list'];
+  }
+});
