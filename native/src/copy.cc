@@ -266,7 +266,11 @@ Step stream_splice(WorkerRes& r, int in, int out, bool fifo, CopyHooks& h) {
     }
     if (n < 0) {
       int e = errno;
-      if (e == EINTR || e == EAGAIN) continue;
+      if (e == EINTR) continue;
+      if (e == EAGAIN) {  // poll said readable but nothing came: wait a little, never spin
+        usleep(1000);
+        continue;
+      }
       if (total == 0 && is_splice_fallback(e)) return fallback(e, "splice");
       return error(e, "splice", total);
     }
@@ -304,7 +308,11 @@ Step stream_read(WorkerRes& r, int in, int out, CopyHooks& h) {
     if (w == 0) break;
     ssize_t n = read(in, r.buf, r.buf_size);
     if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        usleep(1000);
+        continue;
+      }
       return error(errno, "read", total);
     }
     if (n == 0) break;

@@ -217,6 +217,27 @@ int link_tmpfile(int fd, int dfd, const char* name, bool root) {
   return errno;
 }
 
+// rename without replacing. Filesystems without RENAME_NOREPLACE (FUSE, some network ones) answer
+// EINVAL: then a hard link (atomic, fails with EEXIST) plus unlink for files, else a check and a
+// plain rename (the only way left; the window is tiny). Returns 0 or an errno.
+int rename_noreplace(int odfd, const char* oname, int ndfd, const char* nname, bool is_file) {
+  if (renameat2(odfd, oname, ndfd, nname, RENAME_NOREPLACE) == 0) return 0;
+  int e = errno;
+  if (e != EINVAL && e != ENOSYS && e != EOPNOTSUPP) return e;
+  if (is_file) {
+    if (linkat(odfd, oname, ndfd, nname, 0) == 0) {
+      unlinkat(odfd, oname, 0);
+      return 0;
+    }
+    e = errno;
+    if (e == EEXIST || e == EXDEV || e == ENOENT) return e;
+  }
+  struct stat st;
+  if (fstatat(ndfd, nname, &st, AT_SYMLINK_NOFOLLOW) == 0) return EEXIST;
+  if (renameat(odfd, oname, ndfd, nname) == 0) return 0;
+  return errno;
+}
+
 bool fs_dev_same(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
 }  // namespace
@@ -688,7 +709,8 @@ DirNode* Job::open_dir(DirNode* parent, const std::string& sname, const std::str
   }
   // Move within one filesystem: one rename for the whole folder.
   if (spec_.move && !parent->rename_exdev) {
-    if (renameat2(parent->sfd, sname.c_str(), parent->dfd, dname.c_str(), RENAME_NOREPLACE) == 0) {
+    int re = rename_noreplace(parent->sfd, sname.c_str(), parent->dfd, dname.c_str(), false);
+    if (re == 0) {
       close(sfd);
       rec.ok = true;
       rec.warnings.push_back("renamed");
@@ -696,7 +718,7 @@ DirNode* Job::open_dir(DirNode* parent, const std::string& sname, const std::str
       emit(std::move(rec));
       return nullptr;
     }
-    if (errno == EXDEV) parent->rename_exdev = true;
+    if (re == EXDEV) parent->rename_exdev = true;
     // EEXIST/ENOTEMPTY: the folder exists, merge into it below.
   }
   bool fresh = false;
@@ -899,8 +921,7 @@ void Job::finalize_dir(DirNode* d) {
   rec.ok = true;
   DirNode* p = d->parent;
   if (!d->tmp_top.empty()) {
-    if (renameat2(p->dfd, d->tmp_top.c_str(), p->dfd, d->dname.c_str(), RENAME_NOREPLACE) != 0) {
-      int e = errno;
+    if (int e = rename_noreplace(p->dfd, d->tmp_top.c_str(), p->dfd, d->dname.c_str(), false)) {
       rec.ok = false;
       rec.error = sys_error(e, "rename", d->src_path, d->dest_path);
       rec.warnings.push_back("the copied tree was left under " + join_path(parent_of(d->dest_path), d->tmp_top));
@@ -1170,13 +1191,13 @@ bool Job::try_move_rename(Worker& w, Task& t, const struct stat& st, Record& rec
   std::string dname = t.dname;
   std::optional<Decision> asked;
   for (int round = 0; round < 4; round++) {
-    if (renameat2(d->sfd, t.sname.c_str(), d->dfd, dname.c_str(), RENAME_NOREPLACE) == 0) {
+    int e = rename_noreplace(d->sfd, t.sname.c_str(), d->dfd, dname.c_str(), !S_ISDIR(st.st_mode));
+    if (e == 0) {
       rec.ok = true;
       rec.bytes = rec.size;
       rec.warnings.push_back("renamed");
       return true;
     }
-    int e = errno;
     if (e == EXDEV) {
       d->rename_exdev = true;
       return false;
@@ -1347,7 +1368,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   for (int round = 0; round < 8; round++) {
     if (mode == Pub::New) {
       int e;
-      if (tmp.named) e = renameat2(d->dfd, tmp.name.c_str(), d->dfd, dname.c_str(), RENAME_NOREPLACE) == 0 ? 0 : errno;
+      if (tmp.named) e = rename_noreplace(d->dfd, tmp.name.c_str(), d->dfd, dname.c_str(), true);
       else e = link_tmpfile(tmp.fd, d->dfd, dname.c_str(), root_);
       if (e == 0) {
         if (tmp.named) tmp.named = false;

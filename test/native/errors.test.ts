@@ -1,6 +1,7 @@
 // Errors look like Node's, one failing file does not stop the others, nothing half-written stays.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errnoName } from '../../native/index.js';
@@ -142,5 +143,44 @@ describe('refusals', () => {
     assert.equal(errnoName(95), 'EOPNOTSUPP');
     assert.equal(errnoName(122), 'EDQUOT');
     assert.equal(errnoName(-13), 'EACCES');
+  });
+});
+
+describe('filesystems without O_TMPFILE or RENAME_NOREPLACE (bindfs/FUSE)', { skip: NEEDS_ROOT }, () => {
+  const base = tmpDir();
+  const back = path.join(base, 'back');
+  const mnt = path.join(base, 'mnt');
+  let mounted = false;
+  after(() => {
+    if (mounted) execFileSync('umount', ['-l', mnt]);
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  test('files and trees go through a hidden temp name, overwrite replaces, nothing left over', async (t) => {
+    fs.mkdirSync(back);
+    fs.mkdirSync(mnt);
+    try {
+      execFileSync('bindfs', [back, mnt]);
+      mounted = true;
+    } catch {
+      t.skip('bindfs not usable here');
+      return;
+    }
+    const src = path.join(base, 'src');
+    fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'sub', 'a'), 'aaa');
+    fs.writeFileSync(path.join(base, 'f'), 'one');
+    const r = await run([{ src, dest: path.join(mnt, 'tree') }], { recursive: true });
+    assert.equal(r.result.filesFailed, 0, JSON.stringify(r.records.filter((x) => !x.ok)));
+    assert.equal(fs.readFileSync(path.join(mnt, 'tree', 'sub', 'a'), 'utf8'), 'aaa');
+    const r1 = await copyOne(path.join(base, 'f'), path.join(mnt, 'f'));
+    assert.equal(r1.ok, true, JSON.stringify(r1.error));
+    fs.writeFileSync(path.join(base, 'f'), 'two');
+    const r2 = await copyOne(path.join(base, 'f'), path.join(mnt, 'f'), { conflict: 'overwrite' });
+    assert.equal(r2.ok, true, JSON.stringify(r2.error));
+    assert.equal(fs.readFileSync(path.join(mnt, 'f'), 'utf8'), 'two');
+    const r3 = await copyOne(path.join(base, 'f'), path.join(mnt, 'f'));
+    assert.equal(r3.error?.code, 'EEXIST');
+    assert.deepEqual(tempLeftovers(mnt), []);
   });
 });
