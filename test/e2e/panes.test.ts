@@ -314,6 +314,22 @@ describe('dual-pane browser', { skip }, () => {
     await page.keyboard.press('Enter');
     await waitForPath(path.join(r, 'f5.txt'));
 
+    // Explain copy… from the row's context menu: one line per file, with the method and why.
+    await page.click(row('left', b), { button: 'right' });
+    await page.locator('[role="menu"] [data-action="explain"]').click();
+    const explain = page.locator('[data-testid="explain-dialog"]');
+    await explain.locator(`[data-src="${b}"] .method-badge`).first().waitFor();
+    assert.match(await explain.locator(`[data-src="${b}"]`).innerText(), /reflink|copy_file_range|splice|buffered/);
+    await page.keyboard.press('Escape');
+    await explain.waitFor({ state: 'detached' });
+    // Properties (Alt+Enter) of the cursor entry: fs.stat in a dialog.
+    await page.keyboard.press('Alt+Enter');
+    const props = page.locator('[data-testid="properties-dialog"]');
+    await props.locator('dl').waitFor();
+    assert.match(await props.innerText(), /f6\.txt[\s\S]*3 B[\s\S]*-rw/);
+    await page.keyboard.press('Escape');
+    await props.waitFor({ state: 'detached' });
+
     await page.click(row('left', b));
     await page.keyboard.press('F6');
     await dlg.waitFor();

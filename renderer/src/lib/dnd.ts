@@ -24,6 +24,13 @@ export function startRowDrag(app: AppState, pane: PaneState, i: number, e: DragE
   dt.setData('text/uri-list', paths.map((p) => `file://${encodeURI(p)}`).join('\r\n'));
   dt.setData('text/plain', paths.join('\n'));
   dt.effectAllowed = 'copyMove';
+  // A compact drag image: the name, or how many items.
+  const ghost = document.createElement('div');
+  ghost.className = 'drag-ghost';
+  ghost.textContent = paths.length === 1 ? pane.targets()[0]!.name : `${paths.length.toLocaleString('en-US')} items`;
+  document.body.appendChild(ghost);
+  dt.setDragImage(ghost, -10, -6);
+  setTimeout(() => ghost.remove(), 0);
   app.beginDrag(payload);
   return true;
 }

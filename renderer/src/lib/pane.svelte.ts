@@ -86,6 +86,7 @@ export class PaneState {
   #watchId: string | null = null;
   #unwatch: (() => void) | null = null;
   #changeTimer: ReturnType<typeof setTimeout> | null = null;
+  #relistAfter = false;
   #typeahead = '';
   #typeaheadAt = 0;
   #startArg = '';
@@ -278,6 +279,7 @@ export class PaneState {
 
   #startListing(path: string, refresh: boolean, focusName: string | null): void {
     this.#cancelListing();
+    this.#relistAfter = false;
     const l: Listing = { id: newId('ls'), path, buf: [], refresh, shownOnce: false, cost: 0, timer: null, off: () => {}, focusName };
     this.#listing = l;
     if (!refresh) {
@@ -348,6 +350,10 @@ export class PaneState {
     }
     this.#listing = null;
     this.#loading = false;
+    if (this.#relistAfter) {
+      this.#relistAfter = false;
+      if (l.path === this.#path) this.refresh();
+    }
   }
 
   /** Publishes the entries received so far: new arrays, re-sorted; cursor and marks follow paths. */
@@ -403,7 +409,10 @@ export class PaneState {
         this.#changeTimer = null;
         if (this.#watchId !== watchId) return;
         if (p.gone) this.#gone = true;
-        this.refresh();
+        // A re-list in flight is not restarted (a folder being filled by a copy changes all the
+        // time, and a big listing would never finish): it is followed by one more instead.
+        if (this.#listing?.refresh) this.#relistAfter = true;
+        else this.refresh();
       }, CHANGE_DEBOUNCE_MS);
     });
     api['fs.watch']({ path, watchId }).catch(() => {
