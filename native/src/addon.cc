@@ -3,9 +3,13 @@
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter thread) which
 // only calls ThreadSafeFunction::BlockingCall/Release. Records and events are converted to JS
 // values in deliver(), on the JS thread.
+#include <dlfcn.h>
 #include <napi.h>
 
+#include <algorithm>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "engine.h"
 #include "job.h"
@@ -28,6 +32,28 @@ Napi::Value wire_error(Napi::Env env, const WireErr& e) {
 Napi::Value method_value(Napi::Env env, int m) {
   if (m < 0) return env.Null();
   return Napi::String::New(env, method_name((Method)m));
+}
+
+// Jobs still alive, per environment: when an environment goes away (process.exit(), a worker
+// thread ending) its jobs are cancelled and given a moment to stop before Node frees things.
+struct Live {
+  napi_env env;
+  std::weak_ptr<Job> job;
+};
+std::mutex g_live_mu;
+std::vector<Live> g_live;
+
+void env_cleanup(void* arg) {
+  napi_env env = (napi_env)arg;
+  std::vector<std::shared_ptr<Job>> jobs;
+  {
+    std::lock_guard<std::mutex> lk(g_live_mu);
+    for (auto& l : g_live)
+      if (l.env == env)
+        if (auto j = l.job.lock()) jobs.push_back(j);
+  }
+  for (auto& j : jobs) j->cancel();
+  for (auto& j : jobs) j->wait_ended(2000);
 }
 
 struct AddonData {
@@ -155,38 +181,62 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   spec.scan = get_bool(so, "scan", true);
   spec.progress = get_bool(so, "progress", true);
 
+  // The TSFN can be finalized by Node while the job still runs (environment teardown): its
+  // finalizer marks `gate` closed under the gate's mutex, and the reporter thread only calls
+  // into the TSFN while holding that mutex and seeing it open.
+  struct Gate {
+    std::mutex mu;
+    bool closed = false;
+  };
+  auto gate = std::make_shared<Gate>();
   auto* ctx = new TsfnCtx();
   ctx->on_done = Napi::Persistent(info[2].As<Napi::Function>());
+  auto* gate_ref = new std::shared_ptr<Gate>(gate);
   Napi::ThreadSafeFunction tsfn = Napi::ThreadSafeFunction::New(
-      env, info[1].As<Napi::Function>(), "ferry-copy-job", 0, 1, ctx, [](Napi::Env, TsfnCtx* c) { delete c; });
+      env, info[1].As<Napi::Function>(), "ferry-copy-job", 0, 1, ctx,
+      [](Napi::Env, void* g, TsfnCtx* c) {
+        auto* gp = static_cast<std::shared_ptr<Gate>*>(g);
+        {
+          std::lock_guard<std::mutex> lk((*gp)->mu);
+          (*gp)->closed = true;
+        }
+        delete gp;
+        delete c;
+      },
+      (void*)gate_ref);
 
-  // Reporter thread only. After napi_closing (the environment is shutting down) never call again.
-  auto dead = std::make_shared<bool>(false);
-  Job::Sink sink = [tsfn, ctx, dead](Batch* b) mutable {
+  // Reporter thread only.
+  Job::Sink sink = [tsfn, ctx, gate](Batch* b) mutable {
     bool last = b->done;
-    if (!*dead && !b->events.empty()) {
-      b->json = events_to_json(b->events);  // here, off the JS thread
-      b->events.clear();
-    }
-    if (*dead) {
+    std::lock_guard<std::mutex> lk(gate->mu);
+    if (gate->closed) {
       delete b;
       return;
+    }
+    if (!b->events.empty()) {
+      b->json = events_to_json(b->events);  // here, off the JS thread
+      b->events.clear();
     }
     napi_status s = tsfn.BlockingCall(b, [ctx](Napi::Env env, Napi::Function cb, Batch* data) {
       deliver(env, cb, ctx, data);
       delete data;
     });
-    if (s != napi_ok) {
+    if (s != napi_ok) {  // napi_closing: never call again
       delete b;
-      *dead = true;
+      gate->closed = true;
       return;
     }
     if (last) {
-      *dead = true;
+      gate->closed = true;
       tsfn.Release();
     }
   };
   auto job = std::make_shared<Job>(std::move(spec), std::move(sink));
+  {
+    std::lock_guard<std::mutex> lk(g_live_mu);
+    g_live.erase(std::remove_if(g_live.begin(), g_live.end(), [](const Live& l) { return l.job.expired(); }), g_live.end());
+    g_live.push_back({env, job});
+  }
   auto* data = env.GetInstanceData<AddonData>();
   Napi::Object handle = data->job_ctor.New({});
   JobHandle::Unwrap(handle)->job = job;
@@ -232,11 +282,24 @@ Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, errno_name(n));
 }
 
+// Job threads are detached and may outlive the environment that started them by a moment (a
+// worker thread ending, process.exit()). Node unloads an addon when its last environment goes
+// away; pinning the library (RTLD_NODELETE) keeps their code mapped until they return.
+void pin_library() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info info;
+    if (dladdr((void*)&pin_library, &info) && info.dli_fname) dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  pin_library();
   auto* data = new AddonData();
   data->job_ctor = Napi::Persistent(JobHandle::Define(env));
   data->json_parse = Napi::Persistent(env.Global().Get("JSON").As<Napi::Object>().Get("parse").As<Napi::Function>());
   env.SetInstanceData(data);
+  napi_add_env_cleanup_hook(env, env_cleanup, (napi_env)env);
   exports.Set("startJob", Napi::Function::New(env, StartJob, "startJob"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));

@@ -457,6 +457,16 @@ void Job::reporter() {
     sink_(b);  // takes ownership
     if (fin) break;
   }
+  {
+    std::lock_guard<std::mutex> lk(end_mu_);
+    ended_ = true;
+  }
+  end_cv_.notify_all();
+}
+
+bool Job::wait_ended(int ms) {
+  std::unique_lock<std::mutex> lk(end_mu_);
+  return end_cv_.wait_for(lk, std::chrono::milliseconds(ms), [&] { return ended_; });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -102,6 +102,8 @@ class Job : public std::enable_shared_from_this<Job> {
   void cancel();
   void skip_current();
   void resolve_conflict(uint64_t id, Decision d, bool apply_to_all);
+  // Waits (up to ms) until the reporter has handed over the last batch. For environment teardown.
+  bool wait_ended(int ms);
 
  private:
   friend struct DirNode;
@@ -145,6 +147,9 @@ class Job : public std::enable_shared_from_this<Job> {
   uid_t euid_;
   gid_t egid_;
   std::thread coord_, rep_;
+  std::mutex end_mu_;
+  std::condition_variable end_cv_;
+  bool ended_ = false;
 
   std::atomic<bool> cancelled_{false}, paused_{false}, finished_{false}, started_{false};
   std::atomic<uint64_t> skip_gen_{0};

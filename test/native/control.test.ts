@@ -294,6 +294,48 @@ describe('lifetime', () => {
   });
 });
 
+describe('teardown', () => {
+  test('process.exit() in the middle of a copy: clean exit, nothing left; a worker thread ending mid-job is no crash', () => {
+    const index = path.join(here, '..', '..', 'native', 'index.js');
+    const dest = path.join(work, 'exit.copy');
+    const script = `
+      import { startJob } from ${JSON.stringify(index)};
+      startJob([{ src: ${JSON.stringify(big)}, dest: ${JSON.stringify(dest)} }], { method: 'buffered', onEvents: (e) => {
+        if (e.some((x) => x.type === 'progress' && x.current.some((c) => c.bytes > 0))) process.exit(7);
+      } });
+    `;
+    let status = 0;
+    try {
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000, stdio: 'pipe' });
+    } catch (e) {
+      status = (e as { status: number }).status;
+    }
+    assert.equal(status, 7);
+    assert.equal(fs.existsSync(dest), false);
+    assert.deepEqual(tempLeftovers(work), []);
+    const wdest = path.join(work, 'worker.copy');
+    const wfile = path.join(work, 'w.cjs');
+    fs.writeFileSync(
+      wfile,
+      `const { parentPort } = require('node:worker_threads');
+       import(${JSON.stringify(index)}).then(({ startJob }) => {
+         startJob([{ src: ${JSON.stringify(big)}, dest: ${JSON.stringify(wdest)} }], { method: 'buffered', onEvents: (e) => {
+           if (e.some((x) => x.type === 'progress' && x.current.some((c) => c.bytes > 0))) parentPort.postMessage('running');
+         } });
+       });`,
+    );
+    const wscript = `
+      const { Worker } = require('node:worker_threads');
+      const w = new Worker(${JSON.stringify(wfile)});
+      w.on('message', async () => { await w.terminate(); setTimeout(() => process.stdout.write('main alive'), 100); });
+    `;
+    const out = execFileSync(process.execPath, ['-e', wscript], { timeout: 30_000, encoding: 'utf8' });
+    fs.unlinkSync(wfile);
+    assert.equal(out, 'main alive');
+    assert.equal(fs.existsSync(wdest), false);
+  });
+});
+
 describe('unprivileged', () => {
   test('as an ordinary user: O_TMPFILE is linked through /proc/self/fd, trees and overwrites work', { skip: isRoot ? false : 'needs root to switch to an ordinary user' }, () => {
     const dir = tmpDir();
