@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { explain, startJob, type EngineEvent, type Explanation, type FileRecord, type RunningJob } from '../native/index.js';
 import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.js';
 import { resolvePairs } from './resolve.js';
-import { verifyPair } from './verify.js';
 
 const PROG = 'ferry-cp';
 
@@ -147,6 +146,8 @@ async function verifyRecord(r: FileRecord): Promise<FileRecord> {
     }
   }
   if (r.type !== 'file') return { ...r, verified: null };
+  // Loaded on demand: the xxhash WASM module is not needed (nor paid for at start-up) without --verify.
+  const { verifyPair } = await import('./verify.js');
   const v = await verifyPair(r.src, r.dest);
   if (v.ok) return { ...r, verified: true };
   return {
