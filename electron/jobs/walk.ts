@@ -15,7 +15,8 @@ export interface Measure {
   sample: string | null;
 }
 
-const PARALLEL = 32;
+const PARALLEL = 8;
+const SLICE = 64;
 
 /** Walks `src` (lstat, no symlink following). Throws the source's own lstat error. */
 export async function measure(src: string, cancelled: () => boolean = () => false): Promise<Measure> {
@@ -51,24 +52,27 @@ export async function measure(src: string, cancelled: () => boolean = () => fals
       } catch {
         return; // unreadable directory: the engine reports it as a failed record
       }
-      await Promise.all(
-        ents.map(async (e) => {
-          const p = path.join(d, e.name);
-          if (e.isDirectory()) {
-            dirs.push(p);
-            return;
-          }
-          if (!e.isFile()) {
-            m.files++;
-            return;
-          }
-          try {
-            add(m, p, await fs.lstat(p));
-          } catch {
-            m.files++;
-          }
-        }),
-      );
+      // lstat in small slices: issuing thousands of requests at once stalls the event loop.
+      for (let i = 0; i < ents.length; i += SLICE) {
+        await Promise.all(
+          ents.slice(i, i + SLICE).map(async (e) => {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) {
+              dirs.push(p);
+              return;
+            }
+            if (!e.isFile()) {
+              m.files++;
+              return;
+            }
+            try {
+              add(m, p, await fs.lstat(p));
+            } catch {
+              m.files++;
+            }
+          }),
+        );
+      }
     };
     next();
   });
