@@ -136,32 +136,36 @@ describe('ferry-cp: failures leave nothing behind', { skip }, () => {
     assert.equal(ex.records[0]?.method ?? null, null, 'explain says reflink cannot apply on ext4');
   });
 
-  test('SIGTERM mid-copy cancels: exit 143, nothing under the final name, no temps', async () => {
-    const big = path.join(tmp.dir, 'big-2g.bin');
-    sh(`head -c 2G /dev/zero | tr '\\0' 'x' > "${big}"`);
-    const dest = path.join(ext4.dir, 'cancelled.bin');
-    let pid = 0;
-    const runP = runCli(['--json', '--method=buffered', big, dest], {
-      onSpawn: (c) => {
-        pid = c.pid ?? 0;
-      },
-      timeoutMs: 120_000,
+  for (const [sig, status] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
+    test(`${sig} mid-copy cancels: exit ${status}, nothing under the final name, no temps`, async () => {
+      const big = path.join(tmp.dir, 'big-2g.bin');
+      if (!existsSync(big)) sh(`head -c 2G /dev/zero | tr '\\0' 'x' > "${big}"`);
+      const dest = path.join(ext4.dir, `cancelled-${sig}.bin`);
+      let pid = 0;
+      const runP = runCli(['--json', '--method=buffered', big, dest], {
+        onSpawn: (c) => {
+          pid = c.pid ?? 0;
+        },
+        timeoutMs: 120_000,
+      });
+      let exited = false;
+      void runP.then(() => {
+        exited = true;
+      });
+      // Wait until the copy is well under way (≥ 64 MiB written), then signal.
+      const t0 = Date.now();
+      while (!exited && wchar(pid) < 64 * 1024 * 1024 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(exited, false, 'the copy ended before it could be interrupted');
+      process.kill(pid, sig);
+      const r = await runP;
+      assert.equal(r.code, status, `exit ${r.code} signal ${r.signal}\n${r.stderr}`);
+      assert.equal(existsSync(dest), false, 'no half-written file under the final name');
+      assert.deepEqual(findTemps(ext4.dir), []);
     });
-    let exited = false;
-    void runP.then(() => {
-      exited = true;
-    });
-    // Wait until the copy is well under way (≥ 64 MiB written), then signal.
-    const t0 = Date.now();
-    while (!exited && wchar(pid) < 64 * 1024 * 1024 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
-    assert.equal(exited, false, 'the copy ended before it could be interrupted');
-    process.kill(pid, 'SIGTERM');
-    const r = await runP;
-    sh(`rm -f "${big}"`);
-    assert.equal(r.code, 143, `exit ${r.code} signal ${r.signal}\n${r.stderr}`);
-    assert.equal(existsSync(dest), false, 'no half-written file under the final name');
-    assert.deepEqual(findTemps(ext4.dir), []);
-  });
+  }
 
   test('strace: the reported method is the syscall that moved the bytes', { skip: hasCommand('strace') ? false : 'strace is not installed' }, async () => {
     const size = 8 * 1024 * 1024 + 7;

@@ -3,7 +3,7 @@
 // under os.tmpdir(); needs no mounts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { engineMissing, recordFor, runCli, sh } from '../helpers/cli.js';
+import { CLI, engineMissing, recordFor, runCli, sh } from '../helpers/cli.js';
 
 const skip = engineMissing();
 
@@ -44,6 +44,19 @@ describe('ferry-cp: usage', () => {
     const v = await runCli(['--version']);
     assert.equal(v.code, 0);
     assert.match(v.stdout, /^ferry-cp \(Ferry\) \d+\.\d+\.\d+/);
+  });
+
+  test('the launcher explains itself when dist/ is not built', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'ferry-cli-launcher-'));
+    try {
+      mkdirSync(path.join(tmp, 'bin'));
+      writeFileSync(path.join(tmp, 'bin', 'ferry-cp'), readFileSync(CLI));
+      const r = spawnSync(process.execPath, [path.join(tmp, 'bin', 'ferry-cp'), '--version'], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /not built yet.*npm run build/);
+    } finally {
+      execFileSync('rm', ['-rf', tmp]);
+    }
   });
 });
 
@@ -254,6 +267,24 @@ describe('ferry-cp: special sources and names', { skip }, () => {
     assert.equal(tx.code, 0);
     assert.match(tx.stdout, /^.*f2 -> .*f2\.x: (reflink|copy_file_range|splice|buffered) \(.+\)\n$/);
     assert.equal(existsSync(path.join(dir, 'f2.x')), false);
+  });
+
+  test('--verify: a source that changes between copy and re-read is EVERIFY, exit 1', async () => {
+    // /proc/stat's context-switch counter moves between any two reads.
+    const r = await runCli(['--json', '--verify', '/proc/stat', path.join(dir, 'stat.copy')], { timeoutMs: 20_000 });
+    assert.equal(r.code, 1, r.stderr);
+    const rec = r.records[0];
+    assert.equal(rec?.ok, false);
+    assert.equal(rec?.verified, false);
+    assert.equal(rec?.error?.code, 'EVERIFY');
+    const t = await runCli(['--verify', '/proc/stat', path.join(dir, 'stat.copy2')], { timeoutMs: 20_000 });
+    assert.equal(t.code, 1);
+    assert.match(t.stderr, /^ferry-cp: EVERIFY: /);
+    // An unchanged file verifies, with --fsync too.
+    writeFileSync(path.join(dir, 'stable'), 'stable bytes');
+    const ok = await runCli(['--json', '--verify', '--fsync', path.join(dir, 'stable'), path.join(dir, 'stable.copy')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.records[0]?.verified, true);
   });
 
   test('a missing source fails with a Node-style ENOENT message, exit 1', async () => {
