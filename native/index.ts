@@ -4,6 +4,7 @@
 // and in Electron's main process without a rebuild. Arguments are validated here so the C++ side
 // can trust them (sharp's habit). Everything the engine reports uses the contract's types.
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Attempt, ConflictPolicy, EntryType, Explanation, FileRecord, Method, WireError } from '../electron/contract.js';
@@ -138,7 +139,9 @@ function load(): Binding {
   );
 }
 
-export const DEFAULT_THREADS = 4;
+/** One copy worker per core (2..8): small-file trees are bound by per-file syscalls, and on a
+ * 2-core machine more workers than cores only add contention on directory locks. */
+export const DEFAULT_THREADS = Math.max(2, Math.min(8, os.availableParallelism?.() ?? 4));
 
 export interface StartOptions extends Partial<Omit<JobSpec, 'pairs'>> {
   onEvents?: (events: EngineEvent[]) => void;

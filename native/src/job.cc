@@ -1159,7 +1159,7 @@ void Job::do_task(Worker& w, Task& t) {
   }
   // An explicit FIFO/device pair without recursive: its data is copied into a regular file
   // (cp's behaviour); inside trees, and with recursive, such nodes are recreated instead.
-  bool stream = t.top && !spec_.recursive && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+  bool stream = t.top && !spec_.recursive && !spec_.move && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
   if (stream) {
     in = openat(d->sfd, t.sname.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (in < 0) {
