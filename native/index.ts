@@ -11,6 +11,22 @@ import type { Attempt, ConflictPolicy, EntryType, Explanation, FileRecord, Metho
 
 export type { Attempt, EntryType, Explanation, FileRecord, Method, WireError };
 
+// Paths in records and events: names are bytes on Linux, JS strings are UTF-8. The engine writes
+// each byte that is not part of valid UTF-8 as `\xNN` (upper-case hex) and, to stay lossless, a
+// literal backslash that would read as such an escape as `\x5C`. `decodeEnginePath()` turns such a
+// string back into the exact bytes (a Buffer usable as an fs path).
+export function decodeEnginePath(p: string): Buffer {
+  const out: Buffer[] = [];
+  let last = 0;
+  const re = /\\x([0-9A-Fa-f]{2})/g;
+  for (let m = re.exec(p); m; m = re.exec(p)) {
+    out.push(Buffer.from(p.slice(last, m.index), 'utf8'), Buffer.from([parseInt(m[1]!, 16)]));
+    last = m.index + m[0].length;
+  }
+  out.push(Buffer.from(p.slice(last), 'utf8'));
+  return Buffer.concat(out);
+}
+
 /** One top-level pair: `src` is copied to exactly `dest` (cp's SOURCE/DEST resolution is done by the caller). */
 export interface CopyPair {
   src: string;

@@ -12,6 +12,17 @@
 // linkat() when the name is free (atomic: EEXIST if someone took it meanwhile), or linkat() to a
 // hidden temp name then renameat() over the old file when overwriting. On failure, cancel or skip
 // the O_TMPFILE is just closed: nothing is ever left under the final name or anywhere else.
+//
+// New folder trees (copy, not move, whose top destination does not exist yet) are built under a
+// hidden `.ferry-<random>.tmp` folder next to the destination and renamed into place when the
+// walk is done: inside it, files are created directly under their names (O_CREAT|O_EXCL with the
+// final mode) and removed on failure/skip/cancel, which saves the per-file temp+link that makes
+// small-file trees slow, while the final path still never shows a half-done tree. A cancelled
+// tree copy is renamed into place with the files that were complete; after a crash only the
+// hidden folder can remain. Merges into existing folders use the per-file O_TMPFILE route.
+//
+// Conflicts are checked with fstatat() only in folders this job did not create, and always caught
+// at publish time by linkat()/RENAME_NOREPLACE's EEXIST.
 #include "job.h"
 
 #include <dirent.h>

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { decodeEnginePath } from '../../native/index.js';
 import { run, sha256, tempLeftovers, tmpDir } from './_util.js';
 
 describe('trees', () => {
@@ -31,6 +32,14 @@ describe('trees', () => {
     const rec = r.records.find((x) => x.src.includes('bad-'))!;
     assert.equal(rec.src, `${src}/bad-\\xFF\\xFE.txt`);
     assert.equal(rec.dest, `${dest}/bad-\\xFF\\xFE.txt`);
+    // Lossless: the record's path decodes to the exact bytes, and a literal "\\x41" in a name survives.
+    assert.equal(fs.readFileSync(decodeEnginePath(rec.dest), 'utf8'), 'latin');
+    fs.writeFileSync(path.join(src, 'lit\\x41'), 'lit');
+    const r2 = await run([{ src, dest: path.join(dir, 'names-copy2') }], { recursive: true });
+    const lit = r2.records.find((x) => x.src.includes('lit'))!;
+    assert.equal(lit.dest, path.join(dir, 'names-copy2', 'lit\\x5Cx41'));
+    assert.equal(decodeEnginePath(lit.dest).toString(), path.join(dir, 'names-copy2', 'lit\\x41'));
+    assert.equal(fs.readFileSync(decodeEnginePath(lit.dest), 'utf8'), 'lit');
   });
 
   test('a path deeper than 4096 bytes is copied (walk by directory fds)', async () => {
