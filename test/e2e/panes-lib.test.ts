@@ -132,6 +132,16 @@ test('sorting: folders first, natural case-insensitive names, direction, hidden 
   assert.deepEqual(M.sortedView(sized, { key: 'size', dir: 1 }, false).map((e: { name: string }) => e.name), ['y', 'w', 'x']);
 });
 
+test('merging a sorted view with a new chunk equals sorting everything', () => {
+  const names = Array.from({ length: 3000 }, (_, i) => `n${(i * 7919) % 3001}${i % 7 === 0 ? '.dir' : ''}`);
+  const all = names.map((n, i) => E(n, n.endsWith('.dir') ? 'dir' : 'file', (i * 37) % 101));
+  for (const spec of [{ key: 'name', dir: 1 }, { key: 'size', dir: -1 }]) {
+    let view = M.sortedView(all.slice(0, 500), spec, false);
+    for (let i = 500; i < all.length; i += 700) view = M.mergeSorted(view, all.slice(i, i + 700), spec, false);
+    assert.deepEqual(view.map((e: { path: string }) => e.path), M.sortedView(all, spec, false).map((e: { path: string }) => e.path));
+  }
+});
+
 test('names, transfer verdicts, uri lists and formatting', () => {
   assert.equal(M.validateName('', new Set()), 'Name must not be empty');
   assert.equal(M.validateName('a/b', new Set()), 'Name must not contain "/"');

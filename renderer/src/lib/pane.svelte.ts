@@ -9,7 +9,7 @@ import type { DirEntry, FsInfo, WireError } from '../../../electron/contract';
 import { api, FerryError } from './client';
 import { newId, onListing, onWatch } from './events';
 import { isDirLike, normalizePath, parentOf } from './format';
-import { sortedView, type SortKey, type SortSpec } from './sort';
+import { mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
 
 export type Side = 'left' | 'right';
 
@@ -23,9 +23,12 @@ interface Listing {
   id: string;
   path: string;
   buf: DirEntry[];
+  /** How many of `buf` the view already holds. */
+  applied: number;
   /** A re-list of the folder already shown: keep the old rows until the new listing is complete. */
   refresh: boolean;
   shownOnce: boolean;
+  marked?: boolean;
   /** How long the last merge (copy + sort) took, in ms. */
   cost: number;
   timer: ReturnType<typeof setTimeout> | null;
@@ -280,7 +283,7 @@ export class PaneState {
   #startListing(path: string, refresh: boolean, focusName: string | null): void {
     this.#cancelListing();
     this.#relistAfter = false;
-    const l: Listing = { id: newId('ls'), path, buf: [], refresh, shownOnce: false, cost: 0, timer: null, off: () => {}, focusName };
+    const l: Listing = { id: newId('ls'), path, buf: [], applied: 0, refresh, shownOnce: false, cost: 0, timer: null, off: () => {}, focusName };
     this.#listing = l;
     if (!refresh) {
       this.#entries = [];
@@ -300,7 +303,7 @@ export class PaneState {
       if (this.#listing !== l) return;
       if (l.buf.length === 0) performance.mark(`ferry:list:${this.side}:first-chunk`);
       for (const e of p.entries) l.buf.push(e);
-      this.#received = l.buf.length;
+      if (l.buf.length - this.#received >= 5000 || p.done) this.#received = l.buf.length;
       if (p.error) this.#error = p.error;
       if (p.done) {
         this.#finish(l);
@@ -359,17 +362,27 @@ export class PaneState {
   /** Publishes the entries received so far: new arrays, re-sorted; cursor and marks follow paths. */
   #apply(l: Listing): void {
     const t0 = performance.now();
+    // While a new folder streams in, each merge sorts only the entries that arrived since the last
+    // one and merges them into the view; a re-list (or a sort change) sorts everything once.
+    const incremental = !l.refresh && l.shownOnce && this.#entries.length === l.applied;
+    const view = incremental ? mergeSorted(this.#view, l.buf.slice(l.applied), this.#sort, this.#showHidden) : null;
     l.shownOnce = true;
     this.#entries = l.buf.slice();
-    this.#rebuildView(l.focusName);
+    l.applied = l.buf.length;
+    this.#rebuildView(l.focusName, view);
     l.cost = performance.now() - t0;
+    if (!l.refresh && l.buf.length > 0 && !l.marked) {
+      l.marked = true;
+      performance.mark(`ferry:list:${this.side}:first-rows`);
+      globalThis.requestAnimationFrame?.(() => performance.mark(`ferry:list:${this.side}:first-frame`));
+    }
     if (l.focusName && this.#view[this.#cursor]?.name === l.focusName) l.focusName = null;
   }
 
-  #rebuildView(focusName: string | null = null): void {
+  #rebuildView(focusName: string | null = null, merged: DirEntry[] | null = null): void {
     const cursorPath = this.#view[this.#cursor]?.path;
     const anchorPath = this.#view[this.#anchor]?.path;
-    const view = sortedView(this.#entries, this.#sort, this.#showHidden);
+    const view = merged ?? sortedView(this.#entries, this.#sort, this.#showHidden);
     this.#view = view;
     let cursor = -1;
     if (focusName) cursor = view.findIndex((e) => e.name === focusName);

@@ -42,20 +42,58 @@ function numeric(e: DirEntry, key: SortKey): number {
   return key === 'size' ? e.size : key === 'mtime' ? e.mtimeMs : key === 'mode' ? e.mode & 0o7777 : 0;
 }
 
+function decorate(e: DirEntry, key: SortKey): Decorated {
+  return { dir: isDirLike(e), key: keyOf(e), num: numeric(e, key), e };
+}
+
+function compareDecorated(spec: SortSpec): (a: Decorated, b: Decorated) => number {
+  const d = spec.dir;
+  const byNum = spec.key !== 'name';
+  return (a, b) => {
+    if (a.dir !== b.dir) return a.dir ? -1 : 1;
+    if (byNum && a.num !== b.num) return d * (a.num - b.num);
+    if (a.key !== b.key) return d * (a.key < b.key ? -1 : 1);
+    return d * (a.e.name < b.e.name ? -1 : a.e.name > b.e.name ? 1 : 0);
+  };
+}
+
+/**
+ * `sorted` (already in `spec` order) plus `more`, in order: sorts only the new entries and merges,
+ * so a listing streamed in chunks costs O(n) per chunk instead of a full sort.
+ */
+export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
+  const add = sortedView(more, spec, showHidden);
+  if (add.length === 0) return sorted.slice();
+  const cmp = compareDecorated(spec);
+  const out: DirEntry[] = new Array(sorted.length + add.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  let a = sorted.length ? decorate(sorted[0]!, spec.key) : null;
+  let b = decorate(add[0]!, spec.key);
+  while (a && b) {
+    if (cmp(a, b) <= 0) {
+      out[k++] = a.e;
+      i++;
+      a = i < sorted.length ? decorate(sorted[i]!, spec.key) : null;
+    } else {
+      out[k++] = b.e;
+      j++;
+      b = j < add.length ? decorate(add[j]!, spec.key) : (null as unknown as Decorated);
+    }
+  }
+  while (i < sorted.length) out[k++] = sorted[i++]!;
+  while (j < add.length) out[k++] = add[j++]!;
+  return out;
+}
+
 /** A new sorted array of the entries to show. */
 export function sortedView(entries: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
   const dec: Decorated[] = [];
   for (const e of entries) {
     if (!showHidden && e.hidden) continue;
-    dec.push({ dir: isDirLike(e), key: keyOf(e), num: numeric(e, spec.key), e });
+    dec.push(decorate(e, spec.key));
   }
-  const d = spec.dir;
-  const byNum = spec.key !== 'name';
-  dec.sort((a, b) => {
-    if (a.dir !== b.dir) return a.dir ? -1 : 1;
-    if (byNum && a.num !== b.num) return d * (a.num - b.num);
-    if (a.key !== b.key) return d * (a.key < b.key ? -1 : 1);
-    return d * (a.e.name < b.e.name ? -1 : a.e.name > b.e.name ? 1 : 0);
-  });
+  dec.sort(compareDecorated(spec));
   return dec.map((x) => x.e);
 }
