@@ -666,7 +666,8 @@ export class JobService {
       r = { ...r, ok: false, skipped: false, error: { code: 'EEXIST', message: `destination exists: ${r.dest}`, path: r.dest } };
     }
     count(job.tally, r, 1);
-    if (job.s.options.verify && r.ok && !r.skipped && r.type === 'file') {
+    // Verify what was copied; a move run's sources are gone (renamed, or deleted by the engine).
+    if (job.s.options.verify && !run.move && r.ok && !r.skipped && r.type === 'file' && r.method !== null) {
       job.verifyQ.push({ rec: r, run });
       job.verifying ??= this.#verifyLoop(job).finally(() => (job.verifying = null));
       return;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConflictInfo, FileRecord, JobSummary } from '../../electron/contract.js';
-import { Harness, listFiles, makeTree, tmpdir } from './helpers.js';
+import type { EngineApi } from '../../electron/jobs/service.js';
+import { Harness, engine, listFiles, makeTree, tmpdir } from './helpers.js';
 
 const opts = (o: Record<string, unknown> = {}) => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o }) as const;
 
@@ -118,25 +119,23 @@ test("conflict 'rename' keeps both; 'newer' keeps a newer destination", async ()
   }
 });
 
-test('pause holds the job (no file finishes while paused), resume completes it', async () => {
+test('pause before any copy holds the job; resume completes it', async () => {
   const h = new Harness();
   const src = tmpdir();
   const dst = tmpdir();
   makeTree(path.join(src, 'p'), 3000, 4096, 300);
   try {
     const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'p')], destDir: dst, options: opts() });
-    await h.until(() => h.job(jobId).filesDone > 0, 'some progress');
-    await h.svc.control({ jobId, action: 'pause' });
+    await h.svc.control({ jobId, action: 'pause' }); // still measuring: the engine will start paused
     assert.equal(h.job(jobId).state, 'paused');
     const ticks = () => h.events.filter((e) => e.event === 'job.updated').length;
-    // Let in-flight files land, then watch several more ticks: nothing may finish.
     let t0 = ticks();
     await h.until(() => ticks() >= t0 + 3, 'ticks');
     const doneAtPause = h.job(jobId).filesDone;
     t0 = ticks();
     await h.until(() => ticks() >= t0 + 5, 'more ticks');
     assert.equal(h.job(jobId).filesDone, doneAtPause, 'no file finished while paused');
-    assert.ok(doneAtPause < 3000, 'paused before the end');
+    assert.ok(doneAtPause <= 2, `at most the files already in flight (${doneAtPause})`);
     assert.equal(h.job(jobId).speed, 0);
     await h.svc.control({ jobId, action: 'resume' });
     const j = await h.finished(jobId);
@@ -145,6 +144,50 @@ test('pause holds the job (no file finishes while paused), resume completes it',
     assert.equal(listFiles(path.join(dst, 'p')).length, 3000);
   } finally {
     await h.dispose();
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(dst, { recursive: true, force: true });
+  }
+});
+
+/** A file of `mib` MiB with non-repeating content, written in 8 MiB slices. */
+function bigFile(p: string, mib: number): void {
+  const fd = fs.openSync(p, 'w');
+  const chunk = Buffer.alloc(8 << 20);
+  for (let i = 0; i < mib / 8; i++) {
+    chunk.fill(i % 251);
+    chunk.writeUInt32LE(i, 0);
+    fs.writeSync(fd, chunk);
+  }
+  fs.closeSync(fd);
+}
+
+test('pause mid-file: the file being copied stops moving until resume', async () => {
+  const h = new Harness({ threads: 1 });
+  const src = tmpdir();
+  const dst = tmpdir();
+  bigFile(path.join(src, 'huge.bin'), 768);
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'huge.bin')], destDir: dst, options: opts({ method: 'buffered', fsync: true }) });
+    const moving = () => (h.job(jobId).current ?? []).find((c) => c.bytes > 0)?.bytes ?? 0;
+    await h.until(() => moving() > 0 || h.job(jobId).state === 'done', 'the file mid-copy');
+    await h.svc.control({ jobId, action: 'pause' });
+    const ticks = () => h.events.filter((e) => e.event === 'job.updated').length;
+    let t0 = ticks();
+    await h.until(() => ticks() >= t0 + 3, 'ticks');
+    const at = h.job(jobId).bytesDone;
+    assert.ok(at > 0 && at < 768 << 20, `paused mid-file (${at} bytes)`);
+    t0 = ticks();
+    await h.until(() => ticks() >= t0 + 5, 'more ticks');
+    assert.equal(h.job(jobId).bytesDone, at, 'no byte moved while paused');
+    assert.ok(!fs.existsSync(path.join(dst, 'huge.bin')), 'nothing under the final name yet');
+    await h.svc.control({ jobId, action: 'resume' });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'done');
+    assert.ok(fs.readFileSync(path.join(dst, 'huge.bin')).equals(fs.readFileSync(path.join(src, 'huge.bin'))));
+  } finally {
+    await h.dispose();
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(dst, { recursive: true, force: true });
   }
 });
 
@@ -166,6 +209,32 @@ test('cancel stops the job mid-file and leaves no half-written file', async () =
       assert.ok(/^d\d+\/f\d+\.bin$/.test(f), `no temp left: ${f}`);
       assert.ok(fs.readFileSync(path.join(dst, 'c', f)).equals(fs.readFileSync(path.join(src, 'c', f))), `complete: ${f}`);
     }
+  } finally {
+    await h.dispose();
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(dst, { recursive: true, force: true });
+  }
+});
+
+test('skip abandons the file being copied (no partial left) and the job goes on', async () => {
+  const h = new Harness({ threads: 1 });
+  const src = tmpdir();
+  const dst = tmpdir();
+  fs.mkdirSync(path.join(src, 'k'));
+  bigFile(path.join(src, 'k', 'a-big.bin'), 768);
+  fs.writeFileSync(path.join(src, 'k', 'b-small.txt'), 'small');
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'k')], destDir: dst, options: opts({ method: 'buffered', fsync: true }) });
+    await h.until(() => (h.job(jobId).current ?? []).some((c) => c.src.endsWith('a-big.bin') && c.bytes > 0) || h.job(jobId).state === 'done', 'the big file mid-copy');
+    await h.svc.control({ jobId, action: 'skip' });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'done', JSON.stringify(j.error));
+    const recs = (await h.svc.logRead({ offset: 0, limit: 10, jobId })).records;
+    const big = recs.find((r) => r.src.endsWith('a-big.bin'))!;
+    assert.equal(big.skipped, true, JSON.stringify(big));
+    assert.ok(!fs.existsSync(path.join(dst, 'k', 'a-big.bin')), 'no partial file');
+    assert.equal(fs.readFileSync(path.join(dst, 'k', 'b-small.txt'), 'utf8'), 'small');
+    assert.deepEqual(fs.readdirSync(path.join(dst, 'k')), ['b-small.txt']);
   } finally {
     await h.dispose();
     fs.rmSync(src, { recursive: true, force: true });
@@ -227,6 +296,46 @@ test('verify: each file is re-read and compared (xxHash64)', async () => {
     assert.ok(recs.every((r) => r.verified === true));
   } finally {
     await h.dispose();
+  }
+});
+
+test('verify catches a destination that differs', async () => {
+  // An engine wrapper that corrupts one destination right after the engine reports it done.
+  const corrupting: EngineApi = {
+    explain: engine.explain,
+    startJob(pairs, o = {}) {
+      const inner = o.onEvents;
+      return engine.startJob(pairs, {
+        ...o,
+        onEvents(evs) {
+          for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('corrupt.bin') && r.ok) fs.writeFileSync(r.dest, 'garbage!');
+          inner?.(evs);
+        },
+      });
+    },
+  };
+  const h = new Harness({ engine: corrupting });
+  const src = tmpdir();
+  const dst = tmpdir();
+  fs.mkdirSync(path.join(src, 'w'));
+  fs.writeFileSync(path.join(src, 'w', 'corrupt.bin'), 'original'); // same length as "garbage!"
+  fs.writeFileSync(path.join(src, 'w', 'fine.bin'), 'fine');
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'w')], destDir: dst, options: opts({ verify: true }) });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'failed');
+    assert.equal(j.filesVerifyFailed, 1);
+    const recs = (await h.svc.logRead({ offset: 0, limit: 10, jobId })).records.filter((r) => r.type === 'file');
+    const bad = recs.find((r) => r.src.endsWith('corrupt.bin'))!;
+    assert.equal(bad.verified, false);
+    assert.equal(bad.error?.code, 'EVERIFY');
+    assert.equal(recs.find((r) => r.src.endsWith('fine.bin'))!.verified, true);
+    const errs = await h.svc.logRead({ offset: 0, limit: 10, errorsOnly: true });
+    assert.equal(errs.total, 1);
+  } finally {
+    await h.dispose();
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(dst, { recursive: true, force: true });
   }
 });
 
