@@ -473,6 +473,7 @@ describe('dual-pane browser', { skip }, () => {
     await page.keyboard.press('Insert');
     await page.keyboard.press('Insert');
     await page.waitForSelector(`${pane('left')} [data-testid="selected-count"]`);
+    await page.mouse.move(640, 790); // no hover highlight in the pictures
     fs.mkdirSync(path.join(repo, 'docs'), { recursive: true });
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
