@@ -416,6 +416,18 @@ describe('dual-pane browser', { skip }, () => {
     assert.match(await err.innerText(), /no longer exists|does not exist|ENOENT/);
     assert.equal(await page.locator(`${pane('right')} [data-path]`).count(), 0, 'stale rows are not left behind');
 
+    // An entry that cannot be shown faithfully (a name that is not UTF-8) is a row with an inline error.
+    const odd = path.join(root, 'odd');
+    fs.mkdirSync(odd);
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${odd}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'b');
+    fs.writeFileSync(path.join(odd, 'good.txt'), 'g');
+    await go('right', odd);
+    await page.waitForSelector(row('right', path.join(odd, 'good.txt')));
+    const bad = page.locator(`${pane('right')} .row.bad`);
+    await bad.waitFor();
+    assert.match((await bad.getAttribute('title')) ?? '', /EILSEQ/);
+    assert.match(await bad.innerText(), /EILSEQ/);
+
     if (!isRoot) {
       const locked = path.join(root, 'locked');
       fs.mkdirSync(locked);
