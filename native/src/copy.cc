@@ -184,6 +184,76 @@ Step do_buffered(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHoo
   return done(total);
 }
 
+bool all_zero(const char* p, size_t n) {
+  if (n == 0) return true;
+  if (p[0] != 0) return false;
+  size_t head = n < 16 ? n : 16;
+  for (size_t i = 0; i < head; i++)
+    if (p[i]) return false;
+  return n <= 16 || memcmp(p, p + 16, n - 16) == 0;
+}
+
+// read() until EOF, writing only the blocks that are not all zero (pwrite at their offsets), then
+// ftruncate to the length read. For sources whose st_blocks say "sparse" but whose filesystem
+// cannot say where the holes are (SEEK_HOLE finds none, e.g. FUSE without lseek): cp's
+// --sparse=auto does the same.
+Step do_buffered_zero(WorkerRes& r, int in, int out, CopyHooks& h, bool& made_hole) {
+  if (!r.buf) {
+    void* p = nullptr;
+    if (posix_memalign(&p, 4096, kBufSize) != 0) return error(ENOMEM, "read", 0);
+    r.buf = p;
+    r.buf_size = kBufSize;
+  }
+  constexpr size_t kBlock = 4096;
+  made_hole = false;
+  uint64_t total = 0;
+  const char* buf = (const char*)r.buf;
+  for (;;) {
+    if (int c = h.check()) return error(c, "read", total);
+    ssize_t n = read(in, r.buf, r.buf_size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return error(errno, "read", total);
+    }
+    if (n == 0) break;
+    size_t i = 0;
+    while (i < (size_t)n) {
+      size_t blk = std::min(kBlock, (size_t)n - i);
+      if (all_zero(buf + i, blk)) {
+        made_hole = true;
+        i += blk;
+        continue;
+      }
+      size_t j = i + blk;
+      while (j < (size_t)n) {
+        size_t b2 = std::min(kBlock, (size_t)n - j);
+        if (all_zero(buf + j, b2)) break;
+        j += b2;
+      }
+      if (int e = write_all(out, buf + i, j - i, (off_t)(total + i))) return error(e, "write", total);
+      i = j;
+    }
+    total += (uint64_t)n;
+    add_progress(h, (uint64_t)n);
+  }
+  if (ftruncate(out, (off_t)total) != 0) return error(errno, "ftruncate", total);
+  return done(total);
+}
+
+// Does the filesystem report a hole in this file? (SEEK_DATA/SEEK_HOLE; false when it cannot say)
+bool reports_hole(int in, off_t size) {
+  off_t d = lseek(in, 0, SEEK_DATA);
+  bool hole;
+  if (d < 0) hole = errno == ENXIO;  // all hole
+  else if (d > 0) hole = true;
+  else {
+    off_t h = lseek(in, 0, SEEK_HOLE);
+    hole = h >= 0 && h < size;
+  }
+  lseek(in, 0, SEEK_SET);
+  return hole;
+}
+
 Step run_method(Method m, WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
   switch (m) {
     case Method::CopyFileRange: return do_cfr(in, out, off, len, h);
@@ -460,13 +530,36 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
     chain = {Method::Reflink, Method::CopyFileRange, Method::Splice, Method::Buffered};
   }
 
+  // Sparse by st_blocks, but the filesystem shows no hole: find the holes by reading (buffered,
+  // zero blocks skipped) unless a reflink shares the extents as they are.
+  bool zero_detect = sparse_src && !reports_hole(ci.in, ci.st.st_size);
+  if (zero_detect && !forced) r.warnings.push_back("st_blocks says sparse but SEEK_HOLE finds no hole: buffered copy, zero blocks left as holes");
   bool size_lied = false;
   for (size_t i = 0; i < chain.size(); i++) {
     Method m = chain[i];
     if (size_lied && m != Method::Buffered) continue;
     if (hooks.method) hooks.method->store((int)m, std::memory_order_relaxed);
+    if (zero_detect && !forced && m != Method::Reflink && m != Method::Buffered) continue;
     Step s{K::Done, 0, "", 0};
     bool extents = false, shrank = false;
+    if (zero_detect && m == Method::Buffered) {
+      bool made_hole = false;
+      s = do_buffered_zero(res, ci.in, ci.out, hooks, made_hole);
+      if (s.k == K::Done) {
+        attempt(m, Outcome::Ok, 0, s.bytes);
+        r.ok = true;
+        r.method = (int)m;
+        r.bytes = s.bytes;
+        r.sparse = made_hole;
+        return r;
+      }
+      if (s.err > 0) attempt(m, Outcome::Error, s.err, s.bytes);
+      r.err = s.err;
+      r.syscall = s.sys;
+      r.bytes = s.bytes;
+      r.method = (int)m;
+      return r;
+    }
     if (m == Method::Reflink) {
       if (!forced && res.clone_err) {
         attempt(m, Outcome::Unsupported, res.clone_err, 0);

@@ -139,8 +139,30 @@ bool explain_pair(const std::string& src, const std::string& dest, int forced, E
     reason = "empty file: a kernel copy of 0 bytes cannot tell empty from a size that lies, so read() confirms EOF (" + reason + ")";
   }
   if (out.type == EntryType::File && !sfs.pseudo && st.st_size > 0 && (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size &&
-      method != (int)Method::Reflink)
-    reason += "; sparse: only data extents are copied (SEEK_DATA/SEEK_HOLE), holes stay holes";
+      method != (int)Method::Reflink) {
+    // Same probe as copy.cc: does the filesystem say where the holes are?
+    bool hole = true;
+    int fd = open_parent(src, sname, err);
+    int in = fd >= 0 ? openat(fd, sname.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+    if (fd >= 0) close(fd);
+    if (in >= 0) {
+      off_t d = lseek(in, 0, SEEK_DATA);
+      if (d < 0) hole = errno == ENXIO;
+      else if (d > 0) hole = true;
+      else {
+        off_t h = lseek(in, 0, SEEK_HOLE);
+        hole = h >= 0 && h < st.st_size;
+      }
+      close(in);
+    }
+    if (hole) {
+      reason += "; sparse: only data extents are copied (SEEK_DATA/SEEK_HOLE), holes stay holes";
+    } else {
+      method = (int)Method::Buffered;
+      reason += "; sparse by st_blocks but SEEK_HOLE finds no hole (" + std::string(sfs.name) +
+                "): buffered, zero blocks left as holes";
+    }
+  }
 
   if (forced >= 0) {
     Method f = (Method)forced;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoName } from '../../native/index.js';
+import { errnoName, explain } from '../../native/index.js';
 import { copyOne, Mounts, NEEDS_ROOT, run, sha256, tempLeftovers, tmpDir, writeRandom } from './_util.js';
 
 describe('disk full and read-only destinations', { skip: NEEDS_ROOT }, () => {
@@ -189,5 +189,21 @@ describe('filesystems without O_TMPFILE or RENAME_NOREPLACE (bindfs/FUSE)', { sk
     const rx = await copyOne(xf, path.join(mnt, 'xf'));
     assert.equal(rx.ok, true);
     assert.ok(rx.warnings.some((w) => /xattrs not kept/.test(w)), JSON.stringify(rx.warnings));
+    // A sparse source on a FUSE filesystem that cannot say where its holes are (no SEEK_HOLE):
+    // st_blocks says sparse, so zero blocks are left as holes (buffered), and explain() knows it.
+    const sp = path.join(back, 'sparse.bin');
+    const fd = fs.openSync(sp, 'w');
+    fs.writeSync(fd, Buffer.alloc(8192, 5), 0, 8192, 16 * 1024 * 1024);
+    fs.ftruncateSync(fd, 32 * 1024 * 1024);
+    fs.closeSync(fd);
+    const viaFuse = path.join(mnt, 'sparse.bin');
+    const out = path.join(base, 'sparse-out.bin');
+    const ex = explain(viaFuse, out);
+    const rs = await copyOne(viaFuse, out);
+    assert.equal(rs.ok, true);
+    assert.equal(rs.sparse, true);
+    assert.equal(rs.method, ex.method, ex.reason);
+    assert.equal(sha256(out), sha256(sp));
+    assert.ok(fs.statSync(out).blocks * 512 <= 1024 * 1024, `copy allocated ${fs.statSync(out).blocks * 512} bytes`);
   });
 });
