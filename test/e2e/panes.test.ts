@@ -91,6 +91,9 @@ describe('dual-pane browser', { skip }, () => {
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.log(`# console error: ${m.text()}`);
+    });
     diagnostics = async () => {
       const notices = await page.locator('[data-testid="notice"]').allInnerTexts().catch(() => []);
       const queue = await page.locator('.queue-area').innerText().catch(() => '');
