@@ -183,6 +183,10 @@ describe('dual-pane browser', { skip }, () => {
     await page.waitForSelector(`${pane('right')} .grid:focus`);
     await page.keyboard.press('Tab');
     await page.waitForSelector(`${pane('left')} .grid:focus`);
+    // Ctrl+J moves into the transfers area; Tab there is the browser's (not pane switching).
+    await page.keyboard.press('Control+j');
+    await page.waitForSelector('.transfers:focus-within');
+    await page.locator(`${pane('left')} .grid`).focus();
     // Ctrl+U swaps the panes' folders, and again swaps them back.
     await page.keyboard.press('Control+u');
     await page.waitForSelector(`${pane('left')}[data-cwd="${R}"][data-state="ready"]`);

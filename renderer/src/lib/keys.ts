@@ -10,6 +10,8 @@ export interface KeyContext {
   focusOther: () => void;
   editPath: () => void;
   openMenu: () => void;
+  /** Ctrl+J: into the transfers area below the panes (Tab is taken by pane switching). */
+  focusTransfers: () => void;
 }
 
 export function paneKeydown(e: KeyboardEvent, c: KeyContext): boolean {
@@ -45,6 +47,9 @@ export function paneKeydown(e: KeyboardEvent, c: KeyContext): boolean {
         return true;
       case 'r':
         pane.refresh();
+        return true;
+      case 'j':
+        c.focusTransfers();
         return true;
       case 'p':
         if (!e.shiftKey) return false;
