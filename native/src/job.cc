@@ -541,27 +541,39 @@ void Job::scan_all() {
     int fd = openat(pfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     close(pfd);
     if (fd < 0) continue;
-    std::vector<int> stack{fd};
-    while (!stack.empty() && !cancelled_) {
-      int d = stack.back();
-      stack.pop_back();
+    // Depth first with one open fd per level (never one per sibling folder).
+    struct Frame {
+      int fd;
       std::vector<Ent> ents;
-      list_dir(d, ents);
-      for (auto& e : ents) {
-        struct stat s;
-        if (e.type == DT_DIR) {
-          int c = openat(d, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          if (c >= 0) stack.push_back(c);
-          continue;
-        }
-        scan_files_.fetch_add(1, std::memory_order_relaxed);
-        if ((e.type == DT_REG || e.type == DT_UNKNOWN) && fstatat(d, e.name.c_str(), &s, AT_SYMLINK_NOFOLLOW) == 0) {
-          if (S_ISREG(s.st_mode)) scan_bytes_.fetch_add((uint64_t)s.st_size, std::memory_order_relaxed);
-        }
+      size_t i = 0;
+    };
+    std::vector<Frame> stack;
+    stack.push_back({fd, {}, 0});
+    list_dir(fd, stack.back().ents);
+    while (!stack.empty() && !cancelled_) {
+      Frame& f = stack.back();
+      if (f.i >= f.ents.size()) {
+        close(f.fd);
+        stack.pop_back();
+        continue;
       }
-      close(d);
+      const Ent& e = f.ents[f.i++];
+      if (e.type == DT_DIR) {
+        int c = openat(f.fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c >= 0) {
+          Frame nf{c, {}, 0};
+          list_dir(c, nf.ents);
+          stack.push_back(std::move(nf));  // invalidates f
+        }
+        continue;
+      }
+      scan_files_.fetch_add(1, std::memory_order_relaxed);
+      struct stat s;
+      if ((e.type == DT_REG || e.type == DT_UNKNOWN) && fstatat(f.fd, e.name.c_str(), &s, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISREG(s.st_mode)) scan_bytes_.fetch_add((uint64_t)s.st_size, std::memory_order_relaxed);
+      }
     }
-    for (int d : stack) close(d);
+    for (auto& f : stack) close(f.fd);
   }
   scan_state_ = 2;
   std::lock_guard<std::mutex> lk(ev_mu_);
