@@ -60,6 +60,7 @@ const DEFAULT_OPTIONS: CopyOptions = { method: 'auto', conflict: 'ask', verify: 
 const ACTIVE: ReadonlySet<JobState> = new Set(['scanning', 'running', 'paused', 'flushing', 'verifying']);
 const FINISHED: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
 const FILES_EVENTS_PER_TICK = 3;
+const FILES_PER_EVENT = 2500;
 const MAX_CURRENT = 32;
 
 type Mode = 'fresh' | 'resume' | 'retry';
@@ -827,8 +828,11 @@ export class JobService {
         more = true;
         break;
       }
-      const records = job.pendingFiles;
-      job.pendingFiles = [];
+      // Bounded messages: a burst of tiny files is spread over a few ticks instead of one
+      // multi-megabyte message that would freeze the renderer while it parses.
+      const records = job.pendingFiles.length <= FILES_PER_EVENT ? job.pendingFiles : job.pendingFiles.slice(0, FILES_PER_EVENT);
+      job.pendingFiles = records === job.pendingFiles ? [] : job.pendingFiles.slice(FILES_PER_EVENT);
+      if (job.pendingFiles.length > 0) more = true;
       this.#emit('job.files', { jobId: id, records });
       sent++;
     }
