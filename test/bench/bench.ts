@@ -270,8 +270,14 @@ function cases(): Case[] {
         makeTree(path.join(m.dir, 'tree'), treeFiles, 4096);
         return { src: path.join(m.dir, 'tree'), dest: path.join(m.dir, 'tree.copy') };
       },
-      contenders: copyContenders(true),
-      judge: (med) => `${ratioOf(med).toFixed(2)}× → ${within(ratioOf(med), 0.7)}`,
+      // cp -r keeps no metadata while ferry-cp keeps times, mode and xattrs by default: show both
+      // sides at equal work too (cp -a, ferry-cp --no-preserve).
+      contenders: [
+        ...copyContenders(true),
+        { name: 'cp -a', run: (s, d) => proc('cp', ['-a', '--reflink=auto', s, d]) },
+        { name: 'ferry-cp --no-preserve', run: (s, d) => proc(process.execPath, [CLI, '-r', '--no-preserve', s, d]) },
+      ],
+      judge: (med) => `${ratioOf(med).toFixed(2)}× → ${within(ratioOf(med), 0.7)}; vs cp -a ${((med.get('ferry-cp') ?? NaN) / (med.get('cp -a') ?? NaN)).toFixed(2)}×`,
     },
     {
       name: `${bigName} ext4→ext4`,
