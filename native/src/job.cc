@@ -787,7 +787,10 @@ DirNode* Job::open_dir(DirNode* parent, const std::string& sname, const std::str
       close(sfd);
       return fail(custom_error("ESAMEFILE", "'" + spath + "' and '" + dpath + "' are the same file", spath, dpath));
     }
-    if (!S_ISDIR(ds.st_mode)) {
+    // An existing folder is merged into, except for a top-level pair with 'rename' (keep both):
+    // that one gets "name (1)" like a file would.
+    bool keep_both_dir = S_ISDIR(ds.st_mode) && top && spec_.conflict == Conflict::Rename;
+    if (!S_ISDIR(ds.st_mode) || keep_both_dir) {
       Decision d;
       switch (spec_.conflict) {
         case Conflict::Skip: d = Decision::Skip; break;

@@ -164,6 +164,22 @@ describe('conflicts', () => {
     assert.equal(fs.readFileSync(path.join(dir, 'report (2).txt'), 'utf8'), 'two');
   });
 
+  test("rename on a top-level folder keeps both: 'name (1)'; other policies merge into it", async () => {
+    const src = path.join(dir, 'kb-src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'x'), 'new');
+    const dest = path.join(dir, 'kb-dst');
+    fs.mkdirSync(dest);
+    fs.writeFileSync(path.join(dest, 'x'), 'old');
+    const r = await run([{ src, dest }], { recursive: true, conflict: 'rename' });
+    assert.equal(r.result.filesFailed, 0);
+    assert.equal(fs.readFileSync(path.join(dir, 'kb-dst (1)', 'x'), 'utf8'), 'new');
+    assert.equal(fs.readFileSync(path.join(dest, 'x'), 'utf8'), 'old');
+    const r2 = await run([{ src, dest }], { recursive: true, conflict: 'overwrite' });
+    assert.equal(r2.result.filesFailed, 0);
+    assert.equal(fs.readFileSync(path.join(dest, 'x'), 'utf8'), 'new');
+  });
+
   test('newer overwrites only an older destination', async () => {
     const old = mk('old-src.txt', 'older', 1_000_000);
     const d = mk('n-dst.txt', 'dest', 2_000_000);
