@@ -117,6 +117,34 @@ describe('transfer queue and method log', { skip }, () => {
     await page.click('[data-tab="queue"]');
   });
 
+  test('pause and resume from the job row, then remove the finished job', async () => {
+    const src = path.join(root, 'p-src');
+    const dst = path.join(root, 'p-dst');
+    fs.mkdirSync(src);
+    fs.mkdirSync(dst);
+    const fd = fs.openSync(path.join(src, 'big.bin'), 'w');
+    const chunk = Buffer.alloc(8 << 20);
+    for (let i = 0; i < 96; i++) fs.writeSync(fd, chunk.fill(i)); // 768 MiB
+    fs.closeSync(fd);
+    const { jobId } = await rpc<{ jobId: string }>(page, 'jobs.start', {
+      kind: 'copy',
+      sources: [path.join(src, 'big.bin')],
+      destDir: dst,
+      options: { method: 'buffered', fsync: true },
+    });
+    await page.waitForSelector(`${job(jobId)}[data-state="running"]`);
+    await page.click(`${job(jobId)} [data-action="pause"]`);
+    await page.waitForSelector(`${job(jobId)}[data-state="paused"]`);
+    assert.ok(!fs.existsSync(path.join(dst, 'big.bin')), 'nothing under the final name while paused');
+    await page.click(`${job(jobId)} [data-action="resume"]`);
+    await page.waitForSelector(`${job(jobId)}[data-state="done"]`, { timeout: 120_000 });
+    assert.equal(fs.statSync(path.join(dst, 'big.bin')).size, 768 << 20);
+    await page.click(`${job(jobId)} [data-action="remove"]`);
+    await page.waitForSelector(job(jobId), { state: 'detached' });
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(dst, { recursive: true, force: true });
+  });
+
   test('btrfs → btrfs: the queue and the log show reflink', { skip: skipUnlessMountable('btrfs') }, async () => {
     const m = await makeMount('btrfs', 128);
     try {
