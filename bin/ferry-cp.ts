@@ -7,7 +7,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { explain, startJob, type EngineEvent, type Explanation, type FileRecord, type RunningJob } from '../native/index.js';
+import { decodeEnginePath, explain, startJob, type EngineEvent, type Explanation, type FileRecord, type RunningJob } from '../native/index.js';
 import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.js';
 import { resolvePairs } from './resolve.js';
 
@@ -132,11 +132,25 @@ async function runExplain(opts: CliOptions): Promise<number> {
 // Copy
 // ---------------------------------------------------------------------------------------------
 
-async function verifyRecord(r: FileRecord): Promise<FileRecord> {
+/**
+ * The exact bytes of a record's path. The engine spells name bytes that are not UTF-8 as \xNN
+ * (decodeEnginePath), but echoes the operands it was given as they are, so a prefix equal to an
+ * operand is taken literally and only the rest is decoded.
+ */
+function fsPath(p: string, roots: readonly string[]): Buffer {
+  for (const root of roots) {
+    if (p === root) return Buffer.from(root);
+    const pre = root.endsWith('/') ? root : root + '/';
+    if (p.startsWith(pre)) return Buffer.concat([Buffer.from(pre), decodeEnginePath(p.slice(pre.length))]);
+  }
+  return decodeEnginePath(p);
+}
+
+async function verifyRecord(r: FileRecord, roots: readonly string[]): Promise<FileRecord> {
   if (!r.ok || r.skipped) return { ...r, verified: r.ok ? null : false };
   if (r.type === 'symlink') {
     try {
-      const same = readlinkSync(r.src, 'buffer').equals(readlinkSync(r.dest, 'buffer'));
+      const same = readlinkSync(fsPath(r.src, roots), 'buffer').equals(readlinkSync(fsPath(r.dest, roots), 'buffer'));
       return same
         ? { ...r, verified: true }
         : { ...r, verified: false, ok: false, error: { code: 'EVERIFY', message: `EVERIFY: symlink target differs, verify '${r.src}' -> '${r.dest}'`, syscall: 'verify', path: r.src, dest: r.dest } };
@@ -148,7 +162,8 @@ async function verifyRecord(r: FileRecord): Promise<FileRecord> {
   if (r.type !== 'file') return { ...r, verified: null };
   // Loaded on demand: the xxhash WASM module is not needed (nor paid for at start-up) without --verify.
   const { verifyPair } = await import('./verify.js');
-  const v = await verifyPair(r.src, r.dest);
+  // Record paths spell bytes that are not UTF-8 as \xNN: decode them back to the exact bytes.
+  const v = await verifyPair(fsPath(r.src, roots), fsPath(r.dest, roots), r.src, r.dest);
   if (v.ok) return { ...r, verified: true };
   return {
     ...r,
@@ -176,6 +191,8 @@ async function runCopy(opts: CliOptions): Promise<number> {
   // Records are reported in the order the engine finished them. Without --verify they stream out
   // at once; with it they wait for the end of the job, because a tree is assembled under a temp
   // name and moved into place last, so a record's dest may not exist yet when the record arrives.
+  // Longest first, so a nested operand wins over its parent.
+  const roots = pairs.flatMap((p) => [p.src, p.dest]).sort((a, b) => b.length - a.length);
   let chain: Promise<void> = Promise.resolve();
   let chainError: unknown = null;
   const toVerify: FileRecord[] = [];
@@ -235,7 +252,7 @@ async function runCopy(opts: CliOptions): Promise<number> {
   for (const rec of toVerify) {
     if (signalled) break;
     try {
-      await report(await verifyRecord(rec));
+      await report(await verifyRecord(rec, roots));
     } catch (e) {
       chainError ??= e;
     }

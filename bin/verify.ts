@@ -8,7 +8,7 @@ let api: Promise<Api> | null = null;
 const CHUNK = 1 << 20;
 
 /** xxh64 of a whole file, read in 1 MiB chunks until read() returns 0 (st_size is not trusted). */
-export async function xxh64File(file: string): Promise<bigint> {
+export async function xxh64File(file: string | Buffer): Promise<bigint> {
   api ??= xxhash();
   const h = (await api).create64();
   const fh = await open(file, 'r');
@@ -28,7 +28,7 @@ export async function xxh64File(file: string): Promise<bigint> {
 export type VerifyResult = { ok: true } | { ok: false; mismatch: boolean; message: string; code: string };
 
 /** Compares the two files' hashes. A read error is reported as not verified, with its cause. */
-export async function verifyPair(src: string, dest: string): Promise<VerifyResult> {
+export async function verifyPair(src: string | Buffer, dest: string | Buffer, srcName = String(src), destName = String(dest)): Promise<VerifyResult> {
   let a: bigint;
   let b: bigint;
   try {
@@ -42,6 +42,6 @@ export async function verifyPair(src: string, dest: string): Promise<VerifyResul
     ok: false,
     mismatch: true,
     code: 'EVERIFY',
-    message: `EVERIFY: copy differs from source (xxh64 ${a.toString(16)} != ${b.toString(16)}), verify '${src}' -> '${dest}'`,
+    message: `EVERIFY: copy differs from source (xxh64 ${a.toString(16)} != ${b.toString(16)}), verify '${srcName}' -> '${destName}'`,
   };
 }

@@ -175,6 +175,7 @@ describe('ferry-cp: special sources and names', { skip }, () => {
       Buffer.from([0x6c, 0x61, 0x74, 0x69, 0x6e, 0x31, 0x2d, 0xe9]), // latin1-\xe9
       Buffer.from('a'.repeat(251) + '.txt'), // 255 bytes
       Buffer.from('é'.repeat(127) + 'x'), // 255 bytes, multibyte
+      Buffer.from('back\\x41slash'), // a literal backslash-x that must not read as an escape
     ];
     for (const [i, n] of weird.entries()) {
       const p = Buffer.concat([tb, Buffer.from('/'), n]);
@@ -183,8 +184,9 @@ describe('ferry-cp: special sources and names', { skip }, () => {
       closeSync(fd);
     }
     const out = path.join(dir, 'names.copy');
-    const r = await runCli(['--json', '-r', t, out]);
+    const r = await runCli(['--json', '--verify', '-r', t, out]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(r.records.filter((x) => x.type === 'file').every((x) => x.verified === true), 'every file verified');
     const copied = readdirSync(out, { encoding: 'buffer' });
     for (const [i, n] of weird.entries()) {
       assert.ok(
@@ -194,6 +196,12 @@ describe('ferry-cp: special sources and names', { skip }, () => {
       assert.equal(readFileSync(Buffer.concat([Buffer.from(out), Buffer.from('/'), n]), 'utf8'), `content ${i}`);
     }
     assert.equal(copied.length, weird.length);
+    // The same literal name as an operand.
+    const lit = path.join(t, 'back\\x41slash');
+    const r2 = await runCli(['--json', '--verify', lit, path.join(dir, 'lit\\x42')]);
+    assert.equal(r2.code, 0, r2.stderr + r2.stdout);
+    assert.equal(readFileSync(path.join(dir, 'lit\\x42'), 'utf8'), `content ${weird.length - 1}`);
+    assert.equal(r2.records[0]?.verified, true);
   });
 
   test('a path deeper than PATH_MAX (4096 bytes) is copied', async () => {
