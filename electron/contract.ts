@@ -130,6 +130,8 @@ export interface JobSummary {
   bytesSkipped?: number;
   /** Files that verify found different (record.verified === false). */
   filesVerifyFailed?: number;
+  /** How many sources the job has when `sources` was shortened to its first ones (huge selections). */
+  sourcesCount?: number;
 }
 
 export interface CurrentFile {

@@ -80,8 +80,13 @@ export class Journal {
     return this.#order.map((id) => this.#jobs.get(id)!).filter(Boolean);
   }
 
+  /** Records a job's new state. The (possibly huge) source list is written only when it changed. */
   put(job: StoredJob): void {
-    this.#append({ op: 'put', job });
+    const prev = this.#jobs.get(job.id);
+    if (prev && prev.sources === job.sources) {
+      const { sources: _unchanged, ...rest } = job;
+      this.#append({ op: 'put', job: rest as StoredJob });
+    } else this.#append({ op: 'put', job });
   }
 
   remove(id: string): void {
@@ -141,8 +146,10 @@ export class Journal {
 
   #put(job: StoredJob): void {
     if (!job || typeof job.id !== 'string') return;
-    if (!this.#jobs.has(job.id)) this.#order.push(job.id);
-    this.#jobs.set(job.id, { ...job });
+    const prev = this.#jobs.get(job.id);
+    if (!prev) this.#order.push(job.id);
+    // A line without sources keeps the ones recorded before (same array: no copy).
+    this.#jobs.set(job.id, { ...job, sources: job.sources ?? prev?.sources ?? [] });
   }
 
   #syncDir(): void {

@@ -62,6 +62,8 @@ const FINISHED: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled'])
 const FILES_EVENTS_PER_TICK = 3;
 const FILES_PER_EVENT = 2500;
 const MAX_CURRENT = 32;
+/** Summaries carry at most this many source paths (and `sourcesCount`): ticks stay small. */
+const SUMMARY_SOURCES = 50;
 
 type Mode = 'fresh' | 'resume' | 'retry';
 
@@ -783,7 +785,8 @@ export class JobService {
     return {
       id: s.id,
       kind: s.kind,
-      sources: s.sources,
+      sources: s.sources.length > SUMMARY_SOURCES ? s.sources.slice(0, SUMMARY_SOURCES) : s.sources,
+      sourcesCount: s.sources.length,
       destDir: s.destDir,
       state: s.state,
       createdAt: s.createdAt,
