@@ -43,9 +43,44 @@ function err(line: string): void {
 // --explain
 // ---------------------------------------------------------------------------------------------
 
+/** The engine's spelling of a name: bytes that are not UTF-8 as \xNN (see decodeEnginePath). */
+function engineName(name: Buffer): { text: string; exact: boolean } {
+  const text = name.toString('utf8');
+  if (Buffer.from(text, 'utf8').equals(name)) return { text, exact: true };
+  // Not UTF-8: spell it byte by byte like the engine's records do. The engine takes operands
+  // literally, so such an entry cannot be explained by path (reported, not counted as a failure).
+  let out = '';
+  for (let i = 0; i < name.length; ) {
+    let n = 0;
+    for (let len = 4; len >= 1; len--) {
+      const chunk = name.subarray(i, i + len);
+      if (chunk.length === len && Buffer.from(chunk.toString('utf8'), 'utf8').equals(chunk)) {
+        n = len;
+        break;
+      }
+    }
+    if (n === 0) {
+      out += `\\x${name[i]!.toString(16).toUpperCase().padStart(2, '0')}`;
+      i++;
+    } else {
+      out += name.subarray(i, i + n).toString('utf8');
+      i += n;
+    }
+  }
+  return { text: out, exact: false };
+}
+
+interface WalkEntry {
+  src: string;
+  dest: string;
+  /** False when a name on the way is not UTF-8 (the path is the engine's \xNN spelling). */
+  exact: boolean;
+}
+
 /** Lists every entry of a tree (pre-order, not following symlinks) with its destination. */
-function* walk(src: string, dest: string): Generator<{ src: string; dest: string }> {
-  yield { src, dest };
+function* walk(src: string, dest: string, exact = true): Generator<WalkEntry> {
+  yield { src, dest, exact };
+  if (!exact) return;
   let st;
   try {
     st = lstatSync(src);
@@ -53,13 +88,16 @@ function* walk(src: string, dest: string): Generator<{ src: string; dest: string
     return;
   }
   if (!st.isDirectory()) return;
-  let names: string[];
+  let names: Buffer[];
   try {
-    names = readdirSync(src).sort();
+    names = readdirSync(src, { encoding: 'buffer' }).sort(Buffer.compare);
   } catch {
     return; // explain() on the directory itself reports why it cannot be read
   }
-  for (const name of names) yield* walk(path.join(src, name), path.join(dest, name));
+  for (const raw of names) {
+    const n = engineName(raw);
+    yield* walk(path.join(src, n.text), path.join(dest, n.text), n.exact);
+  }
 }
 
 function nearestExistingDir(p: string): string | null {
@@ -107,9 +145,15 @@ async function runExplain(opts: CliOptions): Promise<number> {
     else err(r.error?.message ?? 'refused');
   }
   for (const p of pairs) {
-    const entries = opts.recursive ? walk(p.src, p.dest) : [{ src: p.src, dest: p.dest }];
+    const entries: Iterable<WalkEntry> = opts.recursive ? walk(p.src, p.dest) : [{ src: p.src, dest: p.dest, exact: true }];
     for (const e of entries) {
       let x: Explanation;
+      if (!e.exact) {
+        const reason = 'name is not valid UTF-8: the copy handles it, but it cannot be explained by path';
+        if (opts.json) await out(JSON.stringify({ src: e.src, dest: e.dest, type: null, method: null, chain: [], reason }) + '\n');
+        else await out(`${e.src} -> ${e.dest}: unknown (${reason})\n`);
+        continue;
+      }
       try {
         x = explainEntry(e.src, e.dest, opts.method);
       } catch (e2) {

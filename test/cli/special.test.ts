@@ -196,6 +196,11 @@ describe('ferry-cp: special sources and names', { skip }, () => {
       assert.equal(readFileSync(Buffer.concat([Buffer.from(out), Buffer.from('/'), n]), 'utf8'), `content ${i}`);
     }
     assert.equal(copied.length, weird.length);
+    // --explain walks the same tree: non-UTF-8 names are listed (the engine takes paths as JS strings).
+    const ex = await runCli(['--explain', '-r', t, path.join(dir, 'names.explained')]);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.equal(ex.stdout.trim().split('\n').length, weird.length + 1, ex.stdout);
+    assert.match(ex.stdout, /f\\xFF\\xFE\.bin -> .*: unknown \(name is not valid UTF-8/);
     // The same literal name as an operand.
     const lit = path.join(t, 'back\\x41slash');
     const r2 = await runCli(['--json', '--verify', lit, path.join(dir, 'lit\\x42')]);
