@@ -30,9 +30,28 @@ function version(): string {
   return 'unknown';
 }
 
+// A reader that goes away (`ferry-cp --json … | head -1`) must not stop or crash the copy: stop
+// writing and let the job finish.
+let stdoutGone = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') stdoutGone = true;
+  else throw e;
+});
+
 /** Writes to stdout and waits when the pipe is full, so 50k records never pile up in memory. */
 async function out(line: string): Promise<void> {
-  if (!process.stdout.write(line)) await new Promise<void>((r) => process.stdout.once('drain', r));
+  if (stdoutGone) return;
+  if (!process.stdout.write(line)) {
+    await new Promise<void>((r) => {
+      const done = () => {
+        process.stdout.off('drain', done);
+        process.stdout.off('error', done);
+        r();
+      };
+      process.stdout.once('drain', done);
+      process.stdout.once('error', done);
+    });
+  }
 }
 
 function err(line: string): void {
@@ -232,11 +251,11 @@ async function runCopy(opts: CliOptions): Promise<number> {
   for (const r of refused) await report(opts.verify ? { ...r, verified: false } : r);
   if (pairs.length === 0) return failed > 0 ? 1 : 0;
 
+  // Longest first, so a nested operand wins over its parent.
+  const roots = pairs.flatMap((p) => [p.src, p.dest]).sort((a, b) => b.length - a.length);
   // Records are reported in the order the engine finished them. Without --verify they stream out
   // at once; with it they wait for the end of the job, because a tree is assembled under a temp
   // name and moved into place last, so a record's dest may not exist yet when the record arrives.
-  // Longest first, so a nested operand wins over its parent.
-  const roots = pairs.flatMap((p) => [p.src, p.dest]).sort((a, b) => b.length - a.length);
   let chain: Promise<void> = Promise.resolve();
   let chainError: unknown = null;
   const toVerify: FileRecord[] = [];
@@ -349,7 +368,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Exits once everything written to stdout has been flushed. */
 function finish(code: number): void {
-  process.stdout.write('', () => process.exit(code));
+  if (stdoutGone) process.exit(code);
+  else process.stdout.write('', () => process.exit(code));
 }
 
 main(process.argv.slice(2)).then(finish, (e: unknown) => {

@@ -300,6 +300,16 @@ describe('ferry-cp: special sources and names', { skip }, () => {
     assert.equal(ok.records[0]?.verified, true);
   });
 
+  test('a reader that goes away (| head -1) does not stop the copy', async () => {
+    const t = path.join(dir, 'piped');
+    mkdirSync(t);
+    for (let i = 0; i < 2000; i++) writeFileSync(path.join(t, `f${i}`), `${i}`);
+    const out = path.join(dir, 'piped.copy');
+    const status = sh(`"${process.execPath}" "${CLI}" -r --json "${t}" "${out}" | head -1 > /dev/null; echo \${PIPESTATUS[0]}`).trim();
+    assert.equal(status, '0');
+    assert.equal(readdirSync(out).length, 2000);
+  });
+
   test('a missing source fails with a Node-style ENOENT message, exit 1', async () => {
     const r = await runCli([path.join(dir, 'does-not-exist'), path.join(dir, 'nope')]);
     assert.equal(r.code, 1);
