@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { chromiumSkipReason, launchBrowser } from '../helpers/browser.js';
 import { startServe, type Served } from '../helpers/serve.js';
 
@@ -64,6 +65,23 @@ describe('dual-pane browser', { skip }, () => {
     await page.waitForSelector(`${pane(side)}[data-cwd="${p}"][data-state="${state}"]`);
   }
 
+  /** jobs.list over a second WebSocket (for failure diagnostics). */
+  async function jobsList(): Promise<string> {
+    const ws = new WebSocket(`ws://127.0.0.1:${served.port}/ws?token=${served.token}`, { origin: served.origin });
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'jobs.list', params: {} })));
+        ws.on('message', (d) => {
+          const m = JSON.parse(String(d)) as { kind: string; id?: number };
+          if (m.kind === 'reply' && m.id === 1) resolve(JSON.stringify(m));
+        });
+        ws.on('error', reject);
+      });
+    } finally {
+      ws.close();
+    }
+  }
+
   async function focusPane(side: Side): Promise<void> {
     await page.locator(`${pane(side)} .grid`).focus();
   }
@@ -97,7 +115,8 @@ describe('dual-pane browser', { skip }, () => {
     diagnostics = async () => {
       const notices = await page.locator('[data-testid="notice"]').allInnerTexts().catch(() => []);
       const queue = await page.locator('.queue-area').innerText().catch(() => '');
-      return `notices: ${JSON.stringify(notices)}\nqueue area: ${queue.slice(0, 1500)}\nserve stderr (tail): ${served.stderr().slice(-1500)}`;
+      const jobs = await jobsList().catch((e: Error) => `jobs.list failed: ${e.message}`);
+      return `notices: ${JSON.stringify(notices)}\nqueue area: ${queue.slice(0, 1500)}\njobs.list: ${jobs.slice(0, 3000)}\nserve stderr (tail): ${served.stderr().slice(-1500)}`;
     };
     await page.goto(served.url);
     await page.waitForSelector(`${pane('left')}[data-cwd="${L}"][data-state="ready"]`);
@@ -473,6 +492,11 @@ describe('dual-pane browser', { skip }, () => {
     assert.match(await page.locator(`${pane('left')} [data-testid="item-count"]`).innerText(), /100,000 items/);
     const rendered = await page.locator(`${pane('left')} [data-path]`).count();
     assert.ok(rendered > 10 && rendered < 200, `only visible rows are in the DOM (${rendered})`);
+    // Scrolling to the middle renders the rows there (and still only a window of them).
+    await page.evaluate(`document.querySelector('[data-pane="left"] .grid').scrollTop = 50000 * 22`);
+    await page.waitForSelector(row('left', path.join(big, 'f050000')));
+    assert.ok((await page.locator(`${pane('left')} [data-path]`).count()) < 200);
+    assert.equal(await page.locator(row('left', path.join(big, 'f000000'))).count(), 0, 'rows scrolled away are gone');
     // End jumps to the last entry, which is rendered and in view.
     await page.keyboard.press('End');
     await page.waitForSelector(`${row('left', path.join(big, 'f099999'))}.cursor`);
