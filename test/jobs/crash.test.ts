@@ -24,7 +24,7 @@ test('SIGKILL mid-job → interrupted → resume: every file equal, none copied 
     const h = new Harness({ dataDir: ${JSON.stringify(dataDir)} });
     await h.svc.init();
     h.onEvent = (e) => { if (e.event === 'job.updated') for (const j of e.payload.jobs) process.stdout.write(JSON.stringify({ id: j.id, done: j.filesDone }) + '\\n'); };
-    await h.svc.start({ kind: 'copy', sources: [${JSON.stringify(path.join(src, 'tree'))}], destDir: ${JSON.stringify(dst)}, options: { method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true } });
+    await h.svc.start({ kind: 'copy', sources: [${JSON.stringify(path.join(src, 'tree'))}], destDir: ${JSON.stringify(dst)}, options: { method: 'auto', conflict: 'ask', verify: false, fsync: true, preserve: true } });
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let jobId = '';
@@ -39,7 +39,9 @@ test('SIGKILL mid-job → interrupted → resume: every file equal, none copied 
         buf = buf.slice(nl + 1);
         const m = JSON.parse(line) as { id: string; done: number };
         jobId = m.id;
-        if (m.done >= 400 && child.exitCode === null && !child.killed) {
+        const logFile = path.join(dataDir, 'logs', `${m.id}.jsonl`);
+        const logged = fs.existsSync(logFile) && fs.statSync(logFile).size > 0;
+        if (m.done >= 400 && logged && child.exitCode === null && !child.killed) {
           doneAtKill = m.done;
           child.kill('SIGKILL');
           resolve();

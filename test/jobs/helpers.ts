@@ -86,8 +86,16 @@ export class Harness {
   }
 }
 
+const made = new Set<string>();
+process.once('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp folder, removed when the test process exits. */
 export function tmpdir(prefix = 'ferry-t-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.add(d);
+  return d;
 }
 
 /** Writes `n` files of `size` bytes (distinct contents) under dir, `perDir` per subdirectory. */
