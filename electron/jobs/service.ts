@@ -539,16 +539,20 @@ export class JobService {
     let need = 0;
     let reflinked = 0;
     job.predictedReflink = 0;
+    // One prediction per source filesystem is enough (a selection of 100k files shares one).
+    const predicted = new Map<number, string | null>();
     for (const { pair, m, dev } of measures) {
       if (s.kind === 'move' && dev === destStat.dev) continue;
       let method: string | null = null;
-      if (m.sample) {
+      if (m.sample && predicted.has(dev)) method = predicted.get(dev)!;
+      else if (m.sample) {
         try {
           const sampleDest = m.sample === pair.src ? pair.dest : path.join(s.destDir, path.basename(m.sample));
           method = this.#engine.explain(m.sample, sampleDest, o.method).method;
         } catch {
           method = null;
         }
+        predicted.set(dev, method);
       }
       if (method === 'reflink') {
         reflinked += m.allocated;

@@ -79,11 +79,18 @@ export async function measure(src: string, cancelled: () => boolean = () => fals
   return m;
 }
 
+const sampleEmpty = new WeakSet<Measure>();
+
 function add(m: Measure, p: string, st: { isFile(): boolean; size: number; blocks: number }): void {
   m.files++;
   if (!st.isFile()) return;
   m.bytes += st.size;
   const alloc = st.blocks * 512;
   m.allocated += alloc > 0 && alloc < st.size ? alloc : st.size;
-  if (m.sample === null || (st.size > 0 && m.sample === null)) m.sample = p;
+  // Prefer a non-empty file: an empty one copies with no method at all.
+  if (m.sample === null || (st.size > 0 && sampleEmpty.has(m))) {
+    m.sample = p;
+    if (st.size > 0) sampleEmpty.delete(m);
+    else sampleEmpty.add(m);
+  }
 }
