@@ -130,6 +130,8 @@ export interface JobSummary {
   bytesSkipped?: number;
   /** Files that verify found different (record.verified === false). */
   filesVerifyFailed?: number;
+  /** Verification progress (jobs with verify on): files/bytes re-read and compared so far. */
+  verify?: { filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number };
   /** How many sources the job has when `sources` was shortened to its first ones (huge selections). */
   sourcesCount?: number;
 }

@@ -108,6 +108,9 @@ class Job {
   pendingFiles: FileRecord[] = [];
   logBuf: FileRecord[] = [];
   verifyQ: VerifyItem[] = [];
+  /** Verification progress; bytes count both files read (source and copy), halved for display. */
+  verify = { filesDone: 0, filesTotal: 0, bytesRead: 0, bytesTotal: 0 };
+  verifyMeter = new SpeedMeter(3000);
   verifying: Promise<void> | null = null;
   #wake: (() => void) | null = null;
 
@@ -445,6 +448,8 @@ export class JobService {
     job.shutdown = false;
     job.applyAll = null;
     job.meter.reset();
+    job.verify = { filesDone: 0, filesTotal: 0, bytesRead: 0, bytesTotal: 0 };
+    job.verifyMeter.reset();
     this.#setState(job, 'scanning');
     try {
       const runs = await this.#prepare(job);
@@ -676,6 +681,8 @@ export class JobService {
     // Verify what was copied; a move run's sources are gone (renamed, or deleted by the engine).
     if (job.s.options.verify && !run.move && r.ok && !r.skipped && r.type === 'file' && r.method !== null) {
       job.verifyQ.push({ rec: r, run });
+      job.verify.filesTotal++;
+      job.verify.bytesTotal += r.size;
       job.verifying ??= this.#verifyLoop(job).finally(() => (job.verifying = null));
       return;
     }
@@ -694,7 +701,14 @@ export class JobService {
         this.#finish(job, { ...rec, verified: null });
         continue;
       }
-      const ok = await verifyPair(rec.src, rec.dest, { gate: () => job.gate() });
+      const ok = await verifyPair(rec.src, rec.dest, {
+        gate: () => job.gate(),
+        onBytes: (n) => {
+          job.verify.bytesRead += n;
+          job.verifyMeter.sample(job.verify.bytesRead / 2);
+        },
+      });
+      job.verify.filesDone++;
       if (ok === null) {
         this.#finish(job, { ...rec, verified: null });
         continue;
@@ -782,9 +796,14 @@ export class JobService {
     let cur = 0;
     for (const c of job.current) cur += c.bytes;
     const bytesDone = active ? Math.min(Math.max(s.bytesTotal, t.bytesDone), t.bytesDone + cur) : t.bytesDone;
-    const speed = active && s.state !== 'paused' ? Math.round(job.meter.speed()) : 0;
+    const v = job.verify;
+    const verifyBytes = Math.min(v.bytesTotal, Math.round(v.bytesRead / 2));
+    const verifying = s.state === 'verifying';
+    const meter = verifying ? job.verifyMeter : job.meter;
+    const speed = active && s.state !== 'paused' ? Math.round(meter.speed()) : 0;
     const stillReflink = Math.max(0, job.predictedReflink - t.bytesReflinked);
-    const remaining = Math.max(0, s.bytesTotal - bytesDone - stillReflink);
+    // Time left: bytes still to copy (reflinks cost none) plus, with verify, bytes still to re-read.
+    const remaining = verifying ? Math.max(0, v.bytesTotal - verifyBytes) : Math.max(0, s.bytesTotal - bytesDone - stillReflink);
     const eta = !active ? null : remaining === 0 ? 0 : speed > 0 ? Math.ceil(remaining / speed) : null;
     return {
       id: s.id,
@@ -812,6 +831,7 @@ export class JobService {
       flushMs: s.flushMs,
       bytesSkipped: t.bytesSkipped,
       filesVerifyFailed: t.verifyFailed,
+      ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
     };
   }
 

@@ -12,8 +12,10 @@ function getApi(): Promise<Api> {
 const CHUNK = 1024 * 1024;
 
 export interface HashControl {
-  /** Resolves when the job may go on (pause); rejects/returns true when the job was cancelled. */
+  /** Resolves when the job may go on (pause); returns true when the job was cancelled. */
   gate?: () => Promise<boolean>;
+  /** Called with the bytes read by each chunk. */
+  onBytes?: (n: number) => void;
 }
 
 /** xxHash64 of a file's content, as 16 hex digits. Returns null when cancelled through the gate. */
@@ -28,6 +30,7 @@ export async function hashFile(file: string, ctl: HashControl = {}): Promise<str
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
       h.update(buf.subarray(0, bytesRead));
+      ctl.onBytes?.(bytesRead);
     }
   } finally {
     await fh.close();

@@ -296,6 +296,7 @@ test('verify: each file is re-read and compared (xxHash64)', async () => {
     const recs = (await h.svc.logRead({ offset: 0, limit: 100, jobId })).records.filter((r) => r.type === 'file');
     assert.equal(recs.length, 20);
     assert.ok(recs.every((r) => r.verified === true));
+    assert.deepEqual(j.verify, { filesDone: 20, filesTotal: 20, bytesDone: 20 * 50_000, bytesTotal: 20 * 50_000 });
   } finally {
     await h.dispose();
   }

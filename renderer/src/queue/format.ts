@@ -86,6 +86,8 @@ export function stateLabel(j: JobSummary): string {
 
 export function fraction(j: JobSummary): number {
   if (j.state === 'done') return 1;
+  // With verify, copying is the first half of the work and re-reading the second.
+  if (j.bytesTotal > 0 && j.verify) return Math.min(1, (j.bytesDone + j.verify.bytesDone) / (2 * j.bytesTotal));
   if (j.bytesTotal > 0) return Math.min(1, j.bytesDone / j.bytesTotal);
   if (j.filesTotal > 0) return Math.min(1, j.filesDone / j.filesTotal);
   return 0;
