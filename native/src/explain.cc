@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+#include <mutex>
+
 #include "engine.h"
 
 namespace ferry {
@@ -18,7 +21,37 @@ namespace ferry {
 namespace {
 
 // 1: FICLONE works in this folder's filesystem, 0: it does not, -1: could not test.
-int probe_reflink(int dirfd, int* why) {
+// Answers are cached per device for a few seconds (explain() may be asked about 100k sources at
+// once; a device number can later be reused by another mount, hence the short life).
+int probe_reflink_uncached(int dirfd, int* why);
+int probe_reflink(int dirfd, dev_t dev, int* why) {
+  static std::mutex mu;
+  struct Entry {
+    int r, why;
+    uint64_t at;
+  };
+  static std::map<dev_t, Entry> cache;
+  const uint64_t now = now_ns();
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    auto it = cache.find(dev);
+    if (it != cache.end() && now - it->second.at < 3000000000ull) {
+      if (why) *why = it->second.why;
+      return it->second.r;
+    }
+  }
+  int w = 0;
+  int r = probe_reflink_uncached(dirfd, &w);
+  if (why) *why = w;
+  if (r >= 0) {
+    std::lock_guard<std::mutex> lk(mu);
+    if (cache.size() > 256) cache.clear();
+    cache[dev] = {r, w, now};
+  }
+  return r;
+}
+
+int probe_reflink_uncached(int dirfd, int* why) {
   int a = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (a < 0) return -1;
   int b = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -111,7 +144,7 @@ bool explain_pair(const std::string& src, const std::string& dest, int forced, E
     reason = std::string("source is on ") + sfs.name + ": size cannot be trusted, buffered read until EOF";
   } else if (same_sb) {
     int why = 0;
-    int probe = sfs.reflink_capable ? probe_reflink(dfd, &why) : 0;
+    int probe = sfs.reflink_capable ? probe_reflink(dfd, dst.st_dev, &why) : 0;
     if (probe == 1 || (probe == -1 && sfs.reflink_capable)) {
       method = (int)Method::Reflink;
       reason = std::string("same ") + sfs.name + " filesystem: reflink shares extents (no data is copied)";
