@@ -324,6 +324,7 @@ describe('dual-pane browser', { skip }, () => {
     const dlg = page.locator('[data-testid="transfer-dialog"]');
     await dlg.waitFor();
     await page.keyboard.press('Enter');
+    await dlg.waitFor({ state: 'detached' });
     await waitForPath(path.join(r, 'from-keys.txt'));
   });
 
@@ -348,6 +349,7 @@ describe('dual-pane browser', { skip }, () => {
     await page.keyboard.press('F5');
     await dlg.waitFor();
     await page.keyboard.press('Enter');
+    await dlg.waitFor({ state: 'detached' });
     await waitForPath(path.join(r, 'f5.txt'));
 
     // Explain copy… from the row's context menu: one line per file, with the method and why.
@@ -371,6 +373,7 @@ describe('dual-pane browser', { skip }, () => {
     await dlg.waitFor();
     assert.match(await dlg.locator('h2').innerText(), /^Move/);
     await page.keyboard.press('Enter');
+    await dlg.waitFor({ state: 'detached' });
     await waitForPath(path.join(r, 'f6.txt'));
     await waitForPath(b, false);
   });
@@ -396,6 +399,7 @@ describe('dual-pane browser', { skip }, () => {
     await input.fill('new-name.txt');
     assert.equal(await err.innerText(), '');
     await input.press('Enter');
+    await input.waitFor({ state: 'detached' });
     await waitForPath(path.join(l, 'new-name.txt'));
     await waitForPath(f, false);
     // The renamed entry shows up selected.
@@ -405,6 +409,7 @@ describe('dual-pane browser', { skip }, () => {
     await input.waitFor();
     await input.fill('zz-folder-made');
     await input.press('Enter');
+    await input.waitFor({ state: 'detached' });
     await waitForPath(path.join(l, 'zz-folder-made'));
     assert.ok(fs.statSync(path.join(l, 'zz-folder-made')).isDirectory());
     await page.waitForSelector(row('left', path.join(l, 'zz-folder-made')));
@@ -414,6 +419,7 @@ describe('dual-pane browser', { skip }, () => {
     const trash = page.locator('[data-testid="trash-dialog"]');
     await trash.waitFor();
     await page.keyboard.press('Enter');
+    await trash.waitFor({ state: 'detached' });
     await waitForPath(path.join(l, 'new-name.txt'), false);
     await page.waitForSelector(row('left', path.join(l, 'new-name.txt')), { state: 'detached' });
     // It went to the freedesktop trash under XDG_DATA_HOME (the .trashinfo records where from).

@@ -29,6 +29,8 @@ interface Listing {
   refresh: boolean;
   shownOnce: boolean;
   marked?: boolean;
+  /** An event of this listing carried an error (shown inline; rows received so far stay). */
+  failed?: boolean;
   /** How long the last merge (copy + sort) took, in ms. */
   cost: number;
   timer: ReturnType<typeof setTimeout> | null;
@@ -304,12 +306,15 @@ export class PaneState {
       if (l.buf.length === 0) performance.mark(`ferry:list:${this.side}:first-chunk`);
       for (const e of p.entries) l.buf.push(e);
       if (l.buf.length - this.#received >= 5000 || p.done) this.#received = l.buf.length;
-      if (p.error) this.#error = p.error;
+      if (p.error) {
+        this.#error = p.error;
+        l.failed = true;
+      }
       if (p.done) {
         this.#finish(l);
       } else if (!l.refresh) {
         if (!l.shownOnce) this.#apply(l);
-        // Re-sorting grows with the listing: space the merges so they take at most ~1/5 of the time.
+        // Later chunks are merged in batches, spaced so merging takes at most ~1/5 of the time.
         else l.timer ??= setTimeout(() => {
           l.timer = null;
           if (this.#listing === l) this.#apply(l);
@@ -347,7 +352,7 @@ export class PaneState {
     l.timer = null;
     l.off();
     if (apply) {
-      if (l.refresh) this.#error = null;
+      if (l.refresh && !l.failed) this.#error = null;
       this.#apply(l);
       this.#gone = false;
     }
