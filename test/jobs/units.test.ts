@@ -1,0 +1,73 @@
+// Small pure parts of the job service: speed window, tallies (what counts towards speed), CSV.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FileRecord } from '../../electron/contract.js';
+import { csvField, encodeAttempts, fellBack } from '../../electron/jobs/log-store.js';
+import { SpeedMeter } from '../../electron/jobs/speed.js';
+import { count, emptyTally, tallyAll } from '../../electron/jobs/tally.js';
+
+const rec = (o: Partial<FileRecord>): FileRecord => ({
+  src: '/s/a',
+  dest: '/d/a',
+  type: 'file',
+  size: 100,
+  bytes: 100,
+  method: 'copy_file_range',
+  attempts: [{ method: 'copy_file_range', outcome: 'ok', errno: null, bytes: 100 }],
+  sparse: false,
+  ms: 1,
+  ok: true,
+  skipped: false,
+  error: null,
+  warnings: [],
+  ...o,
+});
+
+test('speed: slope over the last 3 s window, 0 when stalled', () => {
+  const m = new SpeedMeter(3000);
+  m.sample(0, 0);
+  m.sample(1_000_000, 1000);
+  m.sample(2_000_000, 2000);
+  assert.equal(m.speed(2000), 1_000_000);
+  m.sample(2_000_000, 5000); // nothing moved for 3 s: old samples leave the window
+  m.sample(2_000_000, 5500);
+  assert.equal(m.speed(5500), 0);
+  assert.equal(m.speed(9000), 0, 'stalled');
+});
+
+test('tally: reflinked and skipped bytes are done but never count as copied (speed, ETA)', () => {
+  const t = emptyTally();
+  count(t, rec({ dest: '/d/1', method: 'reflink', attempts: [{ method: 'reflink', outcome: 'ok', errno: null, bytes: 100 }] }));
+  count(t, rec({ dest: '/d/2', ok: false, skipped: true, method: null, bytes: 0 }));
+  count(t, rec({ dest: '/d/3' }));
+  count(t, rec({ dest: '/d/4', ok: false, error: { code: 'EIO', message: 'x' }, method: null, bytes: 0 }));
+  count(t, rec({ dest: '/d', type: 'dir', size: 0, bytes: 0, method: null, attempts: [] }));
+  assert.equal(t.filesDone, 3);
+  assert.equal(t.filesFailed, 1);
+  assert.equal(t.bytesDone, 300);
+  assert.equal(t.bytesReflinked, 100);
+  assert.equal(t.bytesSkipped, 100);
+  assert.equal(t.bytesCopied, 100);
+  assert.deepEqual(t.byMethod, { reflink: { files: 1, bytes: 100 }, copy_file_range: { files: 1, bytes: 100 } });
+  // A later record for the same destination (a retry) replaces the earlier failure.
+  const { tally } = tallyAll([rec({ ok: false, error: { code: 'EIO', message: 'x' } }), rec({})]);
+  assert.equal(tally.filesFailed, 0);
+  assert.equal(tally.filesDone, 1);
+});
+
+test('log encoding: attempts chain, fell-back predicate, CSV quoting', () => {
+  const r = rec({
+    method: 'splice',
+    attempts: [
+      { method: 'copy_file_range', outcome: 'unsupported', errno: 'EXDEV', bytes: 0 },
+      { method: 'splice', outcome: 'ok', errno: null, bytes: 100 },
+    ],
+  });
+  assert.equal(encodeAttempts(r.attempts), 'copy_file_range:EXDEV>splice:ok');
+  assert.equal(fellBack(r), true);
+  assert.equal(fellBack(rec({})), false);
+  assert.equal(csvField('plain'), 'plain');
+  assert.equal(csvField('a,b'), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField('two\nlines'), '"two\nlines"');
+});
