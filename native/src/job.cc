@@ -263,7 +263,7 @@ Job::Job(Spec spec, Sink sink) : spec_(std::move(spec)), sink_(std::move(sink)) 
   root_ = geteuid() == 0;
   euid_ = geteuid();
   egid_ = getegid();
-  queue_ = new std::deque<Task>();
+  queue_ = new std::deque<std::vector<Task>>();
   if (spec_.threads < 1) spec_.threads = 1;
   if (spec_.threads > 64) spec_.threads = 64;
 }
@@ -593,33 +593,38 @@ void Job::flush() {
   if (wbatch_.empty()) return;
   std::unique_lock<std::mutex> lk(q_mu_);
   walker_waiting_ = true;
-  q_push_cv_.wait(lk, [&] { return queue_->size() < q_cap_ || cancelled_; });
+  q_push_cv_.wait(lk, [&] { return q_tasks_ < q_cap_ || cancelled_; });
   walker_waiting_ = false;
-  bool was_empty = queue_->empty();
-  for (auto& t : wbatch_) queue_->push_back(std::move(t));
+  bool was_empty = q_tasks_ == 0;
+  q_tasks_ += wbatch_.size();
+  queue_->emplace_back();
+  queue_->back().swap(wbatch_);
   wbatch_.clear();
   lk.unlock();
   if (was_empty) q_pop_cv_.notify_all();
 }
 
+// The queue holds batches in walk order (a batch never spans two folders). Worker i of n takes
+// from the batch at i/n of the queue, so that with several folders queued the workers create
+// files in different folders and do not fight over one directory's lock; it takes a few tasks
+// at a time (never a whole batch of big files for itself).
 bool Job::dequeue(std::deque<Task>& out, int idx) {
   std::unique_lock<std::mutex> lk(q_mu_);
-  q_pop_cv_.wait(lk, [&] { return !queue_->empty() || q_closed_; });
-  if (queue_->empty()) return false;
-  size_t n = queue_->size() / workers_.size();
-  n = std::max<size_t>(1, std::min<size_t>(n, 16));
-  // Odd workers take from the back: with several folders queued, workers then create files in
-  // different folders and do not fight over one directory's lock.
-  for (size_t i = 0; i < n; i++) {
-    if (idx & 1) {
-      out.push_back(std::move(queue_->back()));
-      queue_->pop_back();
-    } else {
-      out.push_back(std::move(queue_->front()));
-      queue_->pop_front();
-    }
-  }
-  bool wake = walker_waiting_ && queue_->size() < q_cap_;
+  q_pop_cv_.wait(lk, [&] { return q_tasks_ > 0 || q_closed_; });
+  if (q_tasks_ == 0) return false;
+  const size_t nw = workers_.size();
+  size_t n = std::max<size_t>(1, std::min<size_t>(q_tasks_ / nw, 16));
+  size_t pos = (size_t)idx * queue_->size() / nw;
+  if (pos >= queue_->size()) pos = queue_->size() - 1;
+  auto it = queue_->begin() + (std::ptrdiff_t)pos;
+  std::vector<Task>& b = *it;
+  size_t take = std::min(n, b.size());
+  // Take from the front of the batch: keeps each folder's files in order.
+  for (size_t i = 0; i < take; i++) out.push_back(std::move(b[i]));
+  b.erase(b.begin(), b.begin() + (std::ptrdiff_t)take);
+  q_tasks_ -= take;
+  if (b.empty()) queue_->erase(it);
+  bool wake = walker_waiting_ && q_tasks_ < q_cap_;
   lk.unlock();
   if (wake) q_push_cv_.notify_one();
   return true;

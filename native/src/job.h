@@ -159,7 +159,8 @@ class Job : public std::enable_shared_from_this<Job> {
   // bounded work queue
   std::mutex q_mu_;
   std::condition_variable q_push_cv_, q_pop_cv_;
-  std::deque<Task>* queue_;
+  std::deque<std::vector<Task>>* queue_;  // batches; q_tasks_ counts the tasks in them
+  size_t q_tasks_ = 0;
   bool q_closed_ = false;
   bool walker_waiting_ = false;
   std::vector<Task> wbatch_;  // walker only
