@@ -43,7 +43,11 @@ export interface DirEntry {
   /** For symlinks: where it points, and the type of the target (null when dangling or looping). */
   linkTarget?: string;
   targetType?: EntryType | null;
-  /** Set when the entry could not be stat'ed (the row is still shown, with this error). */
+  /**
+   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
+   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
+   * still shown, with this error inline.
+   */
   error?: WireError;
 }
 

@@ -76,9 +76,11 @@ test('fs.list: a large folder streams in chunks, first chunk before the last', a
   await svc.list({ path: d, listingId: 'big' });
   await waitFor('dir.entries', (p) => p.listingId === 'big' && p.done);
   const chunks = events.filter((e) => e.event === 'dir.entries' && (e.payload as Events['dir.entries']).listingId === 'big').map((e) => e.payload as Events['dir.entries']);
-  assert.equal(chunks.length, 10);
+  assert.ok(chunks.length >= 3, `several chunks, got ${chunks.length}`);
+  assert.ok(chunks[0]!.entries.length <= 200, 'the first chunk is small so the first rows show at once');
   assert.equal(chunks.reduce((n, c) => n + c.entries.length, 0), 5000);
-  assert.deepEqual(chunks.map((c) => c.done), [...Array(9).fill(false), true]);
+  assert.equal(new Set(chunks.flatMap((c) => c.entries.map((e) => e.name))).size, 5000);
+  assert.deepEqual(chunks.map((c) => c.done), [...Array(chunks.length - 1).fill(false), true]);
 });
 
 test('fs.mkdir and fs.rename never overwrite', async () => {
