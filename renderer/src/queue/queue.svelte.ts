@@ -57,7 +57,13 @@ export class QueueManager {
   }
 
   #setJobs(jobs: JobSummary[]): void {
+    const before = new Set(this.jobs.map((j) => j.id));
+    const prevSelected = this.jobs.find((j) => j.id === this.selectedId);
     this.jobs = jobs;
+    // Follow a newly started transfer unless the one shown is still running.
+    const fresh = before.size > 0 ? jobs.filter((j) => !before.has(j.id)) : [];
+    const busy = prevSelected && (prevSelected.state === 'running' || prevSelected.state === 'scanning' || prevSelected.state === 'paused' || prevSelected.state === 'verifying');
+    if (fresh.length > 0 && !busy) void this.select(fresh[fresh.length - 1]!.id);
     const now = Date.now();
     let changed = false;
     for (const j of jobs) {
