@@ -1,9 +1,13 @@
 // HTML5 drag and drop between and within panes. Rows are the drag sources (the list component
 // starts the drag); each pane is a drop zone: onto a folder row drops into that folder, anywhere
 // else into the pane's folder. Copy by default, Shift moves, Ctrl copies. Our own drags carry
-// FERRY_MIME (JSON paths); drops from other apps may carry file:// URIs in text/uri-list.
+// FERRY_MIME (JSON paths); drops from other apps may carry file:// URIs in text/uri-list, or
+// (in Electron) File objects whose paths the preload resolves.
+// Dragging out to other applications: the HTML5 drag also carries text/uri-list, and in Electron
+// Alt+drag starts a native OS drag of the files (webContents.startDrag).
 import type { JobKind } from '../../../electron/contract';
 import type { AppState } from './app.svelte';
+import { api, pathForFile } from './client';
 import { isDirLike } from './format';
 import type { PaneState } from './pane.svelte';
 import { FERRY_MIME, parseDragPayload, pathsFromUriList, transferVerdict, type DragPayload } from './transfer';
@@ -19,6 +23,12 @@ export function startRowDrag(app: AppState, pane: PaneState, i: number, e: DragE
   if (!dt || !pane.view[i]) return false;
   pane.focusRow(i);
   const paths = pane.targets().map((t) => t.path);
+  if (e.altKey && app.info?.canStartDrag) {
+    // A native drag that file managers and other applications accept.
+    e.preventDefault();
+    api['app.startDrag']({ paths }).catch((err: Error) => app.notify(`Cannot drag out: ${err.message}`, true));
+    return true;
+  }
   const payload: DragPayload = { paths, srcDir: pane.path };
   dt.setData(FERRY_MIME, JSON.stringify(payload));
   dt.setData('text/uri-list', paths.map((p) => `file://${encodeURI(p)}`).join('\r\n'));
@@ -39,7 +49,17 @@ function isOurs(dt: DataTransfer): boolean {
   return dt.types.includes(FERRY_MIME);
 }
 function isFileDrop(dt: DataTransfer): boolean {
-  return isOurs(dt) || dt.types.includes('text/uri-list');
+  return isOurs(dt) || dt.types.includes('text/uri-list') || dt.types.includes('Files');
+}
+
+/** Paths of files dropped from another application (Electron only; a browser hides them). */
+function droppedFilePaths(dt: DataTransfer): string[] {
+  const out: string[] = [];
+  for (const f of Array.from(dt.files)) {
+    const p = pathForFile(f);
+    if (p) out.push(p);
+  }
+  return out;
 }
 
 function target(pane: PaneState, e: DragEvent): { destDir: string; rowPath: string | null } {
@@ -83,7 +103,8 @@ export function dropZone(app: AppState, pane: PaneState): (el: HTMLElement) => (
       const kind = kindFor(e);
       const ours = dt.getData(FERRY_MIME);
       const payload = ours ? parseDragPayload(ours) : null;
-      const paths = payload ? payload.paths : pathsFromUriList(dt.getData('text/uri-list'));
+      let paths = payload ? payload.paths : pathsFromUriList(dt.getData('text/uri-list'));
+      if (paths.length === 0 && dt.files.length > 0) paths = droppedFilePaths(dt);
       app.endDrag();
       if (paths.length === 0) {
         app.notify('The dropped items carry no file paths', true);
