@@ -71,6 +71,19 @@ export function toCsv(records: LogRecord[]): string {
   return rows.join('\r\n') + '\r\n';
 }
 
+function parseLines(text: string): LogRecord[] {
+  const list: LogRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      list.push(JSON.parse(line) as LogRecord);
+    } catch {
+      /* a torn last line (crash mid-write) */
+    }
+  }
+  return list;
+}
+
 export function throughputOf(r: { bytes: number; ms: number }): number {
   return r.ms > 0 ? Math.round((r.bytes * 1000) / r.ms) : 0;
 }
@@ -85,6 +98,9 @@ interface Writer {
 export class LogStore {
   readonly dir: string;
   #cache = new Map<string, LogRecord[]>();
+  #held = 0;
+  /** Records kept in memory across all jobs before idle logs are evicted (~1 KiB each). */
+  maxHeld = 300_000;
   #writers = new Map<string, Writer>();
 
   constructor(dataDir: string) {
@@ -114,8 +130,9 @@ export class LogStore {
       lines += JSON.stringify(r) + '\n';
     }
     let cached = this.#cache.get(jobId);
-    if (!cached) this.#cache.set(jobId, (cached = []));
+    if (!cached) this.#remember(jobId, (cached = []));
     for (const r of out) cached.push(r);
+    this.#held += out.length;
     const w = this.#writer(jobId);
     w.buf.push(lines);
     if (!w.scheduled) {
@@ -172,7 +189,7 @@ export class LogStore {
 
   /** All records of one job, from memory or from its file (a torn last line is ignored). */
   async records(jobId: string): Promise<LogRecord[]> {
-    const c = this.#cache.get(jobId);
+    const c = this.#touch(jobId);
     if (c) return c;
     let text = '';
     try {
@@ -181,24 +198,52 @@ export class LogStore {
       /* no log yet */
     }
     // Someone may have appended (and filled the cache) while we read.
-    const again = this.#cache.get(jobId);
+    const again = this.#touch(jobId);
     if (again) return again;
-    const list: LogRecord[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        list.push(JSON.parse(line) as LogRecord);
-      } catch {
-        /* torn */
-      }
+    return this.#remember(jobId, parseLines(text));
+  }
+
+  /** The same, synchronously (jobs.files answers at once; a reload happens only after eviction). */
+  recordsSync(jobId: string): LogRecord[] {
+    const c = this.#touch(jobId);
+    if (c) return c;
+    let text = '';
+    try {
+      text = fs.readFileSync(this.file(jobId), 'utf8');
+    } catch {
+      /* no log yet */
     }
-    this.#cache.set(jobId, list);
-    return list;
+    return this.#remember(jobId, parseLines(text));
   }
 
   /** Records already loaded for a job (without touching the disk), or null. */
   cached(jobId: string): LogRecord[] | null {
     return this.#cache.get(jobId) ?? null;
+  }
+
+  #touch(jobId: string): LogRecord[] | undefined {
+    const c = this.#cache.get(jobId);
+    if (c) {
+      this.#cache.delete(jobId); // Map order = recency
+      this.#cache.set(jobId, c);
+    }
+    return c;
+  }
+
+  /**
+   * Caches a job's records, then evicts the least recently used logs of jobs that are not being
+   * written while more than `maxHeld` records are in memory (they reload from disk on demand).
+   */
+  #remember(jobId: string, list: LogRecord[]): LogRecord[] {
+    this.#cache.set(jobId, list);
+    this.#held += list.length;
+    for (const [id, recs] of this.#cache) {
+      if (this.#held <= this.maxHeld) break;
+      if (id === jobId || this.#writers.has(id)) continue;
+      this.#cache.delete(id);
+      this.#held -= recs.length;
+    }
+    return list;
   }
 
   /** Job ids that have a log, oldest log first. */
@@ -257,6 +302,8 @@ export class LogStore {
         if (fs.statSync(p).mtimeMs < cutoff) {
           fs.unlinkSync(p);
           const id = n.slice(0, -'.jsonl'.length);
+          const recs = this.#cache.get(id);
+          if (recs) this.#held -= recs.length;
           this.#cache.delete(id);
           gone.push(id);
         }

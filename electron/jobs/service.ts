@@ -175,13 +175,22 @@ export class JobService {
       }
       const job = new Job({ ...s, options: { ...DEFAULT_OPTIONS, ...s.options } });
       if (ACTIVE.has(s.state) || s.state === 'queued') job.s.state = 'interrupted';
-      const recs = await this.#logs.records(s.id);
       if (job.s.state === 'interrupted') {
-        job.tally = tallyAll(recs).tally;
+        // The journal's counters may lag the crash: recount from the log.
+        job.tally = tallyAll(await this.#logs.records(s.id)).tally;
         this.#syncTally(job);
         this.#journal.put(job.s);
       } else {
-        job.tally = tallyAll(recs).tally;
+        // Finished: the counters stored with the final state are exact; the log loads on demand.
+        job.tally = {
+          ...emptyTally(),
+          filesDone: s.filesDone,
+          filesFailed: s.filesFailed,
+          bytesDone: s.bytesDone,
+          bytesReflinked: s.bytesReflinked,
+          bytesSkipped: s.bytesSkipped ?? 0,
+          byMethod: structuredClone(s.byMethod ?? {}),
+        };
       }
       this.#jobs.set(s.id, job);
       this.#order.push(s.id);
@@ -318,7 +327,7 @@ export class JobService {
 
   files(p: ValidParams<'jobs.files'>): Results['jobs.files'] {
     this.#get(p.jobId);
-    const recs = this.#logs.cached(p.jobId) ?? [];
+    const recs = this.#logs.recordsSync(p.jobId);
     return { jobId: p.jobId, total: recs.length, records: recs.slice(p.offset, p.offset + p.limit) };
   }
 
