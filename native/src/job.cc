@@ -303,6 +303,8 @@ void Job::resume() {
 
 void Job::cancel() {
   cancelled_ = true;
+  { std::lock_guard<std::mutex> lk(links_mu_); }
+  links_cv_.notify_all();
   { std::lock_guard<std::mutex> lk(dirs_mu_); }
   dirs_cv_.notify_all();
   { std::lock_guard<std::mutex> lk(pause_mu_); }
@@ -509,6 +511,12 @@ void Job::coordinator() {
   }
   q_pop_cv_.notify_all();
   for (auto& t : threads) t.join();
+  {
+    std::lock_guard<std::mutex> lk(links_mu_);
+    for (auto& [k, v] : links_)
+      if (v.fd >= 0) close(v.fd);
+    links_.clear();
+  }
   {
     std::lock_guard<std::mutex> lk(ev_mu_);
     finished_ = true;
@@ -1207,7 +1215,9 @@ void Job::do_task(Worker& w, Task& t) {
         return finish();
       }
     }
-    copy_regular(w, t, in, st, rec, false);
+    HardLink hl = spec_.preserve && st.st_nlink > 1 ? link_or_lead(t, st, rec) : HardLink::None;
+    if (hl != HardLink::Linked) copy_regular(w, t, in, st, rec, false);
+    if (hl == HardLink::Leader) leader_done(t, st, rec);
     close(in);
   } else {
     copy_other(w, t, st, rec);
@@ -1401,6 +1411,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     return;
   }
   // Publish.
+  t.dname = dname;  // the name it gets (the rename policy may have picked another)
   if (tmp.direct) {
     close(tmp.fd);
     rec.ok = true;
@@ -1414,6 +1425,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
       if (e == 0) {
         if (tmp.named) tmp.named = false;
         close(tmp.fd);
+        t.dname = dname;
         rec.ok = true;
         return;
       }
@@ -1462,6 +1474,56 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     return;
   }
   fail_with(sys_error(EEXIST, "link", rec.src, rec.dest));
+}
+
+// Hard links (with preserve): the first name of a multiply-linked inode met in this job is
+// copied (the "leader"); later names are hard-linked to that copy instead of copied again. The
+// leader's copy is held open (O_PATH) until all its names were seen or the job ends.
+Job::HardLink Job::link_or_lead(Task& t, const struct stat& st, Record& rec) {
+  const auto key = std::make_pair(st.st_dev, st.st_ino);
+  std::unique_lock<std::mutex> lk(links_mu_);
+  auto it = links_.find(key);
+  if (it == links_.end()) {
+    if (links_.size() >= 65536) return HardLink::None;  // bounded: beyond this, copies
+    links_[key] = LinkEntry{0, -1, (uint64_t)st.st_nlink - 1, ""};
+    return HardLink::Leader;
+  }
+  links_cv_.wait(lk, [&] {
+    auto i = links_.find(key);
+    return i == links_.end() || i->second.state != 0 || cancelled_;
+  });
+  it = links_.find(key);
+  if (cancelled_ || it == links_.end() || it->second.state != 1) return HardLink::None;
+  DirNode* d = t.dir;
+  int e = link_tmpfile(it->second.fd, d->dfd, t.dname.c_str(), root_);
+  if (e != 0) return HardLink::None;  // EEXIST (conflict), EXDEV (other filesystem)…: copy it
+  rec.ok = true;
+  rec.method = -1;
+  rec.bytes = 0;
+  rec.warnings.push_back("hard link to '" + it->second.dest + "'");
+  if (--it->second.remaining == 0) {
+    close(it->second.fd);
+    links_.erase(it);
+  }
+  return HardLink::Linked;
+}
+
+void Job::leader_done(Task& t, const struct stat& st, const Record& rec) {
+  const auto key = std::make_pair(st.st_dev, st.st_ino);
+  {
+    std::lock_guard<std::mutex> lk(links_mu_);
+    auto it = links_.find(key);
+    if (it == links_.end() || it->second.state != 0) return;
+    int fd = rec.ok && !rec.skipped ? openat(t.dir->dfd, t.dname.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+      it->second.state = 1;
+      it->second.fd = fd;
+      it->second.dest = rec.dest;
+    } else {
+      links_.erase(it);  // the next name copies (and leads) itself
+    }
+  }
+  links_cv_.notify_all();
 }
 
 // Symlinks, FIFOs, device nodes and sockets: recreated, never opened or read.

@@ -122,6 +122,18 @@ class Job : public std::enable_shared_from_this<Job> {
   void do_task(Worker& w, Task& t);
   void copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream);
   void copy_other(Worker& w, Task& t, const struct stat& st, Record& rec);
+  enum class HardLink { None, Leader, Linked };
+  HardLink link_or_lead(Task& t, const struct stat& st, Record& rec);
+  void leader_done(Task& t, const struct stat& st, const Record& rec);
+  struct LinkEntry {
+    int state;  // 0 leader copying, 1 copy done (fd valid)
+    int fd;
+    uint64_t remaining;
+    std::string dest;
+  };
+  std::mutex links_mu_;
+  std::condition_variable links_cv_;
+  std::map<std::pair<dev_t, ino_t>, LinkEntry> links_;
   bool try_move_rename(Worker& w, Task& t, const struct stat& st, Record& rec);
   void finalize_dir(DirNode* d);
   void release(DirNode* d);

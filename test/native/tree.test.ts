@@ -197,6 +197,26 @@ describe('trees', () => {
     assert.ok(fs.statSync(dest).mtimeMs > Date.parse('2020-01-01'));
   });
 
+  test('hard links inside a tree stay hard links (preserve); without preserve they are copies', async () => {
+    const src = path.join(dir, 'hl');
+    fs.mkdirSync(path.join(src, 'x'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'a'), 'linked');
+    fs.linkSync(path.join(src, 'a'), path.join(src, 'x', 'b'));
+    fs.linkSync(path.join(src, 'a'), path.join(src, 'c'));
+    const dest = path.join(dir, 'hl-copy');
+    const r = await run([{ src, dest }], { recursive: true, threads: 4 });
+    assert.equal(r.result.filesFailed, 0);
+    const ino = fs.statSync(path.join(dest, 'a')).ino;
+    assert.equal(fs.statSync(path.join(dest, 'x', 'b')).ino, ino);
+    assert.equal(fs.statSync(path.join(dest, 'c')).ino, ino);
+    assert.equal(fs.statSync(path.join(dest, 'a')).nlink, 3);
+    assert.equal(fs.readFileSync(path.join(dest, 'x', 'b'), 'utf8'), 'linked');
+    assert.equal(r.records.filter((x) => x.warnings.some((w) => w.startsWith('hard link to'))).length, 2);
+    const dest2 = path.join(dir, 'hl-copy2');
+    await run([{ src, dest: dest2 }], { recursive: true, preserve: false });
+    assert.notEqual(fs.statSync(path.join(dest2, 'a')).ino, fs.statSync(path.join(dest2, 'c')).ino);
+  });
+
   test('tree copy: every file equal, records for every entry, totals right', async () => {
     const src = path.join(dir, 'many');
     for (let i = 0; i < 20; i++) {
