@@ -1484,7 +1484,9 @@ Job::HardLink Job::link_or_lead(Task& t, const struct stat& st, Record& rec) {
   std::unique_lock<std::mutex> lk(links_mu_);
   auto it = links_.find(key);
   if (it == links_.end()) {
-    if (links_.size() >= 65536) return HardLink::None;  // bounded: beyond this, copies
+    // Bounded (each entry holds an fd until all its names were seen, and trees such as backup
+    // snapshots have many inodes linked from outside): beyond this, later names are copies.
+    if (links_.size() >= 1024) return HardLink::None;
     links_[key] = LinkEntry{0, -1, (uint64_t)st.st_nlink - 1, ""};
     return HardLink::Leader;
   }
