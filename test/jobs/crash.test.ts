@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LogRecord } from '../../electron/contract.js';
-import { Harness, listFiles, makeTree, needsNative, tmpdir } from './helpers.js';
+import { Harness, listFiles, makeTree, tmpdir } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-test('SIGKILL mid-job → interrupted → resume: every file equal, none copied twice', { skip: needsNative }, async () => {
+test('SIGKILL mid-job → interrupted → resume: every file equal, none copied twice', async () => {
   const dataDir = tmpdir('ferry-data-');
   const src = tmpdir();
   const dst = tmpdir();

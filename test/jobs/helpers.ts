@@ -1,27 +1,16 @@
-// Shared by the job-service tests: a JobService on a temp data dir with a recording emit, an
-// engine (the native one when it is built, else the JS stand-in), loop mounts, and waits that
-// resolve on events, never on timers.
+// Shared by the job-service tests: a JobService on a temp data dir with a recording emit, the
+// native engine (a missing build fails these tests: npm install builds it), loop mounts, and
+// waits that resolve on events, never on timers.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as native from '../../native/index.js';
 import type { Emit, EventName, Events, JobState, JobSummary } from '../../electron/contract.js';
 import { JobService, type EngineApi, type JobServiceOptions } from '../../electron/jobs/service.js';
-import { fakeEngine } from './fake-engine.js';
 
-function nativeWorks(): boolean {
-  try {
-    native.explain('/etc/hostname', path.join(os.tmpdir(), 'ferry-probe'), 'auto');
-    return true;
-  } catch {
-    return false;
-  }
-}
-export const NATIVE = nativeWorks();
-export const engine: EngineApi = NATIVE ? { startJob: native.startJob, explain: native.explain } : fakeEngine;
+export const engine: EngineApi = { startJob: native.startJob, explain: native.explain };
 export const isRoot = process.getuid?.() === 0;
-export const needsNative = NATIVE ? false : 'native engine not built (node native/build.mjs)';
-export const needsRootNative = !isRoot ? 'needs root for loop mounts' : needsNative;
+export const needsRootNative = !isRoot ? 'needs root for loop mounts' : false;
 
 export interface Recorded {
   event: EventName;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ConflictInfo, FileRecord, JobSummary } from '../../electron/contract.js';
 import type { EngineApi } from '../../electron/jobs/service.js';
-import { Harness, engine, listFiles, makeTree, needsNative, tmpdir } from './helpers.js';
+import { Harness, engine, listFiles, makeTree, tmpdir } from './helpers.js';
 
 const opts = (o: Record<string, unknown> = {}) => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o }) as const;
 
@@ -161,7 +161,7 @@ function bigFile(p: string, mib: number): void {
   fs.closeSync(fd);
 }
 
-test('pause mid-file: the file being copied stops moving until resume', { skip: needsNative }, async () => {
+test('pause mid-file: the file being copied stops moving until resume', async () => {
   const h = new Harness({ threads: 1 });
   const src = tmpdir();
   const dst = tmpdir();
@@ -191,7 +191,7 @@ test('pause mid-file: the file being copied stops moving until resume', { skip: 
   }
 });
 
-test('cancel stops the job mid-file and leaves no half-written file', { skip: needsNative }, async () => {
+test('cancel stops the job mid-file and leaves no half-written file', async () => {
   const h = new Harness({ threads: 1 });
   const src = tmpdir();
   const dst = tmpdir();
@@ -218,7 +218,7 @@ test('cancel stops the job mid-file and leaves no half-written file', { skip: ne
   }
 });
 
-test('skip abandons the file being copied (no partial left) and the job goes on', { skip: needsNative }, async () => {
+test('skip abandons the file being copied (no partial left) and the job goes on', async () => {
   const h = new Harness({ threads: 1 });
   const src = tmpdir();
   const dst = tmpdir();
