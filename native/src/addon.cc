@@ -18,17 +18,6 @@ using namespace ferry;
 
 namespace {
 
-Napi::Value wire_error(Napi::Env env, const WireErr& e) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("code", e.code);
-  o.Set("message", e.message);
-  if (e.has_errno) o.Set("errno", Napi::Number::New(env, e.errnum));
-  if (!e.syscall.empty()) o.Set("syscall", e.syscall);
-  if (!e.path.empty()) o.Set("path", e.path);
-  if (!e.dest.empty()) o.Set("dest", e.dest);
-  return o;
-}
-
 Napi::Value method_value(Napi::Env env, int m) {
   if (m < 0) return env.Null();
   return Napi::String::New(env, method_name((Method)m));

@@ -6,11 +6,13 @@
 //   kernel copy that moves 0 bytes cannot tell "empty" from "size lied", so read() confirms EOF).
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/btrfs.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -66,6 +68,23 @@ int probe_reflink_uncached(int dirfd, int* why) {
   return r;
 }
 
+// btrfs subvolumes have their own st_dev but share one filesystem (FICLONE works between them):
+// BTRFS_IOC_FS_INFO names the filesystem. `fd` may be an O_PATH descriptor (reopened for the ioctl).
+bool btrfs_fsid(int fd, unsigned char out[16]) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  int r = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (r < 0) return false;
+  struct btrfs_ioctl_fs_info_args args;
+  memset(&args, 0, sizeof args);
+  bool ok = ioctl(r, BTRFS_IOC_FS_INFO, &args) == 0;
+  close(r);
+  if (ok) memcpy(out, args.fsid, 16);
+  return ok;
+}
+
+constexpr uint64_t BTRFS_MAGIC_NUMBER = 0x9123683EULL;
+
 std::string type_phrase(EntryType t) {
   switch (t) {
     case EntryType::Symlink: return "symlink: recreated with symlinkat (its target is not followed)";
@@ -97,9 +116,12 @@ bool explain_pair(const std::string& src, const std::string& dest, int forced, E
   }
   out.type = entry_type_of(st.st_mode);
   FsKind sfs;
+  unsigned char sfsid[16] = {0};
+  bool have_sfsid = false;
   {
     int fd = openat(spfd, sname.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     sfs = fs_kind_of_fd(fd >= 0 ? fd : spfd);
+    if (sfs.magic == BTRFS_MAGIC_NUMBER) have_sfsid = btrfs_fsid(fd >= 0 ? fd : spfd, sfsid);
     if (fd >= 0) close(fd);
   }
   close(spfd);
@@ -132,7 +154,13 @@ bool explain_pair(const std::string& src, const std::string& dest, int forced, E
   }
 
   const std::vector<Method> full = {Method::Reflink, Method::CopyFileRange, Method::Splice, Method::Buffered};
-  const bool same_sb = st.st_dev == dst.st_dev;
+  bool same_sb = st.st_dev == dst.st_dev;
+  bool other_subvol = false;
+  if (!same_sb && have_sfsid && dfs.magic == BTRFS_MAGIC_NUMBER) {
+    unsigned char dfsid[16];
+    other_subvol = btrfs_fsid(dfd, dfsid) && memcmp(sfsid, dfsid, 16) == 0;
+    same_sb = other_subvol;
+  }
   std::string pair = std::string(sfs.name) + " → " + dfs.name;
   int method = -1;
   std::string reason;
@@ -147,7 +175,8 @@ bool explain_pair(const std::string& src, const std::string& dest, int forced, E
     int probe = sfs.reflink_capable ? probe_reflink(dfd, dst.st_dev, &why) : 0;
     if (probe == 1 || (probe == -1 && sfs.reflink_capable)) {
       method = (int)Method::Reflink;
-      reason = std::string("same ") + sfs.name + " filesystem: reflink shares extents (no data is copied)";
+      reason = std::string("same ") + sfs.name + " filesystem" + (other_subvol ? " (another subvolume)" : "") +
+               ": reflink shares extents (no data is copied)";
       if (probe == -1) reason += " (if the filesystem has reflink enabled)";
     } else {
       method = (int)Method::CopyFileRange;

@@ -2,6 +2,7 @@
 // sparse files, forced methods. Loop mounts need root.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { explain, type FileRecord } from '../../native/index.js';
@@ -57,6 +58,23 @@ describe('method per filesystem pair', { skip: NEEDS_ROOT }, () => {
       assert.deepEqual(tempLeftovers(path.dirname(dest)), []);
     });
   }
+
+  test('btrfs subvolume → another subvolume: reflink, and explain() knows it is one filesystem', async () => {
+    const a = path.join(fsDirs.btrfs!, 'subA');
+    const b = path.join(fsDirs.btrfs!, 'subB');
+    execFileSync('btrfs', ['-q', 'subvolume', 'create', a]);
+    execFileSync('btrfs', ['-q', 'subvolume', 'create', b]);
+    assert.notEqual(fs.statSync(a).dev, fs.statSync(b).dev, 'subvolumes have their own st_dev');
+    writeRandom(path.join(a, 'in.bin'), 1024 * 1024);
+    const src = path.join(a, 'in.bin');
+    const dest = path.join(b, 'out.bin');
+    const ex = explain(src, dest);
+    const rec = await copyOne(src, dest);
+    assert.equal(rec.method, 'reflink', attemptsOf(rec));
+    assert.equal(ex.method, 'reflink', ex.reason);
+    assert.match(ex.reason, /another subvolume/);
+    assert.equal(sha256(dest), sha256(src));
+  });
 
   test('a second file on the same pair reuses the kernel answers (attempts still listed)', async () => {
     const src = path.join(fsDirs.ext4!, 'src.bin');
