@@ -12,6 +12,7 @@ import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './arg
 import { resolvePairs } from './resolve.js';
 
 const PROG = 'ferry-cp';
+const CANCEL_GRACE_MS = 5000;
 
 function version(): string {
   try {
@@ -300,6 +301,11 @@ async function runCopy(opts: CliOptions): Promise<number> {
     if (signalled) process.exit(sig === 'SIGINT' ? 130 : 143); // second signal: give up waiting
     signalled = sig;
     job.cancel();
+    // Cancelling is cooperative; should a worker be stuck in a syscall, do not hang the shell.
+    setTimeout(() => {
+      err(`cancelling took longer than ${CANCEL_GRACE_MS / 1000} s; exiting`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }, CANCEL_GRACE_MS).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

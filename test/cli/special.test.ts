@@ -132,6 +132,11 @@ describe('ferry-cp: special sources and names', { skip }, () => {
     assert.equal(r.records[0]?.bytes, 0);
     assert.equal(r.records[0]?.ok, true);
     assert.equal(r.records[0]?.verified, true);
+    // The NDJSON record carries every documented field.
+    for (const k of ['src', 'dest', 'type', 'size', 'bytes', 'method', 'attempts', 'sparse', 'ms', 'ok', 'error', 'warnings', 'verified']) {
+      assert.ok(k in (r.records[0] ?? {}), `record has ${k}: ${r.stdout}`);
+    }
+    assert.equal(r.stdout.trim().split('\n').length, 1, 'one line per entry');
   });
 
   test('a FIFO inside a tree is recreated, never opened (no hang)', async () => {
@@ -144,6 +149,21 @@ describe('ferry-cp: special sources and names', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(lstatSync(path.join(dir, 'fifotree.copy', 'pipe')).isFIFO());
     assert.equal(recordFor(r, path.join(dir, 'fifotree.copy', 'pipe')).type, 'fifo');
+  });
+
+  test('a top-level FIFO with no writer: SIGTERM ends the copy promptly, nothing left', async () => {
+    const fifo = path.join(dir, 'lonely-fifo');
+    execFileSync('mkfifo', [fifo]);
+    const dest = path.join(dir, 'lonely-fifo.copy');
+    let child: import('node:child_process').ChildProcess | null = null;
+    const p = runCli(['--json', fifo, dest], { timeoutMs: 30_000, onSpawn: (c) => (child = c) });
+    await new Promise((r) => setTimeout(r, 1500));
+    (child as import('node:child_process').ChildProcess | null)?.kill('SIGTERM');
+    const r = await p;
+    assert.equal(r.timedOut, false, 'the CLI did not exit after SIGTERM');
+    assert.ok(r.code === 143 || r.code === 0 || r.code === 1, `exit ${r.code}`);
+    if (r.code === 143) assert.equal(existsSync(dest), false);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.ferry-')), []);
   });
 
   test('symlinks (relative, dangling, looping) are copied as symlinks', async () => {
