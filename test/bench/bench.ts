@@ -6,6 +6,7 @@
 // the ferry-cp *process* against the cp *process*; "ferry (in-process)" times the engine through
 // native/index.ts startJob without Node's start-up, which is what the reflink target is about.
 //
+// UI figures (panes, queue) come first, from ui.ts; --only=ui runs just those.
 // Options: --quick (smaller cases), --only=SUBSTRING (cases whose name contains it),
 // env FERRY_BENCH_RUNS=N, FERRY_BENCH_DROP_CACHES=0 to keep the page cache between runs.
 // Needs root for loop mounts; without root it says why and exits 0.
@@ -15,6 +16,7 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, statSync, wr
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startJob } from '../../native/index.js';
+import { uiBench } from './ui.js';
 import { cleanupAll, hasCommand, isRoot, makeMount, type Mount, type MountKind } from '../helpers/mounts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -376,8 +378,13 @@ function cases(): Case[] {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (!ONLY || ONLY === 'ui') {
+    // Panes and queue figures (no root needed): 100k-entry folder, 100k-file job.
+    await uiBench({ quick: QUICK, runs: RUNS });
+    if (ONLY === 'ui') return;
+  }
   if (!isRoot()) {
-    console.log('ferry bench: needs root for loop mounts (btrfs, xfs, ext4 images); skipped.');
+    console.log('ferry bench: the copy cases need root for loop mounts (btrfs, xfs, ext4 images); skipped.');
     return;
   }
   const cpVersion = spawnSync('cp', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? 'cp';
