@@ -132,6 +132,16 @@ bool explain_pair(const std::string& src, const std::string& dest, int forced, E
     struct stat ds;
     int e2 = 0;
     int pfd = open_parent(dest, dname, e2);
+    // A destination inside a folder that does not exist yet (a file deep in a new tree): the
+    // nearest existing ancestor is on the filesystem the copy will land on.
+    for (std::string up = dest; pfd < 0 && e2 == ENOENT;) {
+      const size_t k = up.find_last_of('/');
+      if (k == std::string::npos || k == 0) break;
+      up.resize(k);
+      std::string ignored;
+      e2 = 0;
+      pfd = open_parent(up, ignored, e2);
+    }
     if (pfd >= 0 && !S_ISDIR(st.st_mode) && fstatat(pfd, dname.c_str(), &ds, 0) == 0 && S_ISDIR(ds.st_mode)) {
       dfd = openat(pfd, dname.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     }

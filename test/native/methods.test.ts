@@ -202,3 +202,17 @@ describe('pseudo files and small cases (no mounts)', () => {
     assert.throws(() => explain(path.join(dir, 'nope'), path.join(dir, 'x')), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && /lstat/.test(e.message));
   });
 });
+
+test('explain() for a destination deep inside folders that do not exist yet uses the nearest existing one', () => {
+  const dir = tmpDir('ferry-explain-');
+  try {
+    writeRandom(path.join(dir, 'a.bin'), 10_000);
+    const ex = explain(path.join(dir, 'a.bin'), path.join(dir, 'new', 'deeper', 'a.bin'));
+    assert.equal(ex.type, 'file');
+    assert.notEqual(ex.method, null, ex.reason);
+    assert.match(ex.reason, /same /);
+    assert.throws(() => explain(path.join(dir, 'missing.bin'), path.join(dir, 'x')), { code: 'ENOENT' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
