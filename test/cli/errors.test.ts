@@ -3,6 +3,7 @@
 // nothing under the final name, no `.ferry-*` temps. Also checks with strace that the reported
 // method is the syscall that really moved the bytes.
 import { after, before, describe, test } from 'node:test';
+import { publicRuntime } from '../helpers/public-runtime.js';
 import assert from 'node:assert/strict';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +95,8 @@ describe('ferry-cp: failures leave nothing behind', { skip }, () => {
     chmodSync(out, 0o1777);
     const r = await runCli(['--json', path.join(d, 'secret'), path.join(d, 'public'), out], {
       wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+      cli: path.join(publicRuntime(), 'bin', 'ferry-cp'),
+      cwd: publicRuntime(),
     });
     assert.equal(r.code, 1, r.stderr);
     const bad = recordFor(r, path.join(out, 'secret'));

@@ -26,6 +26,8 @@ export interface CliOptions {
   cwd?: string;
   /** A command to run the CLI under, e.g. ['setpriv', '--reuid=65534', …] or ['strace', '-f', …]. */
   wrap?: string[];
+  /** Another copy of bin/ferry-cp to run (e.g. publicRuntime()'s, for an unprivileged user). */
+  cli?: string;
   /** Called with the child once spawned (for signal tests). */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
@@ -44,7 +46,7 @@ function parseNdjson(s: string): FileRecord[] {
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
-  const argv = [process.execPath, CLI, ...args];
+  const argv = [process.execPath, opts.cli ?? CLI, ...args];
   const [cmd, ...rest] = opts.wrap ? [...opts.wrap, ...argv] : argv;
   return new Promise((resolve, reject) => {
     const child = spawn(cmd!, rest, { cwd: opts.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });

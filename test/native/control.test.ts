@@ -1,15 +1,14 @@
 // Job controls and policies: cancel, pause/resume, skipCurrent, conflicts (incl. the 'ask' round
 // trip), move, progress throttling, onDone once, process exit.
 import { after, before, describe, test } from 'node:test';
+import { publicRuntime } from '../helpers/public-runtime.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startJob, type EngineEvent, type ProgressEvent } from '../../native/index.js';
 import { copyOne, isRoot, Mounts, NEEDS_ROOT, run, sha256, tempLeftovers, tmpDir } from './_util.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const m = new Mounts();
 let work = '';
 let big = '';
@@ -296,7 +295,7 @@ describe('lifetime', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'f');
     fs.writeFileSync(f, Buffer.alloc(4 << 20, 3));
-    const index = path.join(here, '..', '..', 'native', 'index.js');
+    const index = path.join(publicRuntime(), 'dist', 'native', 'index.js');
     const script = `
       import { startJob } from ${JSON.stringify(index)};
       // No reference kept to the job: the handle may be collected while the copy runs.
@@ -312,7 +311,7 @@ describe('lifetime', () => {
 
 describe('teardown', () => {
   test('process.exit() in the middle of a copy: clean exit, nothing left; a worker thread ending mid-job is no crash', () => {
-    const index = path.join(here, '..', '..', 'native', 'index.js');
+    const index = path.join(publicRuntime(), 'dist', 'native', 'index.js');
     const dest = path.join(work, 'exit.copy');
     const script = `
       import { startJob } from ${JSON.stringify(index)};
@@ -356,7 +355,7 @@ describe('unprivileged', () => {
   test('as an ordinary user: O_TMPFILE is linked through /proc/self/fd, trees and overwrites work', { skip: isRoot ? false : 'needs root to switch to an ordinary user' }, () => {
     const dir = tmpDir();
     fs.chmodSync(dir, 0o777);
-    const index = path.join(here, '..', '..', 'native', 'index.js');
+    const index = path.join(publicRuntime(), 'dist', 'native', 'index.js');
     const script = `
       import fs from 'node:fs';
       import { startJob } from ${JSON.stringify(index)};
@@ -371,7 +370,7 @@ describe('unprivileged', () => {
       await startJob([{ src: d + '/f', dest: d + '/f2' }, { src: d + '/f', dest: d + '/g' }], { conflict: 'overwrite', onEvents }).done;
       process.stdout.write(JSON.stringify(recs.map((r) => [r.ok, r.error && r.error.message])));
     `;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, timeout: 30_000, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, cwd: dir, timeout: 30_000, encoding: 'utf8' });
     const recs = JSON.parse(out) as [boolean, string | null][];
     assert.ok(recs.length >= 4);
     assert.ok(recs.every(([ok]) => ok), out);
