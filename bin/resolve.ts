@@ -1,5 +1,5 @@
 // cp's SOURCE... DEST resolution, and the refusals ferry-cp makes before the engine sees a pair.
-import { statSync, type Stats } from 'node:fs';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { CopyPair, FileRecord, WireError } from '../native/index.js';
 import { UsageError } from './args.js';
@@ -15,6 +15,14 @@ export interface Resolved {
 function statOrNull(p: string): Stats | null {
   try {
     return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
   } catch {
     return null;
   }
@@ -74,7 +82,24 @@ export function resolvePairs(operands: string[], recursive: boolean): Resolved {
       );
       continue;
     }
-    pairs.push({ src, dest });
+    // Without -r, cp follows a symlink given on the command line and copies what it points to
+    // (with -r, links are copied as links, like cp -R's default -P).
+    let from = src;
+    if (!recursive && lstatOrNull(src)?.isSymbolicLink()) {
+      if (!s) {
+        refused.push(
+          failedRecord(src, dest, 'symlink', {
+            code: 'ENOENT',
+            message: `cannot stat '${src}': No such file or directory (dangling or looping symlink)`,
+            path: src,
+            syscall: 'stat',
+          }),
+        );
+        continue;
+      }
+      from = realpathSync(src);
+    }
+    pairs.push({ src: from, dest });
   }
   return { pairs, refused };
 }

@@ -186,6 +186,25 @@ describe('ferry-cp: special sources and names', { skip }, () => {
     }
   });
 
+  test('without -r a symlink operand is followed, like cp (a dangling one fails, exit 1)', async () => {
+    const t = path.join(dir, 'follow');
+    mkdirSync(t);
+    writeFileSync(path.join(t, 'real.txt'), 'real data');
+    symlinkSync('real.txt', path.join(t, 'link.txt'));
+    symlinkSync('missing.txt', path.join(t, 'dead.txt'));
+    const out = path.join(dir, 'follow.out');
+    mkdirSync(out);
+    const r = await runCli(['--json', path.join(t, 'link.txt'), path.join(t, 'dead.txt'), out]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(lstatSync(path.join(out, 'link.txt')).isFile(), true, 'the copy is a regular file');
+    assert.equal(readFileSync(path.join(out, 'link.txt'), 'utf8'), 'real data');
+    assert.equal(recordFor(r, path.join(out, 'link.txt')).type, 'file');
+    const dead = recordFor(r, path.join(out, 'dead.txt'));
+    assert.equal(dead.ok, false);
+    assert.equal(dead.error?.code, 'ENOENT');
+    assert.equal(existsSync(path.join(out, 'dead.txt')), false);
+  });
+
   test('non-UTF-8 names and 255-byte names survive byte for byte', async () => {
     const t = path.join(dir, 'names');
     mkdirSync(t);
