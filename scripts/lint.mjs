@@ -2,7 +2,7 @@
 // `npm run lint`: type checks (tsc, svelte-check), Ferry's import rules, and the Electron security
 // scan (electronegativity: no finding of MEDIUM or higher may stand).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, mkdtempSync, rmSync, existsSync, cpSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, mkdtempSync, rmSync, existsSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -75,6 +75,16 @@ step('contract imports no node:* or electron (it runs in the renderer too)', () 
     .map(({ spec }) => `electron/contract.ts: imports ${spec}`);
 });
 
+function electronegativity(dir) {
+  const r = run(process.execPath, ['scripts/electronegativity.cjs', dir, '41.7.1']);
+  const findings = r.out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  if (r.code !== 0 || !/checks ran/.test(r.out)) throw new Error(`electronegativity did not run: ${r.out.trim().slice(-500)}`);
+  return findings;
+}
+
 step('electronegativity (no MEDIUM or higher)', () => {
   // Scan the shell's sources and the page together, as the packaged app ships them.
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ferry-eng-'));
@@ -82,15 +92,18 @@ step('electronegativity (no MEDIUM or higher)', () => {
   try {
     cpSync('electron', path.join(tmp, 'electron'), { recursive: true });
     cpSync('renderer/index.html', path.join(tmp, 'index.html'));
-    const csv = path.join(tmp, 'report.csv');
-    const r = run('npx', ['electronegativity', '-i', tmp, '-r', '-e', '41.7.1', '-o', csv, '-v', 'false']);
-    if (!existsSync(csv)) return [`electronegativity did not run: ${r.out.trim().slice(-500)}`];
-    const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).filter(Boolean);
-    for (const row of rows) {
-      const severity = row.split(',')[1]?.replaceAll('"', '');
-      if (severity === 'LOW' || severity === 'INFORMATIONAL') console.log(`\n  (low, reviewed) ${row}`);
+    for (const f of electronegativity(tmp)) {
+      const row = `${f.id} ${f.severity}/${f.confidence} ${f.file}:${f.location} ${f.description}`;
+      if (f.severity === 'LOW' || f.severity === 'INFORMATIONAL') console.log(`\n  (low, reviewed) ${row}`);
       else bad.push(row);
     }
+    // The scanner must be able to fail: a window with nodeIntegration on is a HIGH finding.
+    const probe = path.join(tmp, 'probe');
+    mkdirSync(probe);
+    writeFileSync(path.join(probe, 'bad.js'), "const { BrowserWindow } = require('electron');\nnew BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false } });\n");
+    if (!electronegativity(probe).some((f) => f.severity === 'HIGH')) bad.push('electronegativity found nothing in a window with nodeIntegration on: the scan is not working');
+  } catch (e) {
+    bad.push(String(e.message ?? e));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,6 +1,5 @@
 // Errors thrown by the job service carry Node's system-error fields (`code`, `syscall`, `path`,
 // `dest`) so the request layer can serialise them as a WireError.
-import type { WireError } from '../contract.js';
 
 export class JobError extends Error {
   code: string;
@@ -20,18 +19,7 @@ export class JobError extends Error {
 }
 
 /** Any thrown value as a WireError (keeps the Node fields when present). */
-export function toWire(e: unknown): WireError {
-  if (e && typeof e === 'object') {
-    const o = e as Partial<WireError> & { message?: unknown };
-    const w: WireError = { code: typeof o.code === 'string' ? o.code : 'EFAIL', message: typeof o.message === 'string' ? o.message : String(e) };
-    if (typeof o.errno === 'number') w.errno = o.errno;
-    if (typeof o.syscall === 'string') w.syscall = o.syscall;
-    if (typeof o.path === 'string') w.path = o.path;
-    if (typeof o.dest === 'string') w.dest = o.dest;
-    return w;
-  }
-  return { code: 'EFAIL', message: String(e) };
-}
+export { toWireError as toWire } from '../errors.js';
 
 /** 1536 → "1.5 KiB". */
 export function fmtBytes(n: number): string {

@@ -77,6 +77,8 @@ std::string errno_desc(int err);
 // backslash that would read as such an escape (`\x` followed by two hex digits) is written `\x5C`.
 // decode_path() reverses it exactly.
 std::string escape_name(const char* bytes, size_t len);
+// Length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes there are not UTF-8.
+size_t utf8_seq_len(const unsigned char* p, size_t left);
 inline std::string escape_name(const std::string& s) { return escape_name(s.data(), s.size()); }
 std::string decode_path(const std::string& s);
 std::string join_path(const std::string& dir, const std::string& escaped_name);

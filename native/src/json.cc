@@ -9,25 +9,6 @@ namespace ferry {
 
 namespace {
 
-size_t utf8_ok(const unsigned char* p, size_t left) {
-  unsigned char c = p[0];
-  size_t n;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-  else return 0;
-  if (left < n) return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
-  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
-  return n;
-}
-
 struct W {
   std::string& o;
   void raw(const char* s) { o += s; }
@@ -49,7 +30,7 @@ struct W {
         o += (char)c;
         i++;
       } else {
-        size_t n = utf8_ok(p + i, len - i);
+        size_t n = utf8_seq_len(p + i, len - i);
         if (n == 0) {  // not UTF-8 (paths are escaped before; this is for other raw bytes)
           o += "\\ufffd";
           i++;

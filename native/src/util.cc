@@ -119,7 +119,7 @@ WireErr custom_error(const char* code, const std::string& message, const std::st
 }
 
 // ---- path escaping ----
-static size_t utf8_seq_len(const unsigned char* p, size_t left) {
+size_t utf8_seq_len(const unsigned char* p, size_t left) {
   unsigned char c = p[0];
   size_t n;
   uint32_t cp;

@@ -1,19 +1,9 @@
 // Display helpers for the queue and the log. Pure functions.
 import type { Attempt, FileRecord, JobState, JobSummary } from '../../../electron/contract';
+import { formatSize } from '../lib/format';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-export function bytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '';
-  if (n < 1024) return `${n} B`;
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[u]}`;
-}
+/** 1536 → "1.5 KiB" (the panes' formatting). */
+export const bytes = formatSize;
 
 export function speed(bps: number): string {
   return bps > 0 ? `${bytes(Math.round(bps))}/s` : '—';
