@@ -134,9 +134,10 @@ function load(): Binding {
   const require = createRequire(import.meta.url);
   const here = path.dirname(fileURLToPath(import.meta.url));
   // Works from the source tree (native/) and from the compiled tree (dist/native/).
-  const candidates = [
-    // FERRY_NATIVE_ADDON: an explicit build to load (e.g. the sanitizer build, see native/binding.gyp).
-    ...(process.env.FERRY_NATIVE_ADDON ? [path.resolve(process.env.FERRY_NATIVE_ADDON)] : []),
+  // FERRY_NATIVE_ADDON: an explicit build to load (e.g. the sanitizer build, see native/binding.gyp);
+  // when it is set nothing else is tried, so a test never runs another build by mistake.
+  const explicit = process.env.FERRY_NATIVE_ADDON;
+  const candidates = explicit ? [path.resolve(explicit)] : [
     path.join(here, 'build', 'Release', 'ferry_engine.node'),
     path.join(here, '..', '..', 'native', 'build', 'Release', 'ferry_engine.node'),
     path.join((process as { resourcesPath?: string }).resourcesPath ?? '/nonexistent', 'app.asar.unpacked', 'native', 'build', 'Release', 'ferry_engine.node'),
