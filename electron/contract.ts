@@ -174,6 +174,16 @@ export interface LogRecord extends FileRecord {
   throughput?: number;
 }
 
+/** User settings of the queue and the log, persisted in the data folder. */
+export interface Settings {
+  /** Copy-method logs of finished jobs older than this are deleted (default 30). */
+  retentionDays: number;
+  /** Jobs on different devices run in parallel, at most this many at a time (default 2). */
+  maxParallelDevices: number;
+  /** Engine worker threads per job (default: two per core, 4 to 8). */
+  threads: number;
+}
+
 export interface AppInfo {
   version: string;
   transport: 'ipc' | 'ws';
@@ -268,6 +278,12 @@ export const requestSchemas = {
     text: v.optional(v.pipe(v.string(), v.maxLength(1000))),
   }),
   'log.export': v.strictObject({ format: v.picklist(['csv', 'json']), jobId: v.optional(Id) }),
+  'settings.get': v.strictObject({}),
+  'settings.set': v.strictObject({
+    retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
+    maxParallelDevices: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8))),
+    threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64))),
+  }),
 } as const;
 
 export type RequestName = keyof typeof requestSchemas;
@@ -301,6 +317,8 @@ export interface Results {
   'jobs.resolveConflict': { ok: boolean };
   'log.read': { total: number; records: LogRecord[] };
   'log.export': { path: string; filename: string; content: string };
+  'settings.get': Settings;
+  'settings.set': Settings;
 }
 export type Result<K extends RequestName> = Results[K];
 

@@ -25,6 +25,8 @@ export interface JobApi {
   explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']>;
   logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']>;
   logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
+  settings(): Results['settings.get'];
+  updateSettings(p: ValidParams<'settings.set'>): Promise<Results['settings.set']>;
 }
 
 export interface HandlerDeps {
@@ -71,6 +73,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'jobs.resolveConflict': (p) => d.jobs.resolveConflict(p),
     'log.read': (p) => d.jobs.logRead(p),
     'log.export': (p) => d.jobs.logExport(p),
+    'settings.get': () => d.jobs.settings(),
+    'settings.set': (p) => d.jobs.updateSettings(p),
   };
 }
 

@@ -35,6 +35,7 @@ import { Journal, type StoredJob } from './journal.js';
 import { LogStore, toCsv } from './log-store.js';
 import { SpeedMeter } from './speed.js';
 import { count, emptyTally, isFailure, tallyAll, type Tally } from './tally.js';
+import { loadSettings, saveSettings } from './settings.js';
 import { verifyPair } from './verify.js';
 import { measure, type Measure } from './walk.js';
 
@@ -134,9 +135,9 @@ class Job {
 export class JobService {
   readonly #dataDir: string;
   readonly #emit: Emit;
-  readonly #maxDevices: number;
-  readonly #threads: number;
-  readonly #retentionDays: number;
+  #maxDevices: number;
+  #threads: number;
+  #retentionDays: number;
   readonly #engine: EngineApi;
   readonly #tickMs: number;
   #journal: Journal;
@@ -165,6 +166,10 @@ export class JobService {
   // -------------------------------------------------------------------------------------------
 
   async init(): Promise<void> {
+    const saved = loadSettings(this.#dataDir, this.settings());
+    this.#maxDevices = saved.maxParallelDevices;
+    this.#threads = saved.threads;
+    this.#retentionDays = saved.retentionDays;
     const { jobs } = this.#journal.load();
     this.#logs.retain(this.#retentionDays);
     const cutoff = Date.now() - this.#retentionDays * 86_400_000;
@@ -196,6 +201,36 @@ export class JobService {
       this.#order.push(s.id);
     }
     this.#markDirty();
+  }
+
+  /** The user settings in force. */
+  settings(): Results['settings.get'] {
+    return { retentionDays: this.#retentionDays, maxParallelDevices: this.#maxDevices, threads: this.#threads };
+  }
+
+  /** Changes settings, saves them, and applies them now: a shorter retention deletes old logs at once. */
+  async updateSettings(p: ValidParams<'settings.set'>): Promise<Results['settings.set']> {
+    if (p.retentionDays !== undefined) this.#retentionDays = p.retentionDays;
+    if (p.maxParallelDevices !== undefined) this.#maxDevices = p.maxParallelDevices;
+    if (p.threads !== undefined) this.#threads = p.threads;
+    saveSettings(this.#dataDir, this.settings());
+    if (p.retentionDays !== undefined) this.#prune();
+    this.#pump();
+    this.#markDirty();
+    return this.settings();
+  }
+
+  /** Drops finished jobs (and their logs) older than the retention. */
+  #prune(): void {
+    this.#logs.retain(this.#retentionDays);
+    const cutoff = Date.now() - this.#retentionDays * 86_400_000;
+    for (const id of [...this.#order]) {
+      const job = this.#jobs.get(id);
+      if (!job || !FINISHED.has(job.s.state) || (job.s.finishedAt ?? job.s.createdAt) >= cutoff) continue;
+      this.#journal.remove(id);
+      this.#jobs.delete(id);
+      this.#order = this.#order.filter((x) => x !== id);
+    }
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogRecord } from '../../electron/contract.js';
+import { parseRequest } from '../../electron/contract.js';
 import { encodeAttempts } from '../../electron/jobs/log-store.js';
 import { Harness, makeTree, tmpdir } from './helpers.js';
 
@@ -154,6 +155,44 @@ test('log retention: logs and finished jobs older than retentionDays go at init'
     assert.deepEqual(h.svc.list().jobs.map((j) => j.id), [b.jobId]);
     const recs = await h.svc.logRead({ offset: 0, limit: 100 });
     assert.ok(recs.records.every((r) => r.jobId === b.jobId));
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('settings: saved, validated at the boundary, applied at once (a shorter retention prunes now), kept across restarts', async () => {
+  const dataDir = tmpdir('ferry-data-');
+  const src = tmpdir();
+  const dst = tmpdir();
+  fs.writeFileSync(path.join(src, 'a.txt'), 'a');
+  fs.writeFileSync(path.join(src, 'b.txt'), 'b');
+  let h = new Harness({ dataDir });
+  try {
+    assert.equal(h.svc.settings().retentionDays, 30);
+    const a = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'a.txt')], destDir: dst, options: opts() });
+    await h.finished(a.jobId);
+    const b = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'b.txt')], destDir: dst, options: opts() });
+    await h.finished(b.jobId);
+    await h.svc.close();
+    // Job a finished 10 days ago: kept with 30 days, gone as soon as retention becomes 7.
+    const old = new Date(Date.now() - 10 * 86_400_000);
+    fs.utimesSync(path.join(dataDir, 'logs', `${a.jobId}.jsonl`), old, old);
+    const snap = JSON.parse(fs.readFileSync(path.join(dataDir, 'queue.json'), 'utf8')) as { jobs: { id: string; finishedAt: number }[] };
+    snap.jobs.find((j) => j.id === a.jobId)!.finishedAt = old.getTime();
+    fs.writeFileSync(path.join(dataDir, 'queue.json'), JSON.stringify(snap));
+    h = new Harness({ dataDir });
+    await h.svc.init();
+    assert.deepEqual(h.svc.list().jobs.map((j) => j.id).sort(), [a.jobId, b.jobId].sort());
+    assert.equal(parseRequest('settings.set', { retentionDays: 0 }).ok, false);
+    assert.equal(parseRequest('settings.set', { maxParallelDevices: 99 }).ok, false);
+    const set = await h.svc.updateSettings({ retentionDays: 7, maxParallelDevices: 3, threads: 2 });
+    assert.deepEqual(set, { retentionDays: 7, maxParallelDevices: 3, threads: 2 });
+    assert.deepEqual(h.svc.list().jobs.map((j) => j.id), [b.jobId]);
+    assert.ok(!fs.existsSync(path.join(dataDir, 'logs', `${a.jobId}.jsonl`)));
+    await h.svc.close();
+    h = new Harness({ dataDir });
+    await h.svc.init();
+    assert.deepEqual(h.svc.settings(), { retentionDays: 7, maxParallelDevices: 3, threads: 2 });
   } finally {
     await h.dispose();
   }

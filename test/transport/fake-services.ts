@@ -25,6 +25,8 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     explain: async (p): Promise<Results['copy.explain']> => ({ items: p.sources.map((s) => ({ src: s, dest: p.destDir, type: 'file', method: 'buffered', chain: ['buffered'], reason: 'fake' })) }),
     logRead: async () => ({ total: 0, records: [] }),
     logExport: async () => ({ path: '', filename: 'x.csv', content: '' }),
+    settings: () => ({ retentionDays: 30, maxParallelDevices: 2, threads: 4 }),
+    updateSettings: async (p) => ({ retentionDays: p.retentionDays ?? 30, maxParallelDevices: p.maxParallelDevices ?? 2, threads: p.threads ?? 4 }),
   };
   const handlers = createHandlers({
     appInfo: (ctx) => ({ version: 't', transport: ctx.transport, platform: 'linux', home: '/root', left: '/', right: '/tmp', canOpenExternally: false, canStartDrag: false }),

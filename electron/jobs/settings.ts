@@ -1,0 +1,32 @@
+// The queue's and the log's user settings, kept in <dataDir>/settings.json (written atomically).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Settings } from '../contract.js';
+
+const FILE = 'settings.json';
+
+function clampInt(v: unknown, lo: number, hi: number): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : undefined;
+}
+
+/** Saved settings over `defaults`; a missing or damaged file gives the defaults. */
+export function loadSettings(dataDir: string, defaults: Settings): Settings {
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return { ...defaults };
+  }
+  return {
+    retentionDays: clampInt(raw.retentionDays, 1, 3650) ?? defaults.retentionDays,
+    maxParallelDevices: clampInt(raw.maxParallelDevices, 1, 8) ?? defaults.maxParallelDevices,
+    threads: clampInt(raw.threads, 1, 64) ?? defaults.threads,
+  };
+}
+
+export function saveSettings(dataDir: string, s: Settings): void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const tmp = path.join(dataDir, `.${FILE}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n');
+  fs.renameSync(tmp, path.join(dataDir, FILE));
+}
