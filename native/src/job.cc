@@ -110,6 +110,15 @@ bool newer_than(const struct stat& a, const struct stat& b) {
 }
 
 // "name (1).ext" — the extension is kept at the end; dotfiles have no extension.
+// fsync() of a folder held by an O_PATH descriptor (fsync needs a readable one). 0 or an errno.
+int fsync_dir(int dfd) {
+  int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = fsync(fd) == 0 ? 0 : errno;
+  close(fd);
+  return e;
+}
+
 std::string numbered_name(const std::string& name, int n) {
   size_t dot = name.rfind('.');
   std::string suffix = " (" + std::to_string(n) + ")";
@@ -970,13 +979,25 @@ void Job::finalize_dir(DirNode* d) {
   rec.ok = true;
   DirNode* p = d->parent;
   if (!d->tmp_top.empty()) {
-    if (int e = rename_noreplace(p->dfd, d->tmp_top.c_str(), p->dfd, d->dname.c_str(), false)) {
+    int e = rename_noreplace(p->dfd, d->tmp_top.c_str(), p->dfd, d->dname.c_str(), false);
+    // The name was free when the job started but is taken now (another pair of this job, or
+    // something else): "keep both" gives the tree the next free numbered name.
+    for (int n = 1; e == EEXIST && spec_.conflict == Conflict::Rename && n < 1000; n++) {
+      std::string cand = numbered_name(d->dname, n);
+      e = rename_noreplace(p->dfd, d->tmp_top.c_str(), p->dfd, cand.c_str(), false);
+      if (e == 0) rec.dest = join_path(parent_of(d->dest_path), escape_name(cand));
+    }
+    if (e) {
       rec.ok = false;
       rec.error = sys_error(e, "rename", d->src_path, d->dest_path);
       rec.warnings.push_back("the copied tree was left under " + join_path(parent_of(d->dest_path), d->tmp_top));
     }
   }
   bool failed = d->child_failed.load();
+  if (failed || cancelled_) {
+    rec.warnings.push_back(cancelled_ ? "incomplete: the job was cancelled before everything inside was copied"
+                                      : "incomplete: some entries inside were not copied (see their records)");
+  }
   if (spec_.move && !cancelled_ && !failed) {
     if (unlinkat(p->sfd, d->sname.c_str(), AT_REMOVEDIR) != 0) {
       rec.warnings.push_back(std::string("source folder not removed: ") + errno_name(errno));
@@ -1141,11 +1162,15 @@ static Pub resolve_existing(Job& job, Conflict policy, std::optional<Decision> a
       for (int n = 1; n < 100000; n++) {
         std::string cand = numbered_name(base, n);
         struct stat s;
-        if (fstatat(dfd, cand.c_str(), &s, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
+        if (fstatat(dfd, cand.c_str(), &s, AT_SYMLINK_NOFOLLOW) == 0) continue;  // taken: next number
+        if (errno == ENOENT) {
           dname = cand;
           rec.dest = join_path(parent_of(rec.dest), escape_name(cand));
           return Pub::New;
         }
+        // ENAMETOOLONG (a 255-byte name has no room for " (n)") or another real error: stop.
+        rec.error = sys_error(errno, "copyfile", rec.src, join_path(parent_of(rec.dest), escape_name(cand)));
+        return Pub::Fail;
       }
       rec.error = sys_error(EEXIST, "copyfile", rec.src, rec.dest);
       return Pub::Fail;
@@ -1223,7 +1248,11 @@ void Job::do_task(Worker& w, Task& t) {
     copy_other(w, t, st, rec);
   }
   if (rec.ok && spec_.move && !cancelled_) {
-    if (unlinkat(d->sfd, t.sname.c_str(), 0) != 0) {
+    // The copy's name must be durable too before the source goes (the data was fsynced above).
+    if (fsync_dir(d->dfd) != 0) {
+      rec.warnings.push_back(std::string("source kept: the destination folder could not be flushed"));
+      d->child_failed = true;
+    } else if (unlinkat(d->sfd, t.sname.c_str(), 0) != 0) {
       rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
       d->child_failed = true;
     }
@@ -1392,7 +1421,8 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     return fail_with(sys_error(cr.err, cr.syscall, rec.src, rec.dest));
   }
   rec.bytes = cr.bytes;
-  if (spec_.fsync && fsync(tmp.fd) != 0) return fail_with(sys_error(errno, "fsync", rec.src, rec.dest));
+  // A move across filesystems deletes the source next: its copy must be on disk first.
+  if ((spec_.fsync || spec_.move) && fsync(tmp.fd) != 0) return fail_with(sys_error(errno, "fsync", rec.src, rec.dest));
   if (spec_.preserve) {
     Created c;
     if (tmp.direct) {

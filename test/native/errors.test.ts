@@ -207,3 +207,85 @@ describe('filesystems without O_TMPFILE or RENAME_NOREPLACE (bindfs/FUSE)', { sk
     assert.ok(fs.statSync(out).blocks * 512 <= 1024 * 1024, `copy allocated ${fs.statSync(out).blocks * 512} bytes`);
   });
 });
+
+describe('review findings', () => {
+  test('two folders with one destination name and "keep both": the second gets a numbered name, nothing stays hidden', async () => {
+    const dir = tmpDir();
+    try {
+      for (const side of ['a', 'b']) {
+        fs.mkdirSync(path.join(dir, side, 'photos'), { recursive: true });
+        fs.writeFileSync(path.join(dir, side, 'photos', `${side}.jpg`), side);
+      }
+      fs.mkdirSync(path.join(dir, 'out'));
+      const out = path.join(dir, 'out', 'photos');
+      const r = await run(
+        [
+          { src: path.join(dir, 'a', 'photos'), dest: out },
+          { src: path.join(dir, 'b', 'photos'), dest: out },
+        ],
+        { recursive: true, conflict: 'rename' },
+      );
+      assert.equal(r.result.filesFailed, 0, JSON.stringify(r.records.filter((x) => !x.ok)));
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'out')).sort(), ['photos', 'photos (1)']);
+      const names = ['photos', 'photos (1)'].map((n) => fs.readdirSync(path.join(dir, 'out', n))[0]).sort();
+      assert.deepEqual(names, ['a.jpg', 'b.jpg']);
+      assert.deepEqual(tempLeftovers(path.join(dir, 'out')), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('"keep both" for a 255-byte name fails at once with ENAMETOOLONG (no 100k-name search)', async () => {
+    const dir = tmpDir();
+    try {
+      const name = 'n'.repeat(255);
+      fs.writeFileSync(path.join(dir, 'src'), 'new');
+      fs.mkdirSync(path.join(dir, 'out'));
+      fs.writeFileSync(path.join(dir, 'out', name), 'old');
+      const rec = await copyOne(path.join(dir, 'src'), path.join(dir, 'out', name), { conflict: 'rename' });
+      assert.equal(rec.ok, false);
+      assert.equal(rec.error?.code, 'ENAMETOOLONG');
+      assert.equal(fs.readFileSync(path.join(dir, 'out', name), 'utf8'), 'old');
+      assert.deepEqual(tempLeftovers(path.join(dir, 'out')), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a folder whose children failed says it is incomplete', async () => {
+    const dir = tmpDir();
+    try {
+      fs.mkdirSync(path.join(dir, 't'));
+      fs.writeFileSync(path.join(dir, 't', 'ok.txt'), 'ok');
+      fs.writeFileSync(path.join(dir, 't', 'dup.txt'), 'new');
+      fs.mkdirSync(path.join(dir, 'out'));
+      // An existing destination folder (merge) with a conflicting file and policy "error".
+      fs.mkdirSync(path.join(dir, 'out', 't'));
+      fs.writeFileSync(path.join(dir, 'out', 't', 'dup.txt'), 'old');
+      const r = await run([{ src: path.join(dir, 't'), dest: path.join(dir, 'out', 't') }], { recursive: true, conflict: 'error' });
+      const folder = r.records.find((x) => x.type === 'dir')!;
+      assert.ok(folder.warnings.some((w) => /incomplete/.test(w)), JSON.stringify(folder));
+      assert.equal(fs.readFileSync(path.join(dir, 'out', 't', 'dup.txt'), 'utf8'), 'old');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a single file moved across filesystems: copy flushed, then the source is removed', { skip: NEEDS_ROOT }, async () => {
+    const m = new Mounts();
+    const dir = tmpDir();
+    try {
+      const other = m.tmpfs(16);
+      fs.writeFileSync(path.join(dir, 'one.txt'), 'moved data');
+      const r = await run([{ src: path.join(dir, 'one.txt'), dest: path.join(other, 'one.txt') }], { move: true });
+      const rec = r.records.find((x) => x.type === 'file')!;
+      assert.equal(rec.ok, true, JSON.stringify(rec));
+      assert.deepEqual(rec.warnings, []);
+      assert.equal(fs.readFileSync(path.join(other, 'one.txt'), 'utf8'), 'moved data');
+      assert.equal(fs.existsSync(path.join(dir, 'one.txt')), false, 'the source is gone once its copy is durable');
+    } finally {
+      m.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
