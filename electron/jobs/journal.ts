@@ -30,6 +30,26 @@ export interface StoredJob {
   error: WireError | null;
 }
 
+/** A job as it is first queued: its identity and options, every counter at zero. */
+export function newStoredJob(j: Pick<StoredJob, 'id' | 'kind' | 'sources' | 'destDir' | 'options' | 'createdAt'>): StoredJob {
+  return {
+    ...j,
+    state: 'queued',
+    startedAt: null,
+    finishedAt: null,
+    filesTotal: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    filesFailed: 0,
+    bytesDone: 0,
+    bytesReflinked: 0,
+    bytesSkipped: 0,
+    byMethod: {},
+    flushMs: 0,
+    error: null,
+  };
+}
+
 type Line = { op: 'put'; job: StoredJob } | { op: 'remove'; id: string } | { op: 'order'; ids: string[] };
 
 const SNAPSHOT = 'queue.json';

@@ -31,7 +31,7 @@ import type {
 import * as native from '../../native/index.js';
 import type { ConflictDecision, ConflictEvent, CopyPair, EngineEvent, RunningJob } from '../../native/index.js';
 import { JobError, fmtBytes, toWire } from './errors.js';
-import { Journal, type StoredJob } from './journal.js';
+import { Journal, newStoredJob, type StoredJob } from './journal.js';
 import { LogStore, toCsv } from './log-store.js';
 import { SpeedMeter } from './speed.js';
 import { count, emptyTally, isFailure, tallyAll, type Tally } from './tally.js';
@@ -266,27 +266,7 @@ export class JobService {
     await refuseSelfCopy(p.kind, sources, destDir);
     const options: CopyOptions = { ...DEFAULT_OPTIONS, ...(p.options as Partial<CopyOptions>) };
     const now = Date.now();
-    const s: StoredJob = {
-      id: newId(now),
-      kind: p.kind,
-      sources,
-      destDir,
-      options,
-      state: 'queued',
-      createdAt: now,
-      startedAt: null,
-      finishedAt: null,
-      filesTotal: 0,
-      bytesTotal: 0,
-      filesDone: 0,
-      filesFailed: 0,
-      bytesDone: 0,
-      bytesReflinked: 0,
-      bytesSkipped: 0,
-      byMethod: {},
-      flushMs: 0,
-      error: null,
-    };
+    const s: StoredJob = newStoredJob({ id: newId(now), kind: p.kind, sources, destDir, options, createdAt: now });
     const job = new Job(s);
     job.dev = st.dev;
     this.#jobs.set(s.id, job);

@@ -1270,14 +1270,15 @@ bool Job::try_move_rename(Worker& w, Task& t, const struct stat& st, Record& rec
   DirNode* d = t.dir;
   std::string dname = t.dname;
   std::optional<Decision> asked;
+  auto renamed = [&rec]() {
+    rec.ok = true;
+    rec.bytes = rec.size;
+    rec.warnings.push_back("renamed");
+    return true;
+  };
   for (int round = 0; round < 4; round++) {
     int e = rename_noreplace(d->sfd, t.sname.c_str(), d->dfd, dname.c_str(), !S_ISDIR(st.st_mode));
-    if (e == 0) {
-      rec.ok = true;
-      rec.bytes = rec.size;
-      rec.warnings.push_back("renamed");
-      return true;
-    }
+    if (e == 0) return renamed();
     if (e == EXDEV) {
       d->rename_exdev = true;
       return false;
@@ -1304,12 +1305,7 @@ bool Job::try_move_rename(Worker& w, Task& t, const struct stat& st, Record& rec
     if (p == Pub::Skip) return true;
     if (p == Pub::Fail) return true;
     if (p == Pub::Replace) {
-      if (renameat(d->sfd, t.sname.c_str(), d->dfd, dname.c_str()) == 0) {
-        rec.ok = true;
-        rec.bytes = rec.size;
-        rec.warnings.push_back("renamed");
-        return true;
-      }
+      if (renameat(d->sfd, t.sname.c_str(), d->dfd, dname.c_str()) == 0) return renamed();
       if (errno == EXDEV) {
         d->rename_exdev = true;
         return false;

@@ -3,31 +3,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Journal, type StoredJob } from '../../electron/jobs/journal.js';
+import { Journal, newStoredJob, type StoredJob } from '../../electron/jobs/journal.js';
 import { tmpdir } from './helpers.js';
 
 function job(id: string, sources: string[]): StoredJob {
-  return {
+  return newStoredJob({
     id,
     kind: 'copy',
     sources,
     destDir: '/d',
     options: { method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true },
-    state: 'queued',
     createdAt: 1,
-    startedAt: null,
-    finishedAt: null,
-    filesTotal: 0,
-    bytesTotal: 0,
-    filesDone: 0,
-    filesFailed: 0,
-    bytesDone: 0,
-    bytesReflinked: 0,
-    bytesSkipped: 0,
-    byMethod: {},
-    flushMs: 0,
-    error: null,
-  };
+  });
 }
 
 test('journal: replays lines over the snapshot, ignores a torn last line, writes big source lists once', () => {
