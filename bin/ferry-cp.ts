@@ -7,7 +7,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeEnginePath, explain, startJob, type EngineEvent, type Explanation, type FileRecord, type RunningJob } from '../native/index.js';
+import { decodeEnginePath, explain, startJob, type EngineEvent, type Explanation, type VerifiedRecord as FileRecord, type RunningJob } from '../native/index.js';
 import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.js';
 import { resolvePairs } from './resolve.js';
 

@@ -8,28 +8,17 @@
 //
 // This module runs in main, in the preload bundle and in the renderer: it imports neither
 // `electron` nor `node:*`.
-import * as v from 'valibot';
+import type * as v from 'valibot';
 
 // ---------------------------------------------------------------------------------------------
 // Shared value types
 // ---------------------------------------------------------------------------------------------
 
-/** The four ways the engine can move bytes. */
-export const METHODS = ['reflink', 'copy_file_range', 'splice', 'buffered'] as const;
-export type Method = (typeof METHODS)[number];
-
-export const ENTRY_TYPES = ['file', 'dir', 'symlink', 'fifo', 'chardev', 'blockdev', 'socket'] as const;
-export type EntryType = (typeof ENTRY_TYPES)[number];
-
-/** An error as it crosses the boundary: Node's shape, serialised by hand (IPC keeps only `message`). */
-export interface WireError {
-  code: string;
-  message: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
-  dest?: string;
-}
+// The engine's records and their vocabulary have their home in the engine layer (native/types.ts);
+// the contract carries them as they are.
+export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, VerifiedRecord, WireError } from '../native/types.js';
+export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
+import type { ConflictPolicy, CurrentFile, EntryType, Explanation, Method, VerifiedRecord, WireError } from '../native/types.js';
 
 /** One directory entry as the panes show it. */
 export interface DirEntry {
@@ -60,44 +49,8 @@ export interface FsInfo {
   readOnly: boolean;
 }
 
-/** One try of one method on one file: what the copy-method log and the badges show. */
-export interface Attempt {
-  method: Method;
-  outcome: 'ok' | 'unsupported' | 'error';
-  /** errno name (e.g. "EXDEV") when the attempt did not succeed, else null. */
-  errno: string | null;
-  bytes: number;
-}
-
-/** The engine's record of one finished entry. */
-export interface FileRecord {
-  src: string;
-  dest: string;
-  type: EntryType;
-  size: number;
-  bytes: number;
-  method: Method | null;
-  attempts: Attempt[];
-  sparse: boolean;
-  ms: number;
-  ok: boolean;
-  skipped: boolean;
-  error: WireError | null;
-  warnings: string[];
-  verified?: boolean | null;
-}
-
-export interface Explanation {
-  src: string;
-  dest: string;
-  type: EntryType;
-  method: Method | null;
-  chain: Method[];
-  reason: string;
-}
-
-export const CONFLICT_POLICIES = ['ask', 'overwrite', 'skip', 'rename', 'newer', 'error'] as const;
-export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+/** A finished entry as the queue and the log show it: the engine's record and its verification. */
+export type JobFileRecord = VerifiedRecord;
 
 export type JobKind = 'copy' | 'move';
 export type JobState = 'queued' | 'scanning' | 'running' | 'paused' | 'flushing' | 'verifying' | 'done' | 'failed' | 'cancelled' | 'interrupted';
@@ -140,14 +93,6 @@ export interface JobSummary {
   sourcesCount?: number;
 }
 
-export interface CurrentFile {
-  src: string;
-  dest: string;
-  size: number;
-  bytes: number;
-  method: Method | null;
-}
-
 export interface CopyOptions {
   method: 'auto' | Method;
   conflict: ConflictPolicy;
@@ -167,7 +112,7 @@ export interface ConflictInfo {
   destMtimeMs: number;
 }
 
-export interface LogRecord extends FileRecord {
+export interface LogRecord extends VerifiedRecord {
   jobId: string;
   time: number;
   /** bytes / second for this file (bytes / ms * 1000); 0 when nothing was copied. */
@@ -197,100 +142,46 @@ export interface AppInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Schemas for request parameters
+// Requests (their parameter schemas live in schemas.ts, which only main loads: the renderer bundle
+// carries the names and types, not the validators)
 // ---------------------------------------------------------------------------------------------
 
-const MAX_PATH_BYTES = 64 * 1024;
-const MAX_SOURCES = 100_000;
-
-/** An absolute path: a non-empty string starting with '/', without NUL, of bounded length. */
-export const AbsPath = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.maxLength(MAX_PATH_BYTES),
-  v.startsWith('/', 'path must be absolute'),
-  v.check((s) => !s.includes('\0'), 'path must not contain NUL'),
-);
-
-/** A single file name: no '/', not '.' or '..', not empty, at most 255 bytes in UTF-8. */
-export const FileName = v.pipe(
-  v.string(),
-  v.minLength(1, 'name must not be empty'),
-  v.check((s) => !s.includes('/'), 'name must not contain "/"'),
-  v.check((s) => !s.includes('\0'), 'name must not contain NUL'),
-  v.check((s) => s !== '.' && s !== '..', 'name must not be "." or ".."'),
-  v.check((s) => new TextEncoder().encode(s).length <= 255, 'name is longer than 255 bytes'),
-);
-
-const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/));
-const Count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000));
-
-export const CopyOptionsSchema = v.object({
-  method: v.optional(v.picklist(['auto', ...METHODS]), 'auto'),
-  conflict: v.optional(v.picklist(CONFLICT_POLICIES), 'ask'),
-  verify: v.optional(v.boolean(), false),
-  fsync: v.optional(v.boolean(), false),
-  preserve: v.optional(v.boolean(), true),
-});
-
-export const requestSchemas = {
-  'app.info': v.strictObject({}),
-  /** Electron only: start an OS drag of these files out of the window (webContents.startDrag). */
-  'app.startDrag': v.strictObject({ paths: v.pipe(v.array(AbsPath), v.minLength(1), v.maxLength(10_000)) }),
-  'fs.list': v.strictObject({ path: AbsPath, listingId: Id }),
-  'fs.stat': v.strictObject({ path: AbsPath }),
-  'fs.info': v.strictObject({ path: AbsPath }),
-  'fs.mkdir': v.strictObject({ parent: AbsPath, name: FileName }),
-  'fs.rename': v.strictObject({ path: AbsPath, newName: FileName }),
-  'fs.trash': v.strictObject({ paths: v.pipe(v.array(AbsPath), v.minLength(1), v.maxLength(MAX_SOURCES)) }),
-  'fs.open': v.strictObject({ path: AbsPath }),
-  'fs.watch': v.strictObject({ path: AbsPath, watchId: Id }),
-  'fs.unwatch': v.strictObject({ watchId: Id }),
-  'copy.explain': v.strictObject({
-    sources: v.pipe(v.array(AbsPath), v.minLength(1), v.maxLength(MAX_SOURCES)),
-    destDir: AbsPath,
-  }),
-  'jobs.start': v.strictObject({
-    kind: v.picklist(['copy', 'move']),
-    sources: v.pipe(v.array(AbsPath), v.minLength(1), v.maxLength(MAX_SOURCES)),
-    destDir: AbsPath,
-    options: v.optional(CopyOptionsSchema, {}),
-  }),
-  'jobs.control': v.strictObject({
-    jobId: Id,
-    action: v.picklist(['pause', 'resume', 'cancel', 'skip', 'retry', 'remove', 'up', 'down']),
-  }),
-  'jobs.list': v.strictObject({}),
-  'jobs.files': v.strictObject({ jobId: Id, offset: Count, limit: v.pipe(Count, v.maxValue(5000)) }),
-  'jobs.resolveConflict': v.strictObject({
-    jobId: Id,
-    conflictId: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    decision: v.picklist(['overwrite', 'skip', 'rename', 'newer', 'cancel']),
-    applyToAll: v.boolean(),
-  }),
-  'log.read': v.strictObject({
-    offset: Count,
-    limit: v.pipe(Count, v.maxValue(5000)),
-    jobId: v.optional(Id),
-    method: v.optional(v.picklist(METHODS)),
-    fellBack: v.optional(v.boolean()),
-    errorsOnly: v.optional(v.boolean()),
-    text: v.optional(v.pipe(v.string(), v.maxLength(1000))),
-  }),
-  'log.export': v.strictObject({ format: v.picklist(['csv', 'json']), jobId: v.optional(Id) }),
-  'settings.get': v.strictObject({}),
-  'settings.set': v.strictObject({
-    retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
-    maxParallelDevices: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8))),
-    threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64))),
-  }),
-} as const;
-
-export type RequestName = keyof typeof requestSchemas;
-export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
-export type Params<K extends RequestName> = v.InferInput<(typeof requestSchemas)[K]>;
+export const REQUEST_NAMES = [
+  'app.info',
+  'app.startDrag',
+  'fs.list',
+  'fs.stat',
+  'fs.info',
+  'fs.mkdir',
+  'fs.rename',
+  'fs.trash',
+  'fs.open',
+  'fs.watch',
+  'fs.unwatch',
+  'copy.explain',
+  'jobs.start',
+  'jobs.control',
+  'jobs.list',
+  'jobs.files',
+  'jobs.resolveConflict',
+  'log.read',
+  'log.export',
+  'settings.get',
+  'settings.set',
+] as const;
+export type RequestName = (typeof REQUEST_NAMES)[number];
+type Schemas = typeof import('./schemas.js').requestSchemas;
+export type Params<K extends RequestName> = v.InferInput<Schemas[K]>;
 /** Parameters after validation (defaults filled in): what handlers receive. */
-export type ValidParams<K extends RequestName> = v.InferOutput<(typeof requestSchemas)[K]>;
+export type ValidParams<K extends RequestName> = v.InferOutput<Schemas[K]>;
+
+/** Job states in which a job holds the engine (or is about to): it can be paused and cancelled. */
+export const ACTIVE_STATES: ReadonlySet<JobState> = new Set<JobState>(['scanning', 'running', 'paused', 'flushing', 'verifying']);
+/** Job states that end a run (retry may start another). */
+export const FINISHED_STATES: ReadonlySet<JobState> = new Set<JobState>(['done', 'failed', 'cancelled']);
+export function isActive(s: JobState): boolean {
+  return ACTIVE_STATES.has(s);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -313,7 +204,7 @@ export interface Results {
   'jobs.start': { jobId: string };
   'jobs.control': { jobId: string; state: JobState };
   'jobs.list': { jobs: JobSummary[] };
-  'jobs.files': { jobId: string; total: number; records: FileRecord[] };
+  'jobs.files': { jobId: string; total: number; records: JobFileRecord[] };
   'jobs.resolveConflict': { ok: boolean };
   'log.read': { total: number; records: LogRecord[] };
   'log.export': { path: string; filename: string; content: string };
@@ -330,7 +221,7 @@ export interface Events {
   'dir.entries': { listingId: string; path: string; entries: DirEntry[]; done: boolean; error?: WireError };
   'dir.changed': { watchId: string; path: string; gone: boolean };
   'job.updated': { jobs: JobSummary[] };
-  'job.files': { jobId: string; records: FileRecord[] };
+  'job.files': { jobId: string; records: JobFileRecord[] };
   'job.conflict': ConflictInfo;
 }
 export type EventName = keyof Events;
@@ -369,28 +260,6 @@ export type PreloadApi = { [K in RequestName]: (params: Params<K>) => Promise<Re
 
 export const IPC_PREFIX = 'ferry:';
 export const IPC_EVENT_CHANNEL = 'ferry:event';
-
-/** Validates a request; returns the parsed params or a wire error (never throws). */
-export function parseRequest(method: unknown, params: unknown):
-  | { ok: true; name: RequestName; params: unknown }
-  | { ok: false; error: WireError } {
-  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(requestSchemas, method)) {
-    return { ok: false, error: { code: 'EBADREQUEST', message: `unknown request ${JSON.stringify(String(method)).slice(0, 80)}` } };
-  }
-  const name = method as RequestName;
-  let r: ReturnType<typeof v.safeParse>;
-  try {
-    r = v.safeParse(requestSchemas[name], params);
-  } catch (e) {
-    return { ok: false, error: { code: 'EINVALIDPARAMS', message: `${name}: unreadable params: ${String((e as Error)?.message ?? e).slice(0, 200)}` } };
-  }
-  if (!r.success) {
-    const issue = r.issues[0];
-    const where = issue?.path?.map((p) => String(p.key)).join('.') || 'params';
-    return { ok: false, error: { code: 'EINVALIDPARAMS', message: `${name}: invalid ${where}: ${issue?.message ?? 'invalid'}` } };
-  }
-  return { ok: true, name, params: r.output };
-}
 
 /** How services push events to whichever transport is attached. */
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams } from './contract.js';
-import { FerryError, toWireError } from './errors.js';
+import { FerryError, toWireError } from '../native/errors.js';
 import { fsCanReflink, fsTypeName } from './fs-types.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
@@ -107,7 +107,7 @@ export class FsService {
   async list(p: ValidParams<'fs.list'>): Promise<Results['fs.list']> {
     const dir = path.resolve(p.path);
     const st = await fsp.stat(dir);
-    if (!st.isDirectory()) throw new FerryError('ENOTDIR', `not a directory, scandir '${dir}'`, { path: dir, syscall: 'scandir' });
+    if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'not a directory', { path: dir, syscall: 'scandir' });
     // Names as bytes: a name that is not UTF-8 is shown with an inline error instead of a wrong path.
     const handle = await fsp.opendir(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
     const seq = ++this.#listingSeq;
@@ -205,7 +205,7 @@ export class FsService {
     // rename(2) replaces an existing target silently; refuse instead (no silent overwrite).
     try {
       await fsp.lstat(to);
-      throw new FerryError('EEXIST', `file already exists, rename '${from}' -> '${to}'`, { path: from, dest: to, syscall: 'rename' });
+      throw new FerryError('EEXIST', 'file already exists', { path: from, dest: to, syscall: 'rename' });
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') throw e;
     }
@@ -243,7 +243,7 @@ export class FsService {
     try {
       entry.watcher = fs.watch(dir, { persistent: false }, () => fire(false));
     } catch (e) {
-      throw Object.assign(new Error(`${toWireError(e).code}: cannot watch '${dir}'`), { code: toWireError(e).code, path: dir, syscall: 'watch' });
+      throw new FerryError(toWireError(e).code, 'cannot watch the folder', { path: dir, syscall: 'watch' });
     }
     entry.watcher.on('error', () => fire(true));
     this.#watchers.set(p.watchId, entry);

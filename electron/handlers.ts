@@ -1,8 +1,8 @@
 // The request handlers of the contract, for both transports. `Handlers` is a mapped type over the
 // contract's request names, so a request without a handler does not compile.
 import type { AppInfo, Reply, RequestName, Result, Results, ValidParams } from './contract.js';
-import { parseRequest } from './contract.js';
-import { toWireError } from './errors.js';
+import { parseRequest } from './schemas.js';
+import { FerryError, toWireError } from '../native/errors.js';
 import type { FsService } from './fs-service.js';
 
 export interface RequestContext {
@@ -42,7 +42,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'app.info': (_p, ctx) => d.appInfo(ctx),
     'app.startDrag': (p, ctx) => {
       if (!ctx.startDrag) {
-        throw Object.assign(new Error('ENOTSUP: dragging files out to other applications needs the Ferry window (not serve mode)'), { code: 'ENOTSUP' });
+        throw new FerryError('ENOTSUP', 'dragging files out to other applications needs the Ferry window (not serve mode)');
       }
       ctx.startDrag(p.paths);
       return { started: true };
@@ -55,10 +55,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'fs.trash': (p) => d.fs.trash(p),
     'fs.open': async (p) => {
       if (!d.openPath) {
-        throw Object.assign(new Error('ENOTSUP: opening files with the desktop application needs the Ferry window (not serve mode)'), {
-          code: 'ENOTSUP',
-          path: p.path,
-        });
+        throw new FerryError('ENOTSUP', 'opening files with the desktop application needs the Ferry window (not serve mode)', { path: p.path });
       }
       await d.openPath(p.path);
       return { opened: true };

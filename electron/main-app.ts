@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Electron from 'electron';
+import { FerryError } from '../native/errors.js';
 import { IPC_EVENT_CHANNEL } from './contract.js';
 import { parseLaunchArgs, UsageError, type LaunchOptions } from './args.js';
 import { registerIpc } from './ipc.js';
@@ -132,7 +133,7 @@ export function startApp(electron: ElectronModule, argv: string[], overrides: St
       trashItem: (p) => shell.trashItem(p),
       openPath: async (p) => {
         const err = await shell.openPath(p);
-        if (err) throw Object.assign(new Error(`EOPEN: ${err}`), { code: 'EOPEN', path: p });
+        if (err) throw new FerryError('EOPEN', err, { path: p });
       },
       canStartDrag: true,
     });

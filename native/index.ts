@@ -2,14 +2,16 @@
 //
 // The addon is a Node-API module: the same binary loads in Node (serve mode, bin/ferry-cp, tests)
 // and in Electron's main process without a rebuild. Arguments are validated here so the C++ side
-// can trust them (sharp's habit). Everything the engine reports uses the contract's types.
+// can trust them (sharp's habit). The record types it reports, and their predicates, live in types.ts.
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Attempt, ConflictPolicy, EntryType, Explanation, FileRecord, Method, WireError } from '../electron/contract.js';
+import { FerryError } from './errors.js';
+import type { ConflictDecision, CopyPair, EngineEvent, Explanation, JobResult, JobSpec, Method, WireError } from './types.js';
 
-export type { Attempt, EntryType, Explanation, FileRecord, Method, WireError };
+export * from './types.js';
+export { FerryError, toWireError } from './errors.js';
 
 // Paths in records and events: names are bytes on Linux, JS strings are UTF-8. The engine writes
 // each byte that is not part of valid UTF-8 as `\xNN` (upper-case hex) and, to stay lossless, a
@@ -27,73 +29,6 @@ export function decodeEnginePath(p: string): Buffer {
   return Buffer.concat(out);
 }
 
-/** One top-level pair: `src` is copied to exactly `dest` (cp's SOURCE/DEST resolution is done by the caller). */
-export interface CopyPair {
-  src: string;
-  dest: string;
-}
-
-export interface JobSpec {
-  pairs: CopyPair[];
-  /** Copy directories recursively (cp -r). Without it a directory source is an error record. */
-  recursive: boolean;
-  /** 'auto' picks per file; a forced method that cannot apply fails that file with ENOTSUP-like error and leaves nothing. */
-  method: 'auto' | Method;
-  /** Keep times, owner (when root), xattrs, mode. */
-  preserve: boolean;
-  /** fsync each file before renaming it into place. */
-  fsync: boolean;
-  /** Worker threads for a tree's files (default: from core count). */
-  threads: number;
-  /** What to do when the destination exists. 'ask' raises a conflict event and waits for resolveConflict. */
-  conflict: ConflictPolicy;
-  /** Move instead of copy: rename(2) when on one filesystem, else copy then unlink each source after its copy is complete. */
-  move: boolean;
-  /** Walk the sources first to count files and bytes (for totals/ETA). */
-  scan: boolean;
-  /** Do not emit progress events at all (benchmarks measure their cost). */
-  progress: boolean;
-}
-
-export interface ProgressEvent {
-  type: 'progress';
-  filesDone: number;
-  bytesDone: number;
-  /** Files currently being copied, with their bytes so far. */
-  current: { src: string; dest: string; size: number; bytes: number; method: Method | null }[];
-  paused: boolean;
-}
-export interface ScanEvent {
-  type: 'scan';
-  files: number;
-  bytes: number;
-  done: boolean;
-}
-export interface FilesEvent {
-  type: 'files';
-  records: FileRecord[];
-}
-export interface ConflictEvent {
-  type: 'conflict';
-  conflictId: number;
-  src: string;
-  dest: string;
-  srcSize: number;
-  srcMtimeMs: number;
-  destSize: number;
-  destMtimeMs: number;
-}
-export type EngineEvent = ProgressEvent | ScanEvent | FilesEvent | ConflictEvent;
-
-export interface JobResult {
-  filesDone: number;
-  filesFailed: number;
-  bytesDone: number;
-  cancelled: boolean;
-}
-
-export type ConflictDecision = 'overwrite' | 'skip' | 'rename' | 'newer' | 'cancel';
-
 /** Handle to a running native job. All controls are safe to call at any time, also after the end. */
 export interface NativeJob {
   pause(): void;
@@ -108,24 +43,6 @@ interface Binding {
   startJob(spec: JobSpec, onEvents: (events: EngineEvent[]) => void, onDone: (err: WireError | null, result: JobResult) => void): NativeJob;
   explain(src: string, dest: string, method: string): Explanation;
   errnoName(errno: number): string;
-}
-
-/** An Error shaped like Node's system errors: `CODE: message, syscall 'path' -> 'dest'`. */
-export class EngineError extends Error {
-  code: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
-  dest?: string;
-  constructor(w: WireError) {
-    super(w.message);
-    this.name = 'EngineError';
-    this.code = w.code;
-    if (w.errno !== undefined) this.errno = w.errno;
-    if (w.syscall !== undefined) this.syscall = w.syscall;
-    if (w.path !== undefined) this.path = w.path;
-    if (w.dest !== undefined) this.dest = w.dest;
-  }
 }
 
 let binding: Binding | null = null;
@@ -195,7 +112,7 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
     reject = rej;
   });
   const job = load().startJob(spec, onEvents, (err, result) => {
-    if (err) reject(new EngineError(err));
+    if (err) reject(FerryError.from(err));
     else resolve(result);
   });
   return {

@@ -75,6 +75,32 @@ step('contract imports no node:* or electron (it runs in the renderer too)', () 
     .map(({ spec }) => `electron/contract.ts: imports ${spec}`);
 });
 
+// Layers run downhill: the engine (native/) and the command line (bin/) depend on nothing of the
+// UI; the renderer ships types and names from the contract, never its validators.
+function resolveSpec(from, spec) {
+  return spec.startsWith('.') ? path.normalize(path.join(path.dirname(from), spec)) : spec;
+}
+step('native/ and bin/ import nothing from electron/ or renderer/', () => {
+  const bad = [];
+  for (const f of [...files('native', ['.ts']), ...(existsSync('bin') ? files('bin', ['.ts']) : [])]) {
+    for (const { spec } of imports(f)) {
+      const r = resolveSpec(f, spec);
+      if (r.startsWith('electron/') || r.startsWith('electron' + path.sep) || r.startsWith('renderer/')) bad.push(`${f}: imports ${spec}`);
+    }
+  }
+  return bad;
+});
+step('renderer ships no validators (valibot, electron/schemas)', () => {
+  const bad = [];
+  for (const f of files('renderer/src', ['.ts', '.svelte'])) {
+    for (const { spec } of imports(f)) {
+      const r = resolveSpec(f, spec);
+      if (spec === 'valibot' || /(^|\/)electron\/schemas(\.js)?$/.test(r)) bad.push(`${f}: imports ${spec}`);
+    }
+  }
+  return bad;
+});
+
 function electronegativity(dir) {
   const r = run(process.execPath, ['scripts/electronegativity.cjs', dir, '41.7.1']);
   const findings = r.out

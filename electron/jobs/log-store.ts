@@ -5,7 +5,8 @@
 // "flushed at least every second" promise, and it is what crash-resume trusts.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Attempt, FileRecord, LogRecord, Method } from '../contract.js';
+import type { JobFileRecord as FileRecord, LogRecord } from '../contract.js';
+import { encodeAttempts, fellBack, type Method } from '../../native/types.js';
 
 export interface LogFilter {
   jobId?: string | undefined;
@@ -15,15 +16,6 @@ export interface LogFilter {
   text?: string | undefined;
 }
 
-/** The attempts chain as the CSV and the badges spell it: "copy_file_range:EXDEV>splice:ok". */
-export function encodeAttempts(attempts: Attempt[]): string {
-  return attempts.map((a) => `${a.method}:${a.outcome === 'ok' ? 'ok' : (a.errno ?? a.outcome)}`).join('>');
-}
-
-/** A record fell back when some attempt that did not succeed came before the one that did. */
-export function fellBack(r: FileRecord): boolean {
-  return r.attempts.findIndex((a) => a.outcome === 'ok') > 0;
-}
 
 export function matches(r: LogRecord, f: LogFilter): boolean {
   if (f.jobId !== undefined && r.jobId !== f.jobId) return false;

@@ -15,13 +15,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
 import type {
   ConflictInfo,
   ConflictPolicy,
   CopyOptions,
   CurrentFile,
   Emit,
-  FileRecord,
+  JobFileRecord as FileRecord,
   JobState,
   JobSummary,
   LogRecord,
@@ -30,11 +31,13 @@ import type {
 } from '../contract.js';
 import * as native from '../../native/index.js';
 import type { ConflictDecision, ConflictEvent, CopyPair, EngineEvent, RunningJob } from '../../native/index.js';
-import { JobError, fmtBytes, toWire } from './errors.js';
+import { FerryError, toWireError as toWire } from '../../native/errors.js';
+import { formatSize as fmtBytes } from '../../native/format.js';
 import { Journal, newStoredJob, type StoredJob } from './journal.js';
 import { LogStore, toCsv } from './log-store.js';
 import { SpeedMeter } from './speed.js';
-import { count, emptyTally, isFailure, tallyAll, type Tally } from './tally.js';
+import { count, emptyTally, tallyAll, type Tally } from './tally.js';
+import { ENGINE_TEMP_NAME, isFailure } from '../../native/types.js';
 import { loadSettings, saveSettings } from './settings.js';
 import { verifyPair } from './verify.js';
 import { measure, type Measure } from './walk.js';
@@ -58,8 +61,8 @@ export interface JobServiceOptions {
 }
 
 const DEFAULT_OPTIONS: CopyOptions = { method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true };
-const ACTIVE: ReadonlySet<JobState> = new Set(['scanning', 'running', 'paused', 'flushing', 'verifying']);
-const FINISHED: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
+const ACTIVE = ACTIVE_STATES;
+const FINISHED = FINISHED_STATES;
 const FILES_EVENTS_PER_TICK = 3;
 const FILES_PER_EVENT = 2500;
 const MAX_CURRENT = 32;
@@ -258,10 +261,10 @@ export class JobService {
   // -------------------------------------------------------------------------------------------
 
   async start(p: ValidParams<'jobs.start'>): Promise<Results['jobs.start']> {
-    if (this.#closing) throw new JobError('ESHUTDOWN', 'Ferry is shutting down: no new transfers');
+    if (this.#closing) throw new FerryError('ESHUTDOWN', 'Ferry is shutting down: no new transfers');
     const destDir = path.resolve(p.destDir);
     const st = await fsp.stat(destDir); // ENOENT etc. with Node's code/syscall/path
-    if (!st.isDirectory()) throw new JobError('ENOTDIR', `not a directory: ${destDir}`, { syscall: 'stat', path: destDir });
+    if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: destDir });
     const sources = p.sources.map((s) => path.resolve(s));
     await refuseSelfCopy(p.kind, sources, destDir);
     const options: CopyOptions = { ...DEFAULT_OPTIONS, ...(p.options as Partial<CopyOptions>) };
@@ -320,7 +323,7 @@ export class JobService {
         else if (FINISHED.has(st)) await this.#retry(job);
         break;
       case 'remove':
-        if (ACTIVE.has(st)) throw new JobError('EBUSY', 'the transfer is still running: cancel it first');
+        if (ACTIVE.has(st)) throw new FerryError('EBUSY', 'the transfer is still running: cancel it first');
         this.#jobs.delete(job.s.id);
         this.#order = this.#order.filter((id) => id !== job.s.id);
         this.#journal.remove(job.s.id);
@@ -394,7 +397,7 @@ export class JobService {
 
   #get(id: string): Job {
     const job = this.#jobs.get(id);
-    if (!job) throw new JobError('ENOENT', `no such transfer: ${id}`);
+    if (!job) throw new FerryError('ENOENT', `no such transfer: ${id}`);
     return job;
   }
 
@@ -524,7 +527,7 @@ export class JobService {
     const s = job.s;
     const o = s.options;
     const destStat = await fsp.stat(s.destDir);
-    if (!destStat.isDirectory()) throw new JobError('ENOTDIR', `not a directory: ${s.destDir}`, { syscall: 'stat', path: s.destDir });
+    if (!destStat.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: s.destDir });
     job.dev = destStat.dev;
 
     const pairs: CopyPair[] =
@@ -592,9 +595,9 @@ export class JobService {
     const sf = await fsp.statfs(s.destDir);
     const free = sf.bavail * sf.bsize;
     if (need > free) {
-      throw new JobError(
+      throw new FerryError(
         'ENOSPC',
-        `needs ${fmtBytes(need)}, ${fmtBytes(free)} free on ${s.destDir}` + (reflinked > 0 ? ` (${fmtBytes(reflinked)} will be reflinked)` : ''),
+        `not enough space: needs ${fmtBytes(need)}, ${fmtBytes(free)} free` + (reflinked > 0 ? ` (${fmtBytes(reflinked)} will be reflinked)` : ''),
         { syscall: 'statfs', path: s.destDir },
       );
     }
@@ -930,10 +933,10 @@ async function refuseSelfCopy(kind: 'copy' | 'move', sources: string[], destDir:
     const realSrc = check ? await realOrResolved(src) : src;
     const target = path.join(realDest, path.basename(src));
     if (realSrc === target) {
-      throw new JobError('EINVAL', `'${src}' and '${path.join(destDir, path.basename(src))}' are the same file`, { syscall: kind, path: src, dest: path.join(destDir, path.basename(src)) });
+      throw new FerryError('EINVAL', 'source and destination are the same file', { syscall: kind, path: src, dest: path.join(destDir, path.basename(src)) });
     }
     if (realDest === realSrc || realDest.startsWith(realSrc + '/')) {
-      throw new JobError('EINVAL', `cannot ${kind} a directory, '${src}', into itself, '${path.join(destDir, path.basename(src))}'`, {
+      throw new FerryError('EINVAL', `cannot ${kind} a folder into itself`, {
         syscall: kind,
         path: src,
         dest: destDir,
@@ -942,7 +945,6 @@ async function refuseSelfCopy(kind: 'copy' | 'move', sources: string[], destDir:
   }
 }
 
-const ENGINE_TEMP = /^\.ferry-[0-9a-f]{16}\.tmp$/;
 
 /**
  * The engine builds a new top-level folder under a hidden `.ferry-<hex>.tmp` name and renames it
@@ -969,7 +971,7 @@ async function recoverTempTop(pair: CopyPair, destDir: string, finished: Set<str
   const mine = [...finished].filter((d) => d.startsWith(pair.dest + '/'));
   let names: string[] = [];
   try {
-    names = (await fsp.readdir(destDir)).filter((n) => ENGINE_TEMP.test(n));
+    names = (await fsp.readdir(destDir)).filter((n) => ENGINE_TEMP_NAME.test(n));
   } catch {
     return;
   }

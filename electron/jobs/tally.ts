@@ -1,6 +1,7 @@
 // Counters derived from finished records, shared by the live job (incrementally) and by a restart
 // (recounted from the log, where a later record for the same destination replaces an earlier one).
-import type { FileRecord, Method } from '../contract.js';
+import type { JobFileRecord as FileRecord } from '../contract.js';
+import { isFailure, type Method } from '../../native/types.js';
 
 export interface Tally {
   filesDone: number;
@@ -18,10 +19,6 @@ export function emptyTally(): Tally {
   return { filesDone: 0, filesFailed: 0, bytesDone: 0, bytesReflinked: 0, bytesSkipped: 0, bytesCopied: 0, byMethod: {}, verifyFailed: 0 };
 }
 
-/** A skipped entry is neither copied nor failed (the engine reports it with ok:false). */
-export function isFailure(r: FileRecord): boolean {
-  return !r.ok && !r.skipped;
-}
 
 /** Adds (sign 1) or removes (sign -1) one record's contribution. Directories count no file. */
 export function count(t: Tally, r: FileRecord, sign: 1 | -1 = 1): void {

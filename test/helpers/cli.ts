@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Explanation, FileRecord } from '../../native/index.js';
+import type { Explanation, VerifiedRecord as FileRecord } from '../../native/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/test/helpers). */

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogRecord } from '../../electron/contract.js';
-import { parseRequest } from '../../electron/contract.js';
-import { encodeAttempts } from '../../electron/jobs/log-store.js';
+import { parseRequest } from '../../electron/schemas.js';
+import { encodeAttempts } from '../../native/types.js';
 import { Harness, makeTree, tmpdir } from './helpers.js';
 
 const opts = (o: Record<string, unknown> = {}) => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o }) as const;

@@ -57,7 +57,7 @@ test('free-space check: refuses before copying anything, with a clear ENOSPC mes
       const j = await h.finished(jobId);
       assert.equal(j.state, 'failed');
       assert.equal(j.error?.code, 'ENOSPC');
-      assert.match(j.error!.message, /^needs 50\.0 MiB, [\d.]+ MiB free on /);
+      assert.match(j.error!.message, /^ENOSPC: not enough space: needs 50 MiB, [\d.]+ MiB free, statfs '/);
       assert.equal(j.error?.path, e!.dir);
       assert.deepEqual(fs.readdirSync(e!.dir), before, 'nothing copied');
     } finally {

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FileRecord } from '../../electron/contract.js';
-import { csvField, encodeAttempts, fellBack } from '../../electron/jobs/log-store.js';
+import { csvField } from '../../electron/jobs/log-store.js';
+import { encodeAttempts, fellBack } from '../../native/types.js';
 import { SpeedMeter } from '../../electron/jobs/speed.js';
 import { count, emptyTally, tallyAll } from '../../electron/jobs/tally.js';
 

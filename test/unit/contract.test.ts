@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EVENT_NAMES, parseRequest, REQUEST_NAMES, requestSchemas } from '../../electron/contract.js';
+import { EVENT_NAMES, REQUEST_NAMES } from '../../electron/contract.js';
+import { parseRequest, requestSchemas } from '../../electron/schemas.js';
 
 function rejected(method: unknown, params: unknown): string {
   const r = parseRequest(method, params);

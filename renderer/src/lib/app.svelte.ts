@@ -3,7 +3,8 @@
 // live here; everything about one folder lives in PaneState.
 import type { AppInfo, DirEntry, JobKind, WireError } from '../../../electron/contract';
 import { api } from './client';
-import { PaneState, toWire, type Side } from './pane.svelte';
+import { toWireError as toWire } from '../../../native/errors';
+import { PaneState, type Side } from './pane.svelte';
 import { transferVerdict, type DragPayload } from './transfer';
 
 export const OPEN_DISABLED = 'Opening files with other applications needs the Ferry desktop app (not available in the browser).';

@@ -3,28 +3,13 @@
 // a WebSocket to the page's own origin authenticated with the page's ?token=.
 import type { Api, ClientEvents, EventName, Events, PreloadApi, Reply, RequestName, WireError, WsMessage } from '../../../electron/contract';
 import { REQUEST_NAMES } from '../../../electron/contract';
+import { FerryError } from '../../../native/errors';
 
-/** A failed request: the wire error's fields, on an Error. */
-export class FerryError extends Error {
-  code: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
-  dest?: string;
-  constructor(w: WireError) {
-    super(w.message);
-    this.name = 'FerryError';
-    this.code = w.code;
-    if (w.errno !== undefined) this.errno = w.errno;
-    if (w.syscall !== undefined) this.syscall = w.syscall;
-    if (w.path !== undefined) this.path = w.path;
-    if (w.dest !== undefined) this.dest = w.dest;
-  }
-}
+export { FerryError };
 
 function unwrap<T>(r: Reply<T>): T {
   if (r.ok) return r.value;
-  throw new FerryError(r.error);
+  throw FerryError.from(r.error);
 }
 
 type Listener = (payload: unknown) => void;
@@ -55,11 +40,11 @@ function wsTransport(): { api: Api; events: ClientEvents } {
         socket = ws;
         resolve(ws);
       };
-      ws.onerror = () => reject(new FerryError({ code: 'ECONNREFUSED', message: 'cannot reach Ferry serve mode' }));
+      ws.onerror = () => reject(new FerryError('ECONNREFUSED', 'cannot reach Ferry serve mode'));
       ws.onclose = () => {
         socket = null;
         opened = null;
-        for (const p of pending.values()) p.reject(new FerryError({ code: 'ECONNRESET', message: 'connection to Ferry closed' }));
+        for (const p of pending.values()) p.reject(new FerryError('ECONNRESET', 'connection to Ferry closed'));
         pending.clear();
       };
       ws.onmessage = (ev) => {
@@ -74,7 +59,7 @@ function wsTransport(): { api: Api; events: ClientEvents } {
           if (!p) return;
           pending.delete(msg.id);
           if (msg.ok) p.resolve(msg.value);
-          else p.reject(new FerryError(msg.error));
+          else p.reject(FerryError.from(msg.error));
         } else if (msg.kind === 'event') {
           for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
         }

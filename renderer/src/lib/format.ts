@@ -1,19 +1,7 @@
 // Display formatting for sizes, dates and permissions. Pure functions.
 import type { DirEntry, EntryType } from '../../../electron/contract';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-export function formatSize(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '';
-  if (bytes < 1024) return `${bytes} B`;
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[u]}`;
-}
+export { formatSize } from '../../../native/format';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

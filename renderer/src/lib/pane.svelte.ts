@@ -6,7 +6,8 @@
 // (per throttled batch of `dir.entries` chunks), so 100,000 entries never become proxies. The
 // selection is a plain Set, replaced on every change.
 import type { DirEntry, FsInfo, WireError } from '../../../electron/contract';
-import { api, FerryError } from './client';
+import { toWireError as toWire } from '../../../native/errors';
+import { api } from './client';
 import { newId, onListing, onWatch } from './events';
 import { isDirLike, normalizePath, parentOf } from './format';
 import { mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
@@ -37,16 +38,6 @@ interface Listing {
   off: () => void;
   /** Name to put the cursor on once it appears (the folder we came up from). */
   focusName: string | null;
-}
-
-export function toWire(e: unknown): WireError {
-  if (e instanceof FerryError) {
-    const w: WireError = { code: e.code, message: e.message };
-    if (e.path !== undefined) w.path = e.path;
-    if (e.syscall !== undefined) w.syscall = e.syscall;
-    return w;
-  }
-  return { code: 'EUNKNOWN', message: e instanceof Error ? e.message : String(e) };
 }
 
 interface Stored {

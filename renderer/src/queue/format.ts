@@ -1,5 +1,5 @@
 // Display helpers for the queue and the log. Pure functions.
-import type { Attempt, FileRecord, JobState, JobSummary } from '../../../electron/contract';
+import type { JobFileRecord, JobState, JobSummary } from '../../../electron/contract';
 import { formatSize } from '../lib/format';
 
 /** 1536 → "1.5 KiB" (the panes' formatting). */
@@ -38,19 +38,8 @@ export function dateTime(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** "copy_file_range → EXDEV → splice" (what a badge's tooltip shows). */
-export function chain(attempts: readonly Attempt[]): string {
-  const parts: string[] = [];
-  for (const a of attempts) {
-    parts.push(a.method);
-    if (a.outcome !== 'ok') parts.push(a.errno ?? a.outcome);
-  }
-  return parts.join(' → ');
-}
-
-export function fellBack(r: FileRecord): boolean {
-  return r.attempts.findIndex((a) => a.outcome === 'ok') > 0;
-}
+export { describeChain as chain, fellBack } from '../../../native/types';
+export { isActive } from '../../../electron/contract';
 
 export const STATE_LABEL: Record<JobState, string> = {
   queued: 'Queued',
@@ -64,10 +53,6 @@ export const STATE_LABEL: Record<JobState, string> = {
   cancelled: 'Cancelled',
   interrupted: 'Interrupted',
 };
-
-export function isActive(s: JobState): boolean {
-  return s === 'scanning' || s === 'running' || s === 'paused' || s === 'flushing' || s === 'verifying';
-}
 
 export function stateLabel(j: JobSummary): string {
   if (j.state === 'running' && j.kind === 'move') return 'Moving';
@@ -83,9 +68,9 @@ export function fraction(j: JobSummary): number {
   return 0;
 }
 
-export function recordStatus(r: FileRecord): { text: string; kind: 'ok' | 'skipped' | 'error' | 'warn' } {
+export function recordStatus(r: JobFileRecord): { text: string; kind: 'ok' | 'skipped' | 'error' | 'warn' } {
   if (r.skipped) return { text: r.warnings[0] ?? 'skipped', kind: 'skipped' };
-  if (!r.ok) return { text: r.error ? `${r.error.code}: ${r.error.message}` : 'failed', kind: 'error' };
+  if (!r.ok) return { text: r.error ? r.error.message : 'failed', kind: 'error' };
   if (r.verified === false) return { text: 'verify failed', kind: 'error' };
   if (r.warnings.length) return { text: r.warnings.join('; '), kind: 'warn' };
   return { text: r.verified ? 'verified' : 'ok', kind: 'ok' };
