@@ -12,8 +12,7 @@
 // This module runs in Electron's main process and in serve mode under plain Node: no `electron`.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import { fs, fsp } from '../user-fs.js';
 import path from 'node:path';
 import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
 import type {

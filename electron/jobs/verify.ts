@@ -1,6 +1,6 @@
 // Verification: stream both files through xxHash64 (xxhash-wasm) and compare. Reads in 1 MiB
 // chunks so a huge file never sits in memory; `shouldWait` lets a paused job hold verification too.
-import { open } from 'node:fs/promises';
+import { fsp } from '../user-fs.js';
 import xxhash from 'xxhash-wasm';
 
 type Api = Awaited<ReturnType<typeof xxhash>>;
@@ -22,7 +22,7 @@ export interface HashControl {
 export async function hashFile(file: string, ctl: HashControl = {}): Promise<string | null> {
   const { create64 } = await getApi();
   const h = create64();
-  const fh = await open(file, 'r');
+  const fh = await fsp.open(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
