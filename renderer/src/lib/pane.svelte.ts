@@ -183,8 +183,8 @@ export class PaneState {
 
   // ------------------------------------------------------------------ navigation
 
-  /** Opens the remembered folder (or main's start folder for this side). */
-  start(arg: string, fallback: string): void {
+  /** Opens `open` when given, else the remembered folder (or main's start folder for this side). */
+  start(arg: string, fallback: string, open?: string): void {
     this.#startArg = arg;
     let stored: Stored | null = null;
     try {
@@ -195,7 +195,7 @@ export class PaneState {
     if (stored?.sort) this.#sort = stored.sort;
     if (stored?.showHidden !== undefined) this.#showHidden = stored.showHidden;
     if (stored?.showPerms !== undefined) this.#showPerms = stored.showPerms;
-    const path = stored && stored.arg === arg && stored.path ? stored.path : arg || fallback;
+    const path = open ?? (stored && stored.arg === arg && stored.path ? stored.path : arg || fallback);
     void this.navigate(path);
   }
 
