@@ -150,7 +150,8 @@ export function startApp(electron: ElectronModule, argv: string[], overrides: St
         launchOpen.splice(0, launchOpen.length, ...folders);
       }
     }
-    if (w && !w.isDestroyed()) {
+    // Brought forward; a window still starting shows itself once its page has rendered.
+    if (w && !w.isDestroyed() && pageLoaded) {
       if (w.isMinimized()) w.restore();
       w.show();
       w.focus();
