@@ -272,7 +272,8 @@ export function startApp(electron: ElectronModule, argv: string[], overrides: St
         event.preventDefault();
         if (asking) return;
         asking = true;
-        void Promise.resolve(services.handlers['jobs.list']({}, { transport: 'ipc' }))
+        void Promise.resolve()
+          .then(() => services.handlers['jobs.list']({}, { transport: 'ipc' }))
           .then(async ({ jobs }) => {
             const running = jobs.filter((j) => j.state === 'queued' || isActive(j.state)).length;
             if (running === 0) return true;

@@ -254,6 +254,16 @@ test('shell: closing the window with nothing running closes and quits without as
   assert.deepEqual(fake.exitCodes, [0]);
 });
 
+test('shell: a job list that fails does not keep the window from closing', async () => {
+  await launch();
+  services.handlers['jobs.list'] = () => {
+    throw new Error('journal gone');
+  };
+  fake.windows[0]!.close();
+  for (let i = 0; i < 100 && !fake.exited; i++) await tick(10);
+  assert.deepEqual(fake.exitCodes, [0]);
+});
+
 test('shell: a failed start shows why and exits non-zero (no invisible process holding the lock)', async () => {
   const h = startApp(fake.electron, [], {
     dataDir: path.join(tmp, 'data'),
