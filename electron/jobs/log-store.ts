@@ -37,6 +37,14 @@ export function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/** A log export's file name and content (`jobId` undefined: every job's log). */
+export function exportLog(records: LogRecord[], jobId: string | undefined, format: 'csv' | 'json', now = new Date()): { filename: string; content: string } {
+  const stamp = now.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const filename = `ferry-log-${jobId ?? 'all'}-${stamp}.${format}`;
+  const content = format === 'csv' ? toCsv(records) : JSON.stringify(records, null, 2) + '\n';
+  return { filename, content };
+}
+
 export function toCsv(records: LogRecord[]): string {
   const rows = [CSV_COLUMNS.join(',')];
   for (const r of records) {

@@ -50,8 +50,8 @@ test('refuses a folder into itself and a file onto itself; missing destination',
   fs.mkdirSync(path.join(src, 'a', 'b'), { recursive: true });
   fs.writeFileSync(path.join(src, 'f'), 'x');
   try {
-    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'a')], destDir: path.join(src, 'a', 'b'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /into itself/.test(e.message));
-    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: src, options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /same file/.test(e.message));
+    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'a')], destDir: path.join(src, 'a', 'b'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINTOSELF' && /into itself/.test(e.message));
+    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: src, options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'ESAMEFILE' && /same file/.test(e.message));
     await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: path.join(src, 'nope'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.path === path.join(src, 'nope'));
     assert.equal(h.svc.list().jobs.length, 0);
   } finally {
