@@ -1,8 +1,10 @@
 // The copy-method log: one JSON Lines file per job in <dataDir>/logs/<jobId>.jsonl, one line per
 // finished entry (time, src, dest, size, type, method, attempts, sparse, bytes, ms, throughput,
-// verified, error …). Each batch of records is appended with one synchronous write when it arrives,
-// so the log is never more than one engine batch (≤ 50 ms) behind the disk — well within the
-// "flushed at least every second" promise, and it is what crash-resume trusts.
+// verified, error …). The in-memory view is updated the moment records arrive; the file is
+// appended asynchronously (a slow disk must not stall the main thread), one write per batch, and
+// batches that arrive while a write is in flight go out together in the next one. So the file
+// trails by at most the write in flight, and the end of a job (flush: wait, then datasync) makes it
+// durable before the job says done. Crash-resume trusts what reached the file.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobFileRecord as FileRecord, LogRecord } from '../contract.js';
