@@ -114,11 +114,13 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
       return;
     }
     job.engine = h;
+    job.verifier.runStarted(run);
     if (job.paused) h.pause();
     if (job.cancelRequested) h.cancel();
     const end = (): void => {
       job.engine = null;
       job.current = [];
+      job.verifier.runEnded(run);
       job.flushLog();
     };
     h.done.then(

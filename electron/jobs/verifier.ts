@@ -2,6 +2,10 @@
 // (native/verify.ts, xxHash64) while the engine goes on with the next ones. A record is final,
 // and goes to the log, only once it has been verified. For a verified move across filesystems the
 // source is deleted only after its copy read back equal.
+//
+// A new folder is built under a hidden name and gets its final name only when the engine has
+// finished it, so a record's destination may not exist yet when the record arrives: such a file
+// is verified once the engine run that copied it has ended.
 import fsp from 'node:fs/promises';
 import type { CopyOptions, JobFileRecord as FileRecord } from '../contract.js';
 import { toWireError } from '../../native/errors.js';
@@ -31,6 +35,15 @@ export function verifiedRecord(rec: FileRecord, v: VerifyResult): FileRecord {
   return { ...rec, ok: false, verified: v.outcome === 'different' ? false : null, error };
 }
 
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class Verifier {
   progress: VerifyProgress = noVerifyProgress();
   /** Re-read speed (bytes of the copy, i.e. half of what is read). */
@@ -39,6 +52,8 @@ export class Verifier {
   readonly #changed: () => void;
   #queue: { rec: FileRecord; run: Run }[] = [];
   #loop: Promise<void> | null = null;
+  /** Engine runs still going, and how to wait for their end. */
+  #running = new Map<Run, { ended: Promise<void>; end: () => void }>();
 
   constructor(job: Job, changed: () => void) {
     this.#job = job;
@@ -49,6 +64,19 @@ export class Verifier {
   reset(): void {
     this.progress = noVerifyProgress();
     this.meter.reset();
+  }
+
+  /** The engine starts `run`: its records may name destinations that are published at its end. */
+  runStarted(run: Run): void {
+    let end!: () => void;
+    const ended = new Promise<void>((r) => (end = r));
+    this.#running.set(run, { ended, end });
+  }
+
+  /** The engine run ended (done, failed or cancelled): whatever it published has its final name. */
+  runEnded(run: Run): void {
+    this.#running.get(run)?.end();
+    this.#running.delete(run);
   }
 
   add(rec: FileRecord, run: Run): void {
@@ -77,6 +105,8 @@ export class Verifier {
         job.finish({ ...rec, verified: null });
         continue;
       }
+      const running = this.#running.get(run);
+      if (running && !(await exists(rec.dest))) await running.ended;
       const v = await verifyPair(rec.src, rec.dest, rec.src, rec.dest, {
         gate: () => job.gate(),
         onBytes: (n) => {
