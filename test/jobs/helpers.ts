@@ -75,17 +75,7 @@ export class Harness {
   }
 }
 
-const made = new Set<string>();
-process.once('exit', () => {
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** A fresh temp folder, removed when the test process exits. */
-export function tmpdir(prefix = 'ferry-t-'): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.add(d);
-  return d;
-}
+export { tmpdir } from '../unit/tmp.js';
 
 /** Writes `n` files of `size` bytes (distinct contents) under dir, `perDir` per subdirectory. */
 export function makeTree(dir: string, n: number, size: number, perDir = 500): string[] {

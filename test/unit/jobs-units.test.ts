@@ -75,7 +75,7 @@ test('log encoding: attempts chain, fell-back predicate, CSV quoting', () => {
 
 test('log store: idle logs are evicted past the memory budget and reload from disk', async () => {
   const { LogStore } = await import('../../electron/jobs/log-store.js');
-  const { tmpdir } = await import('./helpers.js');
+  const { tmpdir } = await import('./tmp.js');
   const dir = tmpdir('ferry-logstore-');
   const store = new LogStore(dir);
   store.maxHeld = 100;
