@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobFileRecord as FileRecord, LogRecord } from '../contract.js';
-import { encodeAttempts, fellBack, type Method } from '../../native/types.js';
+import { encodeAttempts, fellBack, isFailure, type Method } from '../../native/types.js';
 
 export interface LogFilter {
   jobId?: string | undefined;
@@ -18,12 +18,12 @@ export interface LogFilter {
   text?: string | undefined;
 }
 
-
+/** The log view's filter: errors are failures and copies that verify found different. */
 export function matches(r: LogRecord, f: LogFilter): boolean {
   if (f.jobId !== undefined && r.jobId !== f.jobId) return false;
   if (f.method !== undefined && r.method !== f.method) return false;
   if (f.fellBack !== undefined && fellBack(r) !== f.fellBack) return false;
-  if (f.errorsOnly && (r.ok || r.skipped) && r.verified !== false) return false;
+  if (f.errorsOnly && !isFailure(r) && r.verified !== false) return false;
   if (f.text) {
     const t = f.text.toLowerCase();
     const hay = `${r.src}\n${r.dest}\n${r.method ?? ''}\n${r.error?.code ?? ''} ${r.error?.message ?? ''}\n${encodeAttempts(r.attempts)}`.toLowerCase();

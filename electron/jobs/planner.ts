@@ -60,7 +60,7 @@ export function priorWork(records: Iterable<FileRecord>, mode: Mode, pairs: read
   const { last } = tallyAll(records);
   const retrying = new Set(mode === 'retry' ? pairs.map((p) => p.dest) : []);
   const kept = mode === 'fresh' ? [] : [...last.values()].filter((r) => !retrying.has(r.dest) && !(mode === 'retry' && isUnder(r.dest, retrying)));
-  const finished = new Set(kept.filter((r) => r.ok || r.skipped).map((r) => r.dest));
+  const finished = new Set(kept.filter((r) => !isFailure(r)).map((r) => r.dest));
   return { kept, finished, retrying };
 }
 
