@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConflictInfo, FileRecord, JobSummary } from '../../electron/contract.js';
-import type { EngineApi } from '../../electron/jobs/service.js';
-import { Harness, engine, listFiles, makeTree, tmpdir } from './helpers.js';
+import { Harness, engineWith, listFiles, makeTree, tmpdir } from './helpers.js';
 
 const opts = (o: Record<string, unknown> = {}) => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o }) as const;
 
@@ -312,27 +311,15 @@ test('verify: files of a new folder are verified once the folder has its final n
   const src = tmpdir();
   const dst = tmpdir();
   const tree = path.join(dst, 'n');
-  const holding: EngineApi = {
-    explain: engine.explain,
-    startJob(pairs, o = {}) {
-      const inner = o.onEvents;
-      const j = engine.startJob(pairs, {
-        ...o,
-        onEvents(evs) {
-          if (!held && evs.some((e) => e.type === 'files' && e.records.some((r) => r.type === 'file'))) {
-            held = true;
-            j.pause();
-            unpublished = !fs.existsSync(tree);
-            const ticks = () => h.events.filter((e) => e.event === 'job.updated').length;
-            const t0 = ticks();
-            void h.until(() => ticks() >= t0 + 2, 'two ticks').then(() => j.resume());
-          }
-          inner?.(evs);
-        },
-      });
-      return j;
-    },
-  };
+  const holding = engineWith((evs, j) => {
+    if (held || !evs.some((e) => e.type === 'files' && e.records.some((r) => r.type === 'file'))) return;
+    held = true;
+    j.pause();
+    unpublished = !fs.existsSync(tree);
+    const ticks = () => h.events.filter((e) => e.event === 'job.updated').length;
+    const t0 = ticks();
+    void h.until(() => ticks() >= t0 + 2, 'two ticks').then(() => j.resume());
+  });
   h = new Harness({ engine: holding, threads: 1 });
   makeTree(path.join(src, 'n'), 40, 256 * 1024, 10);
   try {
@@ -350,20 +337,10 @@ test('verify: files of a new folder are verified once the folder has its final n
 });
 
 test('verify: a copy that cannot be read back is a failure with its read error, not "differs"', async () => {
-  // An engine wrapper that removes one copy right after the engine reports it done.
-  const removing: EngineApi = {
-    explain: engine.explain,
-    startJob(pairs, o = {}) {
-      const inner = o.onEvents;
-      return engine.startJob(pairs, {
-        ...o,
-        onEvents(evs) {
-          for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('gone.bin') && r.ok) fs.unlinkSync(r.dest);
-          inner?.(evs);
-        },
-      });
-    },
-  };
+  // Removes one copy right after the engine reports it done.
+  const removing = engineWith((evs) => {
+    for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('gone.bin') && r.ok) fs.unlinkSync(r.dest);
+  });
   const h = new Harness({ engine: removing });
   const src = tmpdir();
   const dst = tmpdir();
@@ -386,20 +363,10 @@ test('verify: a copy that cannot be read back is a failure with its read error, 
 });
 
 test('verify catches a destination that differs', async () => {
-  // An engine wrapper that corrupts one destination right after the engine reports it done.
-  const corrupting: EngineApi = {
-    explain: engine.explain,
-    startJob(pairs, o = {}) {
-      const inner = o.onEvents;
-      return engine.startJob(pairs, {
-        ...o,
-        onEvents(evs) {
-          for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('corrupt.bin') && r.ok) fs.writeFileSync(r.dest, 'garbage!');
-          inner?.(evs);
-        },
-      });
-    },
-  };
+  // Corrupts one destination right after the engine reports it done.
+  const corrupting = engineWith((evs) => {
+    for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('corrupt.bin') && r.ok) fs.writeFileSync(r.dest, 'garbage!');
+  });
   const h = new Harness({ engine: corrupting });
   const src = tmpdir();
   const dst = tmpdir();

@@ -10,25 +10,10 @@ import { startable, type Schedulable } from '../../electron/jobs/queue.js';
 import { selfCopyRefusal } from '../../electron/jobs/self-copy.js';
 import { takeFileBatches } from '../../electron/jobs/ticker.js';
 import { verifiedRecord, wantsVerify } from '../../electron/jobs/verifier.js';
+import { fileRecord as rec } from './fixtures.js';
 
 const MiB = 1 << 20;
 const options = (o: Partial<CopyOptions> = {}): CopyOptions => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o });
-const rec = (o: Partial<FileRecord>): FileRecord => ({
-  src: '/s/a',
-  dest: '/d/a',
-  type: 'file',
-  size: 10,
-  bytes: 10,
-  method: 'copy_file_range',
-  attempts: [{ method: 'copy_file_range', outcome: 'ok', errno: null, bytes: 10 }],
-  sparse: false,
-  ms: 1,
-  ok: true,
-  skipped: false,
-  error: null,
-  warnings: [],
-  ...o,
-});
 const failed = (o: Partial<FileRecord>): FileRecord => rec({ ok: false, method: null, bytes: 0, error: { code: 'EIO', message: 'EIO: i/o error' }, ...o });
 const conflict = (dest: string, o: Partial<ConflictEvent> = {}): ConflictEvent => ({ type: 'conflict', conflictId: 1, src: '/s' + dest.slice(2), dest, srcSize: 10, srcMtimeMs: 1000.5, destSize: 3, destMtimeMs: 2000, ...o });
 

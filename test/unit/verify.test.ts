@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { verifyPair, xxh64File } from '../../native/verify.js';
-import { tmpdir } from './tmp.js';
+import { tmpdir } from './fixtures.js';
 
 const dir = tmpdir('ferry-verify-');
 const file = (name: string, content: string | Buffer): string => {
