@@ -1,13 +1,10 @@
 // The renderer's one formatting module (lib/format.ts): what the panes, dialogs, queue and log
 // print for sizes, counts, times, speeds, jobs and records.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRenderer } from './load.js';
+import { rendererSuite } from './load.js';
 
-let F: Record<string, any>;
-before(async () => {
-  F = await loadRenderer(['lib/format.ts']);
-});
+const { M: F } = rendererSuite(['lib/format.ts']);
 
 const job = (o: Record<string, unknown> = {}) => ({
   id: 'j1', kind: 'copy', sources: ['/a/one'], destDir: '/b', state: 'running', createdAt: 0, startedAt: null, finishedAt: null,

@@ -1,12 +1,9 @@
 // A pane's Back/Forward history and the settings it remembers across reloads (lib/history.ts).
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRenderer } from './load.js';
+import { rendererSuite } from './load.js';
 
-let H: Record<string, any>;
-before(async () => {
-  H = await loadRenderer(['lib/history.ts']);
-});
+const { M: H } = rendererSuite(['lib/history.ts']);
 
 function memoryStore(init: Record<string, string> = {}) {
   const m = new Map(Object.entries(init));

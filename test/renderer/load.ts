@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { before, beforeEach, afterEach, mock } from 'node:test';
 import { build, transform, type Plugin } from 'esbuild';
 import { compileModule } from 'svelte/compiler';
 
@@ -31,12 +32,14 @@ const rendererPlugin: Plugin = {
   },
 };
 
+type Loaded = Record<string, any>;
+
 /**
  * The exports of the given renderer modules (paths under renderer/src) merged into one object,
  * plus `fake` (the fake client) and `flushSync` (Svelte's). Typed loosely: the modules' own types
  * live in the renderer's build.
  */
-export async function loadRenderer(modules: string[]): Promise<Record<string, any>> {
+export async function loadRenderer(modules: string[]): Promise<Loaded> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-renderer-test-'));
   try {
     const entry = path.join(tmp, 'entry.ts');
@@ -55,8 +58,40 @@ export async function loadRenderer(modules: string[]): Promise<Record<string, an
       nodePaths: [path.join(repo, 'node_modules')],
       logLevel: 'error',
     });
-    return (await import(pathToFileURL(outfile).href)) as Record<string, any>;
+    return (await import(pathToFileURL(outfile).href)) as Loaded;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A test file's renderer modules (`M`) and fake client (`fake`), loaded before its tests (using
+ * them earlier throws). Around each test the fake's calls and handlers are reset and, with
+ * `timers`, setTimeout and/or Date are mocked (Date starting at 1,000,000).
+ */
+export function rendererSuite(modules: string[], timers: ('setTimeout' | 'Date')[] = []): { M: Loaded; fake: Loaded } {
+  let loaded: Loaded | null = null;
+  before(async () => {
+    loaded = await loadRenderer(modules);
+  });
+  beforeEach(() => {
+    loaded?.fake.reset();
+    if (timers.length) mock.timers.enable({ apis: timers, now: 1_000_000 });
+  });
+  afterEach(() => {
+    if (timers.length) mock.timers.reset();
+  });
+  const lazy = (get: (l: Loaded) => Loaded): Loaded =>
+    new Proxy({} as Loaded, {
+      get(_, name) {
+        if (!loaded) throw new Error('renderer modules are used before they are loaded (use them inside tests)');
+        return get(loaded)[name as string];
+      },
+    });
+  return { M: lazy((l) => l), fake: lazy((l) => l.fake) };
+}
+
+/** Lets pending promise callbacks (the fake's replies and what they trigger) run. */
+export function settle(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }

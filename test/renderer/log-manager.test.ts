@@ -1,23 +1,11 @@
 // The copy-method log's state (lib/log-manager.svelte.ts) against the fake client: filters fetch
 // when set (text once typing pauses), pages load when read and once, older answers never
 // overwrite newer ones, and an open log follows finished files at most once a second.
-import { test, before, beforeEach, afterEach, mock } from 'node:test';
+import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRenderer } from './load.js';
+import { rendererSuite, settle } from './load.js';
 
-let M: Record<string, any>;
-let fake: Record<string, any>;
-before(async () => {
-  M = await loadRenderer(['lib/log-manager.svelte.ts']);
-  fake = M.fake;
-});
-beforeEach(() => {
-  fake.reset();
-  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
-});
-afterEach(() => mock.timers.reset());
-
-const settle = () => new Promise((r) => setImmediate(r));
+const { M, fake } = rendererSuite(['lib/log-manager.svelte.ts'], ['setTimeout', 'Date']);
 
 /** A log of `total` records; each answer says which query it was for. */
 function serveLog(total: number) {
@@ -32,18 +20,18 @@ const job = (filesDone: number) => ({ id: 'j', filesDone, filesFailed: 0 });
 test('each filter fetches the first page with the query; setting the same value again does not', async () => {
   serveLog(10);
   const log = new M.LogManager();
-  log.method = 'reflink';
-  log.fellBack = true;
-  log.errorsOnly = true;
-  log.jobId = 'job-1';
-  log.jobId = 'job-1';
+  log.setFilter('method', 'reflink');
+  log.setFilter('fellBack', true);
+  log.setFilter('errorsOnly', true);
+  log.setFilter('jobId', 'job-1');
+  log.setFilter('jobId', 'job-1');
   await settle();
   assert.equal(reads().length, 4);
   assert.deepEqual(reads().at(-1), { method: 'reflink', fellBack: true, errorsOnly: true, jobId: 'job-1', offset: 0, limit: M.LOG_PAGE });
   assert.equal(log.filtered, true);
-  log.method = '';
-  log.fellBack = false;
-  log.errorsOnly = false;
+  log.setFilter('method', '');
+  log.setFilter('fellBack', false);
+  log.setFilter('errorsOnly', false);
   await settle();
   assert.deepEqual(reads().at(-1), { jobId: 'job-1', offset: 0, limit: M.LOG_PAGE }, 'empty filters are left out');
   assert.equal(log.filtered, false, 'a job is a scope, not a filter');
@@ -54,15 +42,21 @@ test('the text filter fetches once typing pauses, and is cut to the contract\'s 
   serveLog(3);
   const log = new M.LogManager();
   for (const t of ['r', 're', 'ref']) {
-    log.text = t;
+    log.setFilter('text', t);
     mock.timers.tick(M.TEXT_DEBOUNCE_MS - 1);
   }
   assert.equal(reads().length, 0);
   mock.timers.tick(1);
   await settle();
   assert.deepEqual(reads().map((p: { text?: string }) => p.text), ['ref']);
-  log.text = 'x'.repeat(M.MAX_TEXT + 50);
-  assert.equal(log.text.length, M.MAX_TEXT);
+  // Another filter set while the typing pauses: one fetch with both.
+  log.setFilter('text', 'refl');
+  log.setFilter('errorsOnly', true);
+  mock.timers.tick(M.TEXT_DEBOUNCE_MS);
+  await settle();
+  assert.deepEqual(reads().slice(1).map((p: { text?: string; errorsOnly?: boolean }) => [p.text, p.errorsOnly]), [['refl', true]]);
+  log.setFilter('text', 'x'.repeat(M.MAX_TEXT + 50));
+  assert.equal(log.filters.text.length, M.MAX_TEXT);
 });
 
 test('records load by page when read, each page once; an answer to an older query is dropped', async () => {
@@ -82,9 +76,9 @@ test('records load by page when read, each page once; an answer to an older quer
     if (p.text === 'a') await new Promise<void>((r) => (releaseA = r));
     return { total: p.text === 'a' ? 100 : 1, records: [{ src: `/${p.text}` }] };
   };
-  log.text = 'a';
+  log.setFilter('text', 'a');
   mock.timers.tick(M.TEXT_DEBOUNCE_MS);
-  log.text = 'ab';
+  log.setFilter('text', 'ab');
   mock.timers.tick(M.TEXT_DEBOUNCE_MS);
   await settle();
   releaseA();

@@ -3,21 +3,17 @@
 // listed, and marks that survive cursor moves while the marked size is counted.
 import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRenderer } from './load.js';
+import { rendererSuite } from './load.js';
 
-let P: Record<string, any>;
-let fake: Record<string, any>;
+const { M: P, fake } = rendererSuite(['lib/pane.svelte.ts']);
 const store = new Map<string, string>();
-before(async () => {
-  P = await loadRenderer(['lib/pane.svelte.ts']);
-  fake = P.fake;
+before(() => {
   (globalThis as Record<string, unknown>).localStorage = {
     getItem: (k: string) => store.get(k) ?? null,
     setItem: (k: string, v: string) => void store.set(k, v),
   };
 });
 beforeEach(() => {
-  fake.reset();
   store.clear();
   fake.handlers['fs.list'] = (p: { path: string; listingId: string }) => ({ listingId: p.listingId, path: p.path, total: 0 });
   fake.handlers['fs.info'] = () => ({ fsType: 'ext4', reflink: false, freeBytes: 1, totalBytes: 2, readOnly: false });

@@ -1,23 +1,15 @@
 // The queue's state (lib/queue-manager.svelte.ts, Svelte runes compiled as in the browser) against
 // the fake client: the job list, following new jobs, the selected job's files (paged, merged with
 // live events, no repeats), the speed history, conflicts and control errors.
-import { test, before, beforeEach, afterEach, mock } from 'node:test';
+import { test, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRenderer } from './load.js';
+import { rendererSuite, settle } from './load.js';
 
-let Q: Record<string, any>;
-let fake: Record<string, any>;
-before(async () => {
-  Q = await loadRenderer(['lib/queue-manager.svelte.ts']);
-  fake = Q.fake;
-});
+const { M: Q, fake } = rendererSuite(['lib/queue-manager.svelte.ts'], ['Date']);
 beforeEach(() => {
-  fake.reset();
   fake.handlers['jobs.list'] = () => ({ jobs: [] });
-  mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
 });
 afterEach(() => {
-  mock.timers.reset();
   for (const stop of running.splice(0)) stop();
 });
 
@@ -29,8 +21,6 @@ function started() {
   return q;
 }
 
-/** Lets the fake's promise replies (and what they trigger) run. */
-const settle = () => new Promise((r) => setImmediate(r));
 
 const job = (id: string, o: Record<string, unknown> = {}) => ({
   id, kind: 'copy', sources: [`/src/${id}`], destDir: '/dst', state: 'done', createdAt: 0, startedAt: null, finishedAt: null,

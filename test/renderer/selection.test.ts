@@ -1,14 +1,11 @@
 // Cursor and marks (lib/selection.ts): commander keys, mouse clicks with modifiers, the implicit
 // selection of a plain click, and how a selection follows its paths into a re-sorted or
 // re-listed view. Plain functions: no Svelte involved.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRenderer } from './load.js';
+import { rendererSuite } from './load.js';
 
-let S: Record<string, any>;
-before(async () => {
-  S = await loadRenderer(['lib/selection.ts']);
-});
+const { M: S } = rendererSuite(['lib/selection.ts']);
 
 const rows = (...names: string[]) => names.map((name) => ({ name, path: `/d/${name}` }));
 const marked = (s: { marked: Set<string> }) => [...s.marked].sort();

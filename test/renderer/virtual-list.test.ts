@@ -1,14 +1,11 @@
 // The one virtual list's maths (lib/virtual-list.ts), at the sizes the queue and the log meet:
 // the spacer stays below the browsers' element-size limit, every row stays reachable, and only a
 // window of rows is rendered.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRenderer } from './load.js';
+import { rendererSuite } from './load.js';
 
-let L: Record<string, any>;
-before(async () => {
-  L = await loadRenderer(['lib/virtual-list.ts']);
-});
+const { M: L } = rendererSuite(['lib/virtual-list.ts']);
 
 /** Firefox's limit is the smaller of the two (about 17.9M px; Chromium about 33.5M). */
 const BROWSER_LIMIT = 17_800_000;

@@ -1,7 +1,8 @@
 // The copy-method log in the renderer, one instance (`logManager`): the filters, the records as
 // pages fetched when rows scroll into view (a plain cache behind a version counter), and export
-// as a download. Setting a filter refetches; while the log is shown (`open()`), finished files of
-// running jobs refetch it at most once a second. The component only reads and sets.
+// as a download. Setting a filter refetches (any other change cancels a pending text refetch: one
+// fetch with every filter); while the log is shown (`open()`), finished files of running jobs
+// refetch it at most once a second. The component only reads and sets.
 import type { LogRecord, Method, Params } from '../../../electron/contract';
 import { api, on } from './client';
 import { toWireError } from '../../../native/errors';
@@ -15,14 +16,20 @@ export const TEXT_DEBOUNCE_MS = 150;
 /** The contract's longest text filter. */
 export const MAX_TEXT = 1000;
 
-type Query = Omit<Params<'log.read'>, 'offset' | 'limit'>;
+/** What the log view filters by ('' and false: no filter). */
+export interface LogFilters {
+  /** One job's records, or '' for every job. */
+  jobId: string;
+  method: Method | '';
+  fellBack: boolean;
+  errorsOnly: boolean;
+  text: string;
+}
+
+const NO_FILTERS: LogFilters = { jobId: '', method: '', fellBack: false, errorsOnly: false, text: '' };
 
 export class LogManager {
-  #method = $state<Method | ''>('');
-  #fellBack = $state(false);
-  #errorsOnly = $state(false);
-  #text = $state('');
-  #jobId = $state('');
+  #filters = $state.raw<LogFilters>(NO_FILTERS);
   #total = $state(0);
   #error = $state<string | null>(null);
   /** Bumped when #pages changes (it is plain, not reactive). */
@@ -38,54 +45,26 @@ export class LogManager {
 
   // ------------------------------------------------------------------ filters
 
-  get method(): Method | '' {
-    return this.#method;
+  get filters(): Readonly<LogFilters> {
+    return this.#filters;
   }
-  set method(v: Method | '') {
-    if (v === this.#method) return;
-    this.#method = v;
-    void this.refresh();
+
+  /** Changes one filter and fetches again (for the text, once typing pauses). */
+  setFilter<K extends keyof LogFilters>(key: K, value: LogFilters[K]): void {
+    const v = key === 'text' ? ((value as string).slice(0, MAX_TEXT) as LogFilters[K]) : value;
+    if (this.#filters[key] === v) return;
+    this.#filters = { ...this.#filters, [key]: v };
+    if (key !== 'text') void this.refresh();
+    else {
+      if (this.#textTimer) clearTimeout(this.#textTimer);
+      this.#textTimer = setTimeout(() => void this.refresh(), TEXT_DEBOUNCE_MS);
+    }
   }
-  get fellBack(): boolean {
-    return this.#fellBack;
-  }
-  set fellBack(v: boolean) {
-    if (v === this.#fellBack) return;
-    this.#fellBack = v;
-    void this.refresh();
-  }
-  get errorsOnly(): boolean {
-    return this.#errorsOnly;
-  }
-  set errorsOnly(v: boolean) {
-    if (v === this.#errorsOnly) return;
-    this.#errorsOnly = v;
-    void this.refresh();
-  }
-  get text(): string {
-    return this.#text;
-  }
-  set text(v: string) {
-    v = v.slice(0, MAX_TEXT);
-    if (v === this.#text) return;
-    this.#text = v;
-    if (this.#textTimer) clearTimeout(this.#textTimer);
-    this.#textTimer = setTimeout(() => {
-      this.#textTimer = null;
-      void this.refresh();
-    }, TEXT_DEBOUNCE_MS);
-  }
-  /** '' for every job. */
-  get jobId(): string {
-    return this.#jobId;
-  }
-  set jobId(v: string) {
-    if (v === this.#jobId) return;
-    this.#jobId = v;
-    void this.refresh();
-  }
+
+  /** Whether any filter narrows the records (the job is a scope, not a filter). */
   get filtered(): boolean {
-    return this.#method !== '' || this.#fellBack || this.#errorsOnly || this.#text !== '';
+    const f = this.#filters;
+    return f.method !== '' || f.fellBack || f.errorsOnly || f.text !== '';
   }
 
   // ------------------------------------------------------------------ records
@@ -110,18 +89,21 @@ export class LogManager {
     return page[i - p * LOG_PAGE];
   }
 
-  #query(): Query {
+  #query(): Omit<Params<'log.read'>, 'offset' | 'limit'> {
+    const f = this.#filters;
     return {
-      ...(this.#method ? { method: this.#method } : {}),
-      ...(this.#fellBack ? { fellBack: true } : {}),
-      ...(this.#errorsOnly ? { errorsOnly: true } : {}),
-      ...(this.#text ? { text: this.#text } : {}),
-      ...(this.#jobId ? { jobId: this.#jobId } : {}),
+      ...(f.jobId ? { jobId: f.jobId } : {}),
+      ...(f.method ? { method: f.method } : {}),
+      ...(f.fellBack ? { fellBack: true } : {}),
+      ...(f.errorsOnly ? { errorsOnly: true } : {}),
+      ...(f.text ? { text: f.text } : {}),
     };
   }
 
   /** Drops the cache and fetches the first page again (filters changed, or new records). */
   async refresh(): Promise<void> {
+    if (this.#textTimer) clearTimeout(this.#textTimer);
+    this.#textTimer = null;
     this.#lastRefresh = Date.now();
     const gen = ++this.#generation;
     this.#pending.clear();
@@ -182,7 +164,8 @@ export class LogManager {
   /** Exports the log (of the chosen job, or all) as a file download. */
   async export(format: 'csv' | 'json'): Promise<void> {
     try {
-      const r = await api['log.export']({ format, ...(this.#jobId ? { jobId: this.#jobId } : {}) });
+      const jobId = this.#filters.jobId;
+      const r = await api['log.export']({ format, ...(jobId ? { jobId } : {}) });
       const blob = new Blob([r.content], { type: format === 'csv' ? 'text/csv' : 'application/json' });
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
