@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fs } from './user-fs.js';
+import { fs } from '../native/user-fs.js';
 
 export interface LaunchOptions {
   left: string;

@@ -21,7 +21,7 @@ import { IPC_EVENT_CHANNEL, isActive, type Events } from './contract.js';
 import { registerIpc } from './ipc.js';
 import { openWithDesktop, type OpenPathOptions } from './open-path.js';
 import { createServices, repoRoot, type Services } from './services.js';
-import { useUserFs, type FsModule } from './user-fs.js';
+import { useUserFs, type FsModule } from '../native/user-fs.js';
 import { loadWindowState, trackWindowState } from './window-state.js';
 
 export type ElectronModule = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'session' | 'shell' | 'screen' | 'Menu' | 'nativeImage' | 'protocol' | 'dialog'> & {

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import * as electron from 'electron';
 import { startApp, type ElectronModule } from './main-app.js';
-import type { FsModule } from './user-fs.js';
+import type { FsModule } from '../native/user-fs.js';
 
 const { app, BrowserWindow, ipcMain, session, shell, screen, Menu, nativeImage, protocol, dialog } = electron;
 const originalFs = createRequire(import.meta.url)('original-fs') as FsModule;

@@ -220,7 +220,8 @@ function bareImports(entry) {
     if (seen.has(file)) return;
     seen.add(file);
     const src = fs.readFileSync(file, 'utf8');
-    for (const m of src.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s*['"]([^'"]+)['"]/g)) {
+    // Statements start a line (so comments that quote an import do not count); import() anywhere.
+    for (const m of src.matchAll(/(?:^|\n)[ \t]*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)[ \t]*import\s*['"]([^'"]+)['"]/g)) {
       const spec = m[1] ?? m[2] ?? m[3];
       if (spec.startsWith('.')) {
         const next = path.resolve(path.dirname(file), spec);

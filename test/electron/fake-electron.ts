@@ -23,7 +23,7 @@ import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import type { ElectronModule } from '../../electron/main-app.js';
-import type { FsModule } from '../../electron/user-fs.js';
+import type { FsModule } from '../../native/user-fs.js';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 

@@ -1,4 +1,6 @@
 // Filesystem access for the user's paths (panes, walks, verification, jobs, launch arguments).
+// It lives with the engine so that native/verify.ts (shared with bin/ferry-cp) reads through it
+// too; it imports nothing but node:fs.
 //
 // In Electron's main process `node:fs` is patched for Electron's own archives: `lstat`, `stat`,
 // `readdir`, `readFile`, … treat every `*.asar` file as a folder (and fail with "Invalid package"
@@ -7,7 +9,7 @@
 // Electron keeps the unpatched module as `original-fs`; the shell installs it here at start
 // (`useUserFs`), before any user path is read. Serve mode, the tests and bin/ keep `node:fs`.
 //
-// `fs` and `fsp` are live bindings: import them (`import { fs, fsp } from './user-fs.js'`) and
+// `fs` and `fsp` are live bindings: import them (`import { fs, fsp } from '…/native/user-fs.js'`) and
 // every call goes to the installed module. Ferry's own files (renderer, preload, icon inside the
 // app's asar) must keep using `node:fs`, which can read the archive.
 import nodeFs from 'node:fs';
