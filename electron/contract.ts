@@ -142,6 +142,11 @@ export interface AppInfo {
   /** Capabilities that only the Electron shell has (open with the desktop's app, drag out). */
   canOpenExternally: boolean;
   canStartDrag: boolean;
+  /**
+   * Folders this launch was asked to open (`ferry DIR [DIR]`, "Open with Ferry"): the first in the
+   * left pane, the second in the right. They win over the folders the panes remember.
+   */
+  open?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,9 +231,11 @@ export interface Events {
   'job.updated': { jobs: JobSummary[] };
   'job.files': { jobId: string; records: JobFileRecord[] };
   'job.conflict': ConflictInfo;
+  /** Another launch asked the running window to open folders: one goes to the active pane, two to left and right. */
+  'app.open': { paths: string[] };
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict'];
+export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open'];
 
 // ---------------------------------------------------------------------------------------------
 // Wire envelope, shared by both transports

@@ -1,8 +1,7 @@
 // File-system requests of the panes: listing (streamed), stat, filesystem info, mkdir, rename,
 // trash and watching. Runs in the Electron main process and in serve mode (plain Node): it
 // imports no `electron`; desktop-only actions are injected.
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
 import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';

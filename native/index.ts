@@ -3,6 +3,7 @@
 // The addon is a Node-API module: the same binary loads in Node (serve mode, bin/ferry-cp, tests)
 // and in Electron's main process without a rebuild. Arguments are validated here so the C++ side
 // can trust them (sharp's habit). The record types it reports, and their predicates, live in types.ts.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,31 +47,40 @@ interface Binding {
 }
 
 let binding: Binding | null = null;
+
+/**
+ * Where the addon may be, in order. The packaged Electron app (Electron without `defaultApp`)
+ * loads only its own copy beside the asar, and ignores FERRY_NATIVE_ADDON: an environment variable
+ * must not load arbitrary code into an installed app. Elsewhere FERRY_NATIVE_ADDON names the one
+ * build to load (e.g. the sanitizer build, see native/binding.gyp), so a test never runs another
+ * build by mistake; without it, the source tree's build (from native/ or from dist/native/).
+ */
+export function addonCandidates(here: string, env: NodeJS.ProcessEnv = process.env, proc: { resourcesPath?: string; defaultApp?: boolean } = process as { resourcesPath?: string; defaultApp?: boolean }): string[] {
+  if (proc.resourcesPath && !proc.defaultApp) return [path.join(proc.resourcesPath, 'app.asar.unpacked', 'native', 'build', 'Release', 'ferry_engine.node')];
+  if (env.FERRY_NATIVE_ADDON) return [path.resolve(env.FERRY_NATIVE_ADDON)];
+  return [path.join(here, 'build', 'Release', 'ferry_engine.node'), path.join(here, '..', '..', 'native', 'build', 'Release', 'ferry_engine.node')];
+}
+
 function load(): Binding {
   if (binding) return binding;
   const require = createRequire(import.meta.url);
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // Works from the source tree (native/) and from the compiled tree (dist/native/).
-  // FERRY_NATIVE_ADDON: an explicit build to load (e.g. the sanitizer build, see native/binding.gyp);
-  // when it is set nothing else is tried, so a test never runs another build by mistake.
-  const explicit = process.env.FERRY_NATIVE_ADDON;
-  const candidates = explicit ? [path.resolve(explicit)] : [
-    path.join(here, 'build', 'Release', 'ferry_engine.node'),
-    path.join(here, '..', '..', 'native', 'build', 'Release', 'ferry_engine.node'),
-    path.join((process as { resourcesPath?: string }).resourcesPath ?? '/nonexistent', 'app.asar.unpacked', 'native', 'build', 'Release', 'ferry_engine.node'),
-  ];
-  let lastErr: unknown = null;
+  const candidates = addonCandidates(path.dirname(fileURLToPath(import.meta.url)));
+  // A build that exists but does not load (say, built against a newer glibc than this system's)
+  // is reported with the loader's own words, not hidden behind a later "not found".
+  let failure: { file: string; error: unknown } | null = null;
   for (const c of candidates) {
+    if (!existsSync(c)) continue;
     try {
       binding = require(c) as Binding;
       return binding;
     } catch (e) {
-      lastErr = e;
+      failure ??= { file: c, error: e };
     }
   }
-  throw new Error(
-    `ferry: the native copy engine is not built (${String((lastErr as Error)?.message ?? lastErr)}). Run \`npm run build:native\`.`,
-  );
+  if (failure) {
+    throw new Error(`ferry: cannot load the native copy engine ${failure.file}: ${String((failure.error as Error)?.message ?? failure.error)}`);
+  }
+  throw new Error(`ferry: the native copy engine is not built (no ${candidates.join(' or ')}). Run \`npm run build:native\`.`);
 }
 
 /** Copy workers: two per core, 4..8. Small-file trees are bound by per-file syscalls and, with a

@@ -6,7 +6,7 @@
 // (walk.ts) and asks the engine's explain() which sources will be reflinked. The engine's own scan
 // (one walk, with allocated and reflinked bytes, and its in-engine free-space check) replaces that
 // one function and `checkFreeSpace()`.
-import fsp from 'node:fs/promises';
+import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import type { ConflictDecision, ConflictPolicy, CopyOptions, JobKind, JobFileRecord as FileRecord } from '../contract.js';
 import type { ConflictEvent, CopyPair } from '../../native/index.js';

@@ -1,7 +1,6 @@
 // After a crash: jobs come back from the journal, and a resumed copy takes back the hidden folder
 // the engine was building.
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import { fs, fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import { ACTIVE_STATES, FINISHED_STATES, type CopyOptions } from '../contract.js';
 import type { CopyPair } from '../../native/index.js';

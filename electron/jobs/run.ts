@@ -3,7 +3,7 @@
 // batched events become the job's current files, counters and records; its conflicts are decided
 // by the run's rules or sent to the user at once.
 import { execFile } from 'node:child_process';
-import fsp from 'node:fs/promises';
+import { fsp } from '../../native/user-fs.js';
 import type { ConflictInfo, Emit, JobFileRecord as FileRecord, LogRecord } from '../contract.js';
 import type * as native from '../../native/index.js';
 import type { ConflictEvent, EngineEvent, RunningJob } from '../../native/index.js';

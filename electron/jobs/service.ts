@@ -13,7 +13,7 @@
 //
 // This module runs in Electron's main process and in serve mode under plain Node: no `electron`.
 import { randomBytes } from 'node:crypto';
-import fsp from 'node:fs/promises';
+import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
 import type { CopyOptions, Emit, Results, ValidParams } from '../contract.js';

@@ -1,7 +1,7 @@
 // Pre-flight measurement of a job's sources: entry count, apparent bytes, and the bytes the copies
 // will really allocate (a sparse file needs only its allocated blocks). Used for the free-space
 // check and as the totals before the engine's own scan reports.
-import fs from 'node:fs/promises';
+import { fsp as fs } from '../../native/user-fs.js';
 import path from 'node:path';
 
 export interface Measure {

@@ -40,6 +40,7 @@ test('electron: the window opens with two panes listing temp folders', { skip },
   });
   try {
     const win = await app.firstWindow();
+    assert.equal(new URL(win.url()).href, 'app://ferry/index.html', 'the page comes from the app:// scheme, not file://');
     await win.locator(`[data-pane="left"] [data-path="${path.join(left, 'one.txt')}"]`).waitFor();
     await win.locator(`[data-pane="right"] [data-path="${path.join(right, 'two.txt')}"]`).waitFor();
     const exposed = await win.evaluate(() => {
