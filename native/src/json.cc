@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "job.h"
+#include "reporter.h"
 
 namespace ferry {
 
@@ -141,9 +142,9 @@ void record(W& w, const Record& r) {
   w.raw(",\"ms\":");
   w.dbl(r.ms);
   w.raw(",\"ok\":");
-  w.boolean(r.ok);
+  w.boolean(r.ok());
   w.raw(",\"skipped\":");
-  w.boolean(r.skipped);
+  w.boolean(r.skipped());
   w.raw(",\"error\":");
   if (r.error) wire_error(w, *r.error);
   else w.raw("null");
@@ -155,7 +156,87 @@ void record(W& w, const Record& r) {
   w.raw("]}");
 }
 
+void totals(W& w, const ScanTotals& t) {
+  w.raw("\"files\":");
+  w.u64(t.files);
+  w.raw(",\"bytes\":");
+  w.u64(t.bytes);
+  w.raw(",\"dirs\":");
+  w.u64(t.dirs);
+  w.raw(",\"symlinks\":");
+  w.u64(t.symlinks);
+  w.raw(",\"specials\":");
+  w.u64(t.specials);
+  w.raw(",\"allocated\":");
+  w.u64(t.allocated);
+  w.raw(",\"reflinkBytes\":");
+  w.u64(t.reflink_bytes);
+  w.raw(",\"needed\":");
+  w.u64(t.needed);
+}
+
 }  // namespace
+
+void explanation_json(std::string& out, const Explanation& x) {
+  W w{out};
+  w.raw("{\"src\":");
+  w.str(x.src);
+  w.raw(",\"dest\":");
+  w.str(x.dest);
+  w.raw(",\"type\":");
+  if (x.type_known) {
+    w.raw("\"");
+    w.raw(entry_type_name(x.type));
+    w.raw("\"");
+  } else {
+    w.raw("null");
+  }
+  w.raw(",\"method\":");
+  w.method(x.method);
+  w.raw(",\"chain\":[");
+  for (size_t i = 0; i < x.chain.size(); i++) {
+    if (i) w.raw(",");
+    w.method((int)x.chain[i]);
+  }
+  w.raw("],\"reason\":");
+  w.str(x.reason);
+  if (x.error) {
+    w.raw(",\"error\":");
+    wire_error(w, *x.error);
+  }
+  w.raw("}");
+}
+
+std::string scan_totals_json(const ScanTotals& t) {
+  std::string out;
+  W w{out};
+  w.raw("{");
+  totals(w, t);
+  w.raw("}");
+  return out;
+}
+
+std::string job_result_json(const JobResult& r) {
+  std::string out;
+  W w{out};
+  w.raw("{\"filesDone\":");
+  w.u64(r.files_done);
+  w.raw(",\"filesFailed\":");
+  w.u64(r.files_failed);
+  w.raw(",\"bytesDone\":");
+  w.u64(r.bytes_done);
+  w.raw(",\"cancelled\":");
+  w.boolean(r.cancelled);
+  w.raw("}");
+  return out;
+}
+
+std::string wire_error_json(const WireErr& e) {
+  std::string out;
+  W w{out};
+  wire_error(w, e);
+  return out;
+}
 
 std::string events_to_json(const std::vector<Event>& evs) {
   std::string out;
@@ -194,13 +275,19 @@ std::string events_to_json(const std::vector<Event>& evs) {
         w.raw("}");
         break;
       case Event::Scan:
-        w.raw("{\"type\":\"scan\",\"files\":");
-        w.u64(e.scan_files);
-        w.raw(",\"bytes\":");
-        w.u64(e.scan_bytes);
+        w.raw("{\"type\":\"scan\",");
+        totals(w, e.scan);
         w.raw(",\"done\":");
         w.boolean(e.scan_done);
         w.raw("}");
+        break;
+      case Event::Explained:
+        w.raw("{\"type\":\"explain\",\"items\":[");
+        for (size_t j = 0; j < e.explained.size(); j++) {
+          if (j) w.raw(",");
+          explanation_json(out, e.explained[j]);
+        }
+        w.raw("]}");
         break;
       case Event::Files:
         w.raw("{\"type\":\"files\",\"records\":[");
