@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, engineMissing, recordFor, runCli, sh } from '../helpers/cli.js';
+import { CLI, engineMissing, explanations, recordFor, runCli, sh } from '../helpers/cli.js';
 
 const skip = engineMissing();
 
@@ -235,11 +235,20 @@ describe('ferry-cp: special sources and names', { skip }, () => {
       assert.equal(readFileSync(Buffer.concat([Buffer.from(out), Buffer.from('/'), n]), 'utf8'), `content ${i}`);
     }
     assert.equal(copied.length, weird.length);
-    // --explain walks the same tree: non-UTF-8 names are listed (the engine takes paths as JS strings).
-    const ex = await runCli(['--explain', '-r', t, path.join(dir, 'names.explained')]);
+    // --explain: the engine walks the same tree by directory fds, so every entry is explained,
+    // non-UTF-8 names too (spelled \xNN like the records), and each prediction is what the copy did.
+    const ex = await runCli(['--explain', '--json', '-r', t, path.join(dir, 'names.explained')]);
     assert.equal(ex.code, 0, ex.stderr);
-    assert.equal(ex.stdout.trim().split('\n').length, weird.length + 1, ex.stdout);
-    assert.match(ex.stdout, /f\\xFF\\xFE\.bin -> .*: unknown \(name is not valid UTF-8/);
+    const items = explanations(ex);
+    assert.equal(items.length, weird.length + 1, ex.stdout);
+    assert.equal(items.find((x) => x.src === `${t}/f\\xFF\\xFE.bin`)?.dest, `${path.join(dir, 'names.explained')}/f\\xFF\\xFE.bin`);
+    for (const rec of r.records.filter((x) => x.type === 'file')) {
+      const x = items.find((i) => path.basename(i.src) === path.basename(rec.src));
+      assert.equal(x?.method, rec.method, `explain vs copy for ${rec.src}: ${x?.reason}`);
+    }
+    const text = await runCli(['--explain', '-r', t, path.join(dir, 'names.explained')]);
+    assert.equal(text.stdout.trim().split('\n').length, weird.length + 1, text.stdout);
+    assert.match(text.stdout, /f\\xFF\\xFE\.bin -> .*: (reflink|copy_file_range|splice|buffered) \(/);
     // The same literal name as an operand.
     const lit = path.join(t, 'back\\x41slash');
     const r2 = await runCli(['--json', '--verify', lit, path.join(dir, 'lit\\x42')]);
