@@ -12,10 +12,14 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "fd.h"
 
@@ -111,20 +115,70 @@ bool under(const std::string& path, const std::string& mnt) {
   return path.compare(0, mnt.size(), mnt) == 0 && (path.size() == mnt.size() || path[mnt.size()] == '/');
 }
 
-// The mountinfo line of device `dev`; where a device is mounted more than once (bind mounts),
-// the one whose mount point is the longest prefix of `path`.
-void read_mount(dev_t dev, const std::string& path, FsInfo& out) {
+// The mount a descriptor is on (statx STATX_MNT_ID, Linux ≥ 5.8): mountinfo's first field. 0 when
+// unknown. Read from the kernel's struct statx (stx_mnt_id at offset 0x90), which glibc's lacks.
+uint64_t mount_id(int fd) {
+  alignas(8) unsigned char buf[256] = {0};
+  if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, 0x1000 /* STATX_MNT_ID */, buf) != 0) return 0;
+  uint32_t mask;
+  uint64_t id;
+  memcpy(&mask, buf, sizeof mask);
+  memcpy(&id, buf + 0x90, sizeof id);
+  return (mask & 0x1000) ? id : 0;
+}
+
+// A FUSE mount whose type carries no subtype ("fuse", "fuseblk"): the program serving it, as the
+// process whose command line names the mount point ("bindfs -o … SRC /mnt" → "bindfs",
+// "mount.exfat-fuse DEV /mnt" → "exfat-fuse"). "" when none does.
+std::string fuse_daemon(const std::string& mount_point) {
+  DIR* d = opendir("/proc");
+  if (!d) return "";
+  std::string found;
+  std::vector<char> buf(65536);
+  while (struct dirent* e = readdir(d)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    const std::string proc = std::string("/proc/") + e->d_name;
+    UniqueFd fd(open((proc + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) continue;
+    ssize_t n = read(fd.get(), buf.data(), buf.size() - 1);
+    if (n <= 0) continue;
+    buf[(size_t)n] = 0;
+    std::vector<std::string> args;
+    for (ssize_t i = 0; i < n; i += (ssize_t)args.back().size() + 1) args.emplace_back(buf.data() + i);
+    char cwd[4096];
+    ssize_t cl = readlink((proc + "/cwd").c_str(), cwd, sizeof cwd - 1);
+    std::string base = cl > 0 ? std::string(cwd, (size_t)cl) : "";
+    for (size_t i = 1; i < args.size() && found.empty(); i++) {
+      std::string a = args[i];
+      if (!a.empty() && a[0] != '/' && !base.empty()) a = join_path(base, a);
+      while (a.size() > 1 && a.back() == '/') a.pop_back();
+      if (a != mount_point) continue;
+      found = args[0].substr(args[0].rfind('/') == std::string::npos ? 0 : args[0].rfind('/') + 1);
+      if (found.rfind("mount.", 0) == 0) found = found.substr(6);
+    }
+    if (!found.empty()) break;
+  }
+  closedir(d);
+  return found;
+}
+
+// The mountinfo line of the mount `fd` is on: by mount ID where the kernel gives it, else by
+// device (then, for a device mounted more than once, the mount point that is the longest prefix
+// of `path`).
+void read_mount(int fd, dev_t dev, const std::string& path, FsInfo& out) {
   FILE* f = fopen("/proc/self/mountinfo", "re");
   if (!f) return;
+  const uint64_t id = mount_id(fd);
   char* line = nullptr;
   size_t cap = 0;
   size_t best = 0;
   bool found = false;
   while (getline(&line, &cap, f) > 0) {
+    unsigned long long mid = 0;
     unsigned maj = 0, min = 0;
     char root[4096], mnt[4096], opts[1024];
-    if (sscanf(line, "%*u %*u %u:%u %4095s %4095s %1023s", &maj, &min, root, mnt, opts) != 5) continue;
-    if (makedev(maj, min) != dev) continue;
+    if (sscanf(line, "%llu %*u %u:%u %4095s %4095s %1023s", &mid, &maj, &min, root, mnt, opts) != 6) continue;
+    if (id ? mid != id : makedev(maj, min) != dev) continue;
     const char* sep = strstr(line, " - ");
     if (!sep) continue;
     char type[256] = "", source[4096] = "", super[1024] = "";
@@ -142,9 +196,11 @@ void read_mount(dev_t dev, const std::string& path, FsInfo& out) {
   }
   free(line);
   fclose(f);
-  // "fuse.bindfs", "fuseblk.exfat": the part after the dot is the daemon's subtype.
-  const size_t dot = out.mount_type.find('.');
-  if (out.mount_type.rfind("fuse", 0) == 0 && dot != std::string::npos) out.subtype = out.mount_type.substr(dot + 1);
+  // "fuse.sshfs", "fuseblk.exfat": the part after the dot is the daemon's subtype.
+  if (out.mount_type.rfind("fuse", 0) == 0) {
+    const size_t dot = out.mount_type.find('.');
+    out.subtype = dot != std::string::npos ? out.mount_type.substr(dot + 1) : fuse_daemon(out.mount_point);
+  }
 }
 
 }  // namespace
@@ -237,7 +293,7 @@ bool fs_info(const std::string& path, FsInfo& out, WireErr& err) {
   out.total_bytes = (uint64_t)sf.f_blocks * frsize;
   out.free_bytes = (uint64_t)sf.f_bfree * frsize;
   out.avail_bytes = (uint64_t)sf.f_bavail * frsize;
-  read_mount(st.st_dev, path, out);
+  read_mount(fd.get(), st.st_dev, path, out);
   if (sf.f_flags & ST_RDONLY) out.read_only = true;
   if (out.kind.known) {
     out.type = out.kind.name;

@@ -50,7 +50,9 @@ int probe_reflink(int dirfd, dev_t dev, int* why);
 struct FsInfo {
   FsKind kind;
   std::string type;         // the row's name; for a magic not in the table, the mount's type
-  std::string subtype;      // FUSE: the daemon's subtype ("bindfs", "exfat", "ntfs-3g"), else ""
+  // FUSE: the daemon's subtype ("sshfs", "exfat", "ntfs-3g", "bindfs"): mountinfo's "fuse.X", else
+  // the program whose command line names the mount point; "" otherwise.
+  std::string subtype;
   std::string mount_type;   // as mountinfo says: "ext4", "fuse.bindfs", "fuseblk", "proc"…
   std::string mount_point;  // "" when mountinfo has no entry for the device
   std::string source;       // the mounted device or the daemon's name

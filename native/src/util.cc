@@ -268,18 +268,12 @@ UniqueFd open_dir_long(const std::string& path, int flags, int& err) {
 }
 
 UniqueFd open_parent(const std::string& path0, std::string& name, int& err) {
-  std::string path = path0;
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  size_t slash = path.rfind('/');
-  std::string dir;
-  if (slash == std::string::npos) {
-    dir = ".";
-    name = path;
-  } else {
-    dir = slash == 0 ? std::string("/") : path.substr(0, slash);
-    name = path.substr(slash + 1);
-  }
-  if (name.empty()) name = ".";
+  size_t end = path0.size();
+  while (end > 1 && path0[end - 1] == '/') end--;
+  const size_t slash = path0.rfind('/', end - 1);
+  const std::string dir = slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path0.substr(0, slash);
+  const size_t from = slash == std::string::npos ? 0 : slash + 1;
+  name = end > from ? path0.substr(from, end - from) : std::string(".");
   return open_dir_long(dir, O_PATH, err);
 }
 
