@@ -235,6 +235,20 @@ std::vector<std::pair<std::string, std::string>> get_pairs(Napi::Value pv) {
 
 bool callbacks_at(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i + 1 && info[i].IsFunction() && info[i + 1].IsFunction(); }
 
+// A run's sink from the onEvents, onDone pair at info[i].
+Sink sink_at(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return make_sink(info.Env(), info[i].As<Napi::Function>(), info[i + 1].As<Napi::Function>(), name);
+}
+
+// Tracks a run for environment teardown, starts it, and returns its JS handle.
+template <class R>
+Napi::Value launch(Napi::Env env, const std::shared_ptr<R>& run, std::shared_ptr<Job> job = nullptr) {
+  track(env, run);
+  Napi::Object handle = Handle::New(env, run, std::move(job));
+  run->start();
+  return handle;
+}
+
 Napi::Value StartJob(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject() || !callbacks_at(info, 1)) return type_error(env, "startJob(spec, onEvents, onDone)");
@@ -259,44 +273,30 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   spec.scan = get_bool(so, "scan", true);
   spec.space_check = get_bool(so, "spaceCheck", false);
   spec.progress = get_bool(so, "progress", true);
-  auto job = std::make_shared<Job>(std::move(spec), make_sink(env, info[1].As<Napi::Function>(), info[2].As<Napi::Function>(), "ferry-copy-job"));
-  track(env, job);
-  Napi::Object handle = Handle::New(env, job, job);
-  job->start();
-  return handle;
+  auto job = std::make_shared<Job>(std::move(spec), sink_at(info, 1, "ferry-copy-job"));
+  return launch(env, job, job);
 }
+
+// (list, options, onEvents, onDone): scan() and explainTrees().
+bool walk_args(const Napi::CallbackInfo& info) { return info.Length() >= 2 && info[0].IsArray() && info[1].IsObject() && callbacks_at(info, 2); }
 
 // scan(sources, {recursive, dest, move, method}, onEvents, onDone)
 Napi::Value Scan(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsObject() || !callbacks_at(info, 2))
-    return type_error(env, "scan(sources, options, onEvents, onDone)");
+  if (!walk_args(info)) return type_error(info.Env(), "scan(sources, options, onEvents, onDone)");
   std::vector<std::string> sources;
   Napi::Array arr = info[0].As<Napi::Array>();
   for (uint32_t i = 0; i < arr.Length(); i++) sources.push_back(arr.Get(i).ToString().Utf8Value());
   Napi::Object o = info[1].As<Napi::Object>();
   ScanOpts opts{get_bool(o, "recursive", true), get_bool(o, "move", false), get_method(o)};
-  auto run = std::make_shared<ScanRun>(std::move(sources), get_string(o, "dest", ""), opts,
-                                       make_sink(env, info[2].As<Napi::Function>(), info[3].As<Napi::Function>(), "ferry-scan"));
-  track(env, run);
-  Napi::Object handle = Handle::New(env, run, nullptr);
-  run->start();
-  return handle;
+  return launch(info.Env(), std::make_shared<ScanRun>(std::move(sources), get_string(o, "dest", ""), opts, sink_at(info, 2, "ferry-scan")));
 }
 
 // explainTrees(pairs, {method, recursive}, onEvents, onDone)
 Napi::Value ExplainTrees(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsObject() || !callbacks_at(info, 2))
-    return type_error(env, "explainTrees(pairs, options, onEvents, onDone)");
+  if (!walk_args(info)) return type_error(info.Env(), "explainTrees(pairs, options, onEvents, onDone)");
   Napi::Object o = info[1].As<Napi::Object>();
   ExplainOpts opts{get_method(o), get_bool(o, "recursive", true)};
-  auto run = std::make_shared<ExplainRun>(get_pairs(info[0]), opts,
-                                          make_sink(env, info[2].As<Napi::Function>(), info[3].As<Napi::Function>(), "ferry-explain"));
-  track(env, run);
-  Napi::Object handle = Handle::New(env, run, nullptr);
-  run->start();
-  return handle;
+  return launch(info.Env(), std::make_shared<ExplainRun>(get_pairs(info[0]), opts, sink_at(info, 2, "ferry-explain")));
 }
 
 // explain(src, dest, method, recursive)

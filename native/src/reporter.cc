@@ -12,14 +12,15 @@ void Reporter::add_record(Record&& r) {
 void Reporter::add(Event&& e, bool urgent) {
   std::lock_guard<std::mutex> lk(mu_);
   events_.push_back(std::move(e));
-  if (urgent) {
-    urgent_ = true;
-    cv_.notify_all();
-  }
+  if (urgent) wake_locked();
 }
 
 void Reporter::wake() {
   std::lock_guard<std::mutex> lk(mu_);
+  wake_locked();
+}
+
+void Reporter::wake_locked() {
   urgent_ = true;
   cv_.notify_all();
 }
@@ -29,8 +30,7 @@ void Reporter::finish(std::string result_json, std::optional<WireErr> error) {
   result_json_ = std::move(result_json);
   error_ = std::move(error);
   finished_ = true;
-  urgent_ = true;
-  cv_.notify_all();
+  wake_locked();
 }
 
 bool Reporter::wait_ended(int ms) {

@@ -106,6 +106,8 @@ class Reporter {
   void run();
 
  private:
+  void wake_locked();  // mu_ held: send what there is now
+
   Sink sink_;
   Source& src_;
   std::mutex mu_;

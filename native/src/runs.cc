@@ -15,13 +15,13 @@ std::string base_name(std::string p) {
 
 }  // namespace
 
-void ScanRun::start() {
+void WalkRun::start() {
   auto self = shared_from_this();
   std::thread([self] { self->run(); }).detach();
   std::thread([self] { self->reporter_.run(); }).detach();
 }
 
-void ScanRun::cancel() {
+void WalkRun::cancel() {
   cancelled_ = true;
   reporter_.wake();
 }
@@ -42,17 +42,6 @@ bool ScanRun::scan_event(Event& e) {
   e.scan_done = s == 2;
   if (s == 2) state_ = 3;
   return true;
-}
-
-void ExplainRun::start() {
-  auto self = shared_from_this();
-  std::thread([self] { self->run(); }).detach();
-  std::thread([self] { self->reporter_.run(); }).detach();
-}
-
-void ExplainRun::cancel() {
-  cancelled_ = true;
-  reporter_.wake();
 }
 
 void ExplainRun::run() {
