@@ -125,7 +125,7 @@ async function verifyRecord(r: FileRecord, roots: readonly string[]): Promise<Fi
   }
   if (r.type !== 'file') return { ...r, verified: null };
   // Loaded on demand: the xxhash WASM module is not needed (nor paid for at start-up) without --verify.
-  const { verifyPair } = await import('./verify.js');
+  const { verifyPair } = await import('../native/verify.js');
   // Record paths spell bytes that are not UTF-8 as \xNN: decode them back to the exact bytes.
   const v = await verifyPair(fsPath(r.src, roots), fsPath(r.dest, roots), r.src, r.dest);
   if (v.ok) return { ...r, verified: true };

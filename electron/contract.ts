@@ -52,6 +52,9 @@ export interface FsInfo {
 /** A finished entry as the queue and the log show it: the engine's record and its verification. */
 export type JobFileRecord = VerifiedRecord;
 
+/** Files and bytes per copy method (reflinked, copy_file_range, …): what the queue's badges count. */
+export type ByMethod = Partial<Record<Method, { files: number; bytes: number }>>;
+
 export type JobKind = 'copy' | 'move';
 export type JobState = 'queued' | 'scanning' | 'running' | 'paused' | 'flushing' | 'verifying' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -73,7 +76,7 @@ export interface JobSummary {
   bytesReflinked: number;
   speed: number;
   etaSeconds: number | null;
-  byMethod: Partial<Record<Method, { files: number; bytes: number }>>;
+  byMethod: ByMethod;
   error: WireError | null;
   /** Added for the queue UI (optional, backwards-compatible): the options the job runs with. */
   options?: CopyOptions;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs Ferry's test suite (compiled to dist/test) with node's test runner and ends with one line
 // CI can read: `N passed, N failed, N skipped`.
-// Usage: node scripts/test.mjs [files or folders under dist/test ...]
+// Usage: node scripts/test.mjs [--unit] [files or folders under dist/test ...]
+//   --unit  the fast tests for the edit-test loop (`npm run test:unit`): pure logic only, no loop
+//           mounts, no Chromium, no engine jobs; they run in seconds.
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -15,9 +17,12 @@ function collect(p, out) {
   } else if (p.endsWith('.test.js')) out.push(p);
   return out;
 }
-const args = process.argv.slice(2);
+/** The folders of the fast unit tests (test/renderer: the renderer's pure logic, where it exists). */
+const UNIT = ['unit', 'renderer'].map((d) => path.join(root, d)).filter((d) => existsSync(d));
+const unit = process.argv.includes('--unit');
+const args = process.argv.slice(2).filter((a) => a !== '--unit');
 const files = [];
-for (const a of args.length ? args : [root]) {
+for (const a of unit ? [...UNIT, ...args] : args.length ? args : [root]) {
   if (!existsSync(a)) {
     console.error(`no such test path: ${a} (did you run npm run build?)`);
     process.exit(2);

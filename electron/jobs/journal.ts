@@ -5,7 +5,7 @@
 // service acknowledged is on disk before the next event-loop turn.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CopyOptions, JobKind, JobState, Method, WireError } from '../contract.js';
+import type { ByMethod, CopyOptions, JobKind, JobState, WireError } from '../contract.js';
 
 /** What survives a restart about one job. Per-file outcomes live in the job's log instead. */
 export interface StoredJob {
@@ -25,7 +25,7 @@ export interface StoredJob {
   bytesDone: number;
   bytesReflinked: number;
   bytesSkipped: number;
-  byMethod: Partial<Record<Method, { files: number; bytes: number }>>;
+  byMethod: ByMethod;
   flushMs: number;
   error: WireError | null;
 }

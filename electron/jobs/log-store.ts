@@ -1,12 +1,14 @@
 // The copy-method log: one JSON Lines file per job in <dataDir>/logs/<jobId>.jsonl, one line per
 // finished entry (time, src, dest, size, type, method, attempts, sparse, bytes, ms, throughput,
-// verified, error …). Each batch of records is appended with one synchronous write when it arrives,
-// so the log is never more than one engine batch (≤ 50 ms) behind the disk — well within the
-// "flushed at least every second" promise, and it is what crash-resume trusts.
+// verified, error …). The in-memory view is updated the moment records arrive; the file is
+// appended asynchronously (a slow disk must not stall the main thread), one write per batch, and
+// batches that arrive while a write is in flight go out together in the next one. So the file
+// trails by at most the write in flight, and the end of a job (flush: wait, then datasync) makes it
+// durable before the job says done. Crash-resume trusts what reached the file.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobFileRecord as FileRecord, LogRecord } from '../contract.js';
-import { encodeAttempts, fellBack, type Method } from '../../native/types.js';
+import { encodeAttempts, fellBack, isFailure, type Method } from '../../native/types.js';
 
 export interface LogFilter {
   jobId?: string | undefined;
@@ -16,12 +18,12 @@ export interface LogFilter {
   text?: string | undefined;
 }
 
-
+/** The log view's filter: errors are failures and copies that verify found different. */
 export function matches(r: LogRecord, f: LogFilter): boolean {
   if (f.jobId !== undefined && r.jobId !== f.jobId) return false;
   if (f.method !== undefined && r.method !== f.method) return false;
   if (f.fellBack !== undefined && fellBack(r) !== f.fellBack) return false;
-  if (f.errorsOnly && (r.ok || r.skipped) && r.verified !== false) return false;
+  if (f.errorsOnly && !isFailure(r) && r.verified !== false) return false;
   if (f.text) {
     const t = f.text.toLowerCase();
     const hay = `${r.src}\n${r.dest}\n${r.method ?? ''}\n${r.error?.code ?? ''} ${r.error?.message ?? ''}\n${encodeAttempts(r.attempts)}`.toLowerCase();
@@ -35,6 +37,14 @@ const CSV_COLUMNS = ['time', 'jobId', 'src', 'dest', 'type', 'size', 'bytes', 'm
 /** RFC 4180 quoting: fields with a comma, quote, CR or LF are quoted and quotes doubled. */
 export function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** A log export's file name and content (`jobId` undefined: every job's log). */
+export function exportLog(records: LogRecord[], jobId: string | undefined, format: 'csv' | 'json', now = new Date()): { filename: string; content: string } {
+  const stamp = now.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const filename = `ferry-log-${jobId ?? 'all'}-${stamp}.${format}`;
+  const content = format === 'csv' ? toCsv(records) : JSON.stringify(records, null, 2) + '\n';
+  return { filename, content };
 }
 
 export function toCsv(records: LogRecord[]): string {

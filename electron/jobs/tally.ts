@@ -1,7 +1,7 @@
 // Counters derived from finished records, shared by the live job (incrementally) and by a restart
 // (recounted from the log, where a later record for the same destination replaces an earlier one).
-import type { JobFileRecord as FileRecord } from '../contract.js';
-import { isFailure, type Method } from '../../native/types.js';
+import type { ByMethod, JobFileRecord as FileRecord } from '../contract.js';
+import { isFailure } from '../../native/types.js';
 
 export interface Tally {
   filesDone: number;
@@ -11,14 +11,13 @@ export interface Tally {
   bytesSkipped: number;
   /** Bytes that really moved through the kernel (not reflinked, not skipped): speed's numerator. */
   bytesCopied: number;
-  byMethod: Partial<Record<Method, { files: number; bytes: number }>>;
+  byMethod: ByMethod;
   verifyFailed: number;
 }
 
 export function emptyTally(): Tally {
   return { filesDone: 0, filesFailed: 0, bytesDone: 0, bytesReflinked: 0, bytesSkipped: 0, bytesCopied: 0, byMethod: {}, verifyFailed: 0 };
 }
-
 
 /** Adds (sign 1) or removes (sign -1) one record's contribution. Directories count no file. */
 export function count(t: Tally, r: FileRecord, sign: 1 | -1 = 1): void {

@@ -212,6 +212,68 @@ export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountO
   };
 }
 
+/**
+ * An ext4 filesystem whose writes succeed into the page cache and then fail at write-back: its
+ * image is a sparse file of `fsMiB` on a tmpfs of only `backingMiB` (ENGINE-FACTS.md, "Durability").
+ * Writing more than the backing holds, then syncing, gives EIO/ENOSPC at write-back time, and
+ * the data is lost once the page cache is dropped. The kernel aborts the ext4 journal on the first
+ * such error, so each test needs a fresh one.
+ */
+export async function makeWritebackFailingMount(backingMiB = 48, fsMiB = 1024): Promise<Mount> {
+  if (!isRoot()) throw new Error('makeWritebackFailingMount needs root');
+  if (counter === 0) sweepStale();
+  hook();
+  const base = path.join(os.tmpdir(), `${PREFIX}wbfail-${process.pid}-${++counter}-${randomBytes(4).toString('hex')}`);
+  const mnt = path.join(base, 'mnt');
+  const inner = path.join(base, 'inner');
+  mkdirSync(mnt, { recursive: true });
+  mkdirSync(inner);
+  const img = path.join(inner, 'image');
+  const rec: Record_ = { base, mnt, img, inner, done: false };
+  live.add(rec);
+  try {
+    run('mount', ['-t', 'tmpfs', '-o', `size=${backingMiB}m,mode=0755`, 'tmpfs', inner]);
+    run('truncate', ['-s', `${fsMiB}M`, img]);
+    run('mkfs.ext4', ['-F', '-q', img]);
+    run('mount', ['-o', 'loop', img, mnt]);
+  } catch (e) {
+    cleanupSync(rec);
+    throw new Error(`makeWritebackFailingMount: ${(e as Error).message}`);
+  }
+  return { dir: mnt, kind: 'ext4', sizeMiB: fsMiB, cleanup: async () => cleanupSync(rec) };
+}
+
+/** Drops the page cache (clean pages, dentries and inodes) so later reads come from the device. */
+export function dropCaches(): void {
+  execFileSync('sync');
+  execFileSync('sh', ['-c', 'echo 3 > /proc/sys/vm/drop_caches']);
+}
+
+/**
+ * Makes reads of `file` (on a btrfs loop mount made by makeMount) fail with EIO: unmounts the
+ * filesystem, overwrites one 4 KiB block of the file's data in the image (btrfs then finds a
+ * checksum mismatch), and mounts it again. `blockIndex` is the file's block to damage. There is
+ * no device-mapper here, so this is how a real EIO is made.
+ */
+export function corruptBtrfsFileBlock(m: Mount, file: string, blockIndex = 0): void {
+  if (m.kind !== 'btrfs') throw new Error('corruptBtrfsFileBlock needs a btrfs mount');
+  const img = path.join(path.dirname(m.dir), 'image');
+  execFileSync('sync');
+  const frag = execFileSync('filefrag', ['-v', '-b4096', file], { encoding: 'utf8' });
+  // "   0:        0..     255:       3328..      3583:    256: ..." (file blocks: physical blocks)
+  const rows = [...frag.matchAll(/^\s*\d+:\s+(\d+)\.\.\s*(\d+):\s+(\d+)\.\./gm)];
+  const row = rows.find((r) => Number(r[1]) <= blockIndex && blockIndex <= Number(r[2]));
+  if (!row) throw new Error(`corruptBtrfsFileBlock: block ${blockIndex} of ${file} has no extent (inline or a hole?)`);
+  const logical = (Number(row[3]) + blockIndex - Number(row[1])) * 4096;
+  run('umount', [m.dir]);
+  const map = execFileSync('btrfs-map-logical', ['-l', String(logical), img], { encoding: 'utf8' });
+  const phys = /physical (\d+)/.exec(map);
+  if (!phys) throw new Error(`corruptBtrfsFileBlock: btrfs-map-logical said: ${map.trim()}`);
+  // Flip the block's bytes (zeros could match a zero block's checksum).
+  run('dd', ['if=/dev/urandom', `of=${img}`, 'bs=4096', `seek=${Number(phys[1]) / 4096}`, 'count=1', 'conv=notrunc', 'status=none']);
+  run('mount', ['-o', 'loop', img, m.dir]);
+}
+
 /** Remounts a mount read-only or read-write (loop filesystems and tmpfs; not bindfs). */
 export function remount(m: Mount, mode: 'ro' | 'rw'): void {
   run('mount', ['-o', `remount,${mode}`, m.dir]);

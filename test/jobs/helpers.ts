@@ -5,10 +5,31 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as native from '../../native/index.js';
+import type { EngineEvent, RunningJob } from '../../native/index.js';
 import type { Emit, EventName, Events, JobState, JobSummary } from '../../electron/contract.js';
 import { JobService, type EngineApi, type JobServiceOptions } from '../../electron/jobs/service.js';
 
 export const engine: EngineApi = { startJob: native.startJob, explain: native.explain };
+
+/**
+ * The native engine with `spy` called on each batch of events before the service sees it, with
+ * the engine job's handle: to tamper with a copy the engine just reported, or to hold the job.
+ */
+export function engineWith(spy: (events: EngineEvent[], job: RunningJob) => void): EngineApi {
+  return {
+    explain: engine.explain,
+    startJob(pairs, o = {}) {
+      const job = engine.startJob(pairs, {
+        ...o,
+        onEvents(evs) {
+          spy(evs, job);
+          o.onEvents?.(evs);
+        },
+      });
+      return job;
+    },
+  };
+}
 export const isRoot = process.getuid?.() === 0;
 export const needsRootNative = !isRoot ? 'needs root for loop mounts' : false;
 
@@ -75,17 +96,7 @@ export class Harness {
   }
 }
 
-const made = new Set<string>();
-process.once('exit', () => {
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** A fresh temp folder, removed when the test process exits. */
-export function tmpdir(prefix = 'ferry-t-'): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.add(d);
-  return d;
-}
+export { tmpdir } from '../unit/fixtures.js';
 
 /** Writes `n` files of `size` bytes (distinct contents) under dir, `perDir` per subdirectory. */
 export function makeTree(dir: string, n: number, size: number, perDir = 500): string[] {

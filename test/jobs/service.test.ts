@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConflictInfo, FileRecord, JobSummary } from '../../electron/contract.js';
-import type { EngineApi } from '../../electron/jobs/service.js';
-import { Harness, engine, listFiles, makeTree, tmpdir } from './helpers.js';
+import { Harness, engineWith, listFiles, makeTree, tmpdir } from './helpers.js';
 
 const opts = (o: Record<string, unknown> = {}) => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o }) as const;
 
@@ -50,8 +49,8 @@ test('refuses a folder into itself and a file onto itself; missing destination',
   fs.mkdirSync(path.join(src, 'a', 'b'), { recursive: true });
   fs.writeFileSync(path.join(src, 'f'), 'x');
   try {
-    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'a')], destDir: path.join(src, 'a', 'b'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /into itself/.test(e.message));
-    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: src, options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && /same file/.test(e.message));
+    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'a')], destDir: path.join(src, 'a', 'b'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'EINTOSELF' && /into itself/.test(e.message));
+    await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: src, options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'ESAMEFILE' && /same file/.test(e.message));
     await assert.rejects(h.svc.start({ kind: 'copy', sources: [path.join(src, 'f')], destDir: path.join(src, 'nope'), options: opts() }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.path === path.join(src, 'nope'));
     assert.equal(h.svc.list().jobs.length, 0);
   } finally {
@@ -302,21 +301,72 @@ test('verify: each file is re-read and compared (xxHash64)', async () => {
   }
 });
 
+test('verify: files of a new folder are verified once the folder has its final name', async () => {
+  // The engine builds a new folder under a hidden name and renames it into place when complete,
+  // so records name destinations that do not exist yet. This engine wrapper holds the copy for two
+  // ticks after the first file record: a verifier that reads at once finds no copy.
+  let held = false;
+  let unpublished = false;
+  let h!: Harness;
+  const src = tmpdir();
+  const dst = tmpdir();
+  const tree = path.join(dst, 'n');
+  const holding = engineWith((evs, j) => {
+    if (held || !evs.some((e) => e.type === 'files' && e.records.some((r) => r.type === 'file'))) return;
+    held = true;
+    j.pause();
+    unpublished = !fs.existsSync(tree);
+    const ticks = () => h.events.filter((e) => e.event === 'job.updated').length;
+    const t0 = ticks();
+    void h.until(() => ticks() >= t0 + 2, 'two ticks').then(() => j.resume());
+  });
+  h = new Harness({ engine: holding, threads: 1 });
+  makeTree(path.join(src, 'n'), 40, 256 * 1024, 10);
+  try {
+    // fsync per file: slow enough that the first records arrive long before the folder is done.
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'n')], destDir: dst, options: opts({ verify: true, fsync: true }) });
+    const j = await h.finished(jobId);
+    assert.ok(held && unpublished, 'the copy was held before the folder got its name');
+    const recs = (await h.svc.logRead({ offset: 0, limit: 100, jobId })).records.filter((r) => r.type === 'file');
+    assert.equal(j.state, 'done', JSON.stringify([j.error, recs.find((r) => !r.ok)?.error]));
+    assert.equal(recs.length, 40);
+    assert.ok(recs.every((r) => r.verified === true));
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('verify: a copy that cannot be read back is a failure with its read error, not "differs"', async () => {
+  // Removes one copy right after the engine reports it done.
+  const removing = engineWith((evs) => {
+    for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('gone.bin') && r.ok) fs.unlinkSync(r.dest);
+  });
+  const h = new Harness({ engine: removing });
+  const src = tmpdir();
+  const dst = tmpdir();
+  fs.writeFileSync(path.join(src, 'gone.bin'), 'will vanish');
+  try {
+    const { jobId } = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'gone.bin')], destDir: dst, options: opts({ verify: true }) });
+    const j = await h.finished(jobId);
+    assert.equal(j.state, 'failed');
+    assert.equal(j.filesFailed, 1);
+    assert.equal(j.filesVerifyFailed, 0, 'not counted as a copy that differs');
+    const [r] = (await h.svc.logRead({ offset: 0, limit: 10, jobId })).records;
+    assert.equal(r!.verified, null);
+    assert.equal(r!.ok, false);
+    assert.equal(r!.error?.code, 'ENOENT');
+    assert.equal(r!.error?.path, path.join(dst, 'gone.bin'));
+    assert.match(r!.error!.message, /^ENOENT: cannot read the copy back to verify it/);
+  } finally {
+    await h.dispose();
+  }
+});
+
 test('verify catches a destination that differs', async () => {
-  // An engine wrapper that corrupts one destination right after the engine reports it done.
-  const corrupting: EngineApi = {
-    explain: engine.explain,
-    startJob(pairs, o = {}) {
-      const inner = o.onEvents;
-      return engine.startJob(pairs, {
-        ...o,
-        onEvents(evs) {
-          for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('corrupt.bin') && r.ok) fs.writeFileSync(r.dest, 'garbage!');
-          inner?.(evs);
-        },
-      });
-    },
-  };
+  // Corrupts one destination right after the engine reports it done.
+  const corrupting = engineWith((evs) => {
+    for (const e of evs) if (e.type === 'files') for (const r of e.records) if (r.src.endsWith('corrupt.bin') && r.ok) fs.writeFileSync(r.dest, 'garbage!');
+  });
   const h = new Harness({ engine: corrupting });
   const src = tmpdir();
   const dst = tmpdir();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Journal, newStoredJob, type StoredJob } from '../../electron/jobs/journal.js';
-import { tmpdir } from './helpers.js';
+import { tmpdir } from './fixtures.js';
 
 function job(id: string, sources: string[]): StoredJob {
   return newStoredJob({

@@ -1,28 +1,11 @@
 // Small pure parts of the job service: speed window, tallies (what counts towards speed), CSV.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FileRecord } from '../../electron/contract.js';
 import { csvField } from '../../electron/jobs/log-store.js';
 import { encodeAttempts, fellBack } from '../../native/types.js';
 import { SpeedMeter } from '../../electron/jobs/speed.js';
 import { count, emptyTally, tallyAll } from '../../electron/jobs/tally.js';
-
-const rec = (o: Partial<FileRecord>): FileRecord => ({
-  src: '/s/a',
-  dest: '/d/a',
-  type: 'file',
-  size: 100,
-  bytes: 100,
-  method: 'copy_file_range',
-  attempts: [{ method: 'copy_file_range', outcome: 'ok', errno: null, bytes: 100 }],
-  sparse: false,
-  ms: 1,
-  ok: true,
-  skipped: false,
-  error: null,
-  warnings: [],
-  ...o,
-});
+import { fileRecord as rec } from './fixtures.js';
 
 test('speed: slope over the last 3 s window, 0 when stalled', () => {
   const m = new SpeedMeter(3000);
@@ -75,7 +58,7 @@ test('log encoding: attempts chain, fell-back predicate, CSV quoting', () => {
 
 test('log store: idle logs are evicted past the memory budget and reload from disk', async () => {
   const { LogStore } = await import('../../electron/jobs/log-store.js');
-  const { tmpdir } = await import('./helpers.js');
+  const { tmpdir } = await import('./fixtures.js');
   const dir = tmpdir('ferry-logstore-');
   const store = new LogStore(dir);
   store.maxHeld = 100;

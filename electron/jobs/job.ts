@@ -1,0 +1,118 @@
+// One job's state while Ferry runs: its durable part (`s`, kept in the journal), the engine handle,
+// pause/cancel flags, counters, the records waiting for the log and for the renderer, and its
+// verifier. Every state change goes to the journal at once; every change of what the queue shows
+// calls `changed()` (the ticker sends it on its next tick).
+import type { ConflictDecision, ConflictInfo, CurrentFile, JobFileRecord as FileRecord, JobState, JobSummary } from '../contract.js';
+import type { CopyPair, RunningJob } from '../../native/index.js';
+import type { Journal, StoredJob } from './journal.js';
+import type { LogStore } from './log-store.js';
+import { SpeedMeter } from './speed.js';
+import { storedCounters, summarize } from './summary.js';
+import { emptyTally, type Tally } from './tally.js';
+import { Verifier } from './verifier.js';
+
+/** fresh: a first run; resume: go on after an interruption; retry: run the failed entries again. */
+export type Mode = 'fresh' | 'resume' | 'retry';
+
+/** Where a job keeps what must survive it, and how it tells the queue that it changed. */
+export interface JobStores {
+  journal: Journal;
+  logs: LogStore;
+  changed: () => void;
+}
+
+export class Job {
+  s: StoredJob;
+  /** st_dev of the destination folder (jobs on one device run one after another). */
+  dev: number | null = null;
+  mode: Mode = 'fresh';
+  retryPairs: CopyPair[] = [];
+  engine: RunningJob | null = null;
+  running: Promise<void> | null = null;
+  current: CurrentFile[] = [];
+  conflicts = new Map<number, ConflictInfo>();
+  applyAll: ConflictDecision | null = null;
+  meter = new SpeedMeter(3000);
+  tally: Tally = emptyTally();
+  predictedReflink = 0;
+  paused = false;
+  /** The phase a paused job returns to. */
+  resumeState: JobState = 'running';
+  cancelRequested = false;
+  /** close(): stop now, come back as 'interrupted'. */
+  shutdown = false;
+  /** Finished records not yet sent to the renderer (the ticker takes them). */
+  pendingFiles: FileRecord[] = [];
+  /** Finished records not yet appended to the log. */
+  logBuf: FileRecord[] = [];
+  verifier: Verifier;
+  readonly #stores: JobStores;
+  #wake: (() => void) | null = null;
+
+  constructor(s: StoredJob, stores: JobStores) {
+    this.s = s;
+    this.#stores = stores;
+    this.verifier = new Verifier(this, stores.changed);
+  }
+
+  get id(): string {
+    return this.s.id;
+  }
+
+  /** Resolves when not paused; true when the job is being cancelled. */
+  async gate(): Promise<boolean> {
+    while (this.paused && !this.cancelRequested) await new Promise<void>((r) => (this.#wake = r));
+    return this.cancelRequested;
+  }
+
+  wake(): void {
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
+  }
+
+  /** Sets the phase, or remembers it for when a paused job resumes. */
+  phase(st: JobState): void {
+    if (this.paused) this.resumeState = st;
+    else this.setState(st);
+  }
+
+  setState(st: JobState): void {
+    if (this.s.state === st) return;
+    this.s.state = st;
+    this.syncTally();
+    this.#stores.journal.put(this.s);
+    this.#stores.changed();
+  }
+
+  /** Copies the live counters into the stored job (journaled with the next state change). */
+  syncTally(): void {
+    Object.assign(this.s, storedCounters(this.tally));
+  }
+
+  /** A record is final: it goes to the log and to the renderer. */
+  finish(r: FileRecord): void {
+    this.logBuf.push(r);
+    this.pendingFiles.push(r);
+  }
+
+  flushLog(): void {
+    if (this.logBuf.length === 0) return;
+    const batch = this.logBuf;
+    this.logBuf = [];
+    this.#stores.logs.append(this.s.id, batch);
+  }
+
+  summary(): JobSummary {
+    const rate = this.s.state === 'verifying' ? this.verifier.meter.speed() : this.meter.speed();
+    return summarize({
+      s: this.s,
+      tally: this.tally,
+      current: this.current,
+      conflicts: [...this.conflicts.values()],
+      verify: this.verifier.progress,
+      predictedReflink: this.predictedReflink,
+      rate,
+    });
+  }
+}

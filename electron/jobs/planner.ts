@@ -1,0 +1,250 @@
+// Planning a job's run: which pairs go to the engine, what is already finished (resume, retry),
+// the totals, the free-space check, and how conflicts with our own earlier output are decided.
+// The decisions are pure functions (unit-tested without the engine); `plan()` gathers their inputs.
+//
+// Measuring happens in one place, `measureSources()`: today it walks the sources in JavaScript
+// (walk.ts) and asks the engine's explain() which sources will be reflinked. The engine's own scan
+// (one walk, with allocated and reflinked bytes, and its in-engine free-space check) replaces that
+// one function and `checkFreeSpace()`.
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { ConflictDecision, ConflictPolicy, CopyOptions, JobKind, JobFileRecord as FileRecord } from '../contract.js';
+import type { ConflictEvent, CopyPair } from '../../native/index.js';
+import { FerryError } from '../../native/errors.js';
+import { formatSize } from '../../native/format.js';
+import { isFailure } from '../../native/types.js';
+import type { Job, Mode } from './job.js';
+import type { LogStore } from './log-store.js';
+import { recoverTempTop } from './recovery.js';
+import { count, emptyTally, tallyAll } from './tally.js';
+import { measure, type Measure } from './walk.js';
+
+/** One native engine job of a Ferry job (a verified move across filesystems needs two). */
+export interface Run {
+  pairs: CopyPair[];
+  move: boolean;
+  /** Copy, verify, then delete each verified source (a verified move across filesystems). */
+  deleteAfterVerify: boolean;
+  conflict: ConflictPolicy;
+  /** Decides a conflict without asking (resume: our own finished files; retry: our failed copies). */
+  auto: ((c: ConflictEvent) => ConflictDecision | null) | null;
+  /** Destinations whose skipped records are not news (finished in an earlier run). */
+  suppress: Set<string>;
+  /** Destinations skipped in place of an 'error' policy (resume): recorded as EEXIST failures. */
+  asError: Set<string>;
+}
+
+export interface PlanDeps {
+  logs: LogStore;
+  /** The engine's prediction of the method for one pair. */
+  explain: (src: string, dest: string, method: CopyOptions['method']) => { method: string | null };
+  changed: () => void;
+}
+
+/** Each source goes to the destination folder under its own name. */
+export function topPairs(sources: readonly string[], destDir: string): CopyPair[] {
+  return sources.map((src) => ({ src, dest: path.join(destDir, path.basename(src)) }));
+}
+
+function isUnder(p: string, dirs: Set<string>): boolean {
+  for (const d of dirs) if (p.startsWith(d + '/')) return true;
+  return false;
+}
+
+/**
+ * What earlier runs already did, from the log (the last record per destination wins):
+ * `kept` counts towards this run's totals, `finished` holds destinations that need no work,
+ * `retrying` the destinations a retry copies again (their old records, and those under them, go).
+ */
+export function priorWork(records: Iterable<FileRecord>, mode: Mode, pairs: readonly CopyPair[]): { kept: FileRecord[]; finished: Set<string>; retrying: Set<string> } {
+  const { last } = tallyAll(records);
+  const retrying = new Set(mode === 'retry' ? pairs.map((p) => p.dest) : []);
+  const kept = mode === 'fresh' ? [] : [...last.values()].filter((r) => !retrying.has(r.dest) && !(mode === 'retry' && isUnder(r.dest, retrying)));
+  const finished = new Set(kept.filter((r) => !isFailure(r)).map((r) => r.dest));
+  return { kept, finished, retrying };
+}
+
+/** The pairs a retry runs: every failed entry, except those inside a failed folder (retried whole). */
+export function failedPairs(records: Iterable<FileRecord>): CopyPair[] {
+  const failed = [...tallyAll(records).last.values()].filter((r) => isFailure(r));
+  const dirs = failed.filter((r) => r.type === 'dir').map((r) => r.src + '/');
+  return failed.filter((r) => !dirs.some((d) => r.src.startsWith(d))).map((r) => ({ src: r.src, dest: r.dest }));
+}
+
+/**
+ * How a run decides conflicts. A fresh run hands the user's policy to the engine. A resume or a
+ * retry asks the engine to raise every conflict and decides first what is ours: destinations
+ * finished earlier are skipped (quietly), a retried copy is overwritten, and a file copied just
+ * before a crash but not logged yet (same size and mtime; times are preserved) is skipped. The
+ * rest follow the user's policy; 'error' is turned into a skip recorded as an EEXIST failure.
+ */
+export function conflictRules(
+  mode: Mode,
+  o: Pick<CopyOptions, 'conflict' | 'preserve'>,
+  finished: ReadonlySet<string>,
+  retrying: ReadonlySet<string>,
+): Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError'> {
+  const policy = o.conflict;
+  if (mode === 'fresh') return { conflict: policy, auto: null, suppress: new Set(), asError: new Set() };
+  const suppress = new Set(finished);
+  const asError = new Set<string>();
+  const auto = (c: ConflictEvent): ConflictDecision | null => {
+    if (suppress.has(c.dest)) return 'skip';
+    if (mode === 'retry' && retrying.has(c.dest)) return 'overwrite';
+    if (mode === 'resume' && o.preserve && c.destSize === c.srcSize && Math.trunc(c.destMtimeMs) === Math.trunc(c.srcMtimeMs)) return 'skip';
+    if (policy === 'ask') return null;
+    if (policy === 'error') {
+      asError.add(c.dest);
+      return 'skip';
+    }
+    return policy;
+  };
+  return { conflict: 'ask', auto, suppress, asError };
+}
+
+/** A source that still exists, with the device it is on. */
+export interface LiveSource {
+  pair: CopyPair;
+  dev: number;
+}
+
+/**
+ * The engine runs of a job. A verified move runs twice: sources on the destination's filesystem
+ * are renamed; the others are copied, verified, and only then deleted.
+ */
+export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSource[], destDev: number, rules: () => Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError'>): Run[] {
+  if (kind === 'move' && o.verify) {
+    const same = live.filter((x) => x.dev === destDev).map((x) => x.pair);
+    const other = live.filter((x) => x.dev !== destDev).map((x) => x.pair);
+    const runs: Run[] = [];
+    if (same.length) runs.push({ ...rules(), pairs: same, move: true, deleteAfterVerify: false });
+    if (other.length) runs.push({ ...rules(), pairs: other, move: false, deleteAfterVerify: true });
+    return runs;
+  }
+  return live.length ? [{ ...rules(), pairs: live.map((x) => x.pair), move: kind === 'move', deleteAfterVerify: false }] : [];
+}
+
+/** A measured source and the method the engine predicts for it. */
+export interface SpaceItem {
+  dev: number;
+  m: Pick<Measure, 'bytes' | 'allocated'>;
+  method: string | null;
+}
+
+/**
+ * Space a run needs on the destination: the bytes the copies will allocate, except what will be
+ * reflinked (shared extents) or renamed (a move on one filesystem), which costs nothing.
+ */
+export function spaceNeeded(kind: JobKind, items: readonly SpaceItem[], destDev: number): { need: number; reflinked: number; predictedReflink: number } {
+  let need = 0;
+  let reflinked = 0;
+  let predictedReflink = 0;
+  for (const { dev, m, method } of items) {
+    if (kind === 'move' && dev === destDev) continue;
+    if (method === 'reflink') {
+      reflinked += m.allocated;
+      predictedReflink += m.bytes;
+    } else need += m.allocated;
+  }
+  return { need, reflinked, predictedReflink };
+}
+
+/** The refusal when `need` bytes do not fit in `free`, in the user's terms; null when they fit. */
+export function spaceError(need: number, free: number, reflinked: number, destDir: string): FerryError | null {
+  if (need <= free) return null;
+  const note = reflinked > 0 ? ` (${formatSize(reflinked)} will be reflinked)` : '';
+  return new FerryError('ENOSPC', `not enough space: needs ${formatSize(need)}, ${formatSize(free)} free${note}`, { syscall: 'statfs', path: destDir });
+}
+
+async function checkFreeSpace(destDir: string, need: number, reflinked: number): Promise<void> {
+  const sf = await fsp.statfs(destDir);
+  const err = spaceError(need, sf.bavail * sf.bsize, reflinked, destDir);
+  if (err) throw err;
+}
+
+/** What measuring a run's sources found. */
+export interface Survey {
+  live: LiveSource[];
+  files: number;
+  bytes: number;
+  need: number;
+  reflinked: number;
+  predictedReflink: number;
+}
+
+/**
+ * Measures the sources (entries, bytes, allocated bytes) and predicts which will be reflinked:
+ * one explain() per source filesystem is enough (a selection of 100k files shares one). A source
+ * that vanished is left out when the job ran before (in a resumed move it was moved already).
+ */
+export async function measureSources(job: Job, pairs: readonly CopyPair[], destDev: number, explain: PlanDeps['explain']): Promise<Survey> {
+  const s = job.s;
+  const measured: { pair: CopyPair; m: Measure; dev: number }[] = [];
+  for (const pair of pairs) {
+    if (job.cancelRequested) break;
+    const st = await fsp.lstat(pair.src).catch((e: unknown) => {
+      if (job.mode !== 'fresh' && (e as { code?: string }).code === 'ENOENT') return null;
+      throw e;
+    });
+    if (!st) continue;
+    measured.push({ pair, m: await measure(pair.src, () => job.cancelRequested), dev: st.dev });
+  }
+  const predicted = new Map<number, string | null>();
+  const items: SpaceItem[] = measured.map(({ pair, m, dev }) => {
+    if (s.kind === 'move' && dev === destDev) return { dev, m, method: null };
+    if (!m.sample) return { dev, m, method: null };
+    if (!predicted.has(dev)) {
+      const sampleDest = m.sample === pair.src ? pair.dest : path.join(s.destDir, path.basename(m.sample));
+      let method: string | null = null;
+      try {
+        method = explain(m.sample, sampleDest, s.options.method).method;
+      } catch {
+        /* unknown: counts as needing space */
+      }
+      predicted.set(dev, method);
+    }
+    return { dev, m, method: predicted.get(dev)! };
+  });
+  return {
+    live: measured.map(({ pair, dev }) => ({ pair, dev })),
+    files: measured.reduce((a, x) => a + x.m.files, 0),
+    bytes: measured.reduce((a, x) => a + x.m.bytes, 0),
+    ...spaceNeeded(s.kind, items, destDev),
+  };
+}
+
+/** Measures the sources, checks free space, and builds the engine runs. */
+export async function plan(job: Job, deps: PlanDeps): Promise<Run[]> {
+  const s = job.s;
+  const destStat = await fsp.stat(s.destDir);
+  if (!destStat.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: s.destDir });
+  job.dev = destStat.dev;
+  const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir);
+
+  // What is already finished (resume/retry): recount from the log.
+  const prior = deps.logs.cached(s.id) ?? (await deps.logs.records(s.id));
+  const { kept, finished, retrying } = priorWork(prior, job.mode, pairs);
+  job.tally = emptyTally();
+  for (const r of kept) count(job.tally, r, 1);
+
+  // A killed copy leaves a new top folder under the engine's hidden temp name: take it back.
+  if (job.mode === 'resume' && s.kind === 'copy') {
+    for (const pair of pairs) await recoverTempTop(pair, s.destDir, finished, s.startedAt ?? 0);
+  }
+
+  const survey = await measureSources(job, pairs, destStat.dev, deps.explain);
+  if (job.mode !== 'retry') {
+    // Totals: everything measured now, plus what an earlier run of a move already took away.
+    const movedAway = job.mode === 'resume' && s.kind === 'move';
+    s.filesTotal = survey.files + (movedAway ? job.tally.filesDone : 0);
+    s.bytesTotal = survey.bytes + (movedAway ? job.tally.bytesDone : 0);
+  }
+  job.predictedReflink = survey.predictedReflink;
+  deps.changed();
+
+  let need = survey.need;
+  if (job.mode === 'resume') need = Math.max(0, need - (job.tally.bytesDone - job.tally.bytesSkipped - job.tally.bytesReflinked));
+  await checkFreeSpace(s.destDir, need, survey.reflinked);
+
+  return buildRuns(s.kind, s.options, survey.live, destStat.dev, () => conflictRules(job.mode, s.options, finished, retrying));
+}

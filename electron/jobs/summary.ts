@@ -1,0 +1,113 @@
+// A job's numbers as the queue shows them: done, total, speed, time left, verify progress. Pure
+// maths over plain data (no engine, no clock, no I/O), so every rule here is a unit test away.
+import { ACTIVE_STATES } from '../contract.js';
+import type { ConflictInfo, CurrentFile, JobSummary, WireError } from '../contract.js';
+import type { StoredJob } from './journal.js';
+import { emptyTally, type Tally } from './tally.js';
+
+/** Summaries carry at most this many source paths (and `sourcesCount`): ticks stay small. */
+export const SUMMARY_SOURCES = 50;
+
+/** Verification progress; `bytesRead` counts both files read (source and copy). */
+export interface VerifyProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesRead: number;
+  bytesTotal: number;
+}
+
+export function noVerifyProgress(): VerifyProgress {
+  return { filesDone: 0, filesTotal: 0, bytesRead: 0, bytesTotal: 0 };
+}
+
+export interface SummaryInput {
+  s: StoredJob;
+  tally: Tally;
+  /** Files being copied right now, with their bytes so far. */
+  current: readonly CurrentFile[];
+  conflicts: readonly ConflictInfo[];
+  verify: VerifyProgress;
+  /** Bytes the plan expects to be reflinked: they take no time, so time left leaves them out. */
+  predictedReflink: number;
+  /** The measured rate of the phase in progress (copying, or re-reading while verifying), bytes/s. */
+  rate: number;
+}
+
+/** Seconds left at `speed`: 0 when nothing remains, null when unknown. */
+export function etaSeconds(remaining: number, speed: number): number | null {
+  if (remaining <= 0) return 0;
+  return speed > 0 ? Math.ceil(remaining / speed) : null;
+}
+
+export function summarize(x: SummaryInput): JobSummary {
+  const { s, tally: t, verify: v } = x;
+  const active = ACTIVE_STATES.has(s.state);
+  let inFlight = 0;
+  for (const c of x.current) inFlight += c.bytes;
+  // Bytes of files still being copied count as done while the job runs, never past the total.
+  const bytesDone = active ? Math.min(Math.max(s.bytesTotal, t.bytesDone), t.bytesDone + inFlight) : t.bytesDone;
+  const verifyBytes = Math.min(v.bytesTotal, Math.round(v.bytesRead / 2));
+  const verifying = s.state === 'verifying';
+  const speed = active && s.state !== 'paused' ? Math.round(x.rate) : 0;
+  const stillReflink = Math.max(0, x.predictedReflink - t.bytesReflinked);
+  // Time left: bytes still to copy (reflinks cost none) or, while verifying, bytes still to re-read.
+  const remaining = verifying ? Math.max(0, v.bytesTotal - verifyBytes) : Math.max(0, s.bytesTotal - bytesDone - stillReflink);
+  return {
+    id: s.id,
+    kind: s.kind,
+    sources: s.sources.length > SUMMARY_SOURCES ? s.sources.slice(0, SUMMARY_SOURCES) : s.sources,
+    sourcesCount: s.sources.length,
+    destDir: s.destDir,
+    state: s.state,
+    createdAt: s.createdAt,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    filesTotal: Math.max(s.filesTotal, t.filesDone + t.filesFailed),
+    filesDone: t.filesDone,
+    filesFailed: t.filesFailed,
+    bytesTotal: Math.max(s.bytesTotal, bytesDone),
+    bytesDone,
+    bytesReflinked: t.bytesReflinked,
+    speed,
+    etaSeconds: active ? etaSeconds(remaining, speed) : null,
+    byMethod: structuredClone(t.byMethod),
+    error: s.error,
+    options: s.options,
+    current: x.current as CurrentFile[],
+    conflicts: [...x.conflicts],
+    flushMs: s.flushMs,
+    bytesSkipped: t.bytesSkipped,
+    filesVerifyFailed: t.verifyFailed,
+    ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
+  };
+}
+
+/** The counters a job keeps in the journal, from its tally. */
+export function storedCounters(t: Tally): Pick<StoredJob, 'filesDone' | 'filesFailed' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod'> {
+  return {
+    filesDone: t.filesDone,
+    filesFailed: t.filesFailed,
+    bytesDone: t.bytesDone,
+    bytesReflinked: t.bytesReflinked,
+    bytesSkipped: t.bytesSkipped,
+    byMethod: structuredClone(t.byMethod),
+  };
+}
+
+/** A finished job's tally from the counters stored with its final state (exact; the log loads on demand). */
+export function tallyOfStored(s: StoredJob): Tally {
+  return {
+    ...emptyTally(),
+    filesDone: s.filesDone,
+    filesFailed: s.filesFailed,
+    bytesDone: s.bytesDone,
+    bytesReflinked: s.bytesReflinked,
+    bytesSkipped: s.bytesSkipped ?? 0,
+    byMethod: structuredClone(s.byMethod ?? {}),
+  };
+}
+
+/** The job-level error of a run in which some entries failed. */
+export function partialError(t: Tally, filesTotal: number): WireError {
+  return { code: 'EPARTIAL', message: `${t.filesFailed} of ${filesTotal || t.filesDone + t.filesFailed} entries failed` };
+}
