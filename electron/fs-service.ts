@@ -5,7 +5,7 @@ import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
 import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import { fsCanReflink, fsTypeName } from './fs-types.js';
+import { fsInfo } from '../native/index.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
 const FIRST_CHUNK = 200;
@@ -173,7 +173,7 @@ export class FsService {
   async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {
     const full = path.resolve(p.path);
     const s = await fsp.statfs(full);
-    const fsType = fsTypeName(s.type);
+    const kind = fsInfo(full);
     let readOnly = false;
     try {
       await fsp.access(full, fs.constants.W_OK);
@@ -182,8 +182,8 @@ export class FsService {
     }
     const info: FsInfo = {
       path: full,
-      fsType,
-      reflink: fsCanReflink(fsType),
+      fsType: kind.type,
+      reflink: kind.reflink,
       freeBytes: s.bavail * s.bsize,
       totalBytes: s.blocks * s.bsize,
       readOnly,
