@@ -60,7 +60,7 @@ interface ExplainBatch {
 }
 interface Binding {
   startJob(spec: JobSpec, onEvents: (events: EngineEvent[]) => void, onDone: OnDone<JobResult>): NativeJob;
-  scan(sources: string[], opts: { recursive: boolean; dest: string; move: boolean; method: string }, onEvents: (events: ScanEvent[]) => void, onDone: OnDone<ScanTotals>): { cancel(): void };
+  scan(sources: string[], opts: { recursive: boolean; dest: string; move: boolean; method: string; checkSpace: boolean; spaceCredit: number }, onEvents: (events: ScanEvent[]) => void, onDone: OnDone<ScanTotals>): { cancel(): void };
   explainTrees(
     pairs: CopyPair[],
     opts: { method: string; recursive: boolean },
@@ -197,6 +197,14 @@ export interface ScanOptions {
   dest?: string;
   move?: boolean;
   method?: 'auto' | Method;
+  /**
+   * After the walk, check the destination's free space as a job's `spaceCheck` does: `done`
+   * rejects with the engine's ENOSPC FerryError (`not enough space: needs X, Y free…`, syscall
+   * statfs, path the destination folder) when the needed bytes do not fit. Needs `dest`.
+   */
+  checkSpace?: boolean;
+  /** Bytes an earlier run of the same copy already wrote there (a resumed job): not needed again. */
+  spaceCredit?: number;
 }
 
 /** A running scan or explain walk: cancel() stops it (done then resolves with what was counted). */
@@ -217,7 +225,14 @@ export function scan(sources: string[], opts: ScanOptions = {}, onProgress?: (to
   const { done, onDone } = settle<ScanTotals>();
   const run = load().scan(
     [...sources],
-    { recursive: opts.recursive ?? true, dest: opts.dest ?? '', move: opts.move ?? false, method: opts.method ?? 'auto' },
+    {
+      recursive: opts.recursive ?? true,
+      dest: opts.dest ?? '',
+      move: opts.move ?? false,
+      method: opts.method ?? 'auto',
+      checkSpace: opts.checkSpace ?? false,
+      spaceCredit: Math.max(0, Math.floor(opts.spaceCredit ?? 0)),
+    },
     (events) => {
       if (onProgress) for (const e of events) onProgress(e);
     },

@@ -2,22 +2,20 @@
 // the totals, the free-space check, and how conflicts with our own earlier output are decided.
 // The decisions are pure functions (unit-tested without the engine); `plan()` gathers their inputs.
 //
-// Measuring happens in one place, `measureSources()`: today it walks the sources in JavaScript
-// (walk.ts) and asks the engine's explain() which sources will be reflinked. The engine's own scan
-// (one walk, with allocated and reflinked bytes, and its in-engine free-space check) replaces that
-// one function and `checkFreeSpace()`.
+// Counting happens in one place, `surveySources()`: the engine's one walker (native scan()) counts
+// the sources, predicts what will be reflinked or renamed, and checks the destination's free space;
+// the engine jobs that follow do not walk to count again (scan: false).
 import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import type { ConflictDecision, ConflictPolicy, CopyOptions, JobKind, JobFileRecord as FileRecord } from '../contract.js';
-import type { ConflictEvent, CopyPair } from '../../native/index.js';
+import type * as native from '../../native/index.js';
+import type { ConflictEvent, CopyPair, ScanTotals } from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
-import { formatSize } from '../../native/format.js';
 import { isFailure } from '../../native/types.js';
 import type { Job, Mode } from './job.js';
 import type { LogStore } from './log-store.js';
 import { recoverTempTop } from './recovery.js';
 import { count, emptyTally, tallyAll } from './tally.js';
-import { measure, type Measure } from './walk.js';
 
 /** One native engine job of a Ferry job (a verified move across filesystems needs two). */
 export interface Run {
@@ -36,8 +34,8 @@ export interface Run {
 
 export interface PlanDeps {
   logs: LogStore;
-  /** The engine's prediction of the method for one pair. */
-  explain: (src: string, dest: string, method: CopyOptions['method']) => { method: string | null };
+  /** The engine's one walk: totals, predicted reflinks, and its free-space check. */
+  scan: typeof native.scan;
   changed: () => void;
 }
 
@@ -124,93 +122,50 @@ export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSour
   return live.length ? [{ ...rules(), pairs: live.map((x) => x.pair), move: kind === 'move', deleteAfterVerify: false }] : [];
 }
 
-/** A measured source and the method the engine predicts for it. */
-export interface SpaceItem {
-  dev: number;
-  m: Pick<Measure, 'bytes' | 'allocated'>;
-  method: string | null;
-}
-
-/**
- * Space a run needs on the destination: the bytes the copies will allocate, except what will be
- * reflinked (shared extents) or renamed (a move on one filesystem), which costs nothing.
- */
-export function spaceNeeded(kind: JobKind, items: readonly SpaceItem[], destDev: number): { need: number; reflinked: number; predictedReflink: number } {
-  let need = 0;
-  let reflinked = 0;
-  let predictedReflink = 0;
-  for (const { dev, m, method } of items) {
-    if (kind === 'move' && dev === destDev) continue;
-    if (method === 'reflink') {
-      reflinked += m.allocated;
-      predictedReflink += m.bytes;
-    } else need += m.allocated;
-  }
-  return { need, reflinked, predictedReflink };
-}
-
-/** The refusal when `need` bytes do not fit in `free`, in the user's terms; null when they fit. */
-export function spaceError(need: number, free: number, reflinked: number, destDir: string): FerryError | null {
-  if (need <= free) return null;
-  const note = reflinked > 0 ? ` (${formatSize(reflinked)} will be reflinked)` : '';
-  return new FerryError('ENOSPC', `not enough space: needs ${formatSize(need)}, ${formatSize(free)} free${note}`, { syscall: 'statfs', path: destDir });
-}
-
-async function checkFreeSpace(destDir: string, need: number, reflinked: number): Promise<void> {
-  const sf = await fsp.statfs(destDir);
-  const err = spaceError(need, sf.bavail * sf.bsize, reflinked, destDir);
-  if (err) throw err;
-}
-
-/** What measuring a run's sources found. */
+/** What surveying a run's sources found. */
 export interface Survey {
   live: LiveSource[];
   files: number;
   bytes: number;
-  need: number;
-  reflinked: number;
+  /** Apparent bytes the engine predicts will be reflinked (or renamed by a same-filesystem move). */
   predictedReflink: number;
 }
 
 /**
- * Measures the sources (entries, bytes, allocated bytes) and predicts which will be reflinked:
- * one explain() per source filesystem is enough (a selection of 100k files shares one). A source
- * that vanished is left out when the job ran before (in a resumed move it was moved already).
+ * The sources that still exist (a source that vanished is left out when the job ran before: in a
+ * resumed move it was moved already), with the device each is on, then the engine's one walk over
+ * them: totals (streamed into the job while it counts), the bytes that will be reflinked or
+ * renamed, and the engine's free-space check (less what an earlier run already wrote there). A
+ * refusal rejects with the engine's ENOSPC error; nothing has been copied then.
  */
-export async function measureSources(job: Job, pairs: readonly CopyPair[], destDev: number, explain: PlanDeps['explain']): Promise<Survey> {
+export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: Pick<PlanDeps, 'scan' | 'changed'>, spaceCredit: number, onTotals: (t: ScanTotals) => void): Promise<Survey> {
   const s = job.s;
-  const measured: { pair: CopyPair; m: Measure; dev: number }[] = [];
+  const live: LiveSource[] = [];
   for (const pair of pairs) {
     if (job.cancelRequested) break;
     const st = await fsp.lstat(pair.src).catch((e: unknown) => {
       if (job.mode !== 'fresh' && (e as { code?: string }).code === 'ENOENT') return null;
       throw e;
     });
-    if (!st) continue;
-    measured.push({ pair, m: await measure(pair.src, () => job.cancelRequested), dev: st.dev });
+    if (st) live.push({ pair, dev: st.dev });
   }
-  const predicted = new Map<number, string | null>();
-  const items: SpaceItem[] = measured.map(({ pair, m, dev }) => {
-    if (s.kind === 'move' && dev === destDev) return { dev, m, method: null };
-    if (!m.sample) return { dev, m, method: null };
-    if (!predicted.has(dev)) {
-      const sampleDest = m.sample === pair.src ? pair.dest : path.join(s.destDir, path.basename(m.sample));
-      let method: string | null = null;
-      try {
-        method = explain(m.sample, sampleDest, s.options.method).method;
-      } catch {
-        /* unknown: counts as needing space */
-      }
-      predicted.set(dev, method);
-    }
-    return { dev, m, method: predicted.get(dev)! };
-  });
-  return {
-    live: measured.map(({ pair, dev }) => ({ pair, dev })),
-    files: measured.reduce((a, x) => a + x.m.files, 0),
-    bytes: measured.reduce((a, x) => a + x.m.bytes, 0),
-    ...spaceNeeded(s.kind, items, destDev),
-  };
+  if (live.length === 0 || job.cancelRequested) return { live, files: 0, bytes: 0, predictedReflink: 0 };
+  const walk = deps.scan(
+    live.map((x) => x.pair.src),
+    { recursive: true, dest: s.destDir, move: s.kind === 'move', method: s.options.method, checkSpace: true, spaceCredit },
+    (t) => {
+      onTotals(t);
+      deps.changed();
+    },
+  );
+  job.walk = walk;
+  try {
+    const t = await walk.done;
+    onTotals(t);
+    return { live, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes };
+  } finally {
+    job.walk = null;
+  }
 }
 
 /** Measures the sources, checks free space, and builds the engine runs. */
@@ -232,19 +187,17 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Run[]> {
     for (const pair of pairs) await recoverTempTop(pair, s.destDir, finished, s.startedAt ?? 0);
   }
 
-  const survey = await measureSources(job, pairs, destStat.dev, deps.explain);
-  if (job.mode !== 'retry') {
-    // Totals: everything measured now, plus what an earlier run of a move already took away.
-    const movedAway = job.mode === 'resume' && s.kind === 'move';
-    s.filesTotal = survey.files + (movedAway ? job.tally.filesDone : 0);
-    s.bytesTotal = survey.bytes + (movedAway ? job.tally.bytesDone : 0);
-  }
+  // Totals: everything counted now, plus what an earlier run of a move already took away. Space:
+  // what an earlier run already wrote is there (the engine does not count it again).
+  const movedAway = job.mode === 'resume' && s.kind === 'move';
+  const credit = job.mode === 'resume' ? Math.max(0, job.tally.bytesDone - job.tally.bytesSkipped - job.tally.bytesReflinked) : 0;
+  const survey = await surveySources(job, pairs, deps, credit, (t) => {
+    if (job.mode === 'retry') return;
+    s.filesTotal = t.files + (movedAway ? job.tally.filesDone : 0);
+    s.bytesTotal = t.bytes + (movedAway ? job.tally.bytesDone : 0);
+  });
   job.predictedReflink = survey.predictedReflink;
   deps.changed();
-
-  let need = survey.need;
-  if (job.mode === 'resume') need = Math.max(0, need - (job.tally.bytesDone - job.tally.bytesSkipped - job.tally.bytesReflinked));
-  await checkFreeSpace(s.destDir, need, survey.reflinked);
 
   return buildRuns(s.kind, s.options, survey.live, destStat.dev, () => conflictRules(job.mode, s.options, finished, retrying));
 }

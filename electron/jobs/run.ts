@@ -19,6 +19,7 @@ import { wantsVerify } from './verifier.js';
 export interface EngineApi {
   startJob: typeof native.startJob;
   explain: typeof native.explain;
+  scan: typeof native.scan;
 }
 
 export interface RunDeps {
@@ -45,7 +46,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.verifier.reset();
   job.setState('scanning');
   try {
-    const runs = await plan(job, { logs: deps.logs, explain: deps.engine.explain, changed: deps.changed });
+    const runs = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
@@ -99,7 +100,7 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
     try {
       h = deps.engine.startJob(run.pairs, {
         recursive: true,
-        scan: true,
+        scan: false, // the planner's survey counted already (one walk)
         progress: true,
         method: o.method,
         preserve: o.preserve,

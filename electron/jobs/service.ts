@@ -65,7 +65,7 @@ export class JobService {
     this.#maxDevices = Math.max(1, opts.maxParallelDevices ?? 2);
     this.#threads = opts.threads ?? native.DEFAULT_THREADS;
     this.#retentionDays = opts.retentionDays ?? 30;
-    this.#engine = opts.engine ?? { startJob: native.startJob, explain: native.explain };
+    this.#engine = opts.engine ?? { startJob: native.startJob, explain: native.explain, scan: native.scan };
     this.#journal = new Journal(this.#dataDir);
     this.#logs = new LogStore(this.#dataDir);
     this.#ticker = new Ticker(opts.tickMs ?? 150, () => this.#tick());
@@ -137,6 +137,7 @@ export class JobService {
       job.shutdown = true;
       job.cancelRequested = true;
       job.engine?.cancel();
+      job.walk?.cancel();
       job.wake();
       waits.push(job.running);
     }
@@ -201,6 +202,7 @@ export class JobService {
           for (const id of job.conflicts.keys()) job.engine?.resolveConflict(id, 'skip', false);
           job.conflicts.clear();
           job.engine?.cancel();
+          job.walk?.cancel();
           job.wake();
         }
         break;

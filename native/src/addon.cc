@@ -288,6 +288,9 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < arr.Length(); i++) sources.push_back(arr.Get(i).ToString().Utf8Value());
   Napi::Object o = info[1].As<Napi::Object>();
   ScanOpts opts{get_bool(o, "recursive", true), get_bool(o, "move", false), get_method(o)};
+  opts.check_space = get_bool(o, "checkSpace", false);
+  Napi::Value credit = o.Get("spaceCredit");
+  if (credit.IsNumber() && credit.As<Napi::Number>().DoubleValue() > 0) opts.space_credit = (uint64_t)credit.As<Napi::Number>().DoubleValue();
   return launch(info.Env(), std::make_shared<ScanRun>(std::move(sources), get_string(o, "dest", ""), opts, sink_at(info, 2, "ferry-scan")));
 }
 

@@ -32,7 +32,9 @@ void ScanRun::run() {
     scanner_.add(src, dest_dir_.empty() ? std::string() : join_path(dest_dir_, base_name(src)));
   }
   state_ = 2;
-  reporter_.finish(scan_totals_json(scanner_.totals()));
+  std::optional<WireErr> refusal;
+  if (scanner_.opts().check_space && !cancelled_) refusal = scanner_.check_space();
+  reporter_.finish(scan_totals_json(scanner_.totals()), std::move(refusal));
 }
 
 bool ScanRun::scan_event(Event& e) {

@@ -1,6 +1,7 @@
 // Scanner (see scan.h): one thread walks, any thread reads the totals.
 #include "scan.h"
 
+#include <algorithm>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -150,13 +151,17 @@ ScanTotals Scanner::totals() const {
 }
 
 std::optional<WireErr> Scanner::check_space() const {
+  uint64_t credit = opts_.space_credit;
   for (const Dest& d : dests_) {
-    if (d.needed == 0) continue;
+    const uint64_t taken = std::min(credit, d.needed);
+    credit -= taken;
+    const uint64_t needed = d.needed - taken;
+    if (needed == 0) continue;
     struct statvfs sv;
     if (fstatvfs(d.fd.get(), &sv) != 0) continue;  // cannot tell: the copy will say
     const uint64_t free = (uint64_t)sv.f_bavail * (sv.f_frsize ? sv.f_frsize : sv.f_bsize);
-    if (d.needed <= free) continue;
-    std::string desc = "not enough space: needs " + format_size(d.needed) + ", " + format_size(free) + " free";
+    if (needed <= free) continue;
+    std::string desc = "not enough space: needs " + format_size(needed) + ", " + format_size(free) + " free";
     std::string shared;
     if (d.reflinked) shared = format_size(d.reflinked) + " will be reflinked";
     if (d.renamed) shared += (shared.empty() ? "" : ", ") + format_size(d.renamed) + " will be moved by rename";

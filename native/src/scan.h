@@ -26,6 +26,11 @@ struct ScanOpts {
   bool recursive = true;
   bool move = false;
   int forced = -1;  // -1 auto, else a Method
+  // scan() only: end with check_space()'s refusal as the run's error.
+  bool check_space = false;
+  // Bytes already written to the destination by an earlier run of the same copy (a resumed job):
+  // they need no room again, so check_space() does not count them.
+  uint64_t space_credit = 0;
 };
 
 class Scanner {
@@ -36,9 +41,11 @@ class Scanner {
   // will have), its folder's filesystem is planned against; "" counts without predicting.
   void add(const std::string& src, const std::string& dest);
   ScanTotals totals() const;
-  // Per destination filesystem: do the bytes that must be written fit in its free space? An
-  // ENOSPC error (not enough space: needs X, Y free…, statfs '<folder>') when they do not.
+  // Per destination filesystem: do the bytes that must be written (less opts.space_credit) fit in
+  // its free space? An ENOSPC error (not enough space: needs X, Y free…, statfs '<folder>') when
+  // they do not.
   std::optional<WireErr> check_space() const;
+  const ScanOpts& opts() const { return opts_; }
 
  private:
   struct Dest {

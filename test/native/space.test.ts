@@ -33,6 +33,30 @@ describe('free-space check (spaceCheck)', { skip: NEEDS_ROOT }, () => {
     fs.rmSync(src, { recursive: true, force: true });
   });
 
+  test('scan() checks space too (checkSpace), less what an earlier run already wrote (spaceCredit)', async () => {
+    const tree = path.join(src, 'tree');
+    const need = (await scan([tree]).done).needed;
+    const avail = free(ext4);
+    assert.ok(need > avail, `the test needs a tree larger than the free space (${need} vs ${avail})`);
+    await assert.rejects(scan([tree], { dest: ext4, checkSpace: true }).done, (e: NodeJS.ErrnoException) => {
+      assert.equal(e.code, 'ENOSPC');
+      assert.equal(e.syscall, 'statfs');
+      assert.equal(e.message, `ENOSPC: not enough space: needs ${formatSize(need)}, ${formatSize(avail)} free, statfs '${ext4}'`);
+      return true;
+    });
+    // A resumed job whose earlier run wrote all but what fits: it goes ahead.
+    const totals = await scan([tree], { dest: ext4, checkSpace: true, spaceCredit: need - avail }).done;
+    assert.equal(totals.needed, need, 'the totals are what the sources hold; the credit only affects the check');
+    // One MiB less credit than that: refused, and the message counts only what is still needed.
+    const short = need - avail - MiB;
+    await assert.rejects(scan([tree], { dest: ext4, checkSpace: true, spaceCredit: short }).done, (e: Error) => {
+      assert.equal(e.message, `ENOSPC: not enough space: needs ${formatSize(need - short)}, ${formatSize(avail)} free, statfs '${ext4}'`);
+      return true;
+    });
+    // Without checkSpace the scan only counts.
+    assert.equal((await scan([tree], { dest: ext4 }).done).needed, need);
+  });
+
   test('a tree that does not fit on a small ext4: ENOSPC for the job, nothing written', async () => {
     const before = fs.readdirSync(ext4);
     const need = (await scan([path.join(src, 'tree')]).done).needed;
