@@ -17,7 +17,8 @@ before(async () => {
   rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-renderer-'));
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Ferry</title>');
   fs.mkdirSync(path.join(rendererDir, 'assets'));
-  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)\n//# sourceMappingURL=app.js.map');
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js.map'), '{"version":3,"sources":["../src/secret-source.ts"]}');
   fs.writeFileSync(path.join(os.tmpdir(), 'ferry-secret.txt'), 'secret');
   server = await startServer({ services, rendererDir, port: 0 });
 });
@@ -172,5 +173,63 @@ test('serve: fs.list streams entries to the socket as dir.entries events', async
   } finally {
     ws.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve: source maps are not served (development only), the scripts are', async () => {
+  const cookie = `ferry_token=${server.token}`;
+  assert.equal((await get('/assets/app.js', { cookie })).status, 200);
+  const map = await get('/assets/app.js.map', { cookie });
+  assert.equal(map.status, 404);
+  assert.doesNotMatch(map.body, /secret-source/);
+  const dev = await startServer({ services, rendererDir, port: 0, sourceMaps: true });
+  try {
+    const r = await new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: dev.port, path: `/assets/app.js.map?token=${dev.token}`, headers: { host: `127.0.0.1:${dev.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(r, 200);
+  } finally {
+    await dev.close();
+  }
+});
+
+test('serve: hostile keys (__proto__, constructor, …) in params are refused with EINVALIDPARAMS, not dropped', async () => {
+  const ws = await connect();
+  try {
+    const cases: [string, string][] = [
+      ['{"path":"/tmp","listingId":"a","__proto__":{"polluted":true}}', '__proto__'],
+      ['{"path":"/tmp","listingId":"a","constructor":{"prototype":{"polluted":true}}}', 'constructor'],
+      ['{"path":"/tmp","listingId":"a","toString":"x"}', 'toString'],
+      ['{"kind":"copy","sources":["/a"],"destDir":"/b","options":{"__proto__":{"method":"reflink"}}}', 'options.__proto__'],
+      ['{"kind":"copy","sources":["/a"],"destDir":"/b","options":{"prototype":1}}', 'options.prototype'],
+    ];
+    let id = 100;
+    for (const [params, key] of cases) {
+      const method = params.includes('"kind"') ? 'jobs.start' : 'fs.list';
+      const reply = await new Promise<{ ok: boolean; error?: { code: string; message: string } }>((resolve) => {
+        const my = ++id;
+        const onMsg = (d: Buffer) => {
+          const m = JSON.parse(d.toString());
+          if (m.kind === 'reply' && m.id === my) {
+            ws.off('message', onMsg);
+            resolve(m);
+          }
+        };
+        ws.on('message', onMsg);
+        ws.send(`{"id":${my},"method":"${method}","params":${params}}`);
+      });
+      assert.equal(reply.ok, false, params);
+      assert.equal(reply.error?.code, 'EINVALIDPARAMS', params);
+      assert.equal(reply.error?.message, `${method}: invalid ${key}: key not allowed`);
+    }
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+    assert.ok(!calls.some((c) => c.includes('start copy')), 'no hostile request reached a handler');
+    // Ordinary requests still pass.
+    assert.equal((await rpc(ws, 200, 'fs.stat', { path: '/' })).ok, true);
+  } finally {
+    ws.close();
   }
 });
