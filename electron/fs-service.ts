@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams } from './contract.js';
+import { performance } from 'node:perf_hooks';
+import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import { fsCanReflink, fsTypeName } from './fs-types.js';
 
@@ -17,11 +18,15 @@ const FIRST_CHUNK = 200;
 const CHUNK = 1000;
 /** lstat calls in flight while listing. */
 const STAT_CONCURRENCY = 32;
+/** Paths being trashed at once. */
+const TRASH_CONCURRENCY = 8;
+/** Longest run of work between two turns of the event loop in long requests (trash). */
+const SLICE_MS = 10;
 
 export interface FsServiceOptions {
   /** Events of requests that name no client (the Electron window): every transport gets them. */
   emit: Emit;
-  /** Moves paths to the freedesktop trash (Electron: shell.trashItem; serve mode: the `trash` package). */
+  /** Moves paths to the freedesktop trash (Electron: shell.trashItem; serve mode: the `trash` package in a worker). */
   trashItem: (p: string) => Promise<void>;
 }
 
@@ -46,6 +51,16 @@ interface Watch {
 interface Owned {
   listings: Map<string, number>;
   watchers: Map<string, Watch>;
+}
+
+/** Resolves after the event loop has had a turn when `SLICE_MS` have passed since the last one. */
+function slicer(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await new Promise<void>((r) => setImmediate(r));
+    since = performance.now();
+  };
 }
 
 export function entryType(st: fs.Stats): EntryType {
@@ -100,17 +115,36 @@ export async function describe(full: string, name: string, hint?: EntryType): Pr
   return base;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+/** Runs `fn` over `items`, `limit` at a time, results in input order; `pace` runs before each item. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>, pace?: () => Promise<void>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   async function worker() {
     while (next < items.length) {
+      if (pace) await pace();
       const i = next++;
       out[i] = await fn(items[i]!);
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/**
+ * Resolves when `p` exists (without following a final symlink), rejects with its error otherwise.
+ * The callback API on purpose: each fs.promises call allocates a stats buffer of its own, and
+ * 100 000 of them at once make the garbage collector hold the main thread.
+ */
+function lstatExists(p: string): Promise<void> {
+  return new Promise((resolve, reject) => fs.lstat(p, (e) => (e ? reject(e) : resolve())));
+}
+
+/** True when a folder in `listed` holds `p` (at any depth). */
+function insideListed(p: string, listed: ReadonlySet<string>): boolean {
+  for (let d = path.dirname(p); d !== p; p = d, d = path.dirname(d)) {
+    if (listed.has(d)) return true;
+  }
+  return false;
 }
 
 export class FsService {
@@ -268,18 +302,57 @@ export class FsService {
     return { path: to };
   }
 
+  /**
+   * Moves paths to the trash, a few at a time, in slices that leave the event loop free (100 000
+   * paths never hold it for more than a few milliseconds). A path inside another listed folder
+   * goes with that folder. Each path is either trashed or failed, with its error.
+   */
   async trash(p: ValidParams<'fs.trash'>): Promise<Results['fs.trash']> {
-    const trashed: string[] = [];
-    const failed: Results['fs.trash']['failed'] = [];
+    const pace = slicer();
+    const listed = new Set<string>();
     for (const raw of p.paths) {
       const full = path.resolve(raw);
-      try {
-        await fsp.lstat(full);
-        await this.#trashItem(full);
-        trashed.push(full);
-      } catch (e) {
-        failed.push({ path: full, error: toWireError(e) });
+      listed.add(full === raw ? raw : full); // keep the string we have: fewer objects for the GC to move
+      if (listed.size % 1024 === 0) await pace();
+    }
+    const keep: string[] = [];
+    const inside: string[] = [];
+    for (const q of listed) {
+      (insideListed(q, listed) ? inside : keep).push(q);
+      if ((keep.length + inside.length) % 1024 === 0) await pace();
+    }
+    const outcome = await mapLimit(
+      keep,
+      TRASH_CONCURRENCY,
+      async (target): Promise<WireError | null> => {
+        try {
+          await lstatExists(target);
+          await this.#trashItem(target);
+          return null;
+        } catch (e) {
+          return toWireError(e);
+        }
+      },
+      pace,
+    );
+    const trashed: string[] = [];
+    const failed: Results['fs.trash']['failed'] = [];
+    const gone = new Set<string>();
+    for (let i = 0; i < keep.length; i++) {
+      const target = keep[i]!;
+      const error = outcome[i];
+      if (error) failed.push({ path: target, error });
+      else {
+        trashed.push(target);
+        gone.add(target);
       }
+      if (i % 1024 === 0) await pace();
+    }
+    for (const q of inside) {
+      // Went along with the folder that holds it, unless that folder could not be trashed.
+      if (insideListed(q, gone)) trashed.push(q);
+      else failed.push({ path: q, error: { code: 'ECANCELED', message: 'not trashed: the folder that holds it could not be trashed', path: q } });
+      if ((trashed.length + failed.length) % 1024 === 0) await pace();
     }
     return { trashed, failed };
   }

@@ -22,7 +22,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Emit, WsMessage } from './contract.js';
+import type { Emit, Reply, WsMessage } from './contract.js';
 import type { Requester } from './fs-service.js';
 import { dispatch } from './handlers.js';
 import type { Services } from './services.js';
@@ -30,6 +30,8 @@ import type { Services } from './services.js';
 export const LOOPBACK = '127.0.0.1';
 const COOKIE = 'ferry_token';
 const MAX_MESSAGE = 32 * 1024 * 1024;
+/** Messages above this size are parsed and validated in separate turns of the event loop. */
+const LARGE_MESSAGE = 256 * 1024;
 /** Open connections at most (HTTP and sockets): bounds the file descriptors a local client can take. */
 const MAX_CONNECTIONS = 512;
 /** A request's headers must arrive within this time, the whole request within REQUEST_TIMEOUT. */
@@ -167,6 +169,58 @@ export function parseTarget(raw: string | undefined, hosts: ReadonlySet<string>)
   return { ok: true, path: decoded, token: new URLSearchParams(query).get('token') };
 }
 
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Arrays longer than this are turned into JSON a slice at a time. */
+const JSON_SLICE = 5000;
+
+/** True when `v` holds an array longer than JSON_SLICE within `depth` levels of plain objects. */
+function hasLongArray(v: unknown, depth: number): boolean {
+  if (Array.isArray(v)) return v.length > JSON_SLICE;
+  if (depth === 0 || typeof v !== 'object' || v === null) return false;
+  for (const x of Object.values(v)) if (hasLongArray(x, depth - 1)) return true;
+  return false;
+}
+
+/**
+ * The text JSON.stringify gives for `value` (plain data), built in steps short enough not to
+ * hold the event loop: arrays longer than JSON_SLICE are stringified a slice at a time, with a
+ * turn of the event loop between slices (a reply of 100 000 paths is ~40 ms in one piece).
+ */
+export async function toJsonInSlices(value: unknown): Promise<string> {
+  const out: string[] = [];
+  const write = async (v: unknown): Promise<void> => {
+    if (Array.isArray(v) && v.length > JSON_SLICE) {
+      out.push('[');
+      for (let i = 0; i < v.length; i += JSON_SLICE) {
+        out.push(i === 0 ? '' : ',', JSON.stringify(v.slice(i, i + JSON_SLICE)).slice(1, -1));
+        await nextTurn();
+      }
+      out.push(']');
+    } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
+      out.push('{');
+      let first = true;
+      for (const [k, x] of Object.entries(v)) {
+        if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+        out.push(first ? '' : ',', JSON.stringify(k), ':');
+        first = false;
+        await write(x);
+      }
+      out.push('}');
+    } else {
+      out.push(JSON.stringify(v) ?? 'null');
+    }
+  };
+  await write(value);
+  return out.join('');
+}
+
+/** For a value JSON cannot carry (a bug, not input): an error reply instead of silence; an event is dropped. */
+function unserialisable(msg: WsMessage, e: unknown): string | null {
+  if (msg.kind !== 'reply') return null;
+  return JSON.stringify({ kind: 'reply', id: msg.id, ok: false, error: { code: 'EINTERNAL', message: `reply not serialisable: ${(e as Error).message}` } });
+}
+
 /**
  * One WebSocket client. Replies and events go through `send`, which keeps the socket's outgoing
  * buffer bounded (see ClientLimits); as a `Requester` it receives the events of its own requests
@@ -204,15 +258,30 @@ class ClientChannel implements Requester {
   }
 
   send(msg: WsMessage): void {
-    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
-    let text: string;
+    let text: string | null;
     try {
       text = JSON.stringify(msg);
     } catch (e) {
-      // A value JSON cannot carry (a bug, not input): say so instead of going silent.
-      if (msg.kind !== 'reply') return;
-      text = JSON.stringify({ kind: 'reply', id: msg.id, ok: false, error: { code: 'EINTERNAL', message: `reply not serialisable: ${(e as Error).message}` } });
+      text = unserialisable(msg, e);
     }
+    this.#sendText(text);
+  }
+
+  /** Sends a reply; one that carries long lists is turned into JSON a slice at a time. */
+  async reply(id: number, reply: Reply<unknown>): Promise<void> {
+    const msg: WsMessage = { kind: 'reply', id, ...reply };
+    if (!hasLongArray(msg, 4)) return this.send(msg);
+    let text: string | null;
+    try {
+      text = await toJsonInSlices(msg);
+    } catch (e) {
+      text = unserialisable(msg, e);
+    }
+    this.#sendText(text);
+  }
+
+  #sendText(text: string | null): void {
+    if (text === null || this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
     this.#ws.send(text, this.#written);
     this.#checkBound();
   }
@@ -438,6 +507,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const detach = opts.services.addSink(client.emit);
     client.onClose(detach);
     ws.on('message', (data, isBinary) => {
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
       let msg: unknown;
       try {
         msg = isBinary ? undefined : JSON.parse(data.toString());
@@ -451,8 +521,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       const id = m.id;
       client.request(async () => {
+        // Reading a large message and validating it: two turns of the event loop, not one.
+        if (size > LARGE_MESSAGE) await new Promise<void>((r) => setTimeout(r, 0));
         const reply = await dispatch(opts.services.handlers, m.method, m.params, { transport: 'ws', client });
-        client.send({ kind: 'reply', id, ...reply });
+        await client.reply(id, reply);
       });
     });
   }

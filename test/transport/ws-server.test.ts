@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { startServer, type RunningServer } from '../../electron/ws-server.js';
+import { parseTarget, startServer, toJsonInSlices, type RunningServer } from '../../electron/ws-server.js';
 import { fakeServices } from './fake-services.js';
 
 let server: RunningServer;
@@ -231,5 +231,28 @@ test('serve: hostile keys (__proto__, constructor, …) in params are refused wi
     assert.equal((await rpc(ws, 200, 'fs.stat', { path: '/' })).ok, true);
   } finally {
     ws.close();
+  }
+});
+
+test('serve: long replies are serialised in slices to the same text JSON.stringify gives', async () => {
+  const long = Array.from({ length: 12_345 }, (_, i) => (i % 3 ? `/p/${i}` : { path: `/q/${i}`, error: { code: 'EACCES', message: 'no "way"\n', extra: undefined } }));
+  const values: unknown[] = [
+    { kind: 'reply', id: 3, ok: true, value: { trashed: long, failed: [], note: undefined, when: new Date(0) } },
+    { kind: 'reply', id: 4, ok: true, value: { items: [long, long.slice(0, 10)] } },
+    [],
+    { a: null, b: [1, 'two', true], c: 'é\u2028' },
+  ];
+  for (const v of values) assert.equal(await toJsonInSlices(v), JSON.stringify(v));
+});
+
+test('serve: request targets are read without throwing', () => {
+  const hosts = new Set(['127.0.0.1:8080', 'localhost:8080']);
+  assert.deepEqual(parseTarget('/assets/a%20b.js?token=t', hosts), { ok: true, path: '/assets/a b.js', token: 't' });
+  assert.deepEqual(parseTarget('http://127.0.0.1:8080/x?token=t', hosts), { ok: true, path: '/x', token: 't' });
+  assert.equal((parseTarget('http://evil:8080/x', hosts) as { status: number }).status, 403);
+  for (const bad of [undefined, '', '*', 'http://[::1/', 'http://%zz/', 'http://exa%00mple/', '/a%00', '/%', '/%C0%AE', '/a%0d%0ab', 'ftp://127.0.0.1:8080/', '127.0.0.1:8080']) {
+    const t = parseTarget(bad, hosts);
+    assert.equal(t.ok, false, String(bad));
+    assert.equal((t as { status: number }).status, 400, String(bad));
   }
 });
