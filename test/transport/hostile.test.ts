@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import { startServe, type Served } from '../helpers/serve.js';
+import { rpc, startServe, type Served } from '../helpers/serve.js';
 
 let served: Served;
 let H = '';
@@ -86,10 +86,7 @@ async function stillServes(): Promise<void> {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  const reply = await new Promise<{ ok: boolean }>((resolve) => {
-    ws.once('message', (d) => resolve(JSON.parse(d.toString())));
-    ws.send(JSON.stringify({ id: 1, method: 'app.info', params: {} }));
-  });
+  const reply = await rpc(ws, 1, 'app.info', {});
   ws.close();
   assert.equal(reply.ok, true);
 }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { startServe, type Served } from '../helpers/serve.js';
+import { rpc, startServe, type Served } from '../helpers/serve.js';
 
 const LISTINGS = 200;
 const ENTRIES = 1000;
@@ -46,20 +46,6 @@ function connect(): Promise<WebSocket> {
   });
 }
 
-function call(ws: WebSocket, id: number, method: string, params: unknown): Promise<{ ok: boolean }> {
-  return new Promise((resolve) => {
-    const onMsg = (d: Buffer) => {
-      const m = JSON.parse(d.toString());
-      if (m.kind === 'reply' && m.id === id) {
-        ws.off('message', onMsg);
-        resolve(m);
-      }
-    };
-    ws.on('message', onMsg);
-    ws.send(JSON.stringify({ id, method, params }));
-  });
-}
-
 test('a client that stops reading: serve memory stays bounded, others are served, nothing is lost', async () => {
   const pid = served.proc.pid!;
   const other = await connect();
@@ -70,7 +56,7 @@ test('a client that stops reading: serve memory stays bounded, others are served
     const m = JSON.parse(d.toString());
     if (m.kind === 'event' && m.event === 'dir.entries' && m.payload.listingId === 'warm' && m.payload.done) warmDone();
   });
-  assert.equal((await call(other, 1, 'fs.list', { path: dir, listingId: 'warm' })).ok, true);
+  assert.equal((await rpc(other, 1, 'fs.list', { path: dir, listingId: 'warm' })).ok, true);
   await warm;
   await sleep(500);
   const base = memory(pid).rss;
@@ -95,7 +81,7 @@ test('a client that stops reading: serve memory stays bounded, others are served
   let slowest = 0;
   for (let t = Date.now(), id = 100; Date.now() - t < 8000; id++) {
     const t0 = Date.now();
-    assert.equal((await call(other, id, 'app.info', {})).ok, true);
+    assert.equal((await rpc(other, id, 'app.info', {})).ok, true);
     slowest = Math.max(slowest, Date.now() - t0);
     peak = Math.max(peak, memory(pid).rss);
     await sleep(100);

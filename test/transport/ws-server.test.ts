@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { parseTarget, startServer, toJsonInSlices, type RunningServer } from '../../electron/ws-server.js';
+import { rpc, rpcText } from '../helpers/serve.js';
 import { fakeServices } from './fake-services.js';
 
 let server: RunningServer;
@@ -50,20 +51,6 @@ function connect(opts: { token?: string | null; origin?: string | null; host?: s
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
     ws.once('error', reject);
-  });
-}
-
-async function rpc(ws: WebSocket, id: number, method: unknown, params: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
-  return new Promise((resolve) => {
-    const onMsg = (d: Buffer) => {
-      const m = JSON.parse(d.toString());
-      if (m.kind === 'reply' && m.id === id) {
-        ws.off('message', onMsg);
-        resolve(m);
-      }
-    };
-    ws.on('message', onMsg);
-    ws.send(JSON.stringify({ id, method, params }));
   });
 }
 
@@ -209,18 +196,7 @@ test('serve: hostile keys (__proto__, constructor, …) in params are refused wi
     let id = 100;
     for (const [params, key] of cases) {
       const method = params.includes('"kind"') ? 'jobs.start' : 'fs.list';
-      const reply = await new Promise<{ ok: boolean; error?: { code: string; message: string } }>((resolve) => {
-        const my = ++id;
-        const onMsg = (d: Buffer) => {
-          const m = JSON.parse(d.toString());
-          if (m.kind === 'reply' && m.id === my) {
-            ws.off('message', onMsg);
-            resolve(m);
-          }
-        };
-        ws.on('message', onMsg);
-        ws.send(`{"id":${my},"method":"${method}","params":${params}}`);
-      });
+      const reply = await rpcText(ws, ++id, method, params);
       assert.equal(reply.ok, false, params);
       assert.equal(reply.error?.code, 'EINVALIDPARAMS', params);
       assert.equal(reply.error?.message, `${method}: invalid ${key}: key not allowed`);
