@@ -467,9 +467,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   server.maxConnections = MAX_CONNECTIONS;
   // CONNECT is not for us: answer instead of dropping the connection silently.
-  server.on('connect', (_req, socket: Socket) => reject(socket, 405, 'Method Not Allowed'));
+  server.on('connect', (_req, socket: Socket) => {
+    guard(socket);
+    reject(socket, 405, 'Method Not Allowed');
+  });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
+
+  /** Node hands upgrade and CONNECT sockets over without an error listener: a reset must not become an exception. */
+  function guard(socket: Socket) {
+    socket.on('error', () => socket.destroy());
+  }
 
   function reject(socket: Socket, status: number, text: string) {
     if (!socket.writable) return void socket.destroy();
@@ -492,8 +500,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
-    // Node hands the socket over without an error listener: a reset must not become an exception.
-    socket.on('error', () => socket.destroy());
+    guard(socket);
     try {
       onUpgrade(req, socket, head);
     } catch (e) {

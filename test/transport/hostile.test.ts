@@ -179,8 +179,8 @@ test('hostile: resets, broken frames and oversized frames after a good upgrade e
     assert.equal(a.status, 101, name);
     alive();
   }
-  // Reset (RST) in the middle of a request, of a handshake, and right after the upgrade.
-  for (const data of [`GET /?token=${T} HTTP/1.1\r\nHo`, upgrade(`/ws?token=${T}`).slice(0, 60), upgrade(`/ws?token=${T}`)]) {
+  // Reset (RST) in the middle of a request, of a handshake, right after the upgrade, after a CONNECT.
+  for (const data of [`GET /?token=${T} HTTP/1.1\r\nHo`, upgrade(`/ws?token=${T}`).slice(0, 60), upgrade(`/ws?token=${T}`), req(`CONNECT ${H} HTTP/1.1`)]) {
     await new Promise<void>((resolve) => {
       const s = net.connect(served.port, '127.0.0.1', () => {
         s.write(data, () => setTimeout(() => (s.resetAndDestroy(), resolve()), 20));
