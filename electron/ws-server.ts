@@ -239,8 +239,6 @@ class ClientChannel implements Requester {
   /** Requests running and listings streaming for this client. */
   #inFlight = 0;
   #closed = false;
-  /** Counters for tests and logs. */
-  coalesced = 0;
 
   constructor(ws: WebSocket, limits: ClientLimits) {
     this.#ws = ws;
@@ -289,7 +287,6 @@ class ClientChannel implements Requester {
   emit: Emit = (event, payload) => {
     if (event === 'job.updated' && (this.#lagging || this.#heldProgress !== undefined)) {
       // Each job.updated carries every job: the newest one makes the held one obsolete.
-      if (this.#heldProgress !== undefined) this.coalesced++;
       this.#heldProgress = payload;
       return;
     }
