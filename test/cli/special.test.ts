@@ -14,7 +14,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
-
+  rmSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -34,6 +34,22 @@ describe('ferry-cp: usage', () => {
       assert.match(r.stderr, /^ferry-cp: /);
       assert.match(r.stderr, /Usage: ferry-cp|--help/);
       assert.equal(r.stdout, '');
+    }
+  });
+
+  test('an empty operand is a usage error that names the operand, before anything is copied', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-cli-empty-'));
+    try {
+      writeFileSync(path.join(dir, 'a'), 'a');
+      for (const [args, which] of [[['', path.join(dir, 'b')], 'source operand 1'], [[path.join(dir, 'a'), ''], 'the destination operand'], [[path.join(dir, 'a'), '', dir], 'source operand 2']] as const) {
+        const r = await runCli([...args]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stderr.split('\n')[0], `ferry-cp: ${which} is empty: '' names no file (an unset shell variable?)`);
+        assert.doesNotMatch(r.stderr, /pairs need/);
+      }
+      assert.deepEqual(readdirSync(dir), ['a']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
