@@ -209,6 +209,7 @@ class TreeCopy {
  public:
   using Node = std::shared_ptr<DirNode>;
   static constexpr bool kSorted = false;
+  static constexpr bool kInodeOrder = true;
   explicit TreeCopy(Job& j) : j_(j) {}
   int dir_fd(const Node& n) const { return n->sfd.get(); }
   void unlisted(Node& n, int e) {
@@ -274,6 +275,7 @@ void Job::process_top(const std::string& src, const std::string& dest) {
   a->dfs = fs_kind_of_fd(a->dfd.get());
   a->src_path = parent_of(src);
   a->dest_path = parent_of(dest);
+  note_dest_fs(*a);
   rec.type = entry_type_of(st.st_mode);
   if (S_ISDIR(st.st_mode)) {
     if (!spec_.recursive)
@@ -429,6 +431,7 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
                                        : (fgetxattr(d->dfd.get(), "system.posix_acl_default", nullptr, 0) < 0 && (errno == ENODATA || errno == ENOTSUP));
   }
   d->dfs = d->ddev == parent->ddev ? parent->dfs : fs_kind_of_fd(d->dfd.get());
+  if (d->ddev != parent->ddev) note_dest_fs(*d);
   return d;
 }
 

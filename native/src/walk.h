@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -18,15 +20,24 @@ namespace ferry {
 struct Dirent {
   std::string name;
   unsigned char type;  // DT_* (never DT_UNKNOWN once walk_tree hands it over)
+  uint64_t ino = 0;    // d_ino as listed
 };
 
 // Reads a whole directory with getdents64 (no DIR*, no full paths). 0 or an errno.
 int list_dir(int fd, std::vector<Dirent>& out);
 unsigned char dtype_of(mode_t m);
 
+// Optional in a visitor: `static constexpr bool kInodeOrder = true;` visits each folder's entries
+// in inode order (as cp does): on disk filesystems inode order is close to the order of the
+// inodes (and often the data) on disk, so a cold tree is read with fewer seeks.
+template <class V, class = void>
+struct InodeOrder : std::false_type {};
+template <class V>
+struct InodeOrder<V, std::void_t<decltype(V::kInodeOrder)>> : std::bool_constant<V::kInodeOrder> {};
+
 // V, the visitor, provides:
 //   using Node = …;                          a folder being walked (movable)
-//   static constexpr bool kSorted;           visit names in byte order (else as listed)
+//   static constexpr bool kSorted;           visit names in byte order (else as listed, or by inode)
 //   int dir_fd(const Node&);                 the folder's fd (listing, fstatat)
 //   void unlisted(Node&, int err);           its listing failed (what was read is still walked)
 //   bool stopped();                          cancelled: leave every folder now
@@ -47,6 +58,7 @@ void walk_tree(V& v, typename V::Node root) {
     Frame f{std::move(n), {}, 0};
     if (int e = list_dir(v.dir_fd(f.node), f.ents)) v.unlisted(f.node, e);
     if (V::kSorted) std::sort(f.ents.begin(), f.ents.end(), [](const Dirent& a, const Dirent& b) { return a.name < b.name; });
+    else if (InodeOrder<V>::value) std::sort(f.ents.begin(), f.ents.end(), [](const Dirent& a, const Dirent& b) { return a.ino < b.ino; });
     stack.push_back(std::move(f));
   };
   push(std::move(root));
