@@ -239,3 +239,21 @@ export function describeChain(attempts: readonly Attempt[]): string {
   }
   return parts.join(' → ');
 }
+
+/**
+ * One row of a folder listing (`listDir()`; the panes' DirEntry in electron/contract.ts has this
+ * shape). Names and paths spell bytes that are not UTF-8 as `\xNN` (decodeEnginePath), and such a
+ * row carries an EILSEQ error.
+ */
+export interface ListedEntry {
+  name: string;
+  path: string;
+  type: EntryType;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  hidden: boolean;
+  linkTarget?: string;
+  targetType?: EntryType | null;
+  error?: WireError;
+}

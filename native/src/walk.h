@@ -23,6 +23,16 @@ struct Dirent {
   uint64_t ino = 0;    // d_ino as listed
 };
 
+// One record of getdents64's buffer (the kernel's struct linux_dirent64).
+struct LinuxDirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+inline bool is_dot_name(const char* n) { return n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0)); }
+
 // Reads a whole directory with getdents64 (no DIR*, no full paths). 0 or an errno.
 int list_dir(int fd, std::vector<Dirent>& out);
 unsigned char dtype_of(mode_t m);
