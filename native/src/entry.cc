@@ -73,9 +73,11 @@ void Job::defer_unlink(Task& t, Record&& rec) {
   bool full;
   {
     std::lock_guard<std::mutex> lk(unlinks_mu_);
+    const uint64_t now = now_ns();
+    if (unlinks_.empty()) unlink_t0_ = now;
     unlink_bytes_ += rec.bytes;
     unlinks_.push_back({t.dir, t.sname, std::move(rec)});
-    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes;
+    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || now - unlink_t0_ >= kUnlinkBatchNs;
   }
   if (full) flush_unlinks();
 }

@@ -140,8 +140,11 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
     std::string sname;
     Record rec;
   };
-  static constexpr size_t kUnlinkBatch = 512;
-  static constexpr uint64_t kUnlinkBatchBytes = 256ull << 20;
+  // A batch is flushed when it holds this many entries or bytes, or its first entry waited this
+  // long (the records, and so the progress, of a move wait for the flush).
+  static constexpr size_t kUnlinkBatch = 4096;
+  static constexpr uint64_t kUnlinkBatchBytes = 1ull << 30;
+  static constexpr uint64_t kUnlinkBatchNs = 1000000000ull;
   void defer_unlink(Task& t, Record&& rec);
   void flush_unlinks();
   bool unlinks_waiting();
@@ -149,6 +152,7 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   std::mutex unlinks_mu_;
   std::vector<Unlink> unlinks_;
   uint64_t unlink_bytes_ = 0;
+  uint64_t unlink_t0_ = 0;  // when the batch's first entry came
   std::map<dev_t, UniqueFd> sync_fds_;  // under unlinks_mu_
 
   Scanner scanner_;

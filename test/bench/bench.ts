@@ -19,7 +19,7 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, statSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startJob } from '../../native/index.js';
+import { DEFAULT_THREADS, startJob } from '../../native/index.js';
 import { uiBench } from './ui.js';
 import { scaleBench } from './scale.js';
 import { judge, printVerdicts, type Verdict } from './verdict.js';
@@ -398,6 +398,25 @@ function cases(): Case[] {
       ],
     },
     moveCase(),
+    {
+      // Issue 14's idea "more workers than cores for metadata-bound trees": the default (2 per
+      // core, 4..8) against twice that, cold cache (where reads in flight matter).
+      name: `workers ${DEFAULT_THREADS} vs ${2 * DEFAULT_THREADS} (engine, tree ${treeFiles / 1000}k, cold)`,
+      target: `keep ${DEFAULT_THREADS} unless ${2 * DEFAULT_THREADS} is ≥ 5% faster`,
+      setup: async () => {
+        const m = await mount('ext4', ext4MiB);
+        makeTree(path.join(m.dir, 'tree'), treeFiles, 4096);
+        return { src: path.join(m.dir, 'tree'), dest: path.join(m.dir, 'tree.workers') };
+      },
+      contenders: [
+        { ...ferryInProcess(true), name: `engine, ${DEFAULT_THREADS} workers` },
+        { name: `engine, ${2 * DEFAULT_THREADS} workers`, run: (s, d) => startJob([{ src: s, dest: d }], { recursive: true, threads: 2 * DEFAULT_THREADS, scan: false, conflict: 'overwrite' }).done.then(() => {}) },
+      ],
+      judge: (med) => {
+        const r = (med.get(`engine, ${2 * DEFAULT_THREADS} workers`) ?? NaN) / (med.get(`engine, ${DEFAULT_THREADS} workers`) ?? NaN);
+        return `${2 * DEFAULT_THREADS}/${DEFAULT_THREADS} = ${r.toFixed(2)}× → ${r <= 0.95 ? `more workers win` : `keep ${DEFAULT_THREADS}`}`;
+      },
+    },
   ];
   const reflinkMed = new Map<string, number>();
   for (const kind of ['btrfs', 'xfs'] as const) {

@@ -95,7 +95,8 @@ describe('engine syscalls', { skip }, () => {
     assert.ok(files.every((r) => r.ok && r.warnings.length === 0), JSON.stringify(files.find((r) => !r.ok || r.warnings.length)));
     assert.equal(lines.filter((l) => /^f(data)?sync\(/.test(l)).length, 0, 'no fsync per file or folder');
     const syncs = lines.filter((l) => /^syncfs\(/.test(l));
-    assert.ok(syncs.length >= 2 && syncs.length <= 8, `syncfs per batch (600 files in batches of 512, and at the end): ${syncs.length}`);
+    // One per batch: a batch closes at 4096 entries, 1 GiB, after 1 s, or when no work is left.
+    assert.ok(syncs.length >= 1 && syncs.length <= 20, `syncfs per batch, not per file: ${syncs.length}`);
     assert.ok(syncs.every((l) => /= 0$/.test(l.trim())), syncs.join('\n'));
     assert.equal(fs.existsSync(src), false, 'every source went');
     for (const d of ['a', 'b']) for (let i = 0; i < 300; i += 37) assert.equal(fs.readFileSync(path.join(dest, d, `f${i}`), 'utf8'), `${d}${i}`.repeat(100));
