@@ -241,8 +241,8 @@ export function describeChain(attempts: readonly Attempt[]): string {
 }
 
 /**
- * One row of a folder listing (`listDir()`; the panes' DirEntry in electron/contract.ts has this
- * shape). Names and paths spell bytes that are not UTF-8 as `\xNN` (decodeEnginePath), and such a
+ * One row of a folder listing (`listDir()`; the panes' DirEntry in electron/contract.ts is this
+ * type). Names and paths spell bytes that are not UTF-8 as `\xNN` (decodeEnginePath), and such a
  * row carries an EILSEQ error.
  */
 export interface ListedEntry {
@@ -253,7 +253,13 @@ export interface ListedEntry {
   mtimeMs: number;
   mode: number;
   hidden: boolean;
+  /** For symlinks: where it points, and the type of the target (null when dangling or looping). */
   linkTarget?: string;
   targetType?: EntryType | null;
+  /**
+   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
+   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
+   * still shown, with this error inline.
+   */
   error?: WireError;
 }
