@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_THREADS, startJob } from '../../native/index.js';
 import { uiBench } from './ui.js';
 import { scaleBench } from './scale.js';
-import { judge, printVerdicts, type Verdict } from './verdict.js';
+import { judge, noteVerdicts, printVerdicts, type Verdict } from './verdict.js';
 import { cleanupAll, hasCommand, isRoot, makeMount, type Mount, type MountKind } from '../helpers/mounts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -142,7 +142,12 @@ async function runCase(c: Case): Promise<Row[]> {
   const med = new Map([...times].map(([k, v]) => [k, median(v)]));
   const cp = med.get('cp');
   const verdict = c.judge(med, extra);
-  if (c.verdicts) verdicts.push(...c.verdicts(med));
+  process.stderr.write(`  → ${c.name}: ${[...med].map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}; ${verdict}\n`);
+  if (c.verdicts) {
+    const v = c.verdicts(med);
+    noteVerdicts(v);
+    verdicts.push(...v);
+  }
   const rows: Row[] = [...times].map(([name, v]) => ({
     caseName: c.name,
     contender: name,
@@ -494,7 +499,9 @@ async function main(): Promise<void> {
   const all: Verdict[] = [];
   if (!ONLY || ONLY === 'ui') {
     // Panes and queue figures (no root needed): 100k-entry folder, 100k-file job.
-    all.push(...(await uiBench({ quick: QUICK, runs: RUNS })));
+    const ui = await uiBench({ quick: QUICK, runs: RUNS });
+    noteVerdicts(ui);
+    all.push(...ui);
     if (ONLY === 'ui') return printVerdicts(all);
   }
   const load = () => `load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;

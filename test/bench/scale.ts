@@ -17,7 +17,7 @@ import { isRoot, makeMount, type Mount } from '../helpers/mounts.js';
 import { startServe, type Served } from '../helpers/serve.js';
 import { measureStalls } from '../helpers/stall.js';
 import { connect, type Client } from './ui.js';
-import { judge, type Verdict } from './verdict.js';
+import { judge, noteVerdicts, type Verdict } from './verdict.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '..', '..', '..');
@@ -276,11 +276,14 @@ export async function scaleBench(opts: { quick: boolean; only: string | null }):
   const rows: Verdict[] = [];
   const attempt = async (name: string, fn: () => Promise<Verdict[]>) => {
     if (!want(name)) return;
+    let got: Verdict[];
     try {
-      rows.push(...(await fn()));
+      got = await fn();
     } catch (e) {
-      rows.push({ row: name, figure: `ERROR ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 200)}`, target: '', verdict: 'n/a' });
+      got = [{ row: name, figure: `ERROR ${(e as Error).message.replace(/\s+/g, ' ').slice(0, 200)}`, target: '', verdict: 'n/a' }];
     }
+    noteVerdicts(got);
+    rows.push(...got);
   };
   await attempt('startup', async () => [await startupRow(opts.quick)]);
   await attempt('explain', async () => [await explainRow(opts.quick)]);

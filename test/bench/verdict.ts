@@ -10,6 +10,11 @@ export interface Verdict {
 /** "met", or "MISSED (by how much)". */
 export const judge = (ok: boolean, by?: string): string => (ok ? 'met' : `MISSED${by ? ` (${by})` : ''}`);
 
+/** Says each row on stderr as soon as it is measured: a run stopped early still shows what it found. */
+export function noteVerdicts(rows: readonly Verdict[]): void {
+  for (const r of rows) process.stderr.write(`  = ${r.row}: ${r.figure} (target ${r.target}) → ${r.verdict}\n`);
+}
+
 export function printVerdicts(rows: readonly Verdict[]): void {
   if (!rows.length) return;
   const head = ['target row', 'measured', 'target', 'verdict'];
