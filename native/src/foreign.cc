@@ -320,7 +320,8 @@ WireErr dest_error(const FsKind& dst, int err, const char* syscall, const std::s
   std::string why;
   Problem p;
   const bool special = type != EntryType::File && type != EntryType::Dir && type != EntryType::Symlink;
-  if (makes_name(syscall) && one_of(err, {ENOENT, EINVAL, EILSEQ}) && name_problem(dst, dname, p)) {
+  // exfat-fuse answers ENOENT for a name it refuses, ntfs-3g (windows_names) EINVAL, fusefat EPERM.
+  if (makes_name(syscall) && one_of(err, {ENOENT, EINVAL, EILSEQ, EPERM}) && name_problem(dst, dname, p)) {
     why = p.reason;
   } else if (type == EntryType::Symlink && strcmp(syscall, "symlink") == 0 && one_of(err, {ENOSYS, EPERM, EOPNOTSUPP, EINVAL, EIO})) {
     why = type_reason(dst, type);

@@ -522,7 +522,7 @@ void Job::finalize_dir(DirNode& d) {
   Record rec = base_record(d.src_path, d.dest_path, EntryType::Dir);
   rec.warnings = d.warnings;
   if (spec_.preserve) {
-    apply_meta_fd(meta_, d.sfd.get(), d.dfd.get(), d.st, rec, nullptr);
+    apply_meta_fd(meta_, d.sfd.get(), d.dfd.get(), d.st, rec, nullptr, d.dfs.holds);
   } else if (d.fresh) {
     if (int e = set_plain_mode(meta_, d.dfd.get(), d.st.st_mode)) rec.warnings.push_back(std::string("mode not set: ") + errno_name(e));
   }

@@ -12,15 +12,16 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmS
 import os from 'node:os';
 import path from 'node:path';
 
-export type MountKind = 'btrfs' | 'xfs' | 'ext4' | 'tmpfs' | 'bindfs' | 'exfat' | 'ntfs';
+export type MountKind = 'btrfs' | 'xfs' | 'ext4' | 'tmpfs' | 'bindfs' | 'exfat' | 'ntfs' | 'fat';
 /** The Linux filesystems of the engine's matrix. */
 export const MOUNT_KINDS = ['btrfs', 'xfs', 'ext4', 'tmpfs', 'bindfs'] as const satisfies readonly MountKind[];
 /**
  * Foreign filesystems, through FUSE on a loop device (this kernel has no vfat or exfat driver):
  * exFAT (mkfs.exfat, mount.exfat-fuse) and NTFS (mkntfs -F -Q, ntfs-3g; `mountOptions:
- * 'windows_names'` makes it refuse the names Windows forbids).
+ * 'windows_names'` makes it refuse the names Windows forbids) and FAT32 (mkfs.fat -F 32, fusefat
+ * -o rw+; fusefat loses a folder's contents when the folder is renamed, so use it for files only).
  */
-export const FOREIGN_KINDS = ['exfat', 'ntfs'] as const satisfies readonly MountKind[];
+export const FOREIGN_KINDS = ['exfat', 'ntfs', 'fat'] as const satisfies readonly MountKind[];
 
 export interface Mount {
   /** The mounted directory (empty apart from lost+found on ext4). */
@@ -34,7 +35,7 @@ export interface Mount {
 
 const PREFIX = 'ferry-loop-';
 /** Smallest images the mkfs tools accept (xfsprogs ≥ 5.19 refuses < 300 MiB). */
-const MIN_MIB: Record<MountKind, number> = { btrfs: 128, xfs: 300, ext4: 8, tmpfs: 1, bindfs: 1, exfat: 8, ntfs: 8 };
+const MIN_MIB: Record<MountKind, number> = { btrfs: 128, xfs: 300, ext4: 8, tmpfs: 1, bindfs: 1, exfat: 8, ntfs: 8, fat: 40 };
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -53,6 +54,10 @@ export function fuseAvailable(): boolean {
   return existsSync('/dev/fuse') && hasCommand('bindfs') && hasCommand('fusermount');
 }
 
+function isForeign(kind: MountKind): kind is (typeof FOREIGN_KINDS)[number] {
+  return (FOREIGN_KINDS as readonly MountKind[]).includes(kind);
+}
+
 /** Why `kind` cannot be mounted here, or false when it can. */
 export function skipUnlessMountable(kind: MountKind): string | false {
   if (!isRoot()) return 'needs root for loop mounts';
@@ -62,11 +67,12 @@ export function skipUnlessMountable(kind: MountKind): string | false {
     ext4: ['mkfs.ext4'],
     exfat: ['mkfs.exfat', 'mount.exfat-fuse', 'losetup'],
     ntfs: ['mkntfs', 'ntfs-3g', 'losetup'],
+    fat: ['mkfs.fat', 'fusefat', 'losetup'],
   };
   const missing = (tools[kind] ?? []).find((t) => !hasCommand(t));
-  if (missing) return `${missing} is not installed (apt-get install exfat-fuse exfatprogs ntfs-3g)`;
+  if (missing) return `${missing} is not installed (apt-get install exfat-fuse exfatprogs ntfs-3g fusefat dosfstools)`;
   if (kind === 'bindfs' && !fuseAvailable()) return 'bindfs or /dev/fuse is missing';
-  if ((kind === 'exfat' || kind === 'ntfs') && !existsSync('/dev/fuse')) return '/dev/fuse is missing';
+  if (isForeign(kind) && !existsSync('/dev/fuse')) return '/dev/fuse is missing';
   return false;
 }
 
@@ -185,8 +191,8 @@ let counter = 0;
 
 /**
  * Creates and mounts a filesystem of `kind` of about `sizeMiB` MiB.
- * xfs is made with reflink=1; bindfs is a FUSE mount over a folder of a tmpfs of that size; exfat
- * and ntfs are FUSE mounts (exfat-fuse, ntfs-3g) of an image on a loop device.
+ * xfs is made with reflink=1; bindfs is a FUSE mount over a folder of a tmpfs of that size; exfat,
+ * ntfs and fat are FUSE mounts (exfat-fuse, ntfs-3g, fusefat) of an image on a loop device.
  * `opts.mountOptions` adds -o options (e.g. 'ro' is not useful here: remount after filling).
  */
 export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountOptions?: string } = {}): Promise<Mount> {
@@ -197,7 +203,7 @@ export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountO
   const base = path.join(os.tmpdir(), `${PREFIX}${kind}-${process.pid}-${++counter}-${randomBytes(4).toString('hex')}`);
   const mnt = path.join(base, 'mnt');
   mkdirSync(mnt, { recursive: true });
-  const rec: Record_ = { base, mnt, img: null, inner: null, fuse: kind === 'bindfs' || kind === 'exfat' || kind === 'ntfs', done: false };
+  const rec: Record_ = { base, mnt, img: null, inner: null, fuse: kind === 'bindfs' || isForeign(kind), done: false };
   live.add(rec);
   const extra = opts.mountOptions ? [`,${opts.mountOptions}`] : [''];
   try {
@@ -212,15 +218,18 @@ export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountO
       // bindfs can spin instead of failing; never wait on it for long.
       run('bindfs', ['-o', `allow_other${extra[0]}`, path.join(inner, 'data'), mnt], 20_000);
       if (!isMounted(mnt)) throw new Error('bindfs did not mount');
-    } else if (kind === 'exfat' || kind === 'ntfs') {
+    } else if (isForeign(kind)) {
       const img = path.join(base, 'image');
       rec.img = img;
       run('truncate', ['-s', `${size}M`, img]);
       if (kind === 'exfat') run('mkfs.exfat', [img]);
-      else run('mkntfs', ['-F', '-Q', '-q', img]);
+      else if (kind === 'ntfs') run('mkntfs', ['-F', '-Q', '-q', img]);
+      else run('mkfs.fat', ['-F', '32', img]);
       const dev = execFileSync('losetup', ['-f', '--show', img], { encoding: 'utf8', timeout: 20_000 }).trim();
-      const o = opts.mountOptions ? ['-o', opts.mountOptions] : [];
-      run(kind === 'exfat' ? 'mount.exfat-fuse' : 'ntfs-3g', [...o, dev, mnt], 20_000);
+      // fusefat mounts read-only unless asked for rw+.
+      const o = [...(kind === 'fat' ? ['rw+'] : []), ...(opts.mountOptions ? [opts.mountOptions] : [])];
+      const daemon = { exfat: 'mount.exfat-fuse', ntfs: 'ntfs-3g', fat: 'fusefat' }[kind];
+      run(daemon, [...(o.length ? ['-o', o.join(',')] : []), dev, mnt], 20_000);
       if (!isMounted(mnt)) throw new Error(`${kind} did not mount`);
     } else {
       const img = path.join(base, 'image');
