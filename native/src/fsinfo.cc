@@ -321,6 +321,11 @@ FsKind resolve_kind(int fd, dev_t dev, FsKind k, const struct statfs& sf) {
         k.probe = true;
       }
   }
+  if (k.magic == kFuseMagic) {
+    if (mi.subtype.empty()) fuse_subtype(mi);
+    // fusefat (0.1a) empties a folder that is renamed: new trees are made under their own names.
+    if (mi.subtype == "fusefat") k.renames_dirs = false;
+  }
   // vfat and exfat report their cluster as the block size.
   if (!k.cluster && k.magic != kFuseMagic && k.label) k.cluster = (uint32_t)sf.f_bsize;
   cache.put(dev, k);

@@ -52,6 +52,9 @@ struct FsKind {
   Holds holds{};
   bool probe = false;
   uint32_t cluster = 0;  // allocation unit in bytes (0: unknown, statvfs's block size)
+  // Renaming a folder keeps what is in it (fusefat loses it). Where not, a new tree is not built
+  // under a hidden name and renamed into place: its entries are made under their own names.
+  bool renames_dirs = true;
 };
 FsKind fs_kind_of_magic(uint64_t magic);
 // The row of the filesystem `fd` is on. A FUSE mount gets the row of its driver: from the mount's

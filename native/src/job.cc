@@ -414,7 +414,7 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   bool fresh = false;
   bool direct = parent->direct;
   TempName tmp_top;  // removed again unless the folder node takes it over
-  if (top && !spec_.move && faccessat(pdfd, dname.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
+  if (top && !spec_.move && parent->dfs.renames_dirs && faccessat(pdfd, dname.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
     // A new top folder is built under a hidden name and renamed into place when complete: its
     // files can then be created directly (no per-file temp + link), and nothing half-done ever
     // stands under the final name.

@@ -19,7 +19,7 @@ export const MOUNT_KINDS = ['btrfs', 'xfs', 'ext4', 'tmpfs', 'bindfs'] as const 
  * Foreign filesystems, through FUSE on a loop device (this kernel has no vfat or exfat driver):
  * exFAT (mkfs.exfat, mount.exfat-fuse) and NTFS (mkntfs -F -Q, ntfs-3g; `mountOptions:
  * 'windows_names'` makes it refuse the names Windows forbids) and FAT32 (mkfs.fat -F 32, fusefat
- * -o rw+; fusefat loses a folder's contents when the folder is renamed, so use it for files only).
+ * -o rw+; fusefat empties a folder that is renamed: the engine knows, see fsinfo.cc).
  */
 export const FOREIGN_KINDS = ['exfat', 'ntfs', 'fat'] as const satisfies readonly MountKind[];
 
