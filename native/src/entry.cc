@@ -263,8 +263,13 @@ bool Job::copy_link_target(Worker& w, Task& t, Record& rec) {
   UniqueFd in(openat(d.sfd.get(), t.sname.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
   if (!in || fstat(in.get(), &ts) != 0) {
     const int e = errno;
-    rec.fail(node_error(errno_name(e), e, "the link points to nothing that can be read ('" + target + "'), so nothing can be copied instead of it", "open",
-                        rec.src, rec.dest));
+    const std::string why = "the link points to nothing that can be read ('" + target + "'), so nothing can be copied instead of it";
+    // Neither the link nor its target can be copied: with 'skip' it is left out like the others.
+    if (spec_.unfit == UnfitPolicy::Skip) {
+      settle_unfit(d, Problem{Unfit::Symlink, true, type_reason(d.dfs, EntryType::Symlink) + ", and " + why}, 0, rec);
+      return false;
+    }
+    rec.fail(node_error(errno_name(e), e, why, "open", rec.src, rec.dest));
     return false;
   }
   if (!S_ISREG(ts.st_mode)) {
