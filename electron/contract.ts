@@ -18,7 +18,7 @@ import type * as v from 'valibot';
 // the contract carries them as they are.
 export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, FileRecord, FitItem, Holds, Method, Problem, ProblemKind, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS, PROBLEM_KINDS, UNFIT_POLICIES } from '../native/types.js';
-import type { ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, Method, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, Method, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 
 /** One directory entry as the panes show it. */
 export interface DirEntry {
@@ -117,15 +117,9 @@ export interface CopyOptions {
   followLinks?: boolean;
 }
 
-export interface ConflictInfo {
+/** A conflict waiting for a decision: the engine's conflict event, tagged with its job. */
+export interface ConflictInfo extends Omit<ConflictEvent, 'type'> {
   jobId: string;
-  conflictId: number;
-  src: string;
-  dest: string;
-  srcSize: number;
-  srcMtimeMs: number;
-  destSize: number;
-  destMtimeMs: number;
 }
 
 export interface LogRecord extends VerifiedRecord {
