@@ -120,6 +120,20 @@ describe('copy dialog: problems on an exFAT destination', { skip }, () => {
     assert.deepEqual(strays(stick.dir), []);
   });
 
+  test('Explain copy… says what the stick cannot hold of an item, in the same words', async () => {
+    const file = path.join(root, 'when:now.txt');
+    fs.writeFileSync(file, 'colon');
+    await page.waitForSelector(`${pane('left')} [data-path="${file}"]`);
+    await page.click(`${pane('left')} [data-path="${file}"]`, { button: 'right' });
+    await page.locator('[role="menu"] [data-action="explain"]').click();
+    const explain = page.locator('[data-testid="explain-dialog"]');
+    const problem = explain.locator(`[data-src="${file}"] .problem.fails[data-problem="name"]`);
+    await problem.waitFor();
+    assert.equal(await problem.innerText(), "cannot copy: name contains ':' which exFAT does not allow");
+    await page.keyboard.press('Escape');
+    await explain.waitFor({ state: 'detached' });
+  });
+
   test('F6 "Stop" copies nothing; F6 with "Skip them" moves what exFAT holds and leaves the rest at the source', async () => {
     const { src, dlg, problems } = await openDialog('moved', 'F6');
     const dest = path.join(stick.dir, 'moved');
