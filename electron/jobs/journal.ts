@@ -28,6 +28,8 @@ export interface StoredJob {
   byMethod: ByMethod;
   flushMs: number;
   error: WireError | null;
+  /** Said once per job by the engine (a foreign destination's lost metadata, items left behind). */
+  warnings?: string[];
 }
 
 /** A job as it is first queued: its identity and options, every counter at zero. */

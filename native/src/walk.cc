@@ -25,7 +25,7 @@ int list_dir(int fd, std::vector<Dirent>& out) {
       pos += d->d_reclen;
       const char* nm = d->d_name;
       if (is_dot_name(nm)) continue;
-      out.push_back({nm, d->d_type, d->d_ino});
+      out.push_back({nm, d->d_type, false, d->d_ino});
     }
   }
 }

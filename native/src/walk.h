@@ -20,7 +20,8 @@ namespace ferry {
 struct Dirent {
   std::string name;
   unsigned char type;  // DT_* (never DT_UNKNOWN once walk_tree hands it over)
-  uint64_t ino = 0;    // d_ino as listed
+  bool via_link = false;  // a symlink the visitor's listed() made a folder (its target is walked)
+  uint64_t ino = 0;       // d_ino as listed
 };
 
 // One record of getdents64's buffer (the kernel's struct linux_dirent64).
@@ -50,6 +51,9 @@ struct InodeOrder<V, std::void_t<decltype(V::kInodeOrder)>> : std::bool_constant
 //   static constexpr bool kSorted;           visit names in byte order (else as listed, or by inode)
 //   int dir_fd(const Node&);                 the folder's fd (listing, fstatat)
 //   void unlisted(Node&, int err);           its listing failed (what was read is still walked)
+//   void listed(Node&, std::vector<Dirent>&);  a folder's whole listing, before its entries (names
+//                                            that clash on a case-folding destination; links whose
+//                                            folder is walked instead: type DT_DIR, via_link)
 //   bool stopped();                          cancelled: leave every folder now
 //   bool pace(size_t depth);                 before each entry; may block (pause); false: look again
 //   bool enter(Node& parent, const Dirent&, size_t depth, Node& child);  a folder: true to descend
@@ -69,6 +73,7 @@ void walk_tree(V& v, typename V::Node root) {
     if (int e = list_dir(v.dir_fd(f.node), f.ents)) v.unlisted(f.node, e);
     if (V::kSorted) std::sort(f.ents.begin(), f.ents.end(), [](const Dirent& a, const Dirent& b) { return a.name < b.name; });
     else if (InodeOrder<V>::value) std::sort(f.ents.begin(), f.ents.end(), [](const Dirent& a, const Dirent& b) { return a.ino < b.ino; });
+    v.listed(f.node, f.ents);
     stack.push_back(std::move(f));
   };
   push(std::move(root));
