@@ -18,27 +18,10 @@ import type * as v from 'valibot';
 // the contract carries them as they are.
 export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, FileRecord, FitItem, Holds, Method, Problem, ProblemKind, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS, PROBLEM_KINDS, UNFIT_POLICIES } from '../native/types.js';
-import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, Method, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, Explanation, ListedEntry, Method, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 
-/** One directory entry as the panes show it. */
-export interface DirEntry {
-  name: string;
-  path: string;
-  type: EntryType;
-  size: number;
-  mtimeMs: number;
-  mode: number;
-  hidden: boolean;
-  /** For symlinks: where it points, and the type of the target (null when dangling or looping). */
-  linkTarget?: string;
-  targetType?: EntryType | null;
-  /**
-   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
-   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
-   * still shown, with this error inline.
-   */
-  error?: WireError;
-}
+/** One directory entry as the panes show it: the engine's listing row (native/types.ts ListedEntry). */
+export type DirEntry = ListedEntry;
 
 export interface FsInfo {
   path: string;

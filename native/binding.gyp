@@ -19,6 +19,7 @@
         "src/fsinfo.cc",
         "src/job.cc",
         "src/json.cc",
+        "src/listing.cc",
         "src/meta.cc",
         "src/plan.cc",
         "src/reporter.cc",

@@ -18,6 +18,7 @@ import type {
   FilesystemInfo,
   JobResult,
   JobSpec,
+  ListedEntry,
   Method,
   ScanEvent,
   ScanResult,
@@ -81,6 +82,10 @@ interface Binding {
     onDone: OnDone<{ count: number; cancelled: boolean }>,
   ): { cancel(): void };
   explain(src: string, dest: string, method: string, recursive: boolean, choices: ForeignChoices): Explanation;
+  DirLister: new (path: string) => {
+    open(cb: (err: WireError | null, count: number) => void): void;
+    next(max: number, cb: (err: WireError | null, rows: ListedEntry[], done: boolean) => void): void;
+  };
   fsInfo(path: string): FilesystemInfo;
   mapName(name: string): string;
   unmapName(name: string): string;
@@ -324,4 +329,30 @@ export function engineTempName(): string {
 
 export function errnoName(errno: number): string {
   return load().errnoName(errno);
+}
+
+/** A folder being listed by `listDir()`: rows are read when asked for, so memory stays bounded. */
+export interface DirListing {
+  /** How many entries the folder has (counted when it was opened). */
+  readonly total: number;
+  /** The next `max` rows (fewer at the end); `done` once the folder is read. */
+  next(max: number): Promise<{ rows: ListedEntry[]; done: boolean }>;
+}
+
+/**
+ * Opens a folder for listing: getdents64 and one statx per entry off the JS thread (native/src/
+ * listing.h), rows built as JSON there and parsed here in one go per batch. Rejects with Node's
+ * error shape (syscall 'scandir') when the folder cannot be read. Call next() one at a time.
+ */
+export async function listDir(dir: string): Promise<DirListing> {
+  checkPath(dir, 'path');
+  const l = new (load().DirLister)(dir);
+  const total = await new Promise<number>((resolve, reject) => l.open((err, n) => (err ? reject(FerryError.from(err)) : resolve(n))));
+  return {
+    total,
+    next: (max) =>
+      new Promise((resolve, reject) =>
+        l.next(Math.max(1, Math.floor(max)), (err, rows, done) => (err ? reject(FerryError.from(err)) : resolve({ rows, done }))),
+      ),
+  };
 }

@@ -358,3 +358,27 @@ export function describeChain(attempts: readonly Attempt[]): string {
   }
   return parts.join(' → ');
 }
+
+/**
+ * One row of a folder listing (`listDir()`; the panes' DirEntry in electron/contract.ts is this
+ * type). Names and paths spell bytes that are not UTF-8 as `\xNN` (decodeEnginePath), and such a
+ * row carries an EILSEQ error.
+ */
+export interface ListedEntry {
+  name: string;
+  path: string;
+  type: EntryType;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  hidden: boolean;
+  /** For symlinks: where it points, and the type of the target (null when dangling or looping). */
+  linkTarget?: string;
+  targetType?: EntryType | null;
+  /**
+   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
+   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
+   * still shown, with this error inline.
+   */
+  error?: WireError;
+}

@@ -1,5 +1,5 @@
 // Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, mapName, unmapName,
-// tempName, errnoName.
+// tempName, errnoName, and the DirLister class (fs.list's rows).
 // The only file that touches N-API.
 //
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
@@ -18,6 +18,7 @@
 #include "foreign.h"
 #include "fsinfo.h"
 #include "job.h"
+#include "listing.h"
 #include "runs.h"
 #include "tempfile.h"
 
@@ -380,6 +381,59 @@ Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, errno_name(n));
 }
 
+// new DirLister(path): open(cb(err, count)) then next(max, cb(err, rows, done)) until done. Each
+// call runs as async work off the JS thread (listing.h); one call at a time (the wrapper waits).
+class ListWork : public Napi::AsyncWorker {
+ public:
+  ListWork(Napi::Function cb, std::shared_ptr<DirLister> l, size_t max) : Napi::AsyncWorker(cb, "ferry-list"), l_(std::move(l)), max_(max) {}
+  void Execute() override { err_ = max_ == 0 ? l_->open_and_count(count_) : l_->next(max_, json_, done_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      Callback().Call({parse_json(env, wire_error_json(sys_error(err_, "scandir", l_->path(), "")))});
+    } else if (max_ == 0) {
+      Callback().Call({env.Null(), Napi::Number::New(env, (double)count_)});
+    } else {
+      Callback().Call({env.Null(), parse_json(env, json_), Napi::Boolean::New(env, done_)});
+    }
+  }
+
+ private:
+  std::shared_ptr<DirLister> l_;
+  size_t max_;
+  int err_ = 0;
+  uint64_t count_ = 0;
+  std::string json_;
+  bool done_ = false;
+};
+
+class ListerWrap : public Napi::ObjectWrap<ListerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "DirLister", {InstanceMethod("open", &ListerWrap::Open), InstanceMethod("next", &ListerWrap::Next)});
+  }
+  explicit ListerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ListerWrap>(info) {
+    if (info.Length() < 1 || !info[0].IsString()) {
+      Napi::TypeError::New(info.Env(), "new DirLister(path)").ThrowAsJavaScriptException();
+      return;
+    }
+    l_ = std::make_shared<DirLister>(info[0].As<Napi::String>().Utf8Value());
+  }
+
+ private:
+  Napi::Value Open(const Napi::CallbackInfo& info) { return queue(info, 0, 0); }
+  Napi::Value Next(const Napi::CallbackInfo& info) {
+    if (info.Length() < 2 || !info[0].IsNumber()) return type_error(info.Env(), "next(max, cb)");
+    return queue(info, 1, (size_t)std::max(1.0, info[0].As<Napi::Number>().DoubleValue()));
+  }
+  Napi::Value queue(const Napi::CallbackInfo& info, size_t cb_at, size_t max) {
+    if (!l_ || info.Length() <= cb_at || !info[cb_at].IsFunction()) return type_error(info.Env(), "a callback is needed");
+    (new ListWork(info[cb_at].As<Napi::Function>(), l_, max))->Queue();
+    return info.Env().Undefined();
+  }
+  std::shared_ptr<DirLister> l_;
+};
+
 // Engine threads are detached and may outlive the environment that started them by a moment (a
 // worker thread ending, process.exit()). Node unloads an addon when its last environment goes
 // away; pinning the library (RTLD_NODELETE) keeps their code mapped until they return.
@@ -407,6 +461,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapName", Napi::Function::New(env, MapName, "mapName"));
   exports.Set("unmapName", Napi::Function::New(env, UnmapName, "unmapName"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
+  exports.Set("DirLister", ListerWrap::Define(env));
   return exports;
 }
 

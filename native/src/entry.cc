@@ -6,6 +6,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <map>
+
 #include "job.h"
 #include "job_parts.h"
 #include "tempfile.h"
@@ -32,13 +35,89 @@ UniqueFd open_source(int dirfd, const std::string& name) {
 void Job::worker_main(size_t idx) {
   Worker& w = *workers_[idx];
   std::deque<Task> mine;
-  while (queue_.pop(mine, idx, workers_.size())) {
+  for (;;) {
+    // Moves: entries waiting for their batch's flush hold their folders open (and the walker may
+    // wait for folders to close): flush when no work comes for a moment.
+    int got = unlinks_waiting() ? queue_.pop_for(mine, idx, workers_.size(), std::chrono::milliseconds(20))
+                                : (queue_.pop(mine, idx, workers_.size()) ? 1 : 0);
+    if (got == 0) break;
+    if (got < 0) {
+      flush_unlinks();
+      continue;
+    }
     while (!mine.empty()) {
       Task t = std::move(mine.front());
       mine.pop_front();
       if (!cancelled_) do_task(w, t);
       release(t.dir);
     }
+  }
+  flush_unlinks();
+}
+
+bool Job::unlinks_waiting() {
+  if (!spec_.move) return false;
+  std::lock_guard<std::mutex> lk(unlinks_mu_);
+  return !unlinks_.empty();
+}
+
+void Job::note_dest_fs(const DirNode& d) {
+  if (!spec_.move || !d.dfd) return;
+  std::lock_guard<std::mutex> lk(unlinks_mu_);
+  if (sync_fds_.count(d.ddev)) return;
+  UniqueFd fd(openat(d.dfd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) sync_fds_.emplace(d.ddev, std::move(fd));
+}
+
+// A copied entry of a move: its record and source wait for the batch's flush.
+void Job::defer_unlink(Task& t, Record&& rec) {
+  t.dir->pending.fetch_add(1, std::memory_order_relaxed);
+  bool full;
+  {
+    std::lock_guard<std::mutex> lk(unlinks_mu_);
+    const uint64_t now = now_ns();
+    if (unlinks_.empty()) unlink_t0_ = now;
+    unlink_bytes_ += rec.bytes;
+    unlinks_.push_back({t.dir, t.sname, std::move(rec)});
+    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || now - unlink_t0_ >= kUnlinkBatchNs;
+  }
+  if (full) flush_unlinks();
+}
+
+// One checked syncfs per destination filesystem of the batch; then each source goes (or, when its
+// filesystem could not be flushed, stays with a warning) and the records are emitted.
+void Job::flush_unlinks() {
+  std::vector<Unlink> batch;
+  std::map<dev_t, std::pair<int, int>> syncs;  // device → (descriptor to syncfs, its errno)
+  {
+    std::lock_guard<std::mutex> lk(unlinks_mu_);
+    batch.swap(unlinks_);
+    unlink_bytes_ = 0;
+    for (const auto& u : batch) {
+      // The walker noted each destination device before its first file; the folder's own fd (also
+      // opened before its files were written) stands in should that open have failed.
+      auto it = sync_fds_.find(u.dir->ddev);
+      syncs.emplace(u.dir->ddev, std::make_pair(it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get(), 0));
+    }
+  }
+  if (batch.empty()) return;
+  for (auto& [dev, s] : syncs) s.second = syncfs(s.first) == 0 ? 0 : errno;
+  for (auto& u : batch) {
+    DirNode& d = *u.dir;
+    Record& rec = u.rec;
+    const int e = syncs[d.ddev].second;
+    if (e) {
+      rec.warnings.push_back(std::string("source kept: the destination could not be flushed: ") + errno_name(e) + " (" + errno_desc(e) + ")");
+      d.child_failed = true;
+    } else if (cancelled_) {
+      rec.warnings.push_back("source kept: the job was cancelled");
+      d.child_failed = true;
+    } else if (unlinkat(d.sfd.get(), u.sname.c_str(), 0) != 0) {
+      rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
+      d.child_failed = true;
+    }
+    emit(std::move(rec));
+    release(u.dir);
   }
 }
 
@@ -180,14 +259,9 @@ void Job::do_task(Worker& w, Task& t) {
     unfit_.fetch_add(1);
     d.child_failed = true;
   } else if (rec.ok() && spec_.move && !cancelled_) {
-    // The copy's name must be durable too before the source goes (the data was fsynced).
-    if (fsync_dir(d.dfd.get()) != 0) {
-      rec.warnings.push_back(std::string("source kept: the destination folder could not be flushed"));
-      d.child_failed = true;
-    } else if (unlinkat(d.sfd.get(), t.sname.c_str(), 0) != 0) {
-      rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
-      d.child_failed = true;
-    }
+    // The source goes once the copy (data and name) is on disk: in a batch (flush_unlinks).
+    rec.ms = ms_since(t0);
+    return defer_unlink(t, std::move(rec));
   }
   finish();
 }
@@ -407,8 +481,8 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     return rec.fail(dest_fail(d, cr.err, cr.syscall, dname, rec));
   }
   rec.bytes = cr.bytes;
-  // A move across filesystems deletes the source next: its copy must be on disk first.
-  if ((spec_.fsync || spec_.move) && fsync(tmp.fd()) != 0) return rec.fail(sys_error(errno, "fsync", rec.src, rec.dest));
+  // (A move across filesystems deletes the source only after its batch's syncfs: flush_unlinks.)
+  if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(sys_error(errno, "fsync", rec.src, rec.dest));
   if (spec_.preserve) {
     Created c;
     if (tmp.direct()) {

@@ -234,6 +234,7 @@ class TreeCopy {
  public:
   using Node = std::shared_ptr<DirNode>;
   static constexpr bool kSorted = false;
+  static constexpr bool kInodeOrder = true;
   explicit TreeCopy(Job& j) : j_(j) {}
   int dir_fd(const Node& n) const { return n->sfd.get(); }
   void unlisted(Node& n, int e) {
@@ -314,6 +315,7 @@ void Job::process_top(const std::string& src, const std::string& dest) {
   a->dfs = dest_kind_of_fd(a->dfd.get());
   a->src_path = parent_of(src);
   a->dest_path = parent_of(dest);
+  note_dest_fs(*a);
   note_destination(*a);
   // The destination's own name as the job's choice writes it.
   const std::string given = dname;
@@ -497,7 +499,10 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   d->followed = via_link || parent->followed;
   d->warnings = std::move(rec.warnings);  // what unfit_name() had to say (a changed name…)
   if (via_link) d->warnings.push_back("copied the folder the link points to: " + type_reason(d->dfs, EntryType::Symlink));
-  if (d->ddev != parent->ddev) note_destination(*d);
+  if (d->ddev != parent->ddev) {
+    note_dest_fs(*d);
+    note_destination(*d);
+  }
   return d;
 }
 

@@ -155,6 +155,31 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   std::atomic<uint64_t> unfit_{0};
   std::string unfit_fs_;  // the label of the filesystem those were for (under notes_mu_)
 
+  // Moves across filesystems (entry.cc): a copied entry's source is unlinked only once its copy
+  // is on disk. Instead of fsync for every file and folder, finished entries wait in a batch; one
+  // checked syncfs per destination filesystem, then the batch's sources go and its records are
+  // emitted. The syncfs goes through a descriptor opened before anything was written there
+  // (write-back errors reach only descriptors opened before them: ENGINE-FACTS.md).
+  struct Unlink {
+    std::shared_ptr<DirNode> dir;  // holds one `pending` until the batch is flushed
+    std::string sname;
+    Record rec;
+  };
+  // A batch is flushed when it holds this many entries or bytes, or its first entry waited this
+  // long (the records, and so the progress, of a move wait for the flush).
+  static constexpr size_t kUnlinkBatch = 4096;
+  static constexpr uint64_t kUnlinkBatchBytes = 1ull << 30;
+  static constexpr uint64_t kUnlinkBatchNs = 1000000000ull;
+  void defer_unlink(Task& t, Record&& rec);
+  void flush_unlinks();
+  bool unlinks_waiting();
+  void note_dest_fs(const DirNode& d);  // walker: the first descriptor on each destination device
+  std::mutex unlinks_mu_;
+  std::vector<Unlink> unlinks_;
+  uint64_t unlink_bytes_ = 0;
+  uint64_t unlink_t0_ = 0;  // when the batch's first entry came
+  std::map<dev_t, UniqueFd> sync_fds_;  // under unlinks_mu_
+
   Scanner scanner_;
   std::atomic<int> scan_state_{0};  // 0 none, 1 running, 2 done (not yet reported), 3 reported
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "job.h"
+#include "listing.h"
 #include "reporter.h"
 
 namespace ferry {
@@ -254,6 +255,37 @@ void explanation_json(std::string& out, const Explanation& x) {
   if (x.error) {
     w.raw(",\"error\":");
     wire_error(w, *x.error);
+  }
+  w.raw("}");
+}
+
+void listed_row_json(std::string& out, const ListedRow& r) {
+  W w{out};
+  w.raw("{\"name\":");
+  w.str(r.name);
+  w.raw(",\"path\":");
+  w.str(r.path);
+  w.raw(",\"type\":");
+  w.name_or_null(r.type);
+  w.raw(",\"size\":");
+  w.u64(r.size);
+  w.raw(",\"mtimeMs\":");
+  w.dbl(r.mtime_ms);
+  w.raw(",\"mode\":");
+  w.u64(r.mode);
+  w.raw(",\"hidden\":");
+  w.boolean(r.hidden);
+  if (r.has_link_target) {
+    w.raw(",\"linkTarget\":");
+    w.str(r.link_target);
+  }
+  if (r.link) {
+    w.raw(",\"targetType\":");
+    w.name_or_null(r.target_type);
+  }
+  if (r.error) {
+    w.raw(",\"error\":");
+    wire_error(w, *r.error);
   }
   w.raw("}");
 }
