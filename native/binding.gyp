@@ -20,6 +20,7 @@
         "src/json.cc",
         "src/meta.cc",
         "src/plan.cc",
+        "src/probe.cc",
         "src/reporter.cc",
         "src/runs.cc",
         "src/scan.cc",

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { FerryError } from './errors.js';
 import type {
   ConflictDecision,
+  CopyProbe,
   CopyPair,
   EngineEvent,
   ExplainItem,
@@ -69,6 +70,7 @@ interface Binding {
   ): { cancel(): void };
   explain(src: string, dest: string, method: string, recursive: boolean): Explanation;
   fsInfo(path: string): FilesystemInfo;
+  probeCopy(dir: string): CopyProbe;
   tempName(): string;
   errnoName(errno: number): string;
 }
@@ -272,6 +274,17 @@ export function explainTrees(
 export function fsInfo(path: string): FilesystemInfo {
   checkPath(path, 'path');
   return load().fsInfo(path);
+}
+
+/**
+ * What the filesystem of the folder `dir` lets the engine do, tried rather than looked up: whether
+ * it can build unnamed files (O_TMPFILE) and share extents (FICLONE between two of them; cached per
+ * device for a few seconds). null: could not be tried (read-only, no permission). Throws Node's
+ * shape when `dir` cannot be opened as a folder.
+ */
+export function probeCopy(dir: string): CopyProbe {
+  checkPath(dir, 'dir');
+  return load().probeCopy(dir);
 }
 
 /** A fresh name of the kind the engine builds new entries under (it matches ENGINE_TEMP_NAME). */

@@ -239,3 +239,13 @@ export function describeChain(attempts: readonly Attempt[]): string {
   }
   return parts.join(' → ');
 }
+
+/** What probeCopy() found a folder's filesystem can do (null: could not be tried there). */
+export interface CopyProbe {
+  tmpfile: boolean | null;
+  /** Why O_TMPFILE failed ('EOPNOTSUPP', 'EROFS'…), or null. */
+  tmpfileErrno: string | null;
+  reflink: boolean | null;
+  /** Why FICLONE failed, or null. */
+  reflinkErrno: string | null;
+}

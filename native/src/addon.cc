@@ -1,4 +1,4 @@
-// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, tempName, errnoName.
+// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, probeCopy, tempName, errnoName.
 // The only file that touches N-API.
 //
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
@@ -16,6 +16,7 @@
 #include "explain.h"
 #include "fsinfo.h"
 #include "job.h"
+#include "probe.h"
 #include "runs.h"
 #include "tempfile.h"
 
@@ -341,6 +342,23 @@ Napi::Value FsInfoOf(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// probeCopy(dir): what the folder's filesystem lets the engine do (O_TMPFILE, FICLONE).
+Napi::Value ProbeCopy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(env, "probeCopy(dir)");
+  CopyProbe p;
+  WireErr err;
+  if (!probe_copy(info[0].As<Napi::String>().Utf8Value(), p, err)) return throw_wire(env, err);
+  auto tri = [&](int v) -> Napi::Value { return v < 0 ? env.Null() : Napi::Boolean::New(env, v == 1); };
+  auto name = [&](int e) -> Napi::Value { return e ? Napi::String::New(env, errno_name(e)) : env.Null(); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("tmpfile", tri(p.tmpfile));
+  o.Set("tmpfileErrno", name(p.tmpfile_errno));
+  o.Set("reflink", tri(p.reflink));
+  o.Set("reflinkErrno", name(p.reflink_errno));
+  return o;
+}
+
 Napi::Value TempName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), random_tmp_name()); }
 
 Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
@@ -373,6 +391,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explainTrees", Napi::Function::New(env, ExplainTrees, "explainTrees"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
   exports.Set("fsInfo", Napi::Function::New(env, FsInfoOf, "fsInfo"));
+  exports.Set("probeCopy", Napi::Function::New(env, ProbeCopy, "probeCopy"));
   exports.Set("tempName", Napi::Function::New(env, TempName, "tempName"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
   return exports;
