@@ -13,29 +13,15 @@
 // No `electron` import: main-app.ts passes Electron's clipboard module in (tests pass a fake).
 import type * as Electron from 'electron';
 import type { ClipboardFiles, Results } from './contract.js';
+import { fileUri, parseUriList, pathsInText, uriPath } from './file-uri.js';
+
+export { fileUri, parseUriList, pathsInText, uriPath };
 
 export type ElectronClipboard = Pick<Electron.Clipboard, 'availableFormats' | 'readBuffer' | 'writeBuffer' | 'readText' | 'writeText'>;
 
 export const GNOME_FILES = 'x-special/gnome-copied-files';
 export const URI_LIST = 'text/uri-list';
 export const KDE_CUT = 'application/x-kde-cutselection';
-
-/** A path as a file:// URI, each segment escaped. */
-export function fileUri(p: string): string {
-  return 'file://' + p.split('/').map(encodeURIComponent).join('/');
-}
-
-/** The local path of a file:// URI (host empty or localhost), or null. */
-export function uriPath(uri: string): string | null {
-  try {
-    const u = new URL(uri.trim());
-    if (u.protocol !== 'file:' || (u.hostname !== '' && u.hostname !== 'localhost')) return null;
-    const p = decodeURIComponent(u.pathname);
-    return p.startsWith('/') ? p : null;
-  } catch {
-    return null;
-  }
-}
 
 /** x-special/gnome-copied-files: "copy|cut\nuri\nuri". */
 export function formatGnomeFiles(f: ClipboardFiles): string {
@@ -47,28 +33,6 @@ export function parseGnomeFiles(text: string): ClipboardFiles | null {
   if (op !== 'copy' && op !== 'cut') return null;
   const paths = rest.map(uriPath).filter((p): p is string => p !== null);
   return paths.length ? { op, paths } : null;
-}
-
-/** Paths of a text/uri-list (comments and other schemes ignored). */
-export function parseUriList(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .filter((l) => l.trim() && !l.startsWith('#'))
-    .map(uriPath)
-    .filter((p): p is string => p !== null);
-}
-
-/** Plain text that is only absolute paths or file:// URIs, one a line: those paths; else none. */
-export function pathsInText(text: string): string[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  if (lines.length === 0 || lines.length > 100_000) return [];
-  const out: string[] = [];
-  for (const l of lines) {
-    const p = l.startsWith('/') ? l : uriPath(l);
-    if (!p || p.includes('\0')) return [];
-    out.push(p);
-  }
-  return out;
 }
 
 export interface ClipboardBridge {
