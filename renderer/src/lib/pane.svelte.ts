@@ -56,6 +56,12 @@ function filterMatcher(text: string): (name: string) => boolean {
 
 /** First chunk is shown at once; later chunks are merged at most this often while streaming. */
 const STREAM_APPLY_MS = 250;
+/**
+ * New rows merged into the view per task at most: a 100,000-row search (or listing) that arrives
+ * faster than it can be merged is merged in slices, one per macrotask, so input and painting
+ * never wait behind one long merge.
+ */
+const MERGE_SLICE = 2000;
 /** `dir.changed` bursts are folded into one re-list. */
 const CHANGE_DEBOUNCE_MS = 200;
 
@@ -77,6 +83,8 @@ interface Listing {
   off: () => void;
   /** Name to put the cursor on once it appears (the folder we came up from). */
   focusName: string | null;
+  /** The cursor was put on an entry while rows still arrived: bring it into view once all are in. */
+  revealAtEnd?: boolean;
 }
 
 export class PaneState {
@@ -387,11 +395,7 @@ export class PaneState {
         this.#finish(l);
       } else if (!l.refresh) {
         if (!l.shownOnce) this.#apply(l);
-        // Later chunks are merged in batches, spaced so merging takes at most ~1/5 of the time.
-        else l.timer ??= setTimeout(() => {
-          l.timer = null;
-          if (this.#listing === l) this.#apply(l);
-        }, Math.max(STREAM_APPLY_MS, l.cost * 5));
+        else this.#applyLater(l);
       }
     };
     const failed = (err: unknown) => {
@@ -430,6 +434,23 @@ export class PaneState {
     this.#listing = null;
   }
 
+  /**
+   * Later chunks are merged in batches, spaced so merging takes at most ~1/5 of the time; while
+   * more than a slice waits, the next slice follows in the next macrotask.
+   */
+  #applyLater(l: Listing): void {
+    const backlog = l.buf.length - l.applied;
+    l.timer ??= setTimeout(
+      () => {
+        l.timer = null;
+        if (this.#listing !== l) return;
+        this.#apply(l);
+        if (l.buf.length > l.applied) this.#applyLater(l);
+      },
+      backlog > MERGE_SLICE ? 0 : Math.max(STREAM_APPLY_MS, l.cost * 5),
+    );
+  }
+
   #finish(l: Listing, apply = true): void {
     if (l.timer) clearTimeout(l.timer);
     l.timer = null;
@@ -437,7 +458,17 @@ export class PaneState {
     if (apply) {
       if (l.refresh && !l.failed) this.#error = null;
       this.#apply(l);
+      // What is left is merged a slice per macrotask before the listing counts as complete.
+      if (l.applied < l.buf.length) {
+        l.timer = setTimeout(() => {
+          l.timer = null;
+          if (this.#listing === l) this.#finish(l);
+        }, 0);
+        return;
+      }
       this.#gone = false;
+      // Rows that came in later may have pushed the cursor out of view.
+      if (l.revealAtEnd) this.#revealTick++;
     }
     this.#listing = null;
     this.#loading = false;
@@ -453,10 +484,11 @@ export class PaneState {
     // While a new folder streams in, each merge sorts only the entries that arrived since the last
     // one and merges them into the view; a re-list (or a sort change) sorts everything once.
     const incremental = !l.refresh && l.shownOnce && this.#entries.length === l.applied && this.#filter === '';
-    const view = incremental ? mergeSorted(this.#view, l.buf.slice(l.applied), this.#sort, this.#showHidden) : null;
+    const upto = incremental ? Math.min(l.buf.length, l.applied + MERGE_SLICE) : l.buf.length;
+    const view = incremental ? mergeSorted(this.#view, l.buf.slice(l.applied, upto), this.#sort, this.#showHidden) : null;
     l.shownOnce = true;
-    this.#entries = l.buf.slice();
-    l.applied = l.buf.length;
+    this.#entries = upto === l.buf.length ? l.buf.slice() : l.buf.slice(0, upto);
+    l.applied = upto;
     this.#rebuildView(l.focusName, view);
     l.cost = performance.now() - t0;
     if (!l.refresh && l.buf.length > 0 && !l.marked) {
@@ -480,6 +512,7 @@ export class PaneState {
     if (focused) this.#revealTick++;
     const pending = this.#pendingFocus;
     if (pending && this.#select(sel.selectOnly(view, pending), true)) this.#pendingFocus = null;
+    if ((focused || (pending && !this.#pendingFocus)) && this.#listing) this.#listing.revealAtEnd = true;
   }
 
   // ------------------------------------------------------------------ watching
@@ -665,10 +698,14 @@ export class PaneState {
 
   // ------------------------------------------------------------------ cursor and marks
 
-  /** Applies a new selection; true when there was one. */
+  /**
+   * Applies a new selection; true when there was one. A selection made since an entry was due to
+   * be selected once listed (a paste, a rename, a path typed) wins: that entry is no longer due.
+   */
   #select(next: sel.Selection | null, reveal = false): boolean {
     if (!next) return false;
     this.#sel = next;
+    this.#pendingFocus = null;
     if (reveal) this.#revealTick++;
     return true;
   }
