@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumSkipReason, launchBrowser } from '../helpers/browser.js';
 import { startServe, type Served } from '../helpers/serve.js';
 import { makeMount, skipUnlessMountable, type Mount } from '../helpers/mounts.js';
@@ -35,6 +35,16 @@ async function until(page: Page, expr: string, what: string, ms = 10_000): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.fail(`${what}: ${expr} within ${ms} ms`);
+}
+/** Waits until a field shows this value (what it shows may come from an answer still on its way). */
+async function valueIs(input: Locator, want: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  let got = '';
+  while (Date.now() < end) {
+    if ((got = await input.inputValue()) === want) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(got, want);
 }
 const waitForPath = (p: string, exists = true) => waitFor(() => fs.existsSync(p) === exists, `${p} should ${exists ? 'exist' : 'be gone'}`);
 
@@ -437,7 +447,7 @@ describe('commander basics', { skip }, () => {
     await pick('left', path.join(l, 'report.pdf'));
     await page.keyboard.press('Shift+F5');
     const name = page.locator('[data-testid="duplicate-name"]');
-    assert.equal(await name.inputValue(), 'report (copy).pdf');
+    await valueIs(name, 'report (copy).pdf');
     await page.locator('[data-testid="duplicate-method"][data-method]:not([data-method=""])').waitFor();
     await name.fill('report v2.pdf');
     await name.press('Enter');
@@ -448,7 +458,7 @@ describe('commander basics', { skip }, () => {
     await go('right', l);
     await pick('left', path.join(l, 'report.pdf'));
     await page.keyboard.press('F5');
-    assert.equal(await name.inputValue(), 'report (copy).pdf');
+    await valueIs(name, 'report (copy).pdf');
     await name.press('Enter');
     await waitForPath(path.join(l, 'report (copy).pdf'));
     // A name that is taken is refused inline.
@@ -597,12 +607,12 @@ describe('commander basics', { skip }, () => {
     await go('left', l);
     await type('pro');
     await input.press('Tab');
-    assert.equal(await input.inputValue(), 'projects/');
+    await valueIs(input, 'projects/');
     await input.pressSequentially('f');
     await input.press('Tab');
-    assert.equal(await input.inputValue(), 'projects/ferry/');
+    await valueIs(input, 'projects/ferry/');
     await input.press('Tab');
-    assert.equal(await input.inputValue(), 'projects/ferry/README.md');
+    await valueIs(input, 'projects/ferry/README.md');
     // A file: its folder, with the file selected.
     await input.press('Enter');
     await page.waitForSelector(`${pane('left')}[data-cwd="${path.join(l, 'projects', 'ferry')}"][data-state="ready"]`);
