@@ -35,9 +35,9 @@ function context(state: { selected?: number; typingAhead?: boolean; filter?: str
   return { c, calls };
 }
 
-function press(key: string, mods: { ctrl?: boolean; alt?: boolean; shift?: boolean } = {}, state = {}) {
+function press(key: string, mods: { ctrl?: boolean; alt?: boolean; shift?: boolean; code?: string } = {}, state = {}) {
   const { c, calls } = context(state);
-  const handled = K.paneKeydown({ key, ctrlKey: !!mods.ctrl, metaKey: false, altKey: !!mods.alt, shiftKey: !!mods.shift }, c);
+  const handled = K.paneKeydown({ key, code: mods.code ?? '', ctrlKey: !!mods.ctrl, metaKey: false, altKey: !!mods.alt, shiftKey: !!mods.shift }, c);
   return { handled, calls };
 }
 
@@ -99,6 +99,10 @@ test('commander basics: clipboard, filter, search, tabs, places, quick view, pat
   assert.deepEqual(press('Escape', {}, { filter: 'ab', selected: 2 }).calls, ['pane.setFilter("")']);
   assert.deepEqual(press('Escape', {}, { quickView: 'left', selected: 2 }).calls, ['app.closeQuickView()']);
   assert.deepEqual(press('Escape', {}, { search: { running: true }, selected: 2 }).calls, ['pane.cancelSearch()']);
+  // Inside a type-ahead ("c-small"), + - * are part of the name; the keypad's still select.
+  assert.deepEqual(press('-', {}, { typingAhead: true }).calls, ['pane.typeahead("-")']);
+  assert.deepEqual(press('*', { shift: true }, { typingAhead: true }).calls, ['pane.typeahead("*")']);
+  assert.deepEqual(press('+', { code: 'NumpadAdd' }, { typingAhead: true }).calls, ['app.askPattern("left",true)']);
 });
 
 test('Ctrl and Alt keys; letters whatever the Shift state', () => {

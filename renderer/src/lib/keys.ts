@@ -71,6 +71,15 @@ const CTRL: Record<string, Action> = {
   F6: ({ pane }) => pane.setSort('mode'),
 };
 
+/**
+ * `+`, `-`, `*` select by pattern, as the commanders do; inside a type-ahead ("c-" for "c-small")
+ * the main keyboard's ones are part of the name typed. The keypad's always select.
+ */
+function patternKey({ pane }: KeyContext, e: KeyboardEvent, run: () => void): void {
+  if (!e.code?.startsWith('Numpad') && pane.typingAhead()) pane.typeahead(e.key);
+  else run();
+}
+
 /** Without Ctrl or Alt (Shift extends a selection where it means anything). */
 const PLAIN: Record<string, Action> = {
   ArrowDown: ({ pane }, e) => pane.moveCursor(1, e.shiftKey),
@@ -103,9 +112,9 @@ const PLAIN: Record<string, Action> = {
   F7: ({ app, pane }) => app.askMkdir(pane.side),
   F8: ({ app, pane }, e) => (e.shiftKey ? app.askDelete(pane.side) : app.askTrash(pane.side)),
   Delete: ({ app, pane }, e) => (e.shiftKey ? app.askDelete(pane.side) : app.askTrash(pane.side)),
-  '+': ({ app, pane }) => app.askPattern(pane.side, true),
-  '-': ({ app, pane }) => app.askPattern(pane.side, false),
-  '*': ({ pane }) => pane.invertSelection(),
+  '+': (c, e) => patternKey(c, e, () => c.app.askPattern(c.pane.side, true)),
+  '-': (c, e) => patternKey(c, e, () => c.app.askPattern(c.pane.side, false)),
+  '*': (c, e) => patternKey(c, e, () => c.pane.invertSelection()),
   F10: (c, e) => (e.shiftKey ? c.openMenu() : false),
   ContextMenu: (c) => c.openMenu(),
 };
