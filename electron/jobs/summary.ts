@@ -79,6 +79,7 @@ export function summarize(x: SummaryInput): JobSummary {
     flushMs: s.flushMs,
     bytesSkipped: t.bytesSkipped,
     filesVerifyFailed: t.verifyFailed,
+    ...(s.warnings?.length ? { warnings: [...s.warnings] } : {}),
     ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
   };
 }

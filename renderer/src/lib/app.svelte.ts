@@ -2,7 +2,7 @@
 // progress and the last notice; the clipboard, the undo list, the bookmarks, and which pane the
 // quick view follows. Operations that span both panes (copy to the other pane, swap, paste) live
 // here; everything about one folder lives in PaneState.
-import type { AppInfo, ClipboardFiles, DirEntry, JobKind, JobSummary, WireError } from '../../../electron/contract';
+import type { AppInfo, ClipboardFiles, CopyOptions, DirEntry, JobKind, JobSummary, WireError } from '../../../electron/contract';
 import { pathsInText } from '../../../electron/file-uri';
 import { api, on } from './client';
 import { toWireError as toWire } from '../../../native/errors';
@@ -235,14 +235,14 @@ export class AppState {
   }
 
   /** Starts a copy/move job; returns an error message (for the caller to show inline) or null. */
-  async startJob(kind: JobKind, sources: string[], destDir: string): Promise<string | null> {
+  async startJob(kind: JobKind, sources: string[], destDir: string, options?: Partial<CopyOptions>): Promise<string | null> {
     const v = transferVerdict(kind, sources, destDir);
     if (!v.ok) {
       this.notify(v.label, true);
       return v.label;
     }
     try {
-      const { jobId } = await api['jobs.start']({ kind, sources, destDir });
+      const { jobId } = await api['jobs.start']({ kind, sources, destDir, ...(options ? { options } : {}) });
       if (kind === 'move') this.recordUndo({ kind: 'move', jobId, items: sources.map((from) => ({ from, to: joinPath(destDir, baseName(from)) })) });
       this.notify(`${v.label} — started`);
       return null;
