@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo, Emit, EventName, Events } from './contract.js';
 import { FsService } from './fs-service.js';
+import type { ClipboardBridge } from './clipboard.js';
+import { PaneService } from './pane-service.js';
 import { createHandlers, type Handlers } from './handlers.js';
 import { JobService } from './jobs/service.js';
 
@@ -21,6 +23,10 @@ export interface ServicesOptions {
   trashItem: (p: string) => Promise<void>;
   openPath: ((p: string) => Promise<void>) | null;
   canStartDrag: boolean;
+  /** Opening files needs the user's yes in the page first (serve mode). */
+  openNeedsConsent?: boolean;
+  /** The desktop's clipboard (Electron). */
+  clipboard?: ClipboardBridge | null;
 }
 
 export interface Services {
@@ -59,6 +65,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   };
   const fsService = new FsService({ emit, trashItem: opts.trashItem });
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
+  const pane = new PaneService({ emit });
   await jobs.init();
   const version = appVersion();
   const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({
@@ -71,8 +78,10 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     open: [...(opts.open ?? [])],
     canOpenExternally: opts.openPath !== null,
     canStartDrag: opts.canStartDrag,
+    openNeedsConsent: opts.openNeedsConsent ?? false,
+    systemClipboard: Boolean(opts.clipboard),
   });
-  const handlers = createHandlers({ appInfo, fs: fsService, jobs, openPath: opts.openPath });
+  const handlers = createHandlers({ appInfo, fs: fsService, jobs, openPath: opts.openPath, pane, clipboard: opts.clipboard ?? null });
   return {
     handlers,
     addSink(sink) {
@@ -81,6 +90,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     },
     async close() {
       fsService.close();
+      pane.close();
       await jobs.close();
       sinks.clear();
     },

@@ -22,6 +22,7 @@
         "src/listing.cc",
         "src/meta.cc",
         "src/plan.cc",
+        "src/probe.cc",
         "src/reporter.cc",
         "src/runs.cc",
         "src/scan.cc",

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { FerryError } from './errors.js';
 import type {
   ConflictDecision,
+  CopyProbe,
   CopyPair,
   EngineEvent,
   ExplainItem,
@@ -87,6 +88,7 @@ interface Binding {
     next(max: number, cb: (err: WireError | null, rows: ListedEntry[], done: boolean) => void): void;
   };
   fsInfo(path: string): FilesystemInfo;
+  probeCopy(dir: string): CopyProbe;
   mapName(name: string): string;
   unmapName(name: string): string;
   tempName(): string;
@@ -305,6 +307,17 @@ export function explainTrees(
 export function fsInfo(path: string): FilesystemInfo {
   checkPath(path, 'path');
   return load().fsInfo(path);
+}
+
+/**
+ * What the filesystem of the folder `dir` lets the engine do, tried rather than looked up: whether
+ * it can build unnamed files (O_TMPFILE) and share extents (FICLONE between two of them; cached per
+ * device for a few seconds). null: could not be tried (read-only, no permission). Throws Node's
+ * shape when `dir` cannot be opened as a folder.
+ */
+export function probeCopy(dir: string): CopyProbe {
+  checkPath(dir, 'dir');
+  return load().probeCopy(dir);
 }
 
 /**

@@ -382,3 +382,13 @@ export interface ListedEntry {
    */
   error?: WireError;
 }
+
+/** What probeCopy() found a folder's filesystem can do (null: could not be tried there). */
+export interface CopyProbe {
+  tmpfile: boolean | null;
+  /** Why O_TMPFILE failed ('EOPNOTSUPP', 'EROFS'…), or null. */
+  tmpfileErrno: string | null;
+  reflink: boolean | null;
+  /** Why FICLONE failed, or null. */
+  reflinkErrno: string | null;
+}

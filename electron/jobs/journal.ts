@@ -28,12 +28,14 @@ export interface StoredJob {
   byMethod: ByMethod;
   flushMs: number;
   error: WireError | null;
+  /** The name each source gets in destDir when not its own (a duplicate in its own folder). */
+  names?: string[];
   /** Said once per job by the engine (a foreign destination's lost metadata, items left behind). */
   warnings?: string[];
 }
 
 /** A job as it is first queued: its identity and options, every counter at zero. */
-export function newStoredJob(j: Pick<StoredJob, 'id' | 'kind' | 'sources' | 'destDir' | 'options' | 'createdAt'>): StoredJob {
+export function newStoredJob(j: Pick<StoredJob, 'id' | 'kind' | 'sources' | 'destDir' | 'options' | 'createdAt' | 'names'>): StoredJob {
   return {
     ...j,
     state: 'queued',

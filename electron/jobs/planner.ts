@@ -39,9 +39,9 @@ export interface PlanDeps {
   changed: () => void;
 }
 
-/** Each source goes to the destination folder under its own name. */
-export function topPairs(sources: readonly string[], destDir: string): CopyPair[] {
-  return sources.map((src) => ({ src, dest: path.join(destDir, path.basename(src)) }));
+/** Each source goes to the destination folder under its own name, or under `names[i]` (a duplicate). */
+export function topPairs(sources: readonly string[], destDir: string, names?: readonly string[]): CopyPair[] {
+  return sources.map((src, i) => ({ src, dest: path.join(destDir, names?.[i] ?? path.basename(src)) }));
 }
 
 function isUnder(p: string, dirs: Set<string>): boolean {
@@ -174,7 +174,7 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Run[]> {
   const destStat = await fsp.stat(s.destDir);
   if (!destStat.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: s.destDir });
   job.dev = destStat.dev;
-  const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir);
+  const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir, s.names);
 
   // What is already finished (resume/retry): recount from the log.
   const prior = deps.logs.cached(s.id) ?? (await deps.logs.records(s.id));

@@ -57,6 +57,7 @@ export function summarize(x: SummaryInput): JobSummary {
     kind: s.kind,
     sources: s.sources.length > SUMMARY_SOURCES ? s.sources.slice(0, SUMMARY_SOURCES) : s.sources,
     sourcesCount: s.sources.length,
+    ...(s.names ? { names: s.names.length > SUMMARY_SOURCES ? s.names.slice(0, SUMMARY_SOURCES) : s.names } : {}),
     destDir: s.destDir,
     state: s.state,
     createdAt: s.createdAt,

@@ -1,5 +1,5 @@
-// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, mapName, unmapName,
-// tempName, errnoName, and the DirLister class (fs.list's rows).
+// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, probeCopy, mapName,
+// unmapName, tempName, errnoName, and the DirLister class (fs.list's rows).
 // The only file that touches N-API.
 //
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
@@ -19,6 +19,7 @@
 #include "fsinfo.h"
 #include "job.h"
 #include "listing.h"
+#include "probe.h"
 #include "runs.h"
 #include "tempfile.h"
 
@@ -362,6 +363,23 @@ Napi::Value FsInfoOf(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// probeCopy(dir): what the folder's filesystem lets the engine do (O_TMPFILE, FICLONE).
+Napi::Value ProbeCopy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(env, "probeCopy(dir)");
+  CopyProbe p;
+  WireErr err;
+  if (!probe_copy(info[0].As<Napi::String>().Utf8Value(), p, err)) return throw_wire(env, err);
+  auto tri = [&](int v) -> Napi::Value { return v < 0 ? env.Null() : Napi::Boolean::New(env, v == 1); };
+  auto name = [&](int e) -> Napi::Value { return e ? Napi::String::New(env, errno_name(e)) : env.Null(); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("tmpfile", tri(p.tmpfile));
+  o.Set("tmpfileErrno", name(p.tmpfile_errno));
+  o.Set("reflink", tri(p.reflink));
+  o.Set("reflinkErrno", name(p.reflink_errno));
+  return o;
+}
+
 // mapName(name) / unmapName(name): foreign.h's reversible mapping of the names Windows forbids.
 Napi::Value MapName(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) return type_error(info.Env(), "mapName(name)");
@@ -457,6 +475,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explainTrees", Napi::Function::New(env, ExplainTrees, "explainTrees"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
   exports.Set("fsInfo", Napi::Function::New(env, FsInfoOf, "fsInfo"));
+  exports.Set("probeCopy", Napi::Function::New(env, ProbeCopy, "probeCopy"));
   exports.Set("tempName", Napi::Function::New(env, TempName, "tempName"));
   exports.Set("mapName", Napi::Function::New(env, MapName, "mapName"));
   exports.Set("unmapName", Napi::Function::New(env, UnmapName, "unmapName"));

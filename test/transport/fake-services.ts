@@ -2,6 +2,7 @@
 import type { Results } from '../../electron/contract.js';
 import { FsService } from '../../electron/fs-service.js';
 import { createHandlers, type JobApi } from '../../electron/handlers.js';
+import { PaneService } from '../../electron/pane-service.js';
 import type { Services, Sink } from '../../electron/services.js';
 
 export function fakeServices(calls: string[] = []): Services & { emitAll: Sink } {
@@ -10,6 +11,7 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     for (const s of sinks) s(e, p);
   };
   const fs = new FsService({ emit: emitAll, trashItem: async () => {} });
+  const pane = new PaneService({ emit: emitAll });
   const jobs: JobApi = {
     async start(p) {
       calls.push(`start ${p.kind} ${p.sources.join(',')} -> ${p.destDir}`);
@@ -34,6 +36,8 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     fs,
     jobs,
     openPath: null,
+    pane,
+    clipboard: null,
   });
   return {
     handlers,
@@ -44,6 +48,7 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     },
     async close() {
       fs.close();
+      pane.close();
     },
   };
 }

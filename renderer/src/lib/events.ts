@@ -1,13 +1,17 @@
-// Routes the contract's per-listing and per-watch events to whoever registered the id. One
+// Routes the contract's per-listing, per-watch, per-search and per-measure events to whoever registered the id. One
 // subscription per event name for the whole renderer, dispatch by id.
 import type { Events } from '../../../electron/contract';
 import { on } from './client';
 
 type EntriesHandler = (p: Events['dir.entries']) => void;
 type ChangedHandler = (p: Events['dir.changed']) => void;
+type SearchHandler = (p: Events['search.results']) => void;
+type MeasureHandler = (p: Events['measure.progress']) => void;
 
 const listings = new Map<string, EntriesHandler>();
 const watches = new Map<string, ChangedHandler>();
+const searches = new Map<string, SearchHandler>();
+const measures = new Map<string, MeasureHandler>();
 let subscribed = false;
 
 function subscribe(): void {
@@ -15,6 +19,8 @@ function subscribe(): void {
   subscribed = true;
   on('dir.entries', (p) => listings.get(p.listingId)?.(p));
   on('dir.changed', (p) => watches.get(p.watchId)?.(p));
+  on('search.results', (p) => searches.get(p.searchId)?.(p));
+  on('measure.progress', (p) => measures.get(p.measureId)?.(p));
 }
 
 let counter = 0;
@@ -34,4 +40,16 @@ export function onWatch(id: string, handler: ChangedHandler): () => void {
   subscribe();
   watches.set(id, handler);
   return () => watches.delete(id);
+}
+
+export function onSearch(id: string, handler: SearchHandler): () => void {
+  subscribe();
+  searches.set(id, handler);
+  return () => searches.delete(id);
+}
+
+export function onMeasure(id: string, handler: MeasureHandler): () => void {
+  subscribe();
+  measures.set(id, handler);
+  return () => measures.delete(id);
 }

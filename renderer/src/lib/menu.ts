@@ -1,7 +1,7 @@
 // The pane context menu's items for a right-clicked folder row, file row or background.
 import type { AppState, MenuState } from './app.svelte';
 import { OPEN_DISABLED } from './app.svelte';
-import { isDirLike } from './format';
+import { isDirLike, parentOf } from './format';
 import { describeItems, transferVerdict } from './transfer';
 
 export interface MenuItem {
@@ -41,6 +41,7 @@ export function buildMenu(app: AppState, m: MenuState): MenuEntry[] {
   };
   const toOther = transferVerdict('copy', mine, other.path);
   const canOpen = entry !== null && (isDirLike(entry) || app.canOpenExternally);
+  const isFile = entry !== null && !isDirLike(entry);
   return [
     here('copy'),
     here('move'),
@@ -79,9 +80,29 @@ export function buildMenu(app: AppState, m: MenuState): MenuEntry[] {
         if (entry) void app.openEntry(m.side, entry);
       },
     },
+    {
+      id: 'open-with',
+      label: 'Open with…',
+      disabled: !isFile || !app.canOpenExternally,
+      title: isFile && !app.canOpenExternally ? OPEN_DISABLED : '',
+      run: () => app.askOpenWith(m.side, entry ?? undefined),
+    },
+    ...(pane.search && entry
+      ? [{ id: 'show-in-folder', label: 'Show in folder', shortcut: 'Shift+Enter', run: () => void pane.navigate(parentOf(entry.path), { select: entry.path }) }]
+      : []),
+    { id: 'quick-view', label: 'Quick view', shortcut: 'F3', disabled: entry === null, run: () => app.toggleQuickView(m.side) },
+    'separator',
+    { id: 'cut', label: 'Cut', shortcut: 'Ctrl+X', disabled: mine.length === 0, run: () => void app.toClipboard(m.side, 'cut') },
+    { id: 'copy', label: 'Copy', shortcut: 'Ctrl+C', disabled: mine.length === 0, run: () => void app.toClipboard(m.side, 'copy') },
+    { id: 'paste', label: 'Paste', shortcut: 'Ctrl+V', run: () => void app.paste(m.side) },
+    { id: 'copy-path', label: 'Copy path', shortcut: 'Ctrl+Shift+C', run: () => void app.copyText(m.side, 'path') },
+    { id: 'copy-name', label: 'Copy name', shortcut: 'Ctrl+Alt+C', disabled: mine.length === 0, run: () => void app.copyText(m.side, 'name') },
+    'separator',
     { id: 'rename', label: 'Rename…', shortcut: 'F2', disabled: entry === null, run: () => app.askRename(m.side) },
+    { id: 'duplicate', label: 'Duplicate…', shortcut: 'Shift+F5', disabled: mine.length === 0, run: () => app.askDuplicate(m.side) },
     { id: 'mkdir', label: 'New folder…', shortcut: 'F7', run: () => app.askMkdir(m.side) },
     { id: 'trash', label: 'Move to Trash', shortcut: 'F8', danger: true, disabled: mine.length === 0, run: () => app.askTrash(m.side) },
+    { id: 'delete', label: 'Delete permanently…', shortcut: 'Shift+Delete', danger: true, disabled: mine.length === 0, run: () => app.askDelete(m.side) },
     'separator',
     { id: 'properties', label: 'Properties', shortcut: 'Alt+Enter', run: () => app.showProperties(m.side, entry ?? undefined) },
   ];
