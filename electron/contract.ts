@@ -18,7 +18,7 @@ import type * as v from 'valibot';
 // the contract carries them as they are.
 export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, FileRecord, FitItem, Holds, Method, Problem, ProblemKind, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS, PROBLEM_KINDS, UNFIT_POLICIES } from '../native/types.js';
-import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, Explanation, ListedEntry, Method, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, ListedEntry, Method, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 
 /** One directory entry as the panes show it: the engine's listing row (native/types.ts ListedEntry). */
 export type DirEntry = ListedEntry;
