@@ -66,7 +66,10 @@ describe('scan() and a job scan: one walker, totals like find and du', () => {
     const seen: ScanEvent[] = [];
     const s = scan([top], { recursive: true }, (e) => seen.push(e));
     const got = await s.done;
-    assert.deepEqual({ ...got, reflinkBytes: 0, needed: 0 }, { ...want, reflinkBytes: 0, needed: 0 });
+    // Without a destination there is no destination filesystem to fit (issue 11's per-destination list).
+    const { destinations, ...gotTotals } = got;
+    assert.deepEqual(destinations ?? [], []);
+    assert.deepEqual({ ...gotTotals, reflinkBytes: 0, needed: 0 }, { ...want, reflinkBytes: 0, needed: 0 });
     // Without a destination nothing is predicted: everything allocated is needed.
     assert.equal(got.reflinkBytes, 0);
     assert.equal(got.needed, got.allocated);
@@ -76,7 +79,7 @@ describe('scan() and a job scan: one walker, totals like find and du', () => {
     assert.equal(last.done, true);
     assert.equal(seen.filter((e) => e.done).length, 1);
     const { type: _t, done: _d, ...lastTotals } = last;
-    assert.deepEqual(lastTotals, got);
+    assert.deepEqual(lastTotals, gotTotals);
   });
 
   test('a job with scan: its scan events carry the same totals, and filesDone meets them', async () => {
@@ -86,7 +89,8 @@ describe('scan() and a job scan: one walker, totals like find and du', () => {
     const last = scans.at(-1)!;
     assert.equal(last.done, true);
     const { type: _t, done: _d, ...totals } = last;
-    assert.deepEqual(totals, full);
+    const { destinations: _f, ...fullTotals } = full;
+    assert.deepEqual(totals, fullTotals);
     assert.equal(r.result.filesDone, full.files);
     // bytesDone counts bytes moved: a sparse file's holes and a hard link's second name move none.
     assert.ok(r.result.bytesDone < full.bytes);
@@ -221,21 +225,30 @@ describe("the engine's temp names", () => {
   test('a tree being built stands under such a name next to its destination until it is complete', async () => {
     const dir = tmpDir('ferry-temp-name-');
     try {
-      const src = path.join(dir, 'src');
-      fs.mkdirSync(src);
-      writeRandom(path.join(src, 'big.bin'), 96 * MiB);
-      const out = path.join(dir, 'out');
-      fs.mkdirSync(out);
-      let seen = null as string[] | null;
-      const r = await run([{ src, dest: path.join(out, 'copy') }], { recursive: true, method: 'buffered', threads: 1 }, (e, job) => {
-        if (seen || e.type !== 'progress' || !e.current.some((c) => c.bytes > 0)) return;
-        seen = fs.readdirSync(out);
-        job.cancel();
-      });
-      assert.ok(seen, 'saw the copy in progress');
-      assert.equal(seen!.length, 1, `one hidden tree: ${seen!.join(', ')}`);
-      assert.match(seen![0]!, ENGINE_TEMP_NAME);
-      assert.equal(r.result.cancelled, true);
+      // Under load the progress event may reach JS after the copy ended (the tree then stands
+      // under its final name and the job was not cancelled): such a round proves nothing, and is
+      // tried again with a bigger file. A round that caught the copy in progress decides.
+      for (const size of [96 * MiB, 512 * MiB, 1536 * MiB]) {
+        const src = path.join(dir, 'src');
+        const out = path.join(dir, 'out');
+        fs.rmSync(src, { recursive: true, force: true });
+        fs.rmSync(out, { recursive: true, force: true });
+        fs.mkdirSync(src);
+        writeRandom(path.join(src, 'big.bin'), size);
+        fs.mkdirSync(out);
+        let seen = null as string[] | null;
+        const r = await run([{ src, dest: path.join(out, 'copy') }], { recursive: true, method: 'buffered', threads: 1 }, (e, job) => {
+          if (seen || e.type !== 'progress' || !e.current.some((c) => c.bytes > 0)) return;
+          seen = fs.readdirSync(out);
+          job.cancel();
+        });
+        if (!r.result.cancelled) continue; // the copy ended before we looked
+        assert.ok(seen, 'saw the copy in progress');
+        assert.equal(seen!.length, 1, `one hidden tree: ${seen!.join(', ')}`);
+        assert.match(seen![0]!, ENGINE_TEMP_NAME);
+        return;
+      }
+      assert.fail('the copy always ended before its first progress event reached JS');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
