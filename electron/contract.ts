@@ -49,8 +49,26 @@ export interface FsInfo {
   readOnly: boolean;
 }
 
+/**
+ * Why a skipped entry was skipped: 'conflict' (a conflict policy or decision kept what was at the
+ * destination), 'skip-current' (the user skipped the file being copied), 'cancel' (the job was
+ * cancelled while it waited). The engine's own reasons pass through as it spells them.
+ */
+export type SkipReason = 'conflict' | 'skip-current' | 'cancel' | (string & {});
+
 /** A finished entry as the queue and the log show it: the engine's record and its verification. */
-export type JobFileRecord = VerifiedRecord;
+export interface JobFileRecord extends VerifiedRecord {
+  /** Set on every skipped record (the queue counts skipped entries per reason). */
+  skipReason?: SkipReason;
+  /** A folder's record: entries below it that the job never started (its failure, or a cancel). */
+  notStarted?: { files: number; bytes: number };
+  /**
+   * 'job': not an entry but the job itself (not enough space, a destination that is gone, a
+   * failed final flush): the log holds it so "Errors only" shows why a job failed. `src` is the
+   * job's first source, `dest` its destination folder; it counts in no tally.
+   */
+  scope?: 'job';
+}
 
 /** Files and bytes per copy method (reflinked, copy_file_range, …): what the queue's badges count. */
 export type ByMethod = Partial<Record<Method, { files: number; bytes: number }>>;
@@ -67,8 +85,11 @@ export interface JobSummary {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Entries that are not folders; when the job has finished: filesDone + filesSkipped + filesFailed + filesNotStarted. */
   filesTotal: number;
+  /** Copied (moved): skipped entries are never done. */
   filesDone: number;
+  /** Entries (not folders) that failed. */
   filesFailed: number;
   bytesTotal: number;
   bytesDone: number;
@@ -94,6 +115,16 @@ export interface JobSummary {
   verify?: { filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number };
   /** How many sources the job has when `sources` was shortened to its first ones (huge selections). */
   sourcesCount?: number;
+  /** Entries skipped (a conflict decision kept the destination, the user skipped them…). */
+  filesSkipped?: number;
+  /** Entries never started: below a failed folder, or left when the job was cancelled or interrupted. */
+  filesNotStarted?: number;
+  /** Folders that failed (their entries count in filesNotStarted). */
+  foldersFailed?: number;
+  /** Skipped entries per reason (SkipReason). */
+  skippedBy?: Record<string, number>;
+  /** Failed entries and folders per error code ('EACCES', 'EVERIFY', …). */
+  failedBy?: Record<string, number>;
 }
 
 export interface CopyOptions {
@@ -115,7 +146,7 @@ export interface ConflictInfo {
   destMtimeMs: number;
 }
 
-export interface LogRecord extends VerifiedRecord {
+export interface LogRecord extends JobFileRecord {
   jobId: string;
   time: number;
   /** bytes / second for this file (bytes / ms * 1000); 0 when nothing was copied. */
@@ -130,6 +161,23 @@ export interface Settings {
   maxParallelDevices: number;
   /** Engine worker threads per job (default: two per core, 4 to 8). */
   threads: number;
+}
+
+/**
+ * Something the user must know that is not the answer to a request: what start-up recovered from
+ * a crash or a damaged file and what it could not, a data folder Ferry cannot use. Kept until
+ * dismissed (`app.dismissNotice`), so a window opened later still shows it.
+ */
+export interface Notice {
+  id: string;
+  level: 'info' | 'warning' | 'error';
+  /** One short sentence. */
+  title: string;
+  /** What happened and what it means for the user's files, in their terms. */
+  message: string;
+  /** Specifics (transfers recovered or lost, files kept aside), one per line. */
+  details: string[];
+  time: number;
 }
 
 export interface AppInfo {
@@ -152,6 +200,8 @@ export interface AppInfo {
 export const REQUEST_NAMES = [
   'app.info',
   'app.startDrag',
+  'app.notices',
+  'app.dismissNotice',
   'fs.list',
   'fs.stat',
   'fs.info',
@@ -193,6 +243,8 @@ export function isActive(s: JobState): boolean {
 export interface Results {
   'app.info': AppInfo;
   'app.startDrag': { started: boolean };
+  'app.notices': { notices: Notice[] };
+  'app.dismissNotice': { ok: boolean };
   /** The entries themselves stream as `dir.entries` events tagged with the listingId. */
   'fs.list': { listingId: string; path: string; total: number };
   'fs.stat': DirEntry;
@@ -226,9 +278,11 @@ export interface Events {
   'job.updated': { jobs: JobSummary[] };
   'job.files': { jobId: string; records: JobFileRecord[] };
   'job.conflict': ConflictInfo;
+  /** A new notice (the ones from before a window connected come with `app.notices`). */
+  'app.notice': Notice;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict'];
+export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.notice'];
 
 // ---------------------------------------------------------------------------------------------
 // Wire envelope, shared by both transports

@@ -26,6 +26,8 @@ export interface JobApi {
   logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']>;
   logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
   settings(): Results['settings.get'];
+  notices(): Results['app.notices'];
+  dismissNotice(p: ValidParams<'app.dismissNotice'>): Results['app.dismissNotice'];
   updateSettings(p: ValidParams<'settings.set'>): Promise<Results['settings.set']>;
 }
 
@@ -47,6 +49,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
       ctx.startDrag(p.paths);
       return { started: true };
     },
+    'app.notices': () => d.jobs.notices(),
+    'app.dismissNotice': (p) => d.jobs.dismissNotice(p),
     'fs.list': (p) => d.fs.list(p),
     'fs.stat': (p) => d.fs.stat(p),
     'fs.info': (p) => d.fs.info(p),

@@ -43,6 +43,8 @@ export const requestSchemas = {
   'app.info': v.strictObject({}),
   /** Electron only: start an OS drag of these files out of the window (webContents.startDrag). */
   'app.startDrag': v.strictObject({ paths: v.pipe(v.array(AbsPath), v.minLength(1), v.maxLength(10_000)) }),
+  'app.notices': v.strictObject({}),
+  'app.dismissNotice': v.strictObject({ id: Id }),
   'fs.list': v.strictObject({ path: AbsPath, listingId: Id }),
   'fs.stat': v.strictObject({ path: AbsPath }),
   'fs.info': v.strictObject({ path: AbsPath }),

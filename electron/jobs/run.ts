@@ -3,16 +3,15 @@
 // batched events become the job's current files, counters and records; its conflicts are decided
 // by the run's rules or sent to the user at once.
 import { execFile } from 'node:child_process';
-import fsp from 'node:fs/promises';
-import type { ConflictInfo, Emit, JobFileRecord as FileRecord, LogRecord } from '../contract.js';
+import type { ConflictInfo, Emit, JobFileRecord as FileRecord, WireError } from '../contract.js';
 import type * as native from '../../native/index.js';
 import type { ConflictEvent, EngineEvent, RunningJob } from '../../native/index.js';
-import { toWireError } from '../../native/errors.js';
+import { errorDescription, FerryError, toWireError } from '../../native/errors.js';
 import type { Job } from './job.js';
 import type { LogStore } from './log-store.js';
-import { plan, type Run } from './planner.js';
-import { partialError } from './summary.js';
-import { count } from './tally.js';
+import { plan, topPairs, type Run } from './planner.js';
+import { queueRecord, removeEmptiedFolders } from './recovery.js';
+import { incompleteRun, partialError } from './summary.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
@@ -41,11 +40,13 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.cancelRequested = false;
   job.shutdown = false;
   job.applyAll = null;
+  job.skipRequested = false;
   job.meter.reset();
   job.verifier.reset();
   job.setState('scanning');
   try {
-    const runs = await plan(job, { logs: deps.logs, explain: deps.engine.explain, changed: deps.changed });
+    const { runs, records } = await plan(job, { logs: deps.logs, explain: deps.engine.explain, changed: deps.changed });
+    for (const r of records) job.finish(r); // counted by the plan already
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
@@ -55,13 +56,17 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       job.phase('verifying');
       await job.verifier.idle();
     }
-    for (const run of runs) if (run.deleteAfterVerify && !job.cancelRequested) await removeEmptySourceDirs(run, deps.logs.cached(s.id) ?? []);
+    if (s.kind === 'move' && !job.cancelRequested) await removeEmptiedFolders(job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir));
     job.flushLog();
     if (!job.cancelRequested) {
       job.phase('flushing');
       const t0 = Date.now();
       await deps.logs.flush(s.id);
-      await syncfs(s.destDir);
+      const err = await syncfs(s.destDir);
+      if (err) {
+        markNotOnDisk(job, err);
+        s.error = err;
+      }
       s.flushMs += Date.now() - t0;
     }
   } catch (e) {
@@ -72,13 +77,18 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       await job.verifier.idle();
     }
   }
-  job.flushLog();
-  await deps.logs.closeJob(s.id);
   job.current = [];
   job.engine = null;
   job.conflicts.clear();
   job.paused = false;
   job.syncTally();
+  if (!job.shutdown && !job.cancelRequested) {
+    if (!s.error && incompleteRun(job.tally, s.filesTotal)) s.error = partialError(job.tally, s.filesTotal);
+    // The job's own failure is a record too: "Errors only" in the log shows why it failed.
+    if (s.error) job.finish(jobRecord(job, s.error));
+  }
+  job.flushLog();
+  await deps.logs.closeJob(s.id);
   if (job.shutdown) {
     job.setState('interrupted');
     return;
@@ -86,10 +96,30 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   s.finishedAt = Date.now();
   if (job.cancelRequested) job.setState('cancelled');
   else if (s.error) job.setState('failed');
-  else if (job.tally.filesFailed > 0) {
-    s.error = partialError(job.tally, s.filesTotal);
-    job.setState('failed');
-  } else job.setState('done');
+  else job.setState('done');
+}
+
+/** The log record of a job-level failure (it counts in no tally). */
+export function jobRecord(job: Job, error: WireError): FileRecord {
+  return { ...queueRecord(job.s.sources[0] ?? job.s.destDir, job.s.destDir, 'dir', { ok: false, error }), scope: 'job' };
+}
+
+/**
+ * The final flush failed: nothing this job wrote is known to be on disk. Every entry it reports
+ * done becomes a failure that says so (a later record for the same destination replaces it).
+ */
+function markNotOnDisk(job: Job, err: WireError): void {
+  const why = errorDescription(err);
+  const bad: FileRecord[] = [];
+  for (const r of job.live.records) {
+    if (!r.ok || r.skipped || r.type === 'dir') continue;
+    const error = toWireError(new FerryError(err.code, `not known to be on disk: the final flush failed (${why})`, { errno: err.errno, syscall: err.syscall ?? 'syncfs', path: r.dest }));
+    bad.push({ ...r, ok: false, error });
+  }
+  for (const r of bad) {
+    job.live.add(r);
+    job.finish(r);
+  }
 }
 
 function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
@@ -143,7 +173,15 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
         job.current = e.current.slice(0, MAX_CURRENT).map((c) => ({ src: c.src, dest: c.dest, size: c.size, bytes: c.bytes, method: c.method }));
         break;
       case 'scan':
-        break; // totals come from the planner's measurement (same counting as the records)
+        // The engine's own count of what it is about to copy (taken as it starts) replaces the
+        // planner's: the total is what the records must add up to.
+        if (e.done && job.mode !== 'retry') {
+          job.s.filesTotal = Math.max(0, job.s.filesTotal + e.files - run.files);
+          job.s.bytesTotal = Math.max(0, job.s.bytesTotal + e.bytes - run.bytes);
+          run.files = e.files;
+          run.bytes = e.bytes;
+        }
+        break;
       case 'files':
         for (const r of e.records) onRecord(job, run, r);
         break;
@@ -164,13 +202,18 @@ function onRecord(job: Job, run: Run, r0: FileRecord): void {
   let r = r0;
   if (r.skipped && run.asError.has(r.dest)) {
     r = { ...r, ok: false, skipped: false, error: { code: 'EEXIST', message: `destination exists: ${r.dest}`, path: r.dest } };
+  } else if (r.skipped && run.adopted.has(r.dest)) {
+    r = { ...r, ok: true, skipped: false, warnings: [...r.warnings, 'already complete at the destination (copied before the interruption)'] };
+  } else if (r.skipped && !r.skipReason) {
+    r = { ...r, skipReason: job.skipReason(r.dest) };
   }
-  count(job.tally, r, 1);
+  job.live.add(r);
   if (wantsVerify(job.s.options, run, r)) job.verifier.add(r, run);
   else job.finish(r);
 }
 
 function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
+  job.conflictDests.add(e.dest);
   const decided = run.auto?.(e) ?? job.applyAll;
   if (decided) {
     job.engine?.resolveConflict(e.conflictId, decided, false);
@@ -190,24 +233,17 @@ function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
   emit('job.conflict', info);
 }
 
-/** After a verified cross-filesystem move: remove the source directories the move emptied. */
-async function removeEmptySourceDirs(run: Run, records: readonly LogRecord[]): Promise<void> {
-  const dirs = new Set<string>();
-  for (const r of records) if (r.type === 'dir' && r.ok && run.pairs.some((p) => r.src === p.src || r.src.startsWith(p.src + '/'))) dirs.add(r.src);
-  for (const p of run.pairs) dirs.add(p.src);
-  const sorted = [...dirs].sort((a, b) => b.split('/').length - a.split('/').length);
-  for (const d of sorted) {
-    try {
-      await fsp.rmdir(d);
-    } catch {
-      /* not empty (a failed file stays with its directory) or not a directory */
-    }
-  }
-}
-
-/** syncfs(2) on the destination's filesystem (coreutils `sync -f`): 'flushing' until data is durable. */
-function syncfs(dir: string): Promise<void> {
+/**
+ * syncfs(2) on the destination's filesystem (coreutils `sync -f`), checked: 'flushing' lasts until
+ * the data is durable, and a write-back error (EIO, ENOSPC…) comes back as the job's error.
+ */
+function syncfs(dir: string): Promise<WireError | null> {
   return new Promise((resolve) => {
-    execFile('sync', ['-f', dir], { timeout: 10 * 60_000 }, () => resolve());
+    execFile('sync', ['-f', dir], { timeout: 10 * 60_000 }, (err, _out, stderr) => {
+      if (!err) return resolve(null);
+      const said = String(stderr).trim().replace(/^sync: /, '');
+      const code = /space/i.test(said) ? 'ENOSPC' : 'EIO';
+      resolve(toWireError(new FerryError(code, `the final flush failed: ${said || err.message}`, { syscall: 'syncfs', path: dir })));
+    });
   });
 }

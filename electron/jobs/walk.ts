@@ -2,7 +2,6 @@
 // will really allocate (a sparse file needs only its allocated blocks). Used for the free-space
 // check and as the totals before the engine's own scan reports.
 import fs from 'node:fs/promises';
-import path from 'node:path';
 
 export interface Measure {
   /** Non-directory entries. */
@@ -11,22 +10,27 @@ export interface Measure {
   bytes: number;
   /** Bytes the copies will allocate (sparse files count their allocated blocks). */
   allocated: number;
-  /** One regular file inside the source (or the source itself), to ask the engine about. */
-  sample: string | null;
+  /** One regular file inside the source (or the source itself), to ask the engine about (bytes). */
+  sample: Buffer | null;
+}
+
+/** `dir/name` as bytes: names that are not UTF-8 stay exact. */
+export function joinBytes(dir: Buffer, name: Buffer): Buffer {
+  return Buffer.concat([dir, Buffer.from('/'), name]);
 }
 
 const PARALLEL = 8;
 const SLICE = 64;
 
-/** Walks `src` (lstat, no symlink following). Throws the source's own lstat error. */
-export async function measure(src: string, cancelled: () => boolean = () => false): Promise<Measure> {
+/** Walks `src` (lstat, no symlink following; paths as bytes). Throws the source's own lstat error. */
+export async function measure(src: Buffer, cancelled: () => boolean = () => false): Promise<Measure> {
   const m: Measure = { files: 0, bytes: 0, allocated: 0, sample: null };
   const top = await fs.lstat(src);
   if (!top.isDirectory()) {
     add(m, src, top);
     return m;
   }
-  const dirs: string[] = [src];
+  const dirs: Buffer[] = [src];
   let active = 0;
   await new Promise<void>((resolve, reject) => {
     const next = () => {
@@ -45,10 +49,10 @@ export async function measure(src: string, cancelled: () => boolean = () => fals
       }
       if (active === 0 && dirs.length === 0) resolve();
     };
-    const visit = async (d: string) => {
+    const visit = async (d: Buffer) => {
       let ents;
       try {
-        ents = await fs.readdir(d, { withFileTypes: true });
+        ents = await fs.readdir(d, { withFileTypes: true, encoding: 'buffer' });
       } catch {
         return; // unreadable directory: the engine reports it as a failed record
       }
@@ -56,7 +60,7 @@ export async function measure(src: string, cancelled: () => boolean = () => fals
       for (let i = 0; i < ents.length; i += SLICE) {
         await Promise.all(
           ents.slice(i, i + SLICE).map(async (e) => {
-            const p = path.join(d, e.name);
+            const p = joinBytes(d, e.name as unknown as Buffer);
             if (e.isDirectory()) {
               dirs.push(p);
               return;
@@ -81,7 +85,7 @@ export async function measure(src: string, cancelled: () => boolean = () => fals
 
 const sampleEmpty = new WeakSet<Measure>();
 
-function add(m: Measure, p: string, st: { isFile(): boolean; size: number; blocks: number }): void {
+function add(m: Measure, p: Buffer, st: { isFile(): boolean; size: number; blocks: number }): void {
   m.files++;
   if (!st.isFile()) return;
   m.bytes += st.size;

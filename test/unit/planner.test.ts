@@ -90,8 +90,8 @@ test("conflict rules: a retry overwrites its own failed copies; 'error' becomes 
 
 test('runs: one engine job; a verified move renames on its own filesystem and copies, verifies, deletes across', () => {
   const live: LiveSource[] = [
-    { pair: { src: '/s/a', dest: '/d/a' }, dev: 1 },
-    { pair: { src: '/t/b', dest: '/d/b' }, dev: 2 },
+    { pair: { src: '/s/a', dest: '/d/a' }, dev: 1, files: 3, bytes: 30 },
+    { pair: { src: '/t/b', dest: '/d/b' }, dev: 2, files: 4, bytes: 40 },
   ];
   const rules = () => conflictRules('fresh', options(), new Set(), new Set());
   const copy = buildRuns('copy', options({ verify: true }), live, 1, rules);
@@ -104,6 +104,7 @@ test('runs: one engine job; a verified move renames on its own filesystem and co
     [true, false, ['/s/a']],
     [false, true, ['/t/b']],
   ]);
+  assert.deepEqual(vmove.map((r) => [r.files, r.bytes]), [[3, 30], [4, 40]], 'each run knows what it was planned to do');
   assert.notEqual(vmove[0]!.suppress, vmove[1]!.suppress, 'each run has its own rules');
   assert.deepEqual(buildRuns('copy', options(), [], 1, rules), [], 'nothing left to copy: no engine job');
 });
