@@ -62,6 +62,8 @@ export interface JobFileRecord extends VerifiedRecord {
   skipReason?: SkipReason;
   /** A folder's record: entries below it that the job never started (its failure, or a cancel). */
   notStarted?: { files: number; bytes: number };
+  /** A folder moved whole by one rename: the entries (not folders) and bytes it holds, counted at the destination. */
+  contains?: { files: number; bytes: number };
   /**
    * 'job': not an entry but the job itself (not enough space, a destination that is gone, a
    * failed final flush): the log holds it so "Errors only" shows why a job failed. `src` is the

@@ -40,6 +40,8 @@ export interface Run {
   /** Entries and bytes the planner counted for this run (replaced by the engine's scan when it reports). */
   files: number;
   bytes: number;
+  /** Records still being completed (a folder moved whole is measured at its new place): the run waits for them. */
+  pending: Promise<void>[];
 }
 
 type Rules = Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError' | 'adopted'>;
@@ -139,6 +141,7 @@ export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSour
     deleteAfterVerify,
     files: xs.reduce((a, x) => a + x.files, 0),
     bytes: xs.reduce((a, x) => a + x.bytes, 0),
+    pending: [],
   });
   if (kind === 'move' && o.verify) {
     const same = live.filter((x) => x.dev === destDev);

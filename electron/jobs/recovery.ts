@@ -12,11 +12,14 @@ import { verifyPair } from '../../native/verify.js';
 import type { StoredJob } from './journal.js';
 import type { LogStore } from './log-store.js';
 import { tallyOfStored } from './summary.js';
-import { tallyAll, type Tally } from './tally.js';
+import { movedByRename, tallyAll, type Tally } from './tally.js';
 import { joinBytes } from './walk.js';
 
-/** Entries whose timestamps are older than the job's first start (minus this margin) were not touched by it. */
-const CLOCK_MARGIN_MS = 1000;
+/**
+ * Entries whose timestamps are older than the job's first start (minus this margin: file times
+ * come from the kernel's coarse clock, a few ms behind) were not touched by it.
+ */
+const CLOCK_MARGIN_MS = 100;
 
 export const DEFAULT_OPTIONS: CopyOptions = { method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true };
 
@@ -215,15 +218,17 @@ export async function finishInterruptedMove(pairs: readonly CopyPair[], o: Inter
     const st = await lstatOrNull(D);
     if (!st) return;
     const dEsc = encodeEnginePath(D);
+    const known = o.known(dEsc);
+    if (known && movedByRename(known)) return; // recorded as moved whole: everything inside is counted
     const src = await lstatOrNull(S);
     if (st.isDirectory()) {
       // Renamed whole (an older folder that changed during the job, its source gone): all of it moved.
-      if (!src && !o.known(dEsc) && st.ctimeMs >= since && st.birthtimeMs < since) return claimTree(D, S);
+      if (!src && !known && st.ctimeMs >= since && st.birthtimeMs < since) return claimTree(D, S);
       if (src && !src.isDirectory()) return;
       for (const n of await names(D)) await claimMoved(joinBytes(S, n), joinBytes(D, n));
       return;
     }
-    if (src || o.known(dEsc) || st.ctimeMs < since) return;
+    if (src || known || st.ctimeMs < since) return;
     out.push(queueRecord(encodeEnginePath(S), dEsc, entryTypeOf(st), { size: st.isFile() ? st.size : 0, warnings: [movedNote] }));
   };
 

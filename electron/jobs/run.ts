@@ -4,14 +4,16 @@
 // by the run's rules or sent to the user at once.
 import { execFile } from 'node:child_process';
 import type { ConflictInfo, Emit, JobFileRecord as FileRecord, WireError } from '../contract.js';
+import { decodeEnginePath, type ConflictEvent, type EngineEvent, type RunningJob } from '../../native/index.js';
 import type * as native from '../../native/index.js';
-import type { ConflictEvent, EngineEvent, RunningJob } from '../../native/index.js';
 import { errorDescription, FerryError, toWireError } from '../../native/errors.js';
 import type { Job } from './job.js';
 import type { LogStore } from './log-store.js';
 import { plan, topPairs, type Run } from './planner.js';
 import { queueRecord, removeEmptiedFolders } from './recovery.js';
 import { incompleteRun, partialError } from './summary.js';
+import { movedByRename } from './tally.js';
+import { measure } from './walk.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
@@ -147,21 +149,16 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
     job.verifier.runStarted(run);
     if (job.paused) h.pause();
     if (job.cancelRequested) h.cancel();
-    const end = (): void => {
+    const end = async (): Promise<void> => {
       job.engine = null;
       job.current = [];
       job.verifier.runEnded(run);
+      await Promise.all(run.pending);
       job.flushLog();
     };
     h.done.then(
-      () => {
-        end();
-        resolve();
-      },
-      (e: unknown) => {
-        end();
-        reject(e);
-      },
+      () => end().then(resolve),
+      (e: unknown) => end().then(() => reject(e)),
     );
   });
 }
@@ -183,7 +180,7 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
         }
         break;
       case 'files':
-        for (const r of e.records) onRecord(job, run, r);
+        for (const r of e.records) onRecord(job, run, r, deps);
         break;
       case 'conflict':
         onConflict(job, run, e, deps.emit);
@@ -197,7 +194,7 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
   deps.changed();
 }
 
-function onRecord(job: Job, run: Run, r0: FileRecord): void {
+function onRecord(job: Job, run: Run, r0: FileRecord, deps: RunDeps): void {
   if (r0.skipped && run.suppress.has(r0.dest)) return; // finished in an earlier run: not news
   let r = r0;
   if (r.skipped && run.asError.has(r.dest)) {
@@ -206,6 +203,21 @@ function onRecord(job: Job, run: Run, r0: FileRecord): void {
     r = { ...r, ok: true, skipped: false, warnings: [...r.warnings, 'already complete at the destination (copied before the interruption)'] };
   } else if (r.skipped && !r.skipReason) {
     r = { ...r, skipReason: job.skipReason(r.dest) };
+  }
+  if (r.type === 'dir' && movedByRename(r)) {
+    // A folder renamed whole: count what it holds, at its new place, before it counts.
+    const rec = r;
+    run.pending.push(
+      measure(decodeEnginePath(rec.dest)).then(
+        (m) => ({ ...rec, contains: { files: m.files, bytes: m.bytes } }),
+        () => rec,
+      ).then((out) => {
+        job.live.add(out);
+        job.finish(out);
+        deps.changed();
+      }),
+    );
+    return;
   }
   job.live.add(r);
   if (wantsVerify(job.s.options, run, r)) job.verifier.add(r, run);

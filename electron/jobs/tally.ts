@@ -49,6 +49,11 @@ export function emptyTally(): Tally {
   };
 }
 
+/** A move on one filesystem: the engine renamed the entry (a folder: with everything inside it). */
+export function movedByRename(r: Pick<FileRecord, 'ok' | 'method' | 'warnings'>): boolean {
+  return r.ok && r.method === null && r.warnings.includes('renamed');
+}
+
 /** Why an entry was skipped, when the record does not say: a conflict decision kept the destination. */
 export function skipReasonOf(r: Pick<FileRecord, 'skipReason'>): string {
   return r.skipReason ?? 'conflict';
@@ -65,6 +70,11 @@ export function count(t: Tally, r: FileRecord, sign: 1 | -1 = 1): void {
   if (r.scope === 'job') return;
   if (r.type === 'dir') {
     t.notStarted += sign * (r.notStarted?.files ?? 0);
+    if (r.ok && r.contains) {
+      // Moved whole by one rename: everything inside is done (and cost no copying).
+      t.filesDone += sign * r.contains.files;
+      t.bytesDone += sign * r.contains.bytes;
+    }
     if (isFailure(r)) {
       t.foldersFailed += sign;
       bump(t.failedBy, r.error?.code ?? 'EUNKNOWN', sign);
