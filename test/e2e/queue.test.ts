@@ -117,6 +117,68 @@ describe('transfer queue and method log', { skip }, () => {
     await page.click('[data-tab="queue"]');
   });
 
+  test('the conflict dialog is a keyboard dialog: Enter skips the file, Escape cancels the transfer', async () => {
+    const src = path.join(root, 'k-src');
+    const dst = path.join(root, 'k-dst');
+    fs.mkdirSync(src);
+    fs.mkdirSync(dst);
+    fs.writeFileSync(path.join(src, 'a.txt'), 'new a');
+    fs.writeFileSync(path.join(dst, 'a.txt'), 'old a');
+    const start = () => rpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources: [path.join(src, 'a.txt')], destDir: dst, options: { conflict: 'ask' } });
+    const dialog = page.locator('[role="alertdialog"]');
+
+    const skipped = (await start()).jobId;
+    await dialog.waitFor();
+    await page.locator('[role="alertdialog"] [data-decision="skip"]:focus').waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`${job(skipped)}[data-state="done"]`);
+    assert.equal(await dialog.count(), 0);
+
+    const cancelled = (await start()).jobId;
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForSelector(`${job(cancelled)}[data-state="cancelled"]`);
+    assert.equal(await dialog.count(), 0);
+    assert.equal(fs.readFileSync(path.join(dst, 'a.txt'), 'utf8'), 'old a', 'neither answer overwrote it');
+  });
+
+  test('a job\'s files and the log are virtual lists: a window of rows, the last one reachable', async () => {
+    const src = path.join(root, 'v-src');
+    const dst = path.join(root, 'v-dst');
+    fs.mkdirSync(src);
+    fs.mkdirSync(dst);
+    const n = 300; // and the folder: n + 1 records
+    for (let i = 0; i < n; i++) fs.writeFileSync(path.join(src, `v${String(i).padStart(5, '0')}.txt`), 'v');
+    const { jobId } = await rpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources: [src], destDir: dst, options: {} });
+    await page.waitForSelector(`${job(jobId)}[data-state="done"]`, { timeout: 60_000 });
+    await page.click(job(jobId));
+    // The last record of each list, as the server has it (files finish in any order).
+    type Rec = { src: string; dest: string };
+    const lastFile = (await rpc<{ total: number; records: Rec[] }>(page, 'jobs.files', { jobId, offset: n, limit: 10 })).records.at(-1)!;
+    const lastLog = (await rpc<{ total: number; records: Rec[] }>(page, 'log.read', { jobId, offset: n, limit: 10 })).records.at(-1)!;
+    const files = '.queue-area .files [role="list"]';
+    const log = '.queue-area .log [role="list"]';
+    await page.waitForSelector(`${files} .rec`);
+    for (const [list, lastRec] of [[files, lastFile], [log, lastLog]] as const) {
+      if (list === log) {
+        await page.click('[data-tab="log"]');
+        await page.selectOption('[data-filter="job"]', jobId);
+        await page.waitForFunction(() => /301 records/.test(document.querySelector('.queue-area .log .total')?.textContent ?? ''));
+      }
+      const rendered = await page.locator(`${list} .rec`).count();
+      assert.ok(rendered > 3 && rendered < 100, `${list}: only a window of rows is in the DOM (${rendered})`);
+      await page.evaluate((sel) => {
+        const el = document.querySelector(sel)!;
+        el.scrollTop = el.scrollHeight;
+      }, list);
+      await page.locator(`${list} .rec[title="${lastRec.src} → ${lastRec.dest}"]`).waitFor();
+      assert.ok((await page.locator(`${list} .rec`).count()) < 100, 'still a window at the end');
+    }
+    await page.click('[data-tab="queue"]');
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(dst, { recursive: true, force: true });
+  });
+
   test('pause and resume from the job row, then remove the finished job', async () => {
     const src = path.join(root, 'p-src');
     const dst = path.join(root, 'p-dst');

@@ -1,105 +1,23 @@
 // The renderer's pane logic without a browser: the framework-free modules (list maths, sorting,
 // names, transfer rules, formatting) and PaneState itself (runes compiled by Svelte's compiler)
-// against an in-memory fake of the client. Bundled with esbuild at test time, because the renderer
-// is not part of the Node build.
-import { test, before, after } from 'node:test';
+// against an in-memory fake of the client. Bundled at test time by test/renderer/load.ts, because
+// the renderer is not part of the Node build.
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, transform, type Plugin } from 'esbuild';
-import { compileModule } from 'svelte/compiler';
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const lib = path.join(repo, 'renderer', 'src', 'lib');
+import { loadRenderer } from '../renderer/load.js';
 
 // What the bundle exports (typed loosely: the modules' own types live in the renderer build).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let M: any;
-let tmp: string;
-
-/** The fake client: records requests; tests push `dir.entries` / `dir.changed` events by hand. */
-const FAKE_CLIENT = `
-export class FerryError extends Error {
-  constructor(w) { super(w.message); this.code = w.code; if (w.path) this.path = w.path; }
-}
-const listeners = new Map();
-export const calls = [];
-export const handlers = {};
-export const api = new Proxy({}, { get: (_, name) => async (params) => {
-  calls.push({ name, params });
-  const h = handlers[name];
-  if (h) return h(params);
-  if (name === 'fs.list') return { listingId: params.listingId, path: params.path, total: 0 };
-  if (name === 'fs.info') return { path: params.path, fsType: 'btrfs', reflink: true, freeBytes: 1, totalBytes: 2, readOnly: false };
-  return {};
-} });
-export function on(event, l) {
-  if (!listeners.has(event)) listeners.set(event, new Set());
-  listeners.get(event).add(l);
-  return () => listeners.get(event).delete(l);
-}
-export function emit(event, payload) { for (const l of listeners.get(event) ?? []) l(payload); }
-export const transportKind = 'ws';
-`;
-
-const plugin: Plugin = {
-  name: 'ferry-test',
-  setup(b) {
-    // The renderer's own client module (and only it) is replaced by the fake.
-    b.onResolve({ filter: /(^\.\/client$)|(\/renderer\/src\/lib\/client$)/ }, (args) =>
-      args.importer.startsWith(lib) || args.importer.startsWith(tmp) ? { path: 'fake-client', namespace: 'fake' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'fake' }, () => ({ contents: FAKE_CLIENT, loader: 'js' }));
-    b.onLoad({ filter: /\.svelte\.ts$/ }, async (args) => {
-      const ts = await fs.promises.readFile(args.path, 'utf8');
-      const js = (await transform(ts, { loader: 'ts', format: 'esm' })).code;
-      const out = compileModule(js, { filename: args.path, generate: 'client', dev: false });
-      return { contents: out.js.code, loader: 'js', resolveDir: path.dirname(args.path) };
-    });
-  },
-};
 
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-paneslib-'));
-  const entry = path.join(tmp, 'entry.ts');
-  fs.writeFileSync(
-    entry,
-    [
-      `export * from ${JSON.stringify(path.join(lib, 'virtual-list.ts'))};`,
-      `export * from ${JSON.stringify(path.join(lib, 'sort.ts'))};`,
-      `export * from ${JSON.stringify(path.join(lib, 'names.ts'))};`,
-      `export * from ${JSON.stringify(path.join(lib, 'transfer.ts'))};`,
-      `export * from ${JSON.stringify(path.join(lib, 'format.ts'))};`,
-      `export { PaneState } from ${JSON.stringify(path.join(lib, 'pane.svelte.ts'))};`,
-      `export * as fake from ${JSON.stringify(path.join(lib, 'client'))};`,
-      `import { flushSync } from 'svelte'; export { flushSync };`,
-    ].join('\n'),
-  );
-  const outfile = path.join(tmp, 'bundle.mjs');
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    outfile,
-    conditions: ['browser'],
-    plugins: [plugin],
-    nodePaths: [path.join(repo, 'node_modules')],
-    logLevel: 'error',
-  });
+  M = await loadRenderer(['lib/virtual-list.ts', 'lib/sort.ts', 'lib/names.ts', 'lib/transfer.ts', 'lib/format.ts', 'lib/pane.svelte.ts']);
   // localStorage for PaneState's persistence.
   const store = new Map<string, string>();
   (globalThis as Record<string, unknown>).localStorage = {
     getItem: (k: string) => store.get(k) ?? null,
     setItem: (k: string, v: string) => void store.set(k, v),
   };
-  M = await import(pathToFileURL(outfile).href);
-});
-
-after(() => {
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 const E = (name: string, type = 'file', size = 0, dir = '/d') => ({ name, path: `${dir}/${name}`, type, size, mtimeMs: 0, mode: 0o644, hidden: name.startsWith('.') });
@@ -237,7 +155,7 @@ test('PaneState: a re-list after dir.changed keeps marks and cursor by path, dro
 
 test('PaneState: a failed listing is an inline error, and up() puts the cursor on the folder left', async () => {
   M.fake.handlers['fs.list'] = async (p: { path: string }) => {
-    if (p.path === '/denied') throw new M.fake.FerryError({ code: 'EACCES', message: 'permission denied', path: p.path });
+    if (p.path === '/denied') throw new M.fake.FerryError('EACCES', 'permission denied', { path: p.path });
     return { listingId: 'x', path: p.path, total: 0 };
   };
   try {

@@ -8,7 +8,7 @@
 import type { JobKind } from '../../../electron/contract';
 import type { AppState } from './app.svelte';
 import { api, pathForFile } from './client';
-import { isDirLike } from './format';
+import { isDirLike, plural } from './format';
 import type { PaneState } from './pane.svelte';
 import { FERRY_MIME, parseDragPayload, pathsFromUriList, transferVerdict, type DragPayload } from './transfer';
 
@@ -37,7 +37,7 @@ export function startRowDrag(app: AppState, pane: PaneState, i: number, e: DragE
   // A compact drag image: the name, or how many items.
   const ghost = document.createElement('div');
   ghost.className = 'drag-ghost';
-  ghost.textContent = paths.length === 1 ? pane.targets()[0]!.name : `${paths.length.toLocaleString('en-US')} items`;
+  ghost.textContent = paths.length === 1 ? pane.targets()[0]!.name : plural(paths.length, 'item');
   document.body.appendChild(ghost);
   dt.setDragImage(ghost, -10, -6);
   setTimeout(() => ghost.remove(), 0);

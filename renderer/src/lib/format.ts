@@ -1,14 +1,43 @@
-// Display formatting for sizes, dates and permissions. Pure functions.
-import type { DirEntry, EntryType } from '../../../electron/contract';
+// The renderer's one formatting module: sizes, counts, speeds, times, permissions, paths, and the
+// labels the queue and the log show for jobs and records. Pure functions.
+import type { DirEntry, EntryType, JobFileRecord, JobState, JobSummary } from '../../../electron/contract';
+import { formatSize } from '../../../native/format';
 
-export { formatSize } from '../../../native/format';
+export { formatSize };
+
+/** 12345 → "12,345" (the same in every locale, like the rest of the UI). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-export function formatDate(ms: number): string {
+/** "2024-05-01 13:07", or with seconds "2024-05-01 13:07:09"; "" for no time. */
+export function formatDate(ms: number, seconds = false): string {
   if (!ms) return '';
   const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const hm = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return seconds ? `${hm}:${pad(d.getSeconds())}` : hm;
+}
+
+/** Bytes per second → "12 MiB/s"; "—" when nothing moves. */
+export function formatSpeed(bps: number): string {
+  return bps > 0 ? `${formatSize(Math.round(bps))}/s` : '—';
+}
+
+/** Seconds left → "< 1 s", "42 s", "3 min 5 s", "2 h 10 min"; "—" when unknown. */
+export function formatEta(s: number | null): string {
+  if (s === null) return '—';
+  if (s < 1) return '< 1 s';
+  if (s < 60) return `${Math.ceil(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+/** Milliseconds → "250 ms", or as formatEta above a second. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return formatEta(ms / 1000);
 }
 
 const TYPE_CHAR: Record<EntryType, string> = { file: '-', dir: 'd', symlink: 'l', fifo: 'p', chardev: 'c', blockdev: 'b', socket: 's' };
@@ -41,7 +70,7 @@ export function typeLabel(e: DirEntry): string {
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 /** Parent folder of an absolute path ("/" stays "/"). */
@@ -87,4 +116,62 @@ export function crumbs(p: string): { name: string; path: string }[] {
     out.push({ name: part, path: acc });
   }
   return out;
+}
+
+// ------------------------------------------------------------------ jobs and their records
+
+const STATE_LABEL: Record<JobState, string> = {
+  queued: 'Queued',
+  scanning: 'Scanning',
+  running: 'Copying',
+  paused: 'Paused',
+  flushing: 'Flushing',
+  verifying: 'Verifying',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+export function stateLabel(j: Pick<JobSummary, 'state' | 'kind'>): string {
+  if (j.state === 'running' && j.kind === 'move') return 'Moving';
+  return STATE_LABEL[j.state];
+}
+
+/** What a job copies, in a few words: the one source's name, or "12 items". */
+export function jobSubject(j: Pick<JobSummary, 'sources' | 'sourcesCount'>): string {
+  const n = j.sourcesCount ?? j.sources.length;
+  return n === 1 && j.sources[0] !== undefined ? baseName(j.sources[0]) : `${formatCount(n)} items`;
+}
+
+/** How far a job is, 0..1: by bytes (copy and verify each half of the work), else by files. */
+export function fraction(j: JobSummary): number {
+  if (j.state === 'done') return 1;
+  if (j.bytesTotal > 0 && j.verify) return Math.min(1, (j.bytesDone + j.verify.bytesDone) / (2 * j.bytesTotal));
+  if (j.bytesTotal > 0) return Math.min(1, j.bytesDone / j.bytesTotal);
+  if (j.filesTotal > 0) return Math.min(1, j.filesDone / j.filesTotal);
+  return 0;
+}
+
+/** A finished job's average speed over the bytes it really wrote (reflinked and skipped bytes cost no time); 0 when unknown. */
+export function averageSpeed(j: JobSummary): number {
+  const ms = j.startedAt && j.finishedAt ? j.finishedAt - j.startedAt : 0;
+  const written = j.bytesDone - j.bytesReflinked - (j.bytesSkipped ?? 0);
+  return ms > 0 && written > 0 ? (written * 1000) / ms : 0;
+}
+
+export type RecordKind = 'ok' | 'skipped' | 'error' | 'warn';
+
+/** A record's status cell: "verified", "skipped", the error message, the warnings. */
+export function recordStatus(r: JobFileRecord): { text: string; kind: RecordKind } {
+  if (r.skipped) return { text: r.warnings[0] ?? 'skipped', kind: 'skipped' };
+  if (!r.ok) return { text: r.error ? r.error.message : 'failed', kind: 'error' };
+  if (r.verified === false) return { text: 'verify failed', kind: 'error' };
+  if (r.warnings.length) return { text: r.warnings.join('; '), kind: 'warn' };
+  return { text: r.verified ? 'verified' : 'ok', kind: 'ok' };
+}
+
+/** A record's copy speed in bytes per second (0 when it took no time). */
+export function throughput(r: { bytes: number; ms: number }): number {
+  return r.ms > 0 ? (r.bytes * 1000) / r.ms : 0;
 }

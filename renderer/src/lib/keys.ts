@@ -1,5 +1,6 @@
-// Keyboard map of a pane's list. Returns true when the key was handled (the caller then
-// prevents the default). The component passes what only it knows (page size, focus moves).
+// Keyboard map of a pane's list, as tables: key → action. `paneKeydown` returns true when the key
+// was handled (the caller then prevents the default). The component passes what only it knows
+// (page size, focus moves).
 import type { AppState } from './app.svelte';
 import type { PaneState } from './pane.svelte';
 
@@ -14,120 +15,74 @@ export interface KeyContext {
   focusTransfers: () => void;
 }
 
+/** Runs the key's action; returning false means "not mine" (the browser keeps the key). */
+type Action = (c: KeyContext, e: KeyboardEvent) => void | false;
+
+/** With Alt (history and properties). */
+const ALT: Record<string, Action> = {
+  ArrowUp: ({ pane }) => pane.up(),
+  ArrowLeft: ({ pane }) => pane.back(),
+  ArrowRight: ({ pane }) => pane.forward(),
+  Enter: ({ app, pane }) => app.showProperties(pane.side),
+};
+
+/** With Ctrl (letters in lower case), including Commander's sort keys Ctrl+F3…F6. */
+const CTRL: Record<string, Action> = {
+  a: ({ pane }) => pane.selectAll(),
+  h: ({ pane }) => pane.toggleHidden(),
+  l: (c) => c.editPath(),
+  u: ({ app }) => app.swap(),
+  r: ({ pane }) => pane.refresh(),
+  j: (c) => c.focusTransfers(),
+  p: ({ pane }, e) => (e.shiftKey ? pane.togglePerms() : false),
+  F3: ({ pane }) => pane.setSort('name'),
+  F4: ({ pane }) => pane.setSort('size'),
+  F5: ({ pane }) => pane.setSort('mtime'),
+  F6: ({ pane }) => pane.setSort('mode'),
+};
+
+/** Without Ctrl or Alt (Shift extends a selection where it means anything). */
+const PLAIN: Record<string, Action> = {
+  ArrowDown: ({ pane }, e) => pane.moveCursor(1, e.shiftKey),
+  ArrowUp: ({ pane }, e) => pane.moveCursor(-1, e.shiftKey),
+  PageDown: ({ pane, pageRows }, e) => pane.moveCursor(pageRows, e.shiftKey),
+  PageUp: ({ pane, pageRows }, e) => pane.moveCursor(-pageRows, e.shiftKey),
+  Home: ({ pane }, e) => pane.setCursor(0, { extend: e.shiftKey }),
+  End: ({ pane }, e) => pane.setCursor(pane.view.length - 1, { extend: e.shiftKey }),
+  Enter: ({ app, pane }) => {
+    const entry = pane.cursorEntry;
+    if (entry) void app.openEntry(pane.side, entry);
+  },
+  Backspace: ({ pane }) => pane.up(),
+  Insert: ({ pane }) => pane.toggleMark(true),
+  ' ': ({ pane }) => void (pane.typingAhead() ? pane.typeahead(' ') : pane.toggleMark(false)),
+  Escape: ({ pane }) => (pane.selected.size > 0 ? pane.clearSelection() : false),
+  F2: ({ app, pane }) => app.askRename(pane.side),
+  F5: ({ app, pane }, e) => (e.shiftKey ? false : app.askTransfer('copy', pane.side)),
+  F6: ({ app, pane }) => app.askTransfer('move', pane.side),
+  F7: ({ app, pane }) => app.askMkdir(pane.side),
+  F8: ({ app, pane }) => app.askTrash(pane.side),
+  Delete: ({ app, pane }) => app.askTrash(pane.side),
+  F10: (c, e) => (e.shiftKey ? c.openMenu() : false),
+  ContextMenu: (c) => c.openMenu(),
+};
+
 export function paneKeydown(e: KeyboardEvent, c: KeyContext): boolean {
-  const { app, pane } = c;
-  const side = pane.side;
   const ctrl = e.ctrlKey || e.metaKey;
   const k = e.key;
-
   if (k === 'Tab' && !ctrl && !e.altKey) {
     c.focusOther();
     return true;
   }
-  if (e.altKey && !ctrl) {
-    if (k === 'ArrowUp') return pane.up(), true;
-    if (k === 'ArrowLeft') return pane.back(), true;
-    if (k === 'ArrowRight') return pane.forward(), true;
-    if (k === 'Enter') return app.showProperties(side), true;
-    return false;
+  const table = e.altKey ? (ctrl ? null : ALT) : ctrl ? CTRL : PLAIN;
+  // Named keys as they are ("F3"); letters whatever the Shift state ("A" is "a").
+  const name = table && (Object.hasOwn(table, k) ? k : Object.hasOwn(table, k.toLowerCase()) ? k.toLowerCase() : null);
+  const action = table && name !== null ? table[name] : undefined;
+  if (action) return action(c, e) !== false;
+  // Type-ahead: any other printable key jumps to the first name starting with what was typed.
+  if (!e.altKey && !ctrl && k.length === 1) {
+    c.pane.typeahead(k);
+    return true;
   }
-  if (ctrl) {
-    switch (k.toLowerCase()) {
-      case 'a':
-        pane.selectAll();
-        return true;
-      case 'h':
-        pane.toggleHidden();
-        return true;
-      case 'l':
-        c.editPath();
-        return true;
-      case 'u':
-        app.swap();
-        return true;
-      case 'r':
-        pane.refresh();
-        return true;
-      case 'j':
-        c.focusTransfers();
-        return true;
-      case 'p':
-        if (!e.shiftKey) return false;
-        pane.togglePerms();
-        return true;
-    }
-    // Commander-style sort keys.
-    if (k === 'F3') return pane.setSort('name'), true;
-    if (k === 'F4') return pane.setSort('size'), true;
-    if (k === 'F5') return pane.setSort('mtime'), true;
-    if (k === 'F6') return pane.setSort('mode'), true;
-    return false;
-  }
-  switch (k) {
-    case 'ArrowDown':
-      pane.moveCursor(1, e.shiftKey);
-      return true;
-    case 'ArrowUp':
-      pane.moveCursor(-1, e.shiftKey);
-      return true;
-    case 'PageDown':
-      pane.moveCursor(c.pageRows, e.shiftKey);
-      return true;
-    case 'PageUp':
-      pane.moveCursor(-c.pageRows, e.shiftKey);
-      return true;
-    case 'Home':
-      pane.setCursor(0, { extend: e.shiftKey });
-      return true;
-    case 'End':
-      pane.setCursor(pane.view.length - 1, { extend: e.shiftKey });
-      return true;
-    case 'Enter': {
-      const entry = pane.cursorEntry;
-      if (entry) void app.openEntry(side, entry);
-      return true;
-    }
-    case 'Backspace':
-      pane.up();
-      return true;
-    case 'Insert':
-      pane.toggleMark(true);
-      return true;
-    case ' ':
-      if (pane.typingAhead()) return pane.typeahead(' '), true;
-      pane.toggleMark(false);
-      return true;
-    case 'Escape':
-      if (pane.selected.size > 0) {
-        pane.clearSelection();
-        return true;
-      }
-      return false;
-    case 'F2':
-      app.askRename(side);
-      return true;
-    case 'F5':
-      if (e.shiftKey) return false;
-      app.askTransfer('copy', side);
-      return true;
-    case 'F6':
-      app.askTransfer('move', side);
-      return true;
-    case 'F7':
-      app.askMkdir(side);
-      return true;
-    case 'F8':
-    case 'Delete':
-      app.askTrash(side);
-      return true;
-    case 'F10':
-      if (!e.shiftKey) return false;
-      c.openMenu();
-      return true;
-    case 'ContextMenu':
-      c.openMenu();
-      return true;
-  }
-  if (k.length === 1) return pane.typeahead(k), true;
   return false;
 }

@@ -1,15 +1,18 @@
-// One pane's state: its folder, the streamed listing, sort and filter, cursor and marks, history,
-// the folder watch and the filesystem info for the status line. Components read the getters and
-// call the methods; they never write fields.
+// One pane's state: its folder, the streamed listing and its merge into the sorted view, sort and
+// filter, the folder watch and the filesystem info for the status line. Cursor and marks
+// (selection.ts) and history and remembered settings (history.ts) are plain TypeScript, composed
+// here. Components read the getters and call the methods; they never write fields.
 //
 // Big data is `$state.raw`: the entries and the sorted view are plain arrays replaced as a whole
 // (per throttled batch of `dir.entries` chunks), so 100,000 entries never become proxies. The
-// selection is a plain Set, replaced on every change.
+// selection and the history are immutable values, replaced on every change.
 import type { DirEntry, FsInfo, WireError } from '../../../electron/contract';
 import { toWireError as toWire } from '../../../native/errors';
 import { api } from './client';
 import { newId, onListing, onWatch } from './events';
-import { isDirLike, normalizePath, parentOf } from './format';
+import { baseName, isDirLike, normalizePath, parentOf } from './format';
+import { canGo, go, loadPrefs, NO_HISTORY, savePrefs, startFolder, visit } from './history';
+import * as sel from './selection';
 import { mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
 
 export type Side = 'left' | 'right';
@@ -18,7 +21,6 @@ export type Side = 'left' | 'right';
 const STREAM_APPLY_MS = 250;
 /** `dir.changed` bursts are folded into one re-list. */
 const CHANGE_DEBOUNCE_MS = 200;
-const TYPEAHEAD_MS = 900;
 
 interface Listing {
   id: string;
@@ -40,19 +42,6 @@ interface Listing {
   focusName: string | null;
 }
 
-interface Stored {
-  path: string;
-  /** The start folder main gave us when `path` was saved: a different one now means the user asked for it. */
-  arg: string;
-  sort?: SortSpec;
-  showHidden?: boolean;
-  showPerms?: boolean;
-}
-
-function storageKey(side: Side): string {
-  return `ferry.pane.${side}`;
-}
-
 export class PaneState {
   readonly side: Side;
 
@@ -67,33 +56,30 @@ export class PaneState {
   #sort = $state.raw<SortSpec>({ key: 'name', dir: 1 });
   #showHidden = $state(false);
   #showPerms = $state(false);
-  #selected = $state.raw<ReadonlySet<string>>(new Set());
-  #cursor = $state(0);
+  #sel = $state.raw<sel.Selection>(sel.NO_SELECTION);
   #fsInfo = $state.raw<FsInfo | null>(null);
-  #history = $state.raw<readonly string[]>([]);
-  #historyPos = $state(-1);
+  #history = $state.raw(NO_HISTORY);
   /** Bumped when the cursor should be scrolled into view. */
   #revealTick = $state(0);
 
-  #anchor = 0;
-  /** Selection made by a plain click: plain arrow keys carry it along with the cursor. */
-  #implicit = false;
   #listing: Listing | null = null;
   #watchId: string | null = null;
   #unwatch: (() => void) | null = null;
   #changeTimer: ReturnType<typeof setTimeout> | null = null;
   #relistAfter = false;
-  #typeahead = '';
-  #typeaheadAt = 0;
+  #typeahead = new sel.TypeAhead();
   #startArg = '';
   /** A path to select once it shows up in the listing (a folder just created, a file just renamed). */
   #pendingFocus: string | null = null;
 
+  // Deriveds of the parts, so readers of the marks do not re-run when only the cursor moves.
+  #selected = $derived(this.#sel.marked);
+  #cursor = $derived(this.#sel.cursor);
   #selectedBytes = $derived.by(() => {
-    const sel = this.#selected;
-    if (sel.size === 0) return 0;
+    const marked = this.#selected;
+    if (marked.size === 0) return 0;
     let n = 0;
-    for (const e of this.#entries) if (sel.has(e.path) && e.type === 'file') n += e.size;
+    for (const e of this.#entries) if (marked.has(e.path) && e.type === 'file') n += e.size;
     return n;
   });
   #names = $derived(new Set(this.#entries.map((e) => e.name)));
@@ -155,10 +141,10 @@ export class PaneState {
     return this.#fsInfo;
   }
   get canBack(): boolean {
-    return this.#historyPos > 0;
+    return canGo(this.#history, -1);
   }
   get canForward(): boolean {
-    return this.#historyPos < this.#history.length - 1;
+    return canGo(this.#history, 1);
   }
   get canUp(): boolean {
     return this.#path !== '/' && this.#path !== '';
@@ -176,9 +162,7 @@ export class PaneState {
 
   /** What an operation acts on: the marked entries, or else the entry under the cursor. */
   targets(): DirEntry[] {
-    if (this.#selected.size > 0) return this.#view.filter((e) => this.#selected.has(e.path));
-    const c = this.cursorEntry;
-    return c ? [c] : [];
+    return sel.targets(this.#sel, this.#view);
   }
 
   // ------------------------------------------------------------------ navigation
@@ -186,37 +170,20 @@ export class PaneState {
   /** Opens the remembered folder (or main's start folder for this side). */
   start(arg: string, fallback: string): void {
     this.#startArg = arg;
-    let stored: Stored | null = null;
-    try {
-      stored = JSON.parse(localStorage.getItem(storageKey(this.side)) ?? 'null') as Stored | null;
-    } catch {
-      stored = null;
-    }
-    if (stored?.sort) this.#sort = stored.sort;
-    if (stored?.showHidden !== undefined) this.#showHidden = stored.showHidden;
-    if (stored?.showPerms !== undefined) this.#showPerms = stored.showPerms;
-    const path = stored && stored.arg === arg && stored.path ? stored.path : arg || fallback;
-    void this.navigate(path);
+    const saved = loadPrefs(this.side, localStorage);
+    if (saved.sort) this.#sort = saved.sort;
+    if (saved.showHidden !== undefined) this.#showHidden = saved.showHidden;
+    if (saved.showPerms !== undefined) this.#showPerms = saved.showPerms;
+    void this.navigate(startFolder(saved, arg, fallback));
   }
 
   #persist(): void {
-    const s: Stored = { path: this.#path, arg: this.#startArg, sort: this.#sort, showHidden: this.#showHidden, showPerms: this.#showPerms };
-    try {
-      localStorage.setItem(storageKey(this.side), JSON.stringify(s));
-    } catch {
-      // storage full or disabled: not worth bothering the user
-    }
+    savePrefs(this.side, { path: this.#path, arg: this.#startArg, sort: this.#sort, showHidden: this.#showHidden, showPerms: this.#showPerms }, localStorage);
   }
 
   async navigate(raw: string, opts: { history?: boolean; focusName?: string | null } = {}): Promise<void> {
     const path = normalizePath(raw);
-    if (opts.history !== false && this.#history[this.#historyPos] !== path) {
-      const h = this.#history.slice(0, this.#historyPos + 1);
-      h.push(path);
-      if (h.length > 100) h.shift();
-      this.#history = h;
-      this.#historyPos = h.length - 1;
-    }
+    if (opts.history !== false) this.#history = visit(this.#history, path);
     this.#path = path;
     this.#persist();
     this.#startListing(path, false, opts.focusName ?? null);
@@ -244,22 +211,22 @@ export class PaneState {
   up(): void {
     if (!this.canUp) return;
     const from = this.#path;
-    const name = from.slice(from.lastIndexOf('/') + 1);
-    void this.navigate(parentOf(from), { focusName: name });
+    void this.navigate(parentOf(from), { focusName: baseName(from) });
   }
 
-  back(): void {
-    if (!this.canBack) return;
+  /** Back (-1) or forward (1) in the history; going back up a level puts the cursor on the folder left. */
+  #step(delta: -1 | 1): void {
     const from = this.#path;
-    this.#historyPos--;
-    const to = this.#history[this.#historyPos]!;
-    void this.navigate(to, { history: false, focusName: parentOf(from) === to ? from.slice(from.lastIndexOf('/') + 1) : null });
+    const to = go(this.#history, delta);
+    if (!to) return;
+    this.#history = to.history;
+    void this.navigate(to.path, { history: false, focusName: parentOf(from) === to.path ? baseName(from) : null });
   }
-
+  back(): void {
+    this.#step(-1);
+  }
   forward(): void {
-    if (!this.canForward) return;
-    this.#historyPos++;
-    void this.navigate(this.#history[this.#historyPos]!, { history: false });
+    this.#step(1);
   }
 
   /** Enter on an entry: folders (and links to folders) are opened in the pane. */
@@ -281,9 +248,7 @@ export class PaneState {
     if (!refresh) {
       this.#entries = [];
       this.#view = [];
-      this.#selected = new Set();
-      this.#cursor = 0;
-      this.#anchor = 0;
+      this.#sel = sel.NO_SELECTION;
       this.#error = null;
       this.#gone = false;
       this.#fsInfo = null;
@@ -323,7 +288,7 @@ export class PaneState {
           // The folder we were showing is no longer readable: show that instead of stale rows.
           this.#entries = [];
           this.#view = [];
-          this.#selected = new Set();
+          this.#sel = sel.clearMarks(this.#sel);
         }
         this.#finish(l, false);
       },
@@ -376,33 +341,14 @@ export class PaneState {
   }
 
   #rebuildView(focusName: string | null = null, merged: DirEntry[] | null = null): void {
-    const cursorPath = this.#view[this.#cursor]?.path;
-    const anchorPath = this.#view[this.#anchor]?.path;
+    const before = this.#view;
     const view = merged ?? sortedView(this.#entries, this.#sort, this.#showHidden);
     this.#view = view;
-    let cursor = -1;
-    if (focusName) cursor = view.findIndex((e) => e.name === focusName);
-    if (cursor < 0 && cursorPath !== undefined) cursor = view.findIndex((e) => e.path === cursorPath);
-    const focusChanged = cursor >= 0 && focusName !== null;
-    this.#cursor = Math.max(0, Math.min(cursor < 0 ? this.#cursor : cursor, view.length - 1));
-    if (anchorPath !== undefined) {
-      const a = view.findIndex((e) => e.path === anchorPath);
-      this.#anchor = a < 0 ? this.#cursor : a;
-    }
-    if (this.#selected.size > 0) {
-      const present = new Set<string>();
-      for (const e of view) if (this.#selected.has(e.path)) present.add(e.path);
-      if (present.size !== this.#selected.size) this.#selected = present;
-    }
-    if (focusChanged) this.#revealTick++;
+    const { selection, focused } = sel.follow(this.#sel, before, view, focusName);
+    this.#sel = selection;
+    if (focused) this.#revealTick++;
     const pending = this.#pendingFocus;
-    if (pending) {
-      const i = view.findIndex((e) => e.path === pending);
-      if (i >= 0) {
-        this.#pendingFocus = null;
-        this.selectPath(pending);
-      }
-    }
+    if (pending && this.#select(sel.selectOnly(view, pending), true)) this.#pendingFocus = null;
   }
 
   // ------------------------------------------------------------------ watching
@@ -467,133 +413,59 @@ export class PaneState {
 
   // ------------------------------------------------------------------ cursor and marks
 
-  setCursor(i: number, opts: { extend?: boolean; keepMarks?: boolean } = {}): void {
-    const n = this.#view.length;
-    if (n === 0) return;
-    const idx = Math.max(0, Math.min(n - 1, i));
-    this.#cursor = idx;
-    if (opts.extend) {
-      this.#selectRange(this.#anchor, idx);
-      this.#implicit = false;
-    } else {
-      this.#anchor = idx;
-      if (this.#implicit && !opts.keepMarks) this.#selected = new Set([this.#view[idx]!.path]);
-    }
-    this.#revealTick++;
+  /** Applies a new selection; true when there was one. */
+  #select(next: sel.Selection | null, reveal = false): boolean {
+    if (!next) return false;
+    this.#sel = next;
+    if (reveal) this.#revealTick++;
+    return true;
+  }
+
+  setCursor(i: number, opts: { extend?: boolean } = {}): void {
+    this.#select(sel.moveCursor(this.#sel, this.#view, i, opts.extend), this.#view.length > 0);
   }
 
   moveCursor(delta: number, extend = false): void {
-    this.setCursor(this.#cursor + delta, { extend });
+    this.setCursor(this.#sel.cursor + delta, { extend });
   }
 
   /** Mouse click on row i with the event's modifiers. */
   click(i: number, mods: { ctrl: boolean; shift: boolean }): void {
-    const e = this.#view[i];
-    if (!e) return;
-    if (mods.shift) {
-      this.#selectRange(this.#anchor, i);
-      this.#cursor = i;
-      this.#implicit = false;
-    } else if (mods.ctrl) {
-      const s = new Set(this.#implicit ? [] : this.#selected);
-      if (this.#implicit && this.#selected.has(this.#view[this.#cursor]?.path ?? '')) s.add(this.#view[this.#cursor]!.path);
-      if (s.has(e.path)) s.delete(e.path);
-      else s.add(e.path);
-      this.#selected = s;
-      this.#cursor = i;
-      this.#anchor = i;
-      this.#implicit = false;
-    } else {
-      this.#selected = new Set([e.path]);
-      this.#cursor = i;
-      this.#anchor = i;
-      this.#implicit = true;
-    }
+    this.#select(sel.click(this.#sel, this.#view, i, mods));
   }
 
   /** Makes row i the cursor and, unless it is marked, the only selected entry (right-click, drag start). */
   focusRow(i: number): void {
-    const e = this.#view[i];
-    if (!e) return;
-    this.#cursor = i;
-    this.#anchor = i;
-    if (!this.#selected.has(e.path)) {
-      this.#selected = new Set([e.path]);
-      this.#implicit = true;
-    }
-  }
-
-  #selectRange(a: number, b: number): void {
-    const [lo, hi] = a <= b ? [a, b] : [b, a];
-    const s = new Set<string>();
-    for (let i = lo; i <= hi; i++) {
-      const e = this.#view[i];
-      if (e) s.add(e.path);
-    }
-    this.#selected = s;
+    this.#select(sel.focusRow(this.#sel, this.#view, i));
   }
 
   /** Insert/Space: toggles the mark on the cursor entry; Insert also moves down. */
   toggleMark(advance: boolean): void {
-    const e = this.cursorEntry;
-    if (!e) return;
-    const s = new Set(this.#implicit ? [] : this.#selected);
-    if (this.#selected.has(e.path) && !this.#implicit) s.delete(e.path);
-    else s.add(e.path);
-    this.#selected = s;
-    this.#implicit = false;
-    if (advance) {
-      this.#cursor = Math.min(this.#view.length - 1, this.#cursor + 1);
-      this.#anchor = this.#cursor;
-      this.#revealTick++;
-    }
+    this.#select(sel.toggleMark(this.#sel, this.#view, advance), advance && this.cursorEntry !== undefined);
   }
 
   selectAll(): void {
-    this.#selected = new Set(this.#view.map((e) => e.path));
-    this.#implicit = false;
+    this.#select(sel.markAll(this.#sel, this.#view));
   }
 
   clearSelection(): void {
-    this.#selected = new Set();
-    this.#implicit = false;
+    this.#select(sel.clearMarks(this.#sel));
   }
 
-  /** Selects exactly these paths (after a rename or mkdir, the new entry). */
+  /** Selects exactly this path (after a rename or mkdir, the new entry), now or once it is listed. */
   selectPath(path: string): void {
-    const i = this.#view.findIndex((e) => e.path === path);
-    if (i >= 0) {
-      this.#cursor = i;
-      this.#anchor = i;
-      this.#selected = new Set([path]);
-      this.#implicit = true;
-      this.#revealTick++;
-    } else {
-      this.#pendingFocus = path;
-    }
+    if (!this.#select(sel.selectOnly(this.#view, path), true)) this.#pendingFocus = path;
   }
 
   /** Type-ahead: letters typed in quick succession jump to the first entry starting with them. */
   typeahead(ch: string, now = Date.now()): boolean {
-    this.#typeahead = now - this.#typeaheadAt > TYPEAHEAD_MS ? ch : this.#typeahead + ch;
-    this.#typeaheadAt = now;
-    const prefix = this.#typeahead.toLowerCase();
-    const v = this.#view;
-    const n = v.length;
-    // A repeated single letter cycles through entries with that letter.
-    const startAt = prefix.length === 1 ? this.#cursor + 1 : this.#cursor;
-    for (let k = 0; k < n; k++) {
-      const i = (startAt + k) % n;
-      if (v[i]!.name.toLowerCase().startsWith(prefix)) {
-        this.setCursor(i);
-        return true;
-      }
-    }
-    return false;
+    const i = sel.findByPrefix(this.#view, this.#typeahead.push(ch, now), this.#sel.cursor);
+    if (i >= 0) this.setCursor(i);
+    return i >= 0;
   }
 
   /** Whether a type-ahead sequence is in progress (Space then belongs to it). */
   typingAhead(now = Date.now()): boolean {
-    return this.#typeahead.length > 0 && now - this.#typeaheadAt <= TYPEAHEAD_MS;
+    return this.#typeahead.active(now);
   }
 }

@@ -1,7 +1,7 @@
 // Rules for copy/move requests made by drag and drop, the context menu and F5/F6. Pure functions.
 import type { Explanation, JobKind, Method } from '../../../electron/contract';
 import { METHODS } from '../../../electron/contract';
-import { baseName, isInside, parentOf, plural } from './format';
+import { baseName, formatCount, isInside, parentOf, plural } from './format';
 
 export const FERRY_MIME = 'application/x-ferry-paths';
 
@@ -44,7 +44,7 @@ export function summarizeMethods(items: readonly Explanation[]): { text: string;
     } else other++;
   }
   const ordered = METHODS.filter((m) => counts.has(m)).map((m) => [m, counts.get(m)!] as [Method, number]);
-  const parts = ordered.map(([m, n]) => `${n.toLocaleString('en-US')} ${m}`);
+  const parts = ordered.map(([m, n]) => `${formatCount(n)} ${m}`);
   let text = `${plural(files, 'file')}${parts.length ? ': ' + parts.join(', ') : ''}`;
   if (other) text += ` (+ ${plural(other, 'folder or special entry', 'folders or special entries')})`;
   return { text, counts: ordered };

@@ -58,14 +58,15 @@ export function toScrollTop(g: ListGeometry, offset: number): number {
 /** Rows to render for a scroll position, with `overscan` extra rows on each side. */
 export function visibleWindow(g: ListGeometry, scrollTop: number, overscan = 4): VisibleWindow {
   if (g.count === 0 || g.rowHeight <= 0) return { start: 0, end: 0, top: 0 };
-  const st = Math.max(0, scrollTop);
+  // A scrollTop past the end (the list just got shorter) is where the browser clamps it.
+  const st = Math.min(Math.max(0, scrollTop), scrollRange(g).virt);
   const offset = toRealOffset(g, st);
   const first = Math.floor(offset / g.rowHeight);
   const shown = Math.ceil(Math.max(0, g.viewportHeight) / g.rowHeight) + 1;
   const start = Math.max(0, first - overscan);
   const end = Math.min(g.count, first + shown + overscan);
   // Row i's top inside the spacer: where it is relative to the viewport top, plus scrollTop.
-  const top = start * g.rowHeight - offset + Math.min(st, spacerHeight(g));
+  const top = start * g.rowHeight - offset + st;
   return { start, end, top };
 }
 

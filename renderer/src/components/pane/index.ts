@@ -1,0 +1,5 @@
+export { default as Pane } from './pane.svelte';
+export { default as PathBar } from './path-bar.svelte';
+export { default as FileList } from './file-list.svelte';
+export { default as FileRow } from './file-row.svelte';
+export { default as StatusLine } from './status-line.svelte';

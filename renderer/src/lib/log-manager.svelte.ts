@@ -1,0 +1,185 @@
+// The copy-method log in the renderer, one instance (`logManager`): the filters, the records as
+// pages fetched when rows scroll into view (a plain cache behind a version counter), and export
+// as a download. Setting a filter refetches (any other change cancels a pending text refetch: one
+// fetch with every filter); while the log is shown (`open()`), finished files of running jobs
+// refetch it at most once a second. The component only reads and sets.
+import type { LogRecord, Method, Params } from '../../../electron/contract';
+import { api, on } from './client';
+import { toWireError } from '../../../native/errors';
+
+/** Records per `log.read` request. */
+export const LOG_PAGE = 500;
+/** While jobs run, the open log refetches at most this often. */
+export const LOG_REFRESH_MS = 1000;
+/** Typing in the text filter refetches once the typing pauses this long. */
+export const TEXT_DEBOUNCE_MS = 150;
+/** The contract's longest text filter. */
+export const MAX_TEXT = 1000;
+
+/** What the log view filters by ('' and false: no filter). */
+export interface LogFilters {
+  /** One job's records, or '' for every job. */
+  jobId: string;
+  method: Method | '';
+  fellBack: boolean;
+  errorsOnly: boolean;
+  text: string;
+}
+
+const NO_FILTERS: LogFilters = { jobId: '', method: '', fellBack: false, errorsOnly: false, text: '' };
+
+export class LogManager {
+  #filters = $state.raw<LogFilters>(NO_FILTERS);
+  #total = $state(0);
+  #error = $state<string | null>(null);
+  /** Bumped when #pages changes (it is plain, not reactive). */
+  #version = $state(0);
+
+  #pages = new Map<number, readonly LogRecord[]>();
+  #pending = new Set<number>();
+  /** Incremented by every refetch: answers to older requests are dropped. */
+  #generation = 0;
+  #textTimer: ReturnType<typeof setTimeout> | null = null;
+  #refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  #lastRefresh = 0;
+
+  // ------------------------------------------------------------------ filters
+
+  get filters(): Readonly<LogFilters> {
+    return this.#filters;
+  }
+
+  /** Changes one filter and fetches again (for the text, once typing pauses). */
+  setFilter<K extends keyof LogFilters>(key: K, value: LogFilters[K]): void {
+    const v = key === 'text' ? ((value as string).slice(0, MAX_TEXT) as LogFilters[K]) : value;
+    if (this.#filters[key] === v) return;
+    this.#filters = { ...this.#filters, [key]: v };
+    if (key !== 'text') void this.refresh();
+    else {
+      if (this.#textTimer) clearTimeout(this.#textTimer);
+      this.#textTimer = setTimeout(() => void this.refresh(), TEXT_DEBOUNCE_MS);
+    }
+  }
+
+  /** Whether any filter narrows the records (the job is a scope, not a filter). */
+  get filtered(): boolean {
+    const f = this.#filters;
+    return f.method !== '' || f.fellBack || f.errorsOnly || f.text !== '';
+  }
+
+  // ------------------------------------------------------------------ records
+
+  /** Records matching the filters. */
+  get total(): number {
+    return this.#total;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+
+  /** The record at index i, or undefined while its page loads (reading it asks for the page). */
+  at(i: number): LogRecord | undefined {
+    void this.#version;
+    const p = Math.floor(i / LOG_PAGE);
+    const page = this.#pages.get(p);
+    if (!page) {
+      void this.#load(p, this.#generation);
+      return undefined;
+    }
+    return page[i - p * LOG_PAGE];
+  }
+
+  #query(): Omit<Params<'log.read'>, 'offset' | 'limit'> {
+    const f = this.#filters;
+    return {
+      ...(f.jobId ? { jobId: f.jobId } : {}),
+      ...(f.method ? { method: f.method } : {}),
+      ...(f.fellBack ? { fellBack: true } : {}),
+      ...(f.errorsOnly ? { errorsOnly: true } : {}),
+      ...(f.text ? { text: f.text } : {}),
+    };
+  }
+
+  /** Drops the cache and fetches the first page again (filters changed, or new records). */
+  async refresh(): Promise<void> {
+    if (this.#textTimer) clearTimeout(this.#textTimer);
+    this.#textTimer = null;
+    this.#lastRefresh = Date.now();
+    const gen = ++this.#generation;
+    this.#pending.clear();
+    await this.#load(0, gen, true);
+  }
+
+  async #load(p: number, gen: number, reset = false): Promise<void> {
+    if (!reset && this.#pending.has(p)) return;
+    this.#pending.add(p);
+    try {
+      const r = await api['log.read']({ ...this.#query(), offset: p * LOG_PAGE, limit: LOG_PAGE });
+      if (gen !== this.#generation) return;
+      if (reset) this.#pages = new Map();
+      this.#pages.set(p, r.records);
+      this.#total = r.total;
+      this.#error = null;
+      this.#version++;
+    } catch (e) {
+      if (gen === this.#generation) this.#error = toWireError(e).message;
+    } finally {
+      if (gen === this.#generation) this.#pending.delete(p);
+    }
+  }
+
+  // ------------------------------------------------------------------ while shown
+
+  /**
+   * The log is on screen: fetch now, and again (at most once every LOG_REFRESH_MS) whenever jobs
+   * finish more files. Returns the function that stops following.
+   */
+  open(): () => void {
+    void this.refresh();
+    let progress = -1;
+    const off = on('job.updated', ({ jobs }) => {
+      const n = jobs.reduce((a, j) => a + j.filesDone + j.filesFailed, 0);
+      if (n === progress) return;
+      progress = n;
+      this.#refreshSoon();
+    });
+    return () => {
+      off();
+      if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
+      this.#refreshTimer = null;
+    };
+  }
+
+  #refreshSoon(): void {
+    if (this.#refreshTimer) return;
+    const wait = Math.max(0, this.#lastRefresh + LOG_REFRESH_MS - Date.now());
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = null;
+      void this.refresh();
+    }, wait);
+  }
+
+  // ------------------------------------------------------------------ export
+
+  /** Exports the log (of the chosen job, or all) as a file download. */
+  async export(format: 'csv' | 'json'): Promise<void> {
+    try {
+      const jobId = this.#filters.jobId;
+      const r = await api['log.export']({ format, ...(jobId ? { jobId } : {}) });
+      const blob = new Blob([r.content], { type: format === 'csv' ? 'text/csv' : 'application/json' });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = r.filename;
+      a.dataset.exportPath = r.path;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      this.#error = toWireError(e).message;
+    }
+  }
+}
+
+export const logManager = new LogManager();

@@ -1,0 +1,228 @@
+// The transfer queue in the renderer, one instance (`queueManager`, started by the App): the job
+// list (replaced whole on every `job.updated` tick), the selected job and its finished files (a
+// plain array behind a version counter, so 100,000 records never become reactive proxies), each
+// job's recent speeds for the sparklines, and the conflicts waiting for an answer. Components read
+// the getters and call the methods; they never write state.
+import type { ConflictDecision, ConflictInfo, FileRecord, JobSummary, Params } from '../../../electron/contract';
+import { isActive } from '../../../electron/contract';
+import { api, on } from './client';
+import { toWireError } from '../../../native/errors';
+
+export type JobAction = Params<'jobs.control'>['action'];
+
+/** Speed samples kept per job (one per ≥ SAMPLE_MS: about 45 s of history). */
+export const SPEED_SAMPLES = 90;
+const SAMPLE_MS = 500;
+/** Records asked for per `jobs.files` request (the contract's maximum). */
+const FILES_PAGE = 5000;
+
+const conflictKey = (c: ConflictInfo) => `${c.jobId}:${c.conflictId}`;
+/** Tells records apart (a retried file's new record differs from its failed one in more than its paths). */
+const recordKey = (r: FileRecord) => JSON.stringify([r.src, r.dest, r.ok, r.skipped, r.bytes, r.ms, r.method]);
+
+export class QueueManager {
+  #jobs = $state.raw<readonly JobSummary[]>([]);
+  #selectedId = $state<string | null>(null);
+  #error = $state<string | null>(null);
+  /** Conflicts announced by `job.conflict` events that the summaries may not list yet. */
+  #announced = $state.raw<readonly ConflictInfo[]>([]);
+  /** Bumped whenever #files or #speeds change (they are plain, not reactive). */
+  #filesVersion = $state(0);
+  #speedsVersion = $state(0);
+
+  #files: FileRecord[] = [];
+  #filesFor: string | null = null;
+  /**
+   * Keys of the records the `jobs.files` pages returned, while `job.files` events may still repeat
+   * them: the main process logs a record before the tick that sends it, so a page can hold records
+   * whose event comes later. Events follow the log's order, so the repeats come first; the first
+   * event record that is not one of them ends the overlap (null).
+   */
+  #overlap: Set<string> | null = null;
+  #speeds = new Map<string, { t: number; v: number }[]>();
+  #unsubscribe: (() => void)[] = [];
+  #loadToken = 0;
+
+  #selected = $derived(this.#jobs.find((j) => j.id === this.#selectedId) ?? null);
+  #conflicts = $derived.by(() => {
+    const open = new Map<string, ConflictInfo>();
+    for (const j of this.#jobs) for (const c of j.conflicts ?? []) open.set(conflictKey(c), c);
+    // A job.conflict event can arrive before the next summary tick lists it.
+    for (const c of this.#announced) if (!open.has(conflictKey(c))) open.set(conflictKey(c), c);
+    return [...open.values()];
+  });
+  #activeCount = $derived(this.#jobs.filter((j) => isActive(j.state)).length);
+
+  // ------------------------------------------------------------------ getters
+
+  get jobs(): readonly JobSummary[] {
+    return this.#jobs;
+  }
+  /** Jobs that hold the engine now (for the tab's "2/5"). */
+  get activeCount(): number {
+    return this.#activeCount;
+  }
+  get selectedId(): string | null {
+    return this.#selectedId;
+  }
+  get selected(): JobSummary | null {
+    return this.#selected;
+  }
+  /** The last request's failure, in the user's terms; cleared by the next control request. */
+  get error(): string | null {
+    return this.#error;
+  }
+  /** Open conflicts, oldest first: from the summaries (they survive a reload) and the events. */
+  get conflicts(): readonly ConflictInfo[] {
+    return this.#conflicts;
+  }
+  /** Finished files of the selected job. */
+  get fileCount(): number {
+    void this.#filesVersion;
+    return this.#files.length;
+  }
+  fileAt(i: number): FileRecord | undefined {
+    void this.#filesVersion;
+    return this.#files[i];
+  }
+  /** Recent speeds of a job, oldest first (bytes per second). */
+  speeds(id: string): number[] {
+    void this.#speedsVersion;
+    return (this.#speeds.get(id) ?? []).map((s) => s.v);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Subscribes to the job events and loads the list. Returns `stop`. */
+  start(): () => void {
+    this.stop();
+    this.#unsubscribe.push(
+      on('job.updated', ({ jobs }) => this.#setJobs(jobs)),
+      on('job.files', ({ jobId, records }) => this.#addFiles(jobId, records)),
+      on('job.conflict', (c) => {
+        this.#announced = [...this.#announced.filter((x) => conflictKey(x) !== conflictKey(c)), c];
+      }),
+    );
+    api['jobs.list']({}).then(
+      ({ jobs }) => this.#setJobs(jobs),
+      (e: unknown) => this.#fail(e),
+    );
+    return () => this.stop();
+  }
+
+  stop(): void {
+    for (const u of this.#unsubscribe.splice(0)) u();
+  }
+
+  #fail(e: unknown): void {
+    this.#error = toWireError(e).message;
+  }
+
+  #setJobs(jobs: JobSummary[]): void {
+    const before = new Set(this.#jobs.map((j) => j.id));
+    const shown = this.#selected;
+    this.#jobs = jobs;
+    this.#sampleSpeeds(jobs, Date.now());
+    // Conflicts the summaries no longer list were decided (here or elsewhere).
+    if (this.#announced.length) {
+      this.#announced = this.#announced.filter((c) => {
+        const j = jobs.find((x) => x.id === c.jobId);
+        return j !== undefined && (j.conflicts === undefined || j.conflicts.some((x) => x.conflictId === c.conflictId));
+      });
+    }
+    // Follow a newly started transfer unless the one shown is still running; keep a selection.
+    const fresh = before.size > 0 ? jobs.filter((j) => !before.has(j.id)) : [];
+    const last = jobs[jobs.length - 1]?.id ?? null;
+    if (fresh.length > 0 && !(shown && isActive(shown.state))) void this.select(fresh[fresh.length - 1]!.id);
+    else if (this.#selectedId === null ? last !== null : !jobs.some((j) => j.id === this.#selectedId)) void this.select(last);
+  }
+
+  #sampleSpeeds(jobs: readonly JobSummary[], now: number): void {
+    let changed = false;
+    for (const j of jobs) {
+      let h = this.#speeds.get(j.id);
+      if (!h) this.#speeds.set(j.id, (h = []));
+      const prev = h[h.length - 1];
+      if (isActive(j.state) && (!prev || now - prev.t >= SAMPLE_MS)) {
+        h.push({ t: now, v: j.speed });
+        if (h.length > SPEED_SAMPLES) h.shift();
+        changed = true;
+      }
+    }
+    for (const id of this.#speeds.keys()) {
+      if (!jobs.some((j) => j.id === id)) {
+        this.#speeds.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.#speedsVersion++;
+  }
+
+  #addFiles(jobId: string, records: readonly FileRecord[]): void {
+    if (jobId !== this.#filesFor) return;
+    for (const r of records) {
+      if (this.#overlap) {
+        if (this.#overlap.has(recordKey(r))) continue;
+        this.#overlap = null;
+      }
+      this.#files.push(r);
+    }
+    this.#filesVersion++;
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /** Shows a job and loads its finished files page by page (records arriving meanwhile are kept). */
+  async select(id: string | null): Promise<void> {
+    this.#selectedId = id;
+    this.#filesFor = id;
+    this.#files = [];
+    this.#overlap = null;
+    this.#filesVersion++;
+    if (!id) return;
+    const token = ++this.#loadToken;
+    const loaded: FileRecord[] = [];
+    try {
+      for (let offset = 0; ; ) {
+        const page = await api['jobs.files']({ jobId: id, offset, limit: FILES_PAGE });
+        if (token !== this.#loadToken) return;
+        loaded.push(...page.records);
+        offset += page.records.length;
+        if (page.records.length === 0 || offset >= page.total) break;
+      }
+    } catch (e) {
+      if (token === this.#loadToken) this.#fail(e);
+      return;
+    }
+    // Records that arrived as events while loading are in #files; the pages hold the older ones.
+    const seen = new Set(loaded.map(recordKey));
+    const fresh = this.#files.filter((r) => !seen.has(recordKey(r)));
+    this.#files = [...loaded, ...fresh];
+    this.#overlap = fresh.length === 0 ? seen : null;
+    this.#filesVersion++;
+  }
+
+  async control(jobId: string, action: JobAction): Promise<void> {
+    this.#error = null;
+    try {
+      await api['jobs.control']({ jobId, action });
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Answers a conflict (or, with applyToAll, every conflict of its job); the dialog closes at once. */
+  async resolve(c: ConflictInfo, decision: ConflictDecision, applyToAll: boolean): Promise<void> {
+    this.#announced = this.#announced.filter((x) => !(x.jobId === c.jobId && (x.conflictId === c.conflictId || applyToAll)));
+    this.#jobs = this.#jobs.map((j) =>
+      j.id === c.jobId && j.conflicts ? { ...j, conflicts: applyToAll ? [] : j.conflicts.filter((x) => x.conflictId !== c.conflictId) } : j,
+    );
+    try {
+      await api['jobs.resolveConflict']({ jobId: c.jobId, conflictId: c.conflictId, decision, applyToAll });
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+}
+
+export const queueManager = new QueueManager();
