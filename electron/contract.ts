@@ -20,10 +20,16 @@ export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType,
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
 import type { ConflictPolicy, CurrentFile, EntryType, Explanation, Method, VerifiedRecord, WireError } from '../native/types.js';
 
-/** One directory entry as the panes show it. */
+/**
+ * One directory entry as the panes show it. `name` and `path` are spelled as the engine spells
+ * record paths: a byte that is not part of valid UTF-8 as `\xNN` (and a backslash that would read
+ * as such an escape as `\x5C`). Requests take paths in the same spelling.
+ */
 export interface DirEntry {
   name: string;
   path: string;
+  /** The name is not valid UTF-8: `name` spells its odd bytes as `\xNN`. */
+  escaped?: boolean;
   type: EntryType;
   size: number;
   mtimeMs: number;
@@ -33,9 +39,8 @@ export interface DirEntry {
   linkTarget?: string;
   targetType?: EntryType | null;
   /**
-   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
-   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
-   * still shown, with this error inline.
+   * Set when the entry could not be stat'ed, or when it is a symlink whose target is missing or
+   * loops (ENOENT/ELOOP, "broken symlink: …"): the row is still shown, with this error inline.
    */
   error?: WireError;
 }

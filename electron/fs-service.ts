@@ -1,11 +1,18 @@
 // File-system requests of the panes: listing (streamed), stat, filesystem info, mkdir, rename,
 // trash and watching. Runs in the Electron main process and in serve mode (plain Node): it
 // imports no `electron`; desktop-only actions are injected.
+//
+// Paths on the wire are spelled the way the engine spells record paths (native/index.ts): a name
+// that is not valid UTF-8 has each such byte as `\xNN`. Every path this module receives is
+// decoded to its exact bytes before it reaches the file system, and every path it sends is
+// encoded, so a pane, a request and the copy-method log spell such a name the same way.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
+import { decodeEnginePath, encodeEnginePath } from '../native/index.js';
+import { trashBytes } from './fs-trash.js';
 import { fsCanReflink, fsTypeName } from './fs-types.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
@@ -42,32 +49,55 @@ function direntType(d: fs.Dirent): EntryType {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Builds a pane row for one path; never throws (a failed stat becomes the row's error). */
+/** A wire path's exact bytes (what the file system gets). */
+export const bytesOf = decodeEnginePath;
+
+/** A wire path as the UTF-8 text that APIs taking only strings need, or null when its name is not UTF-8. */
+export function textOf(wire: string): string | null {
+  try {
+    return utf8.decode(decodeEnginePath(wire));
+  } catch {
+    return null;
+  }
+}
+
+/** A Node fs error about a path given as bytes, in Ferry's shape with the wire spelling of the path. */
+function fsError(e: unknown, wire: string, syscall?: string): FerryError {
+  const w = toWireError(e);
+  const err = new FerryError(w.code, '', { errno: w.errno, syscall: w.syscall ?? syscall, path: wire });
+  const desc = /^[A-Z0-9_]+: ([^,]*)/.exec(w.message)?.[1] ?? w.message;
+  err.message = `${w.code}: ${desc}, ${w.syscall ?? syscall ?? 'stat'} '${wire}'`;
+  return err;
+}
+
+/** Builds a pane row for one path (wire spelling); never throws (a failed stat becomes the row's error). */
 export async function describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
   const base: DirEntry = { name, path: full, type: hint ?? 'file', size: 0, mtimeMs: 0, mode: 0, hidden: name.startsWith('.') };
+  if (/\\x[0-9A-Fa-f]{2}/.test(name)) base.escaped = true;
+  const bytes = bytesOf(full);
   try {
-    const st = await fsp.lstat(full);
+    const st = await fsp.lstat(bytes);
     base.type = entryType(st);
     base.size = st.size;
     base.mtimeMs = st.mtimeMs;
     base.mode = st.mode;
     if (base.type === 'symlink') {
       try {
-        base.linkTarget = await fsp.readlink(full);
+        base.linkTarget = encodeEnginePath(await fsp.readlink(bytes, { encoding: 'buffer' }));
       } catch {
         /* unreadable link text: keep the row */
       }
       try {
-        const t = await fsp.stat(full);
+        const t = await fsp.stat(bytes);
         base.targetType = entryType(t);
         if (base.targetType === 'file') base.size = t.size;
       } catch (e) {
         base.targetType = null;
-        base.error = { ...toWireError(e), message: `broken symlink: ${toWireError(e).code === 'ELOOP' ? 'loops' : 'target missing'}` };
+        base.error = { ...toWireError(fsError(e, full)), message: `broken symlink: ${toWireError(e).code === 'ELOOP' ? 'loops' : 'target missing'}` };
       }
     }
   } catch (e) {
-    base.error = toWireError(e);
+    base.error = toWireError(fsError(e, full, 'lstat'));
   }
   return base;
 }
@@ -106,14 +136,19 @@ export class FsService {
    */
   async list(p: ValidParams<'fs.list'>): Promise<Results['fs.list']> {
     const dir = path.resolve(p.path);
-    const st = await fsp.stat(dir);
+    const bytes = bytesOf(dir);
+    const st = await fsp.stat(bytes).catch((e: unknown) => {
+      throw fsError(e, dir, 'stat');
+    });
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'not a directory', { path: dir, syscall: 'scandir' });
-    // Names as bytes: a name that is not UTF-8 is shown with an inline error instead of a wrong path.
-    const handle = await fsp.opendir(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+    // Names as bytes: a name that is not UTF-8 is spelled with the engine's escape, never guessed.
+    const handle = await fsp.opendir(bytes as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 }).catch((e: unknown) => {
+      throw fsError(e, dir, 'opendir');
+    });
     const seq = ++this.#listingSeq;
     this.#listings.set(p.listingId, seq);
     void this.#stream(p.listingId, seq, dir, handle);
-    const names = await fsp.readdir(dir, { encoding: 'buffer' });
+    const names = await fsp.readdir(bytes, { encoding: 'buffer' });
     return { listingId: p.listingId, path: dir, total: names.length };
   }
 
@@ -145,39 +180,28 @@ export class FsService {
   }
 
   async #row(dir: string, d: fs.Dirent): Promise<DirEntry> {
-    const nameBuf = d.name as unknown as Buffer;
-    let name: string;
-    try {
-      name = utf8.decode(nameBuf);
-    } catch {
-      name = nameBuf.toString('latin1');
-      return {
-        name,
-        path: path.join(dir, name),
-        type: direntType(d),
-        size: 0,
-        mtimeMs: 0,
-        mode: 0,
-        hidden: name.startsWith('.'),
-        error: { code: 'EILSEQ', message: 'name is not valid UTF-8: shown approximately; copy its folder to move it' },
-      };
-    }
+    const name = encodeEnginePath(d.name as unknown as Buffer);
     return describe(path.join(dir, name), name, direntType(d));
   }
 
   async stat(p: ValidParams<'fs.stat'>): Promise<Results['fs.stat']> {
     const full = path.resolve(p.path);
-    await fsp.lstat(full); // a missing path is an error reply, not a row
+    await fsp.lstat(bytesOf(full)).catch((e: unknown) => {
+      throw fsError(e, full, 'lstat'); // a missing path is an error reply, not a row
+    });
     return describe(full, path.basename(full) || '/');
   }
 
   async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {
     const full = path.resolve(p.path);
-    const s = await fsp.statfs(full);
+    const bytes = bytesOf(full);
+    const s = await fsp.statfs(bytes as unknown as string).catch((e: unknown) => {
+      throw fsError(e, full, 'statfs');
+    });
     const fsType = fsTypeName(s.type);
     let readOnly = false;
     try {
-      await fsp.access(full, fs.constants.W_OK);
+      await fsp.access(bytes, fs.constants.W_OK);
     } catch {
       readOnly = true;
     }
@@ -194,7 +218,10 @@ export class FsService {
 
   async mkdir(p: ValidParams<'fs.mkdir'>): Promise<Results['fs.mkdir']> {
     const target = path.join(path.resolve(p.parent), p.name);
-    await fsp.mkdir(target); // EEXIST when it exists: never merges silently
+    // EEXIST when it exists: never merges silently
+    await fsp.mkdir(bytesOf(target)).catch((e: unknown) => {
+      throw fsError(e, target, 'mkdir');
+    });
     return { path: target };
   }
 
@@ -204,23 +231,35 @@ export class FsService {
     if (from === to) return { path: to };
     // rename(2) replaces an existing target silently; refuse instead (no silent overwrite).
     try {
-      await fsp.lstat(to);
+      await fsp.lstat(bytesOf(to));
       throw new FerryError('EEXIST', 'file already exists', { path: from, dest: to, syscall: 'rename' });
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') throw e;
     }
-    await fsp.rename(from, to);
+    await fsp.rename(bytesOf(from), bytesOf(to)).catch((e: unknown) => {
+      const w = toWireError(e);
+      throw new FerryError(w.code, /^[A-Z0-9_]+: ([^,]*)/.exec(w.message)?.[1] ?? w.message, { errno: w.errno, syscall: 'rename', path: from, dest: to });
+    });
     return { path: to };
   }
 
+  /**
+   * Moves each path to the trash. A name that is not UTF-8 cannot go through the desktop's trash
+   * call (it takes text), so it goes to the freedesktop trash directly, byte for byte.
+   */
   async trash(p: ValidParams<'fs.trash'>): Promise<Results['fs.trash']> {
     const trashed: string[] = [];
     const failed: Results['fs.trash']['failed'] = [];
     for (const raw of p.paths) {
       const full = path.resolve(raw);
       try {
-        await fsp.lstat(full);
-        await this.#trashItem(full);
+        const bytes = bytesOf(full);
+        await fsp.lstat(bytes).catch((e: unknown) => {
+          throw fsError(e, full, 'lstat');
+        });
+        const text = textOf(full);
+        if (text !== null) await this.#trashItem(text);
+        else await trashBytes(bytes, full);
         trashed.push(full);
       } catch (e) {
         failed.push({ path: full, error: toWireError(e) });
@@ -237,11 +276,11 @@ export class FsService {
       if (entry.timer) return;
       entry.timer = setTimeout(() => {
         entry.timer = null;
-        this.#emit('dir.changed', { watchId: p.watchId, path: dir, gone: gone || !fs.existsSync(dir) });
+        this.#emit('dir.changed', { watchId: p.watchId, path: dir, gone: gone || !fs.existsSync(bytesOf(dir)) });
       }, 100);
     };
     try {
-      entry.watcher = fs.watch(dir, { persistent: false }, () => fire(false));
+      entry.watcher = fs.watch(bytesOf(dir), { persistent: false }, () => fire(false));
     } catch (e) {
       throw new FerryError(toWireError(e).code, 'cannot watch the folder', { path: dir, syscall: 'watch' });
     }

@@ -4,6 +4,7 @@
 // renderer imports contract.ts (names and types) and never ships these validators.
 import * as v from 'valibot';
 import { CONFLICT_DECISIONS, CONFLICT_POLICIES, METHODS, type RequestName, type WireError } from './contract.js';
+import { decodeEnginePath } from '../native/index.js';
 
 
 const MAX_PATH_BYTES = 64 * 1024;
@@ -25,7 +26,8 @@ export const FileName = v.pipe(
   v.check((s) => !s.includes('/'), 'name must not contain "/"'),
   v.check((s) => !s.includes('\0'), 'name must not contain NUL'),
   v.check((s) => s !== '.' && s !== '..', 'name must not be "." or ".."'),
-  v.check((s) => new TextEncoder().encode(s).length <= 255, 'name is longer than 255 bytes'),
+  // Names are spelled as the engine spells them (`\xNN` for a byte that is not UTF-8): count the bytes.
+  v.check((s) => decodeEnginePath(s).length <= 255, 'name is longer than 255 bytes'),
 );
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/));

@@ -187,7 +187,7 @@ export function spaceError(need: number, free: number, reflinked: number, destDi
 }
 
 async function checkFreeSpace(destDir: string, need: number, reflinked: number): Promise<void> {
-  const sf = await fsp.statfs(destDir);
+  const sf = await fsp.statfs(decodeEnginePath(destDir) as unknown as string);
   const err = spaceError(need, sf.bavail * sf.bsize, reflinked, destDir);
   if (err) throw err;
 }
@@ -295,7 +295,7 @@ export interface Plan {
  */
 export async function plan(job: Job, deps: PlanDeps): Promise<Plan> {
   const s = job.s;
-  const destStat = await fsp.stat(s.destDir);
+  const destStat = await fsp.stat(decodeEnginePath(s.destDir));
   if (!destStat.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: s.destDir });
   job.dev = destStat.dev;
   const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir);

@@ -67,12 +67,12 @@ export async function recoverTempTop(pair: CopyPair, destDir: string, finished: 
   const mine = [...finished].filter((d) => d.startsWith(pair.dest + '/'));
   let temps: string[] = [];
   try {
-    temps = (await fsp.readdir(destDir)).filter((n) => ENGINE_TEMP_NAME.test(n));
+    temps = (await fsp.readdir(decodeEnginePath(destDir))).filter((n) => ENGINE_TEMP_NAME.test(n));
   } catch {
     return;
   }
   for (const n of temps) {
-    const cand = Buffer.from(path.join(destDir, n));
+    const cand = decodeEnginePath(path.join(destDir, n));
     const st = await lstatOrNull(cand);
     if (!st?.isDirectory()) continue;
     const under = (d: string): Buffer => Buffer.concat([cand, decodeEnginePath(d.slice(pair.dest.length))]);
