@@ -4,11 +4,18 @@
 // renderer imports contract.ts (names and types) and never ships these validators.
 import * as v from 'valibot';
 import { CONFLICT_DECISIONS, CONFLICT_POLICIES, METHODS, type RequestName, type WireError } from './contract.js';
-import { decodeEnginePath } from '../native/index.js';
 
 
 const MAX_PATH_BYTES = 64 * 1024;
 const MAX_SOURCES = 100_000;
+
+/**
+ * A name's length in bytes on disk. Names are spelled as the engine spells them: each `\xNN`
+ * (four characters) stands for one byte (native/index.ts decodeEnginePath).
+ */
+export function nameBytes(s: string): number {
+  return new TextEncoder().encode(s).length - 3 * (s.match(/\\x[0-9A-Fa-f]{2}/g)?.length ?? 0);
+}
 
 /** An absolute path: a non-empty string starting with '/', without NUL, of bounded length. */
 export const AbsPath = v.pipe(
@@ -26,8 +33,7 @@ export const FileName = v.pipe(
   v.check((s) => !s.includes('/'), 'name must not contain "/"'),
   v.check((s) => !s.includes('\0'), 'name must not contain NUL'),
   v.check((s) => s !== '.' && s !== '..', 'name must not be "." or ".."'),
-  // Names are spelled as the engine spells them (`\xNN` for a byte that is not UTF-8): count the bytes.
-  v.check((s) => decodeEnginePath(s).length <= 255, 'name is longer than 255 bytes'),
+  v.check((s) => nameBytes(s) <= 255, 'name is longer than 255 bytes'),
 );
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/));

@@ -23,3 +23,13 @@ test('engine path spelling: invalid bytes as \\xNN, a backslash that reads as an
     assert.equal(encodeEnginePath(decodeEnginePath(s)), s, 'one spelling per name');
   }
 });
+
+test('names on the wire: the 255-byte limit counts bytes on disk (an escape is one byte)', async () => {
+  const { nameBytes, parseRequest } = await import('../../electron/schemas.js');
+  assert.equal(nameBytes('a\\xFFb'), 3);
+  assert.equal(nameBytes('é'), 2);
+  const max = '\\xFF'.repeat(255);
+  assert.equal(decodeEnginePath(max).length, nameBytes(max));
+  assert.equal(parseRequest('fs.rename', { path: '/tmp/x', newName: max }).ok, true, '255 bytes spelled in 1020 characters');
+  assert.equal(parseRequest('fs.rename', { path: '/tmp/x', newName: max + 'a' }).ok, false);
+});
