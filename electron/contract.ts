@@ -30,6 +30,8 @@ export interface DirEntry {
   path: string;
   /** The name is not valid UTF-8: `name` spells its odd bytes as `\xNN`. */
   escaped?: boolean;
+  /** An incomplete copy a transfer left here (see PartialCopy): the pane marks it until completed or removed. */
+  incomplete?: { kind: PartialCopy['kind']; jobId: string | null };
   type: EntryType;
   size: number;
   mtimeMs: number;
@@ -43,6 +45,26 @@ export interface DirEntry {
    * loops (ENOENT/ELOOP, "broken symlink: …"): the row is still shown, with this error inline.
    */
   error?: WireError;
+}
+
+/**
+ * A copy left incomplete: 'partial', a folder under its final name that is missing entries (a
+ * cancelled or failed transfer published what it had copied); 'temp', the engine's hidden folder
+ * (`.ferry-<hex>.tmp`) a crash left in a destination. Resuming the transfer completes it;
+ * `jobs.removePartial` removes what the transfer created, never what was there before.
+ */
+export interface PartialCopy {
+  /** Where it is now. */
+  path: string;
+  kind: 'partial' | 'temp';
+  /** The name it gets when complete (a temp: null when no known transfer's source matches it). */
+  finalPath: string | null;
+  /** The transfer that left it, when known. */
+  jobId: string | null;
+  /** Entries (not folders) and bytes it holds now. */
+  files: number;
+  bytes: number;
+  mtimeMs: number;
 }
 
 export interface FsInfo {
@@ -132,6 +154,8 @@ export interface JobSummary {
   skippedBy?: Record<string, number>;
   /** Failed entries and folders per error code ('EACCES', 'EVERIFY', …). */
   failedBy?: Record<string, number>;
+  /** Folders this job left incomplete under their final names (the queue offers to remove them). */
+  partial?: string[];
 }
 
 export interface CopyOptions {
@@ -224,6 +248,8 @@ export const REQUEST_NAMES = [
   'jobs.list',
   'jobs.files',
   'jobs.resolveConflict',
+  'jobs.partials',
+  'jobs.removePartial',
   'log.read',
   'log.export',
   'settings.get',
@@ -268,6 +294,8 @@ export interface Results {
   'jobs.list': { jobs: JobSummary[] };
   'jobs.files': { jobId: string; total: number; records: JobFileRecord[] };
   'jobs.resolveConflict': { ok: boolean };
+  'jobs.partials': { items: PartialCopy[] };
+  'jobs.removePartial': { removed: string[]; kept: { path: string; reason: string }[] };
   'log.read': { total: number; records: LogRecord[] };
   'log.export': { path: string; filename: string; content: string };
   'settings.get': Settings;

@@ -25,6 +25,8 @@ export interface FsServiceOptions {
   emit: Emit;
   /** Moves paths to the freedesktop trash (Electron: shell.trashItem; serve mode: the `trash` package). */
   trashItem: (p: string) => Promise<void>;
+  /** An incomplete copy a transfer left at this path, if any (the job service knows). */
+  partialAt?: (path: string) => DirEntry['incomplete'];
 }
 
 export function entryType(st: fs.Stats): EntryType {
@@ -118,6 +120,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
 export class FsService {
   #emit: Emit;
   #trashItem: (p: string) => Promise<void>;
+  #partialAt: (path: string) => DirEntry['incomplete'];
   #watchers = new Map<string, { watcher: fs.FSWatcher; timer: NodeJS.Timeout | null }>();
   /** The newest listing per pane-chosen id wins; older streams stop early. */
   #listings = new Map<string, number>();
@@ -126,6 +129,15 @@ export class FsService {
   constructor(opts: FsServiceOptions) {
     this.#emit = opts.emit;
     this.#trashItem = opts.trashItem;
+    this.#partialAt = opts.partialAt ?? (() => undefined);
+  }
+
+  /** A row, with the mark of an incomplete copy when a transfer left one there. */
+  async #describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
+    const row = await describe(full, name, hint);
+    const inc = this.#partialAt(full);
+    if (inc) row.incomplete = inc;
+    return row;
   }
 
   /**
@@ -181,7 +193,7 @@ export class FsService {
 
   async #row(dir: string, d: fs.Dirent): Promise<DirEntry> {
     const name = encodeEnginePath(d.name as unknown as Buffer);
-    return describe(path.join(dir, name), name, direntType(d));
+    return this.#describe(path.join(dir, name), name, direntType(d));
   }
 
   async stat(p: ValidParams<'fs.stat'>): Promise<Results['fs.stat']> {
@@ -189,7 +201,7 @@ export class FsService {
     await fsp.lstat(bytesOf(full)).catch((e: unknown) => {
       throw fsError(e, full, 'lstat'); // a missing path is an error reply, not a row
     });
-    return describe(full, path.basename(full) || '/');
+    return this.#describe(full, path.basename(full) || '/');
   }
 
   async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {

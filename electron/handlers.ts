@@ -27,6 +27,8 @@ export interface JobApi {
   logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
   settings(): Results['settings.get'];
   notices(): Results['app.notices'];
+  partials(): Promise<Results['jobs.partials']>;
+  removePartial(p: ValidParams<'jobs.removePartial'>): Promise<Results['jobs.removePartial']>;
   dismissNotice(p: ValidParams<'app.dismissNotice'>): Results['app.dismissNotice'];
   updateSettings(p: ValidParams<'settings.set'>): Promise<Results['settings.set']>;
 }
@@ -72,6 +74,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'jobs.list': () => d.jobs.list(),
     'jobs.files': (p) => d.jobs.files(p),
     'jobs.resolveConflict': (p) => d.jobs.resolveConflict(p),
+    'jobs.partials': () => d.jobs.partials(),
+    'jobs.removePartial': (p) => d.jobs.removePartial(p),
     'log.read': (p) => d.jobs.logRead(p),
     'log.export': (p) => d.jobs.logExport(p),
     'settings.get': () => d.jobs.settings(),

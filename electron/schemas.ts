@@ -84,6 +84,8 @@ export const requestSchemas = {
     decision: v.picklist(CONFLICT_DECISIONS),
     applyToAll: v.boolean(),
   }),
+  'jobs.partials': v.strictObject({}),
+  'jobs.removePartial': v.strictObject({ path: AbsPath }),
   'log.read': v.strictObject({
     offset: Count,
     limit: v.pipe(Count, v.maxValue(5000)),

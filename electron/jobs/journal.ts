@@ -50,6 +50,8 @@ export interface StoredJob {
   byMethod: ByMethod;
   flushMs: number;
   error: WireError | null;
+  /** Folders it left incomplete under their final names (cancelled, failed, interrupted). */
+  partial?: string[];
 }
 
 /** A job as it is first queued: its identity and options, every counter at zero. */
@@ -159,6 +161,7 @@ export function parseStoredJob(x: unknown, needSources: boolean): StoredJob | nu
     flushMs: num(o.flushMs),
     error: e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' ? toWireError(e) : null,
   };
+  if (Array.isArray(o.partial)) job.partial = o.partial.filter((x): x is string => typeof x === 'string' && x.startsWith('/'));
   return job;
 }
 

@@ -106,7 +106,7 @@ export async function recoverTempTop(pair: CopyPair, destDir: string, finished: 
 }
 
 /** Whether a hidden tree holds a file whose source is gone (then it is the only copy: keep it). */
-async function holdsOrphans(dir: Buffer, src: Buffer): Promise<boolean> {
+export async function holdsOrphans(dir: Buffer, src: Buffer): Promise<boolean> {
   for (const e of await fsp.readdir(dir, { withFileTypes: true, encoding: 'buffer' }).catch(() => [])) {
     const name = e.name as unknown as Buffer;
     if (e.isDirectory() ? await holdsOrphans(joinBytes(dir, name), joinBytes(src, name)) : !(await lstatOrNull(joinBytes(src, name)))) return true;

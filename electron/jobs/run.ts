@@ -3,12 +3,14 @@
 // batched events become the job's current files, counters and records; its conflicts are decided
 // by the run's rules or sent to the user at once.
 import { execFile } from 'node:child_process';
+import fsp from 'node:fs/promises';
 import type { ConflictInfo, Emit, JobFileRecord as FileRecord, WireError } from '../contract.js';
 import { decodeEnginePath, type ConflictEvent, type EngineEvent, type RunningJob } from '../../native/index.js';
 import type * as native from '../../native/index.js';
 import { errorDescription, FerryError, toWireError } from '../../native/errors.js';
 import type { Job } from './job.js';
 import type { LogStore } from './log-store.js';
+import { incompleteFolders } from './partials.js';
 import { plan, topPairs, type Run } from './planner.js';
 import { queueRecord, removeEmptiedFolders } from './recovery.js';
 import { incompleteRun, partialError } from './summary.js';
@@ -89,6 +91,8 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
     // The job's own failure is a record too: "Errors only" in the log shows why it failed.
     if (s.error) job.finish(jobRecord(job, s.error));
   }
+  // Folders left missing entries under their final names: the pane marks them, the queue offers removal.
+  s.partial = s.error || job.cancelRequested || job.shutdown ? await stillThere(incompleteFolders(job.live.records)) : [];
   job.flushLog();
   await deps.logs.closeJob(s.id);
   if (job.shutdown) {
@@ -99,6 +103,12 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   if (job.cancelRequested) job.setState('cancelled');
   else if (s.error) job.setState('failed');
   else job.setState('done');
+}
+
+async function stillThere(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) if (await fsp.lstat(decodeEnginePath(p)).then((st) => st.isDirectory(), () => false)) out.push(p);
+  return out;
 }
 
 /** The log record of a job-level failure (it counts in no tally). */

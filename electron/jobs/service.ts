@@ -18,7 +18,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
-import type { CopyOptions, Emit, Results, ValidParams } from '../contract.js';
+import type { CopyOptions, Emit, PartialCopy, Results, ValidParams } from '../contract.js';
 import * as native from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
 import { fsFailure } from './recovery.js';
@@ -26,6 +26,8 @@ import { Job } from './job.js';
 import { dataDirError, Journal, newStoredJob, prepareDataDir, type LoadReport, type StoredJob } from './journal.js';
 import { LogStore, exportLog } from './log-store.js';
 import { jobLabel, Notices, recoveryNotice } from './notices.js';
+import { describePartial, findTemps, removePartial } from './partials.js';
+import { tallyAll } from './tally.js';
 import { failedPairs, topPairs } from './planner.js';
 import { JobQueue, destDevice, startable } from './queue.js';
 import { DEFAULT_OPTIONS, restore } from './recovery.js';
@@ -60,6 +62,8 @@ export class JobService {
   #journal: Journal;
   #logs: LogStore;
   readonly #notices: Notices;
+  /** The engine's hidden folders found at start-up in destinations of known jobs. */
+  #temps: PartialCopy[] = [];
   readonly #queue = new JobQueue();
   readonly #ticker: Ticker;
   #closing = false;
@@ -131,6 +135,16 @@ export class JobService {
     }
     const notice = recoveryNotice(loaded.report, interrupted, [...this.#queue].length);
     if (notice) this.#notices.add(notice);
+    this.#temps = await findTemps([...this.#queue].map((j) => j.s));
+    if (this.#temps.length) {
+      const n = this.#temps.length;
+      this.#notices.add({
+        level: 'warning',
+        title: `${n} incomplete ${n === 1 ? 'copy was' : 'copies were'} left under a temporary name`,
+        message: 'Ferry stopped while building them. The queue lists them: resume their transfer to finish them, or remove them.',
+        details: this.#temps.map((t) => `${t.path}${t.finalPath ? ` (to become ${t.finalPath})` : ''}: ${t.files} ${t.files === 1 ? 'file' : 'files'}`),
+      });
+    }
     this.#changed();
   }
 
@@ -145,6 +159,47 @@ export class JobService {
     const loaded = this.#journal.load();
     if (settings.damaged) loaded.report.damaged.push(settings.damaged);
     return loaded;
+  }
+
+  /** Incomplete copies: folders stopped jobs left under their final names, and temps a crash left. */
+  async partials(): Promise<Results['jobs.partials']> {
+    const items: PartialCopy[] = [];
+    for (const job of this.#queue) {
+      if (ACTIVE_STATES.has(job.s.state)) continue;
+      for (const p of job.s.partial ?? []) {
+        const d = await describePartial({ path: p, kind: 'partial', finalPath: p, jobId: job.id });
+        if (d) items.push(d);
+      }
+    }
+    const temps = await Promise.all(this.#temps.map((t) => describePartial(t)));
+    this.#temps = temps.filter((t): t is PartialCopy => t !== null);
+    return { items: [...items, ...this.#temps] };
+  }
+
+  /** Removes one incomplete copy: what its transfer created, never what was there before. */
+  async removePartial(p: ValidParams<'jobs.removePartial'>): Promise<Results['jobs.removePartial']> {
+    const item = (await this.partials()).items.find((x) => x.path === p.path);
+    if (!item) throw new FerryError('ENOENT', 'no incomplete copy is known there', { path: p.path });
+    const job = item.jobId ? [...this.#queue].find((j) => j.id === item.jobId) ?? null : null;
+    if (job && (ACTIVE_STATES.has(job.s.state) || job.s.state === 'queued')) throw new FerryError('EBUSY', 'its transfer is running: cancel it first', { path: p.path });
+    const records = job ? tallyAll(await this.#logs.records(job.id)).last : new Map();
+    const res = await removePartial(item, job ? { startedAt: job.s.startedAt ?? job.s.createdAt, records, sources: job.s.sources } : null);
+    if (res.removed.includes(item.path)) {
+      this.#temps = this.#temps.filter((t) => t.path !== item.path);
+      if (job && job.s.partial) {
+        job.s.partial = job.s.partial.filter((x) => x !== item.path);
+        this.#journal.put(job.s);
+      }
+    }
+    this.#changed();
+    return res;
+  }
+
+  /** The incomplete copy at `path`, if one is known (the pane marks it). */
+  partialAt(path: string): { kind: PartialCopy['kind']; jobId: string | null } | undefined {
+    for (const t of this.#temps) if (t.path === path) return { kind: 'temp', jobId: t.jobId };
+    for (const job of this.#queue) if (!ACTIVE_STATES.has(job.s.state) && job.s.partial?.includes(path)) return { kind: 'partial', jobId: job.id };
+    return undefined;
   }
 
   notices(): Results['app.notices'] {
@@ -354,6 +409,7 @@ export class JobService {
 
   #requeue(job: Job, mode: Job['mode']): void {
     job.mode = mode;
+    job.s.partial = [];
     job.cancelRequested = false;
     job.s.error = null;
     job.s.finishedAt = null;

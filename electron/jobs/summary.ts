@@ -90,6 +90,7 @@ export function summarize(x: SummaryInput): JobSummary {
     foldersFailed: t.foldersFailed,
     skippedBy: { ...t.skippedBy },
     failedBy: { ...t.failedBy },
+    ...(s.partial?.length ? { partial: s.partial } : {}),
     ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
   };
 }

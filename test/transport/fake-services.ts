@@ -28,6 +28,8 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     settings: () => ({ retentionDays: 30, maxParallelDevices: 2, threads: 4 }),
     updateSettings: async (p) => ({ retentionDays: p.retentionDays ?? 30, maxParallelDevices: p.maxParallelDevices ?? 2, threads: p.threads ?? 4 }),
     notices: () => ({ notices: [] }),
+    partials: async () => ({ items: [] }),
+    removePartial: async () => ({ removed: [], kept: [] }),
     dismissNotice: () => ({ ok: false }),
   };
   const handlers = createHandlers({
