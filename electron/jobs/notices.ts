@@ -44,21 +44,32 @@ export function jobLabel(j: Pick<StoredJob, 'kind' | 'sources' | 'destDir'>): st
  */
 export function recoveryNotice(r: LoadReport, interrupted: readonly StoredJob[], total: number): Omit<Notice, 'id' | 'time'> | null {
   if (r.damaged.length === 0 && r.badLines === 0 && r.lost.length === 0) return null;
+  const queueHit = r.badLines > 0 || r.lost.length > 0 || r.damaged.some((d) => d.file.startsWith('queue.'));
+  if (!queueHit) {
+    // Only other files (settings, a file where the logs folder should be): the queue is fine.
+    return {
+      level: 'warning',
+      title: 'A damaged file in Ferry’s data folder was set aside',
+      message: 'Ferry could not read it and kept it under another name instead of overwriting it; defaults are used in its place. The transfer queue was not affected.',
+      details: r.damaged.map((d) => `${d.file}: ${d.error}; kept as ${d.keptAs}`),
+    };
+  }
   const details: string[] = [];
   for (const d of r.damaged) details.push(`${d.file}: ${d.error}; kept as ${d.keptAs}`);
   if (r.badLines > 0) details.push(`${r.badLines} unreadable ${r.badLines === 1 ? 'line was' : 'lines were'} skipped`);
   for (const j of interrupted) details.push(`recovered, ready to resume: ${jobLabel(j)}`);
   for (const l of r.lost) details.push(`not recovered (its list of sources was lost): transfer ${l.id}${l.destDir ? ` to ${l.destDir}` : ''}${l.state ? `, last ${l.state}` : ''}`);
-  const from = { snapshot: 'the queue file', previous: 'the previous copy of the queue file and the journal', journal: 'the journal', empty: 'nothing' }[r.source];
+  const from = { snapshot: 'the queue file', previous: 'the previous copy of the queue file and the journal', journal: 'the journal', empty: null }[r.source];
   const lost = r.lost.length;
+  const rebuilt = from
+    ? `Ferry rebuilt its queue from ${from}: ${total} ${total === 1 ? 'transfer' : 'transfers'} recovered` + (interrupted.length ? `, ${interrupted.length} of them interrupted (resume them in the queue)` : '') + '.'
+    : 'Ferry found nothing to rebuild its queue from: it starts empty.';
   return {
-    level: lost > 0 ? 'error' : 'warning',
-    title: lost > 0 ? `The transfer queue was damaged: ${lost} ${lost === 1 ? 'transfer' : 'transfers'} could not be recovered` : 'The transfer queue was damaged and has been recovered',
+    level: lost > 0 || !from ? 'error' : 'warning',
+    title: lost > 0 ? `The transfer queue was damaged: ${lost} ${lost === 1 ? 'transfer' : 'transfers'} could not be recovered` : from ? 'The transfer queue was damaged and has been recovered' : 'The transfer queue was damaged and could not be recovered',
     message:
-      `Ferry rebuilt its queue from ${from}: ${total} ${total === 1 ? 'transfer' : 'transfers'} recovered` +
-      (interrupted.length ? `, ${interrupted.length} of them interrupted (resume them in the queue)` : '') +
-      '. Damaged files were kept, not overwritten.' +
-      (lost > 0 ? ' Transfers that could not be recovered may have copied part of their files: check their destinations.' : ''),
+      `${rebuilt} Damaged files were kept, not overwritten.` +
+      (lost > 0 || !from ? ' Transfers that were not recovered may have copied part of their files: check their destinations.' : ''),
     details,
   };
 }

@@ -193,3 +193,22 @@ test('job log: lines that are not records are skipped and reported once; a recor
   const again = new LogStore(dataDir);
   assert.deepEqual((await again.records('j1')).map((r) => r.dest), ['/d/1', '/d/3']);
 });
+
+test('recovery notice: says where the queue came from, what was kept aside, what was recovered and what was lost', async () => {
+  const { recoveryNotice } = await import('../../electron/jobs/notices.js');
+  const kept = { file: SNAPSHOT, keptAs: 'queue.json.damaged-x', error: 'not valid JSON' };
+  assert.equal(recoveryNotice({ source: 'snapshot', damaged: [], badLines: 0, lost: [] }, [], 3), null, 'a clean start says nothing');
+  const ok = recoveryNotice({ source: 'previous', damaged: [kept], badLines: 0, lost: [] }, [job('a', ['/s/photos'])], 2)!;
+  assert.equal(ok.level, 'warning');
+  assert.equal(ok.title, 'The transfer queue was damaged and has been recovered');
+  assert.match(ok.message, /^Ferry rebuilt its queue from the previous copy of the queue file and the journal: 2 transfers recovered, 1 of them interrupted/);
+  assert.deepEqual(ok.details, ['queue.json: not valid JSON; kept as queue.json.damaged-x', 'recovered, ready to resume: copy of photos to /d']);
+  const none = recoveryNotice({ source: 'empty', damaged: [kept], badLines: 0, lost: [] }, [], 0)!;
+  assert.equal(none.level, 'error');
+  assert.equal(none.title, 'The transfer queue was damaged and could not be recovered');
+  const lost = recoveryNotice({ source: 'journal', damaged: [], badLines: 1, lost: [{ id: 'z', destDir: '/m', state: 'running' }] }, [], 0)!;
+  assert.match(lost.title, /1 transfer could not be recovered/);
+  assert.ok(lost.details.includes('not recovered (its list of sources was lost): transfer z to /m, last running'));
+  const settings = recoveryNotice({ source: 'snapshot', damaged: [{ file: 'settings.json', keptAs: 'settings.json.damaged-x', error: 'bad' }], badLines: 0, lost: [] }, [], 1)!;
+  assert.match(settings.message, /The transfer queue was not affected/);
+});
