@@ -99,6 +99,12 @@ export function parseCli(argv: string[]): CliOptions {
   if (opts.help || opts.version) return opts;
   if (opts.operands.length === 0) throw new UsageError('missing file operand');
   if (opts.operands.length === 1) throw new UsageError(`missing destination file operand after '${opts.operands[0]}'`);
+  // '' names no file; it is nearly always an unset shell variable ("$SRC"), so say which one.
+  const empty = opts.operands.indexOf('');
+  if (empty >= 0) {
+    const which = empty === opts.operands.length - 1 ? 'the destination operand' : `source operand ${empty + 1}`;
+    throw new UsageError(`${which} is empty: '' names no file (an unset shell variable?)`);
+  }
   if (opts.explain && opts.verify) throw new UsageError('--explain copies nothing, so --verify cannot apply');
   return opts;
 }

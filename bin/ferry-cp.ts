@@ -4,10 +4,10 @@
 // the bytes and which attempts were refused on the way. Exit status 0 / 1 (some entry failed, the
 // rest still copied) / 2 (usage). SIGINT/SIGTERM cancel the engine job (it removes its temps) and
 // exit 130/143.
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeEnginePath, explain, startJob, type EngineEvent, type Explanation, type VerifiedRecord as FileRecord, type RunningJob } from '../native/index.js';
+import { decodeEnginePath, explainTrees, startJob, type EngineEvent, type ExplainItem, type VerifiedRecord as FileRecord, type RunningJob } from '../native/index.js';
 import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.js';
 import { resolvePairs } from './resolve.js';
 
@@ -63,99 +63,11 @@ function err(line: string): void {
 // --explain
 // ---------------------------------------------------------------------------------------------
 
-/** The engine's spelling of a name: bytes that are not UTF-8 as \xNN (see decodeEnginePath). */
-function engineName(name: Buffer): { text: string; exact: boolean } {
-  const text = name.toString('utf8');
-  if (Buffer.from(text, 'utf8').equals(name)) return { text, exact: true };
-  // Not UTF-8: spell it byte by byte like the engine's records do. The engine takes operands
-  // literally, so such an entry cannot be explained by path (reported, not counted as a failure).
-  let out = '';
-  for (let i = 0; i < name.length; ) {
-    let n = 0;
-    for (let len = 4; len >= 1; len--) {
-      const chunk = name.subarray(i, i + len);
-      if (chunk.length === len && Buffer.from(chunk.toString('utf8'), 'utf8').equals(chunk)) {
-        n = len;
-        break;
-      }
-    }
-    if (n === 0) {
-      out += `\\x${name[i]!.toString(16).toUpperCase().padStart(2, '0')}`;
-      i++;
-    } else {
-      out += name.subarray(i, i + n).toString('utf8');
-      i += n;
-    }
-  }
-  return { text: out, exact: false };
-}
-
-interface WalkEntry {
-  src: string;
-  dest: string;
-  /** False when a name on the way is not UTF-8 (the path is the engine's \xNN spelling). */
-  exact: boolean;
-}
-
-/** Lists every entry of a tree (pre-order, not following symlinks) with its destination. */
-function* walk(src: string, dest: string, exact = true): Generator<WalkEntry> {
-  yield { src, dest, exact };
-  if (!exact) return;
-  let st;
-  try {
-    st = lstatSync(src);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory()) return;
-  let names: Buffer[];
-  try {
-    names = readdirSync(src, { encoding: 'buffer' }).sort(Buffer.compare);
-  } catch {
-    return; // explain() on the directory itself reports why it cannot be read
-  }
-  for (const raw of names) {
-    const n = engineName(raw);
-    yield* walk(path.join(src, n.text), path.join(dest, n.text), n.exact);
-  }
-}
-
-function nearestExistingDir(p: string): string | null {
-  for (let d = p; ; d = path.dirname(d)) {
-    try {
-      if (lstatSync(d).isDirectory()) return d;
-    } catch {
-      /* keep climbing */
-    }
-    if (path.dirname(d) === d) return null;
-  }
-}
-
 /**
- * explain() for one entry of a tree. Entries below a destination folder that does not exist yet
- * are explained against its nearest existing ancestor (same filesystem, since nothing is mounted
- * on a path that does not exist), with the real destination put back into the answer.
+ * The planner's answer for each operand and, with -r, each entry below it: the engine walks the
+ * trees itself (its one walker, by directory fds, so non-UTF-8 names and deep paths are explained
+ * too) and streams the answers in walk order.
  */
-function explainEntry(src: string, dest: string, method: CliOptions['method']): Explanation {
-  try {
-    return explain(src, dest, method);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    let isDir: boolean;
-    try {
-      isDir = lstatSync(src).isDirectory();
-    } catch {
-      throw e;
-    }
-    const parent = path.dirname(path.resolve(dest));
-    const anc = nearestExistingDir(parent);
-    if (!anc || anc === parent) throw e;
-    // A file is explained as if copied into `anc`; a folder as if created there under a free name.
-    const probe = isDir ? path.join(anc, `.ferry-explain-${process.pid}-${Date.now()}`) : anc;
-    return { ...explain(src, probe, method), dest };
-  }
-}
-
 async function runExplain(opts: CliOptions): Promise<number> {
   const { pairs, refused } = resolvePairs(opts.operands, opts.recursive);
   let failed = 0;
@@ -164,31 +76,19 @@ async function runExplain(opts: CliOptions): Promise<number> {
     if (opts.json) await out(JSON.stringify({ src: r.src, dest: r.dest, type: r.type, method: null, chain: [], reason: r.error?.message ?? '', error: r.error }) + '\n');
     else err(r.error?.message ?? 'refused');
   }
-  for (const p of pairs) {
-    const entries: Iterable<WalkEntry> = opts.recursive ? walk(p.src, p.dest) : [{ src: p.src, dest: p.dest, exact: true }];
-    for (const e of entries) {
-      let x: Explanation;
-      if (!e.exact) {
-        const reason = 'name is not valid UTF-8: the copy handles it, but it cannot be explained by path';
-        if (opts.json) await out(JSON.stringify({ src: e.src, dest: e.dest, type: null, method: null, chain: [], reason }) + '\n');
-        else await out(`${e.src} -> ${e.dest}: unknown (${reason})\n`);
-        continue;
-      }
-      try {
-        x = explainEntry(e.src, e.dest, opts.method);
-      } catch (e2) {
-        failed++;
-        const m = (e2 as Error).message;
-        if (opts.json) {
-          const code = (e2 as NodeJS.ErrnoException).code ?? 'EIO';
-          await out(JSON.stringify({ src: e.src, dest: e.dest, type: null, method: null, chain: [], reason: m, error: { code, message: m } }) + '\n');
-        } else err(m);
-        continue;
-      }
-      if (opts.json) await out(JSON.stringify(x) + '\n');
-      else await out(`${x.src} -> ${x.dest}: ${x.method ?? 'none'} (${x.reason})\n`);
-    }
-  }
+  if (pairs.length === 0) return failed > 0 ? 1 : 0;
+  const print = async (x: ExplainItem): Promise<void> => {
+    if (x.error) failed++;
+    if (opts.json) await out(JSON.stringify(x) + '\n');
+    else if (x.error) err(x.error.message);
+    else await out(`${x.src} -> ${x.dest}: ${x.method ?? 'none'} (${x.reason})\n`);
+  };
+  let chain: Promise<void> = Promise.resolve();
+  const run = explainTrees(pairs, { method: opts.method, recursive: opts.recursive }, (items) => {
+    for (const x of items) chain = chain.then(() => print(x));
+  });
+  await run.done;
+  await chain;
   return failed > 0 ? 1 : 0;
 }
 

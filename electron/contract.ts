@@ -221,6 +221,11 @@ export interface AppInfo {
   /** Capabilities that only the Electron shell has (open with the desktop's app, drag out). */
   canOpenExternally: boolean;
   canStartDrag: boolean;
+  /**
+   * Folders this launch was asked to open (`ferry DIR [DIR]`, "Open with Ferry"): the first in the
+   * left pane, the second in the right. They win over the folders the panes remember.
+   */
+  open?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,9 +320,11 @@ export interface Events {
   'job.conflict': ConflictInfo;
   /** A new notice (the ones from before a window connected come with `app.notices`). */
   'app.notice': Notice;
+  /** Another launch asked the running window to open folders: one goes to the active pane, two to left and right. */
+  'app.open': { paths: string[] };
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.notice'];
+export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open', 'app.notice'];
 
 // ---------------------------------------------------------------------------------------------
 // Wire envelope, shared by both transports

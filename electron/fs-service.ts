@@ -2,31 +2,72 @@
 // trash and watching. Runs in the Electron main process and in serve mode (plain Node): it
 // imports no `electron`; desktop-only actions are injected.
 //
+// Listings and watchers belong to the client that asked (a `Requester`: in serve mode, one
+// socket): their events go to it alone, ids are its own (two clients may both use "left"), and
+// they end when it goes away. A listing streams only as fast as its client takes the entries.
+//
 // Paths on the wire are spelled the way the engine spells record paths (native/index.ts): a name
 // that is not valid UTF-8 has each such byte as `\xNN`. Every path this module receives is
 // decoded to its exact bytes before it reaches the file system, and every path it sends is
 // encoded, so a pane, a request and the copy-method log spell such a name the same way.
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
-import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams } from './contract.js';
+import { performance } from 'node:perf_hooks';
+import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import { decodeEnginePath, encodeEnginePath } from '../native/index.js';
+import { decodeEnginePath, encodeEnginePath, fsInfo } from '../native/index.js';
 import { trashBytes } from './fs-trash.js';
-import { fsCanReflink, fsTypeName } from './fs-types.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
 const FIRST_CHUNK = 200;
 const CHUNK = 1000;
 /** lstat calls in flight while listing. */
 const STAT_CONCURRENCY = 32;
+/** Paths being trashed at once. */
+const TRASH_CONCURRENCY = 8;
+/** Longest run of work between two turns of the event loop in long requests (trash). */
+const SLICE_MS = 10;
 
 export interface FsServiceOptions {
+  /** Events of requests that name no client (the Electron window): every transport gets them. */
   emit: Emit;
-  /** Moves paths to the freedesktop trash (Electron: shell.trashItem; serve mode: the `trash` package). */
+  /** Moves paths to the freedesktop trash (Electron: shell.trashItem; serve mode: the `trash` package in a worker). */
   trashItem: (p: string) => Promise<void>;
   /** An incomplete copy a transfer left at this path, if any (the job service knows). */
   partialAt?: (path: string) => DirEntry['incomplete'];
+}
+
+/** The client a request came from: the events of its listings and watchers go to it alone. */
+export interface Requester {
+  /** Sends one event to this client only. */
+  emit: Emit;
+  /** Resolves true once the client can take more events, false once it has gone away. */
+  ready(): Promise<boolean>;
+  /** Marks work for this client under way (a streaming listing) until the returned function runs. */
+  busy(): () => void;
+  /** Runs `fn` once when the client goes away (at once if it has). */
+  onClose(fn: () => void): void;
+}
+
+interface Watch {
+  watcher: fs.FSWatcher;
+  timer: NodeJS.Timeout | null;
+}
+
+/** What one client owns: its listings (newest per listingId wins) and its watchers. */
+interface Owned {
+  listings: Map<string, number>;
+  watchers: Map<string, Watch>;
+}
+
+/** Resolves after the event loop has had a turn when `SLICE_MS` have passed since the last one. */
+function slicer(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await new Promise<void>((r) => setImmediate(r));
+    since = performance.now();
+  };
 }
 
 export function entryType(st: fs.Stats): EntryType {
@@ -104,11 +145,13 @@ export async function describe(full: string, name: string, hint?: EntryType): Pr
   return base;
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+/** Runs `fn` over `items`, `limit` at a time, results in input order; `pace` runs before each item. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>, pace?: () => Promise<void>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   async function worker() {
     while (next < items.length) {
+      if (pace) await pace();
       const i = next++;
       out[i] = await fn(items[i]!);
     }
@@ -117,19 +160,35 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
   return out;
 }
 
+/**
+ * Resolves when `p` exists (without following a final symlink), rejects with its error otherwise.
+ * The callback API on purpose: each fs.promises call allocates a stats buffer of its own, and
+ * 100 000 of them at once make the garbage collector hold the main thread.
+ */
+function lstatExists(p: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => fs.lstat(p, (e) => (e ? reject(e) : resolve())));
+}
+
+/** True when a folder in `listed` holds `p` (at any depth). */
+function insideListed(p: string, listed: ReadonlySet<string>): boolean {
+  for (let d = path.dirname(p); d !== p; p = d, d = path.dirname(d)) {
+    if (listed.has(d)) return true;
+  }
+  return false;
+}
+
 export class FsService {
-  #emit: Emit;
   #trashItem: (p: string) => Promise<void>;
   #partialAt: (path: string) => DirEntry['incomplete'];
-  #watchers = new Map<string, { watcher: fs.FSWatcher; timer: NodeJS.Timeout | null }>();
-  /** The newest listing per pane-chosen id wins; older streams stop early. */
-  #listings = new Map<string, number>();
+  /** Requests that name no client (the Electron window) belong to this one. */
+  #everyone: Requester;
+  #owned = new Map<Requester, Owned>();
   #listingSeq = 0;
 
   constructor(opts: FsServiceOptions) {
-    this.#emit = opts.emit;
     this.#trashItem = opts.trashItem;
     this.#partialAt = opts.partialAt ?? (() => undefined);
+    this.#everyone = { emit: opts.emit, ready: async () => true, busy: () => () => {}, onClose: () => {} };
   }
 
   /** A row, with the mark of an incomplete copy when a transfer left one there. */
@@ -140,13 +199,33 @@ export class FsService {
     return row;
   }
 
+  #own(from: Requester = this.#everyone): Owned {
+    let o = this.#owned.get(from);
+    if (!o) {
+      const owned: Owned = { listings: new Map(), watchers: new Map() };
+      this.#owned.set(from, owned);
+      from.onClose(() => this.#release(from, owned));
+      o = owned;
+    }
+    return o;
+  }
+
+  /** A client went away: its listings stop, its watchers close. */
+  #release(from: Requester, o: Owned): void {
+    o.listings.clear();
+    for (const w of o.watchers.values()) closeWatch(w);
+    o.watchers.clear();
+    this.#owned.delete(from);
+  }
+
   /**
    * Lists a folder. Opens it (so a missing or unreadable folder is an error reply), starts
    * streaming the entries at once in chunks as `dir.entries` events (the last has done: true),
    * and replies with the number of names, counted alongside. The first rows of a 100 000-entry
-   * folder do not wait for the whole folder to be read.
+   * folder do not wait for the whole folder to be read. `from`: the client that asked (its
+   * listing ids are its own, the entries go to it alone, at the pace it reads them).
    */
-  async list(p: ValidParams<'fs.list'>): Promise<Results['fs.list']> {
+  async list(p: ValidParams<'fs.list'>, from: Requester = this.#everyone): Promise<Results['fs.list']> {
     const dir = path.resolve(p.path);
     const bytes = bytesOf(dir);
     const st = await fsp.stat(bytes).catch((e: unknown) => {
@@ -158,35 +237,43 @@ export class FsService {
       throw fsError(e, dir, 'opendir');
     });
     const seq = ++this.#listingSeq;
-    this.#listings.set(p.listingId, seq);
-    void this.#stream(p.listingId, seq, dir, handle);
+    const listings = this.#own(from).listings;
+    listings.set(p.listingId, seq);
+    const release = from.busy();
+    void this.#stream(from, listings, p.listingId, seq, dir, handle).finally(release);
     const names = await fsp.readdir(bytes, { encoding: 'buffer' });
     return { listingId: p.listingId, path: dir, total: names.length };
   }
 
-  async #stream(listingId: string, seq: number, dir: string, handle: fs.Dir): Promise<void> {
+  async #stream(to: Requester, listings: Map<string, number>, listingId: string, seq: number, dir: string, handle: fs.Dir): Promise<void> {
     let batch: fs.Dirent[] = [];
     let sent = 0;
+    /** False once superseded by a newer listing of the same id, or the client is gone. */
+    const current = () => listings.get(listingId) === seq;
     const flush = async (done: boolean) => {
       const slice = batch;
       batch = [];
       const entries = await mapLimit(slice, STAT_CONCURRENCY, (d) => this.#row(dir, d));
       sent += entries.length;
-      this.#emit('dir.entries', { listingId, path: dir, entries, done });
+      if (current()) to.emit('dir.entries', { listingId, path: dir, entries, done });
     };
     try {
       for await (const d of handle) {
-        if (this.#listings.get(listingId) !== seq) return; // superseded by a newer listing
+        if (!current()) return;
         batch.push(d);
         // The first chunk is small so the first rows show at once; later ones are larger.
-        if (batch.length >= (sent === 0 ? FIRST_CHUNK : CHUNK)) await flush(false);
+        if (batch.length >= (sent === 0 ? FIRST_CHUNK : CHUNK)) {
+          await flush(false);
+          // Backpressure: read on only when the client has taken what it was sent.
+          if (!(await to.ready())) return;
+        }
       }
       await flush(true);
     } catch (e) {
-      this.#emit('dir.entries', { listingId, path: dir, entries: [], done: true, error: toWireError(e) });
+      if (current()) to.emit('dir.entries', { listingId, path: dir, entries: [], done: true, error: toWireError(e) });
     } finally {
-      if (this.#listings.get(listingId) === seq) this.#listings.delete(listingId);
-      // for-await closes the handle when it ends; a superseded listing leaves early: close it.
+      if (current()) listings.delete(listingId);
+      // for-await closes the handle when it ends; a listing that stops early must close it.
       await handle.close().catch(() => {});
     }
   }
@@ -210,7 +297,11 @@ export class FsService {
     const s = await fsp.statfs(bytes as unknown as string).catch((e: unknown) => {
       throw fsError(e, full, 'statfs');
     });
-    const fsType = fsTypeName(s.type);
+    // The engine's table takes text: a folder whose name is not UTF-8 is asked about through its
+    // nearest parent that has one (the same filesystem, short of a mount point with such a name).
+    let probe = full;
+    while (textOf(probe) === null && probe !== '/') probe = path.dirname(probe);
+    const kind = fsInfo(textOf(probe) ?? '/');
     let readOnly = false;
     try {
       await fsp.access(bytes, fs.constants.W_OK);
@@ -219,8 +310,8 @@ export class FsService {
     }
     const info: FsInfo = {
       path: full,
-      fsType,
-      reflink: fsCanReflink(fsType),
+      fsType: kind.type,
+      reflink: kind.reflink,
       freeBytes: s.bavail * s.bsize,
       totalBytes: s.blocks * s.bsize,
       readOnly,
@@ -256,39 +347,78 @@ export class FsService {
   }
 
   /**
-   * Moves each path to the trash. A name that is not UTF-8 cannot go through the desktop's trash
-   * call (it takes text), so it goes to the freedesktop trash directly, byte for byte.
+   * Moves paths to the trash, a few at a time, in slices that leave the event loop free (100 000
+   * paths never hold it for more than a few milliseconds). A path inside another listed folder
+   * goes with that folder. Each path is either trashed or failed, with its error. A name that is
+   * not UTF-8 cannot go through the desktop's trash call (it takes text): it goes to the
+   * freedesktop trash directly, byte for byte.
    */
   async trash(p: ValidParams<'fs.trash'>): Promise<Results['fs.trash']> {
-    const trashed: string[] = [];
-    const failed: Results['fs.trash']['failed'] = [];
+    const pace = slicer();
+    const listed = new Set<string>();
     for (const raw of p.paths) {
       const full = path.resolve(raw);
-      try {
-        const bytes = bytesOf(full);
-        await fsp.lstat(bytes).catch((e: unknown) => {
-          throw fsError(e, full, 'lstat');
-        });
-        const text = textOf(full);
-        if (text !== null) await this.#trashItem(text);
-        else await trashBytes(bytes, full);
-        trashed.push(full);
-      } catch (e) {
-        failed.push({ path: full, error: toWireError(e) });
+      listed.add(full === raw ? raw : full); // keep the string we have: fewer objects for the GC to move
+      if (listed.size % 1024 === 0) await pace();
+    }
+    const keep: string[] = [];
+    const inside: string[] = [];
+    for (const q of listed) {
+      (insideListed(q, listed) ? inside : keep).push(q);
+      if ((keep.length + inside.length) % 1024 === 0) await pace();
+    }
+    const outcome = await mapLimit(
+      keep,
+      TRASH_CONCURRENCY,
+      async (target): Promise<WireError | null> => {
+        try {
+          const bytes = bytesOf(target);
+          await lstatExists(bytes).catch((e: unknown) => {
+            throw fsError(e, target, 'lstat');
+          });
+          const text = textOf(target);
+          if (text !== null) await this.#trashItem(text);
+          else await trashBytes(bytes, target);
+          return null;
+        } catch (e) {
+          return toWireError(e);
+        }
+      },
+      pace,
+    );
+    const trashed: string[] = [];
+    const failed: Results['fs.trash']['failed'] = [];
+    const gone = new Set<string>();
+    for (let i = 0; i < keep.length; i++) {
+      const target = keep[i]!;
+      const error = outcome[i];
+      if (error) failed.push({ path: target, error });
+      else {
+        trashed.push(target);
+        gone.add(target);
       }
+      if (i % 1024 === 0) await pace();
+    }
+    for (const q of inside) {
+      // Went along with the folder that holds it, unless that folder could not be trashed.
+      if (insideListed(q, gone)) trashed.push(q);
+      else failed.push({ path: q, error: { code: 'ECANCELED', message: 'not trashed: the folder that holds it could not be trashed', path: q } });
+      if ((trashed.length + failed.length) % 1024 === 0) await pace();
     }
     return { trashed, failed };
   }
 
-  watch(p: ValidParams<'fs.watch'>): Results['fs.watch'] {
-    this.unwatch({ watchId: p.watchId });
+  /** `from`: the client that asked (its watch ids are its own; changes go to it alone). */
+  watch(p: ValidParams<'fs.watch'>, from: Requester = this.#everyone): Results['fs.watch'] {
+    const watchers = this.#own(from).watchers;
+    this.unwatch({ watchId: p.watchId }, from);
     const dir = path.resolve(p.path);
-    const entry: { watcher: fs.FSWatcher; timer: NodeJS.Timeout | null } = { watcher: null as unknown as fs.FSWatcher, timer: null };
+    const entry: Watch = { watcher: null as unknown as fs.FSWatcher, timer: null };
     const fire = (gone: boolean) => {
       if (entry.timer) return;
       entry.timer = setTimeout(() => {
         entry.timer = null;
-        this.#emit('dir.changed', { watchId: p.watchId, path: dir, gone: gone || !fs.existsSync(bytesOf(dir)) });
+        from.emit('dir.changed', { watchId: p.watchId, path: dir, gone: gone || !fs.existsSync(bytesOf(dir)) });
       }, 100);
     };
     try {
@@ -297,21 +427,26 @@ export class FsService {
       throw new FerryError(toWireError(e).code, 'cannot watch the folder', { path: dir, syscall: 'watch' });
     }
     entry.watcher.on('error', () => fire(true));
-    this.#watchers.set(p.watchId, entry);
+    watchers.set(p.watchId, entry);
     return { watchId: p.watchId };
   }
 
-  unwatch(p: ValidParams<'fs.unwatch'>): Results['fs.unwatch'] {
-    const w = this.#watchers.get(p.watchId);
+  unwatch(p: ValidParams<'fs.unwatch'>, from: Requester = this.#everyone): Results['fs.unwatch'] {
+    const watchers = this.#owned.get(from)?.watchers;
+    const w = watchers?.get(p.watchId);
     if (w) {
-      if (w.timer) clearTimeout(w.timer);
-      w.watcher.close();
-      this.#watchers.delete(p.watchId);
+      closeWatch(w);
+      watchers!.delete(p.watchId);
     }
     return { watchId: p.watchId };
   }
 
   close(): void {
-    for (const id of [...this.#watchers.keys()]) this.unwatch({ watchId: id });
+    for (const [from, o] of [...this.#owned]) this.#release(from, o);
   }
+}
+
+function closeWatch(w: Watch): void {
+  if (w.timer) clearTimeout(w.timer);
+  w.watcher.close();
 }

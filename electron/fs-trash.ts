@@ -4,7 +4,7 @@
 // `.Trash-<uid>` of its own filesystem. The .trashinfo is written first (O_EXCL), with the
 // original path percent-encoded, so a file manager can restore it under its exact name.
 import { randomUUID } from 'node:crypto';
-import fsp from 'node:fs/promises';
+import { fsp } from '../native/user-fs.js';
 import os from 'node:os';
 import path from 'node:path';
 import { FerryError } from '../native/errors.js';

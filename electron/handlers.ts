@@ -3,12 +3,14 @@
 import type { AppInfo, Reply, RequestName, Result, Results, ValidParams } from './contract.js';
 import { parseRequest } from './schemas.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import type { FsService } from './fs-service.js';
+import type { FsService, Requester } from './fs-service.js';
 
 export interface RequestContext {
   transport: 'ipc' | 'ws';
   /** Starts an OS drag from the requesting window (IPC only). */
   startDrag?: (paths: string[]) => void;
+  /** The client that asked (serve mode: its socket): the events of its listings and watchers go to it alone. */
+  client?: Requester;
 }
 
 export type Handlers = {
@@ -53,7 +55,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'app.notices': () => d.jobs.notices(),
     'app.dismissNotice': (p) => d.jobs.dismissNotice(p),
-    'fs.list': (p) => d.fs.list(p),
+    'fs.list': (p, ctx) => d.fs.list(p, ctx.client),
     'fs.stat': (p) => d.fs.stat(p),
     'fs.info': (p) => d.fs.info(p),
     'fs.mkdir': (p) => d.fs.mkdir(p),
@@ -66,8 +68,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
       await d.openPath(p.path);
       return { opened: true };
     },
-    'fs.watch': (p) => d.fs.watch(p),
-    'fs.unwatch': (p) => d.fs.unwatch(p),
+    'fs.watch': (p, ctx) => d.fs.watch(p, ctx.client),
+    'fs.unwatch': (p, ctx) => d.fs.unwatch(p, ctx.client),
     'copy.explain': (p) => d.jobs.explain(p),
     'jobs.start': (p) => d.jobs.start(p),
     'jobs.control': (p) => d.jobs.control(p),

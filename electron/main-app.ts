@@ -1,69 +1,78 @@
 // The Electron shell: one window, the IPC transport, and the main-process services.
 //
-// `electron` is passed in (main.ts passes the real module, tests a fake made in one place), so the
-// whole shell is unit-tested without an Electron binary.
+// `electron` is passed in (main.ts passes the real module, tests a fake made in one place that
+// behaves like Electron 41 where it matters), so the whole shell is unit-tested without an
+// Electron binary.
 //
-// Security: contextIsolation, sandbox, no nodeIntegration, a strict CSP (meta tag in the built
-// page plus a response header), navigation, new windows, webviews and permission requests all
-// refused; IPC only from our own window's top frame loaded from our own files.
+// Security: contextIsolation, sandbox, no nodeIntegration; the page is served from the privileged
+// app://ferry origin with a strict CSP header (app-protocol.ts); navigation, new windows, webviews
+// and permission requests are all refused; IPC only from our own window's top frame on our page.
+// Life cycle: a failed start shows why and exits non-zero (never an invisible process holding the
+// single-instance lock); quitting waits for the services to flush their logs and journal; closing
+// the window while transfers run asks first.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as Electron from 'electron';
 import { FerryError } from '../native/errors.js';
-import { IPC_EVENT_CHANNEL } from './contract.js';
+import { APP_PAGE, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolHandler, isOwnPage } from './app-protocol.js';
+import { appMenuTemplate } from './app-menu.js';
 import { parseLaunchArgs, UsageError, type LaunchOptions } from './args.js';
+import { IPC_EVENT_CHANNEL, isActive, type Events } from './contract.js';
 import { registerIpc } from './ipc.js';
+import { openWithDesktop, type OpenPathOptions } from './open-path.js';
 import { createServices, repoRoot, type Services } from './services.js';
+import { useUserFs, type FsModule } from '../native/user-fs.js';
 import { loadWindowState, trackWindowState } from './window-state.js';
 
-export type ElectronModule = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'session' | 'shell' | 'screen' | 'Menu' | 'nativeImage'>;
-
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export type ElectronModule = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'session' | 'shell' | 'screen' | 'Menu' | 'nativeImage' | 'protocol' | 'dialog'> & {
+  /** Electron's unpatched `fs` (`require('original-fs')`): user paths are read through it. */
+  originalFs: FsModule;
+};
 
 export interface Paths {
-  rendererIndex: string;
+  /** The built renderer folder, served as app://ferry/. */
+  renderer: string;
   preload: string;
   icon: string;
 }
 
-export function defaultPaths(): Paths {
+/**
+ * Where the shell finds its files. In the package, build/ (electron-builder's resources folder)
+ * is not shipped: the icon travels as resources/icon.png, outside the asar (extraResources).
+ */
+export function defaultPaths(packaged: boolean, resourcesPath = (process as { resourcesPath?: string }).resourcesPath ?? ''): Paths {
   return {
-    rendererIndex: path.join(repoRoot, 'dist', 'renderer', 'index.html'),
+    renderer: path.join(repoRoot, 'dist', 'renderer'),
     preload: path.join(repoRoot, 'dist', 'electron', 'preload.cjs'),
-    icon: path.join(repoRoot, 'build', 'icon.png'),
+    icon: packaged ? path.join(resourcesPath, 'icon.png') : path.join(repoRoot, 'build', 'icon.png'),
   };
-}
-
-/** True when a URL is our own renderer page (file:// inside the renderer folder). */
-export function isOwnPage(url: string, rendererIndex: string): boolean {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'file:') return false;
-    const own = pathToFileURL(rendererIndex);
-    return u.pathname === own.pathname;
-  } catch {
-    return false;
-  }
 }
 
 export interface AppHandle {
   window: Electron.BrowserWindow | null;
   services: Services | null;
   options: LaunchOptions | null;
-  /** Resolves once the window has been created (or the app quit early). */
+  /** Resolves once the window has been created, or the start failed and was reported. */
   ready: Promise<void>;
 }
 
 /** Hardens every web contents: no navigation away, no new windows, no webviews. */
-export function hardenContents(contents: Electron.WebContents, rendererIndex: string): void {
+export function hardenContents(contents: Electron.WebContents): void {
   contents.on('will-navigate', (event, url) => {
-    if (!isOwnPage(url, rendererIndex)) event.preventDefault();
+    if (!isOwnPage(url)) event.preventDefault();
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+/** What a second instance hands over (`requestSingleInstanceLock`'s additionalData). */
+interface Handover {
+  ferryOpen: string[];
+}
+function handoverFolders(data: unknown): string[] | null {
+  const open = (data as Partial<Handover> | null)?.ferryOpen;
+  return Array.isArray(open) && open.every((p) => typeof p === 'string' && path.isAbsolute(p)) ? open : null;
 }
 
 export interface StartOverrides {
@@ -71,119 +80,237 @@ export interface StartOverrides {
   paths?: Paths;
   /** Tests pass fake services; the app builds the real ones. */
   makeServices?: typeof createServices;
+  /** How long quitting waits for the services to close (default 10 s). */
+  quitTimeoutMs?: number;
+  /** How files are opened with the desktop's application (tests pass a script). */
+  openPath?: OpenPathOptions;
+}
+
+/** Closes the services, giving up after `ms` (then says so on stderr). */
+async function closeWithin(services: Services | null, ms: number): Promise<void> {
+  if (!services) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  try {
+    const r = await Promise.race([services.close().then(() => 'closed' as const), timeout]);
+    if (r === 'timeout') process.stderr.write(`ferry: quitting without a clean shutdown: the services did not close within ${ms} ms\n`);
+  } catch (e) {
+    process.stderr.write(`ferry: error while shutting down: ${(e as Error).message}\n`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function startApp(electron: ElectronModule, argv: string[], overrides: StartOverrides = {}): AppHandle {
-  const paths = overrides.paths ?? defaultPaths();
-  const makeServices = overrides.makeServices ?? createServices;
-  const { app, BrowserWindow, ipcMain, session, shell, screen } = electron;
+  const { app, BrowserWindow, ipcMain, session, shell, screen, Menu, nativeImage, protocol, dialog } = electron;
   const handle: AppHandle = { window: null, services: null, options: null, ready: Promise.resolve() };
+  const quitTimeoutMs = overrides.quitTimeoutMs ?? 10_000;
+
+  // A start that fails says why (stderr, and a dialog once the app is ready) and exits non-zero.
+  let failed = false;
+  const fail = (title: string, e: unknown, code: number): Promise<void> => {
+    failed = true;
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`ferry: ${title}: ${message}\n`);
+    return app.whenReady().then(async () => {
+      dialog.showErrorBox(title, message);
+      await closeWithin(handle.services, quitTimeoutMs);
+      app.exit(code);
+    });
+  };
+
+  useUserFs(electron.originalFs);
+  const paths = overrides.paths ?? defaultPaths(app.isPackaged);
 
   let options: LaunchOptions;
   try {
     options = parseLaunchArgs(argv, true);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`ferry: ${e.message}\n`);
-      app.exit(2);
-      return handle;
-    }
-    throw e;
+    handle.ready = fail(e instanceof UsageError ? 'Ferry cannot open that' : 'Ferry could not start', e, e instanceof UsageError ? 2 : 1);
+    return handle;
   }
   handle.options = options;
+  /** Folders to open that the page has not asked for yet (read by app.info). */
+  const launchOpen = [...options.open];
 
-  if (!app.requestSingleInstanceLock()) {
+  const handover: Handover = { ferryOpen: options.open };
+  if (!app.requestSingleInstanceLock(handover)) {
     app.quit();
     return handle;
   }
 
-  app.on('second-instance', () => {
+  let pageLoaded = false;
+  const openFolders = (folders: string[]) => {
     const w = handle.window;
-    if (w) {
+    if (folders.length > 0) {
+      if (w && pageLoaded && !w.isDestroyed()) {
+        const payload: Events['app.open'] = { paths: folders };
+        w.webContents.send(IPC_EVENT_CHANNEL, 'app.open', payload);
+      } else {
+        launchOpen.splice(0, launchOpen.length, ...folders);
+      }
+    }
+    // Brought forward; a window still starting shows itself once its page has rendered.
+    if (w && !w.isDestroyed() && pageLoaded) {
       if (w.isMinimized()) w.restore();
+      w.show();
       w.focus();
     }
+  };
+  app.on('second-instance', (_e, secondArgv, cwd, data) => {
+    let folders = handoverFolders(data);
+    if (folders === null) {
+      // An instance that sent no handover (another version): read its argv, as main.ts does.
+      try {
+        folders = parseLaunchArgs(secondArgv.slice(app.isPackaged ? 1 : 2), true, cwd).open;
+      } catch {
+        folders = [];
+      }
+    }
+    openFolders(folders);
   });
 
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents, paths.rendererIndex));
-
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
   app.on('window-all-closed', () => app.quit());
 
+  // Electron does not wait for async work in before-quit: hold the quit in will-quit until the
+  // services have flushed (with a timeout), then quit for real.
   let disposeIpc: (() => void) | null = null;
-  app.on('before-quit', () => {
+  let closing: Promise<void> | null = null;
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed || failed) return;
+    event.preventDefault();
+    if (closing) return;
     disposeIpc?.();
-    void handle.services?.close();
+    disposeIpc = null;
+    closing = closeWithin(handle.services, quitTimeoutMs).then(() => {
+      closed = true;
+      app.quit();
+    });
   });
 
-  handle.ready = app.whenReady().then(async () => {
-    const ses = session.defaultSession;
-    ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-    ses.setPermissionCheckHandler(() => false);
-    ses.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
-    });
+  handle.ready = app
+    .whenReady()
+    .then(async () => {
+      Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ quit: () => app.quit(), development: !app.isPackaged })));
+      const ses = session.defaultSession;
+      ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+      ses.setPermissionCheckHandler(() => false);
+      protocol.handle(APP_SCHEME, appProtocolHandler(paths.renderer));
 
-    const dataDir = overrides.dataDir ?? options.dataDir ?? path.join(app.getPath('userData'), 'data');
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const dataDir = overrides.dataDir ?? options.dataDir ?? path.join(app.getPath('userData'), 'data');
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
-    const services = await makeServices({
-      dataDir,
-      left: options.left,
-      right: options.right,
-      trashItem: (p) => shell.trashItem(p),
-      openPath: async (p) => {
-        const err = await shell.openPath(p);
-        if (err) throw new FerryError('EOPEN', err, { path: p });
-      },
-      canStartDrag: true,
-    });
-    handle.services = services;
+      const services = await (overrides.makeServices ?? createServices)({
+        dataDir,
+        left: options.left,
+        right: options.right,
+        open: launchOpen,
+        trashItem: (p) => shell.trashItem(p),
+        openPath: (p) => openWithDesktop(p, overrides.openPath),
+        canStartDrag: true,
+      });
+      handle.services = services;
 
-    const stateFile = path.join(app.getPath('userData'), 'window-state.json');
-    const state = loadWindowState(stateFile, screen);
-    const win = new BrowserWindow({
-      ...state.bounds,
-      minWidth: 720,
-      minHeight: 480,
-      show: false,
-      title: 'Ferry',
-      backgroundColor: '#1e1f22',
-      icon: paths.icon,
-      // Kept inline (not built by a helper) so electronegativity can read every flag.
-      webPreferences: {
-        // Our own bundled preload: it exposes named contract verbs, never ipcRenderer (reviewed).
-        preload: paths.preload, // eng-disable PRELOAD_JS_CHECK
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        nodeIntegrationInWorker: false,
-        nodeIntegrationInSubFrames: false,
-        webSecurity: true,
-        allowRunningInsecureContent: false,
-        experimentalFeatures: false,
-        disableBlinkFeatures: 'Auxclick',
-        webviewTag: false,
-        navigateOnDragDrop: false,
-        spellcheck: false,
-        safeDialogs: true,
-      },
-    });
-    if (state.maximized) win.maximize();
-    trackWindowState(win, stateFile);
-    handle.window = win;
+      const stateFile = path.join(app.getPath('userData'), 'window-state.json');
+      const state = loadWindowState(stateFile, screen);
+      const win = new BrowserWindow({
+        ...state.bounds,
+        minWidth: 720,
+        minHeight: 480,
+        show: false,
+        title: 'Ferry',
+        backgroundColor: '#1e1f22',
+        icon: paths.icon,
+        // Kept inline (not built by a helper) so electronegativity can read every flag.
+        webPreferences: {
+          // Our own bundled preload: it exposes named contract verbs, never ipcRenderer (reviewed).
+          preload: paths.preload, // eng-disable PRELOAD_JS_CHECK
+          contextIsolation: true,
+          sandbox: true,
+          nodeIntegration: false,
+          nodeIntegrationInWorker: false,
+          nodeIntegrationInSubFrames: false,
+          webSecurity: true,
+          allowRunningInsecureContent: false,
+          experimentalFeatures: false,
+          disableBlinkFeatures: 'Auxclick',
+          webviewTag: false,
+          navigateOnDragDrop: false,
+          spellcheck: false,
+          safeDialogs: true,
+          devTools: !app.isPackaged,
+        },
+      });
+      win.setMenuBarVisibility(false);
+      trackWindowState(win, stateFile);
+      handle.window = win;
 
-    disposeIpc = registerIpc(ipcMain, services.handlers, (sender, frameUrl) => sender === win.webContents && isOwnPage(frameUrl, paths.rendererIndex), (sender, files) => {
-      sender.startDrag({ file: files[0]!, files, icon: paths.icon });
-    });
-    const detach = services.addSink((event, payload) => {
-      if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event, payload);
-    });
-    win.on('closed', () => {
-      detach();
-      handle.window = null;
-    });
-    win.once('ready-to-show', () => win.show());
-    await win.loadFile(paths.rendererIndex);
-  });
+      disposeIpc = registerIpc(
+        ipcMain,
+        services.handlers,
+        (sender, frameUrl) => sender === win.webContents && isOwnPage(frameUrl),
+        (sender, files) => {
+          // startDrag throws on an icon path it cannot load and silently drags nothing with an
+          // empty image: hand it a loaded ~32 px image, or say what is missing.
+          const icon = nativeImage.createFromPath(paths.icon);
+          if (icon.isEmpty()) throw new FerryError('ENOENT', 'cannot drag out: the drag icon could not be loaded', { path: paths.icon });
+          sender.startDrag({ file: files[0]!, files, icon: icon.resize({ width: 32, height: 32, quality: 'best' }) });
+        },
+      );
+      const detach = services.addSink((event, payload) => {
+        if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event, payload);
+      });
+
+      // Closing the window (or Ctrl+Q) while transfers run asks first.
+      let closeConfirmed = false;
+      let asking = false;
+      win.on('close', (event) => {
+        if (closeConfirmed) return;
+        event.preventDefault();
+        if (asking) return;
+        asking = true;
+        void Promise.resolve()
+          .then(() => services.handlers['jobs.list']({}, { transport: 'ipc' }))
+          .then(async ({ jobs }) => {
+            const running = jobs.filter((j) => j.state === 'queued' || isActive(j.state)).length;
+            if (running === 0) return true;
+            const { response } = await dialog.showMessageBox(win, {
+              type: 'warning',
+              title: 'Transfers are running',
+              message: running === 1 ? 'A transfer is still running.' : `${running} transfers are still running.`,
+              detail: 'Quitting stops them now. They come back as interrupted the next time Ferry starts, and can be resumed from there.',
+              buttons: ['Keep Ferry open', 'Stop and quit'],
+              defaultId: 0,
+              cancelId: 0,
+              noLink: true,
+            });
+            return response === 1;
+          })
+          .catch(() => true)
+          .then((go) => {
+            asking = false;
+            if (!go || win.isDestroyed()) return;
+            closeConfirmed = true;
+            win.close();
+          });
+      });
+      win.on('closed', () => {
+        detach();
+        handle.window = null;
+      });
+      // Shown (and maximised: maximize() shows the window) only once the page has rendered.
+      win.once('ready-to-show', () => {
+        if (state.maximized) win.maximize();
+        win.show();
+      });
+      win.webContents.on('did-finish-load', () => {
+        pageLoaded = true;
+      });
+      await win.loadURL(APP_PAGE);
+    })
+    .catch((e: unknown) => fail('Ferry could not start', e, 1));
   return handle;
 }

@@ -2,11 +2,12 @@
 // contract over a WebSocket on 127.0.0.1 and prints exactly one line on stdout:
 //   Ferry UI: http://127.0.0.1:PORT/?token=TOKEN
 // Usage: npm run serve -- [--left DIR] [--right DIR] [--port N] [--data-dir DIR]
+// The renderer's source maps are served only in development (NODE_ENV=development).
 import fs from 'node:fs';
 import path from 'node:path';
-import trash from 'trash';
 import { parseLaunchArgs, UsageError } from './args.js';
 import { createServices, defaultDataDir, repoRoot } from './services.js';
+import { WorkerTrash } from './trash-worker.js';
 import { startServer } from './ws-server.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -23,15 +24,21 @@ export async function main(argv: string[]): Promise<void> {
   }
   const dataDir = opts.dataDir ?? defaultDataDir();
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const trash = new WorkerTrash();
   const services = await createServices({
     dataDir,
     left: opts.left,
     right: opts.right,
-    trashItem: (p) => trash(p, { glob: false }),
+    trashItem: trash.trashItem,
     openPath: null,
     canStartDrag: false,
   });
-  const server = await startServer({ services, rendererDir: path.join(repoRoot, 'dist', 'renderer'), port: opts.port });
+  const server = await startServer({
+    services,
+    rendererDir: path.join(repoRoot, 'dist', 'renderer'),
+    port: opts.port,
+    sourceMaps: process.env.NODE_ENV === 'development',
+  });
   process.stdout.write(`Ferry UI: ${server.url}\n`);
 
   let closing = false;
@@ -40,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
     closing = true;
     await server.close();
     await services.close();
+    await trash.close();
     process.exitCode = signal === 'SIGINT' ? 130 : 0;
     process.exit();
   };

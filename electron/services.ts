@@ -16,6 +16,8 @@ export interface ServicesOptions {
   dataDir: string;
   left: string;
   right: string;
+  /** Folders the launch asked to open (Electron); read each time the page asks for app.info. */
+  open?: string[];
   trashItem: (p: string) => Promise<void>;
   openPath: ((p: string) => Promise<void>) | null;
   canStartDrag: boolean;
@@ -66,6 +68,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     home: os.homedir(),
     left: opts.left,
     right: opts.right,
+    open: [...(opts.open ?? [])],
     canOpenExternally: opts.openPath !== null,
     canStartDrag: opts.canStartDrag,
   });

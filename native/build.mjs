@@ -37,7 +37,8 @@ if (!gyp) {
   console.error('ferry: cannot build the native engine: node-gyp not found (npm ships one; set npm_config_node_gyp).');
   process.exit(1);
 }
-const args = [gyp, 'rebuild', `--nodedir=${dir}`, '--directory', here];
+// --jobs max: the engine is many small files; compile them on every core.
+const args = [gyp, 'rebuild', `--nodedir=${dir}`, '--directory', here, '--jobs', 'max'];
 if (process.env.FERRY_NATIVE_DEBUG === '1') args.push('--debug');
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, npm_config_nodedir: dir } });
 if (r.status !== 0) {

@@ -3,12 +3,26 @@
 // The addon is a Node-API module: the same binary loads in Node (serve mode, bin/ferry-cp, tests)
 // and in Electron's main process without a rebuild. Arguments are validated here so the C++ side
 // can trust them (sharp's habit). The record types it reports, and their predicates, live in types.ts.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryError } from './errors.js';
-import type { ConflictDecision, CopyPair, EngineEvent, Explanation, JobResult, JobSpec, Method, WireError } from './types.js';
+import type {
+  ConflictDecision,
+  CopyPair,
+  EngineEvent,
+  ExplainItem,
+  Explanation,
+  FilesystemInfo,
+  JobResult,
+  JobSpec,
+  Method,
+  ScanEvent,
+  ScanTotals,
+  WireError,
+} from './types.js';
 
 export * from './types.js';
 export { FerryError, toWireError } from './errors.js';
@@ -102,38 +116,61 @@ export interface NativeJob {
   resolveConflict(conflictId: number, decision: ConflictDecision, applyToAll: boolean): void;
 }
 
+type OnDone<R> = (err: WireError | null, result: R) => void;
+interface ExplainBatch {
+  type: 'explain';
+  items: ExplainItem[];
+}
 interface Binding {
-  startJob(spec: JobSpec, onEvents: (events: EngineEvent[]) => void, onDone: (err: WireError | null, result: JobResult) => void): NativeJob;
-  explain(src: string, dest: string, method: string): Explanation;
+  startJob(spec: JobSpec, onEvents: (events: EngineEvent[]) => void, onDone: OnDone<JobResult>): NativeJob;
+  scan(sources: string[], opts: { recursive: boolean; dest: string; move: boolean; method: string; checkSpace: boolean; spaceCredit: number }, onEvents: (events: ScanEvent[]) => void, onDone: OnDone<ScanTotals>): { cancel(): void };
+  explainTrees(
+    pairs: CopyPair[],
+    opts: { method: string; recursive: boolean },
+    onEvents: (events: ExplainBatch[]) => void,
+    onDone: OnDone<{ count: number; cancelled: boolean }>,
+  ): { cancel(): void };
+  explain(src: string, dest: string, method: string, recursive: boolean): Explanation;
+  fsInfo(path: string): FilesystemInfo;
+  tempName(): string;
   errnoName(errno: number): string;
 }
 
 let binding: Binding | null = null;
+
+/**
+ * Where the addon may be, in order. The packaged Electron app (Electron without `defaultApp`)
+ * loads only its own copy beside the asar, and ignores FERRY_NATIVE_ADDON: an environment variable
+ * must not load arbitrary code into an installed app. Elsewhere FERRY_NATIVE_ADDON names the one
+ * build to load (e.g. the sanitizer build, see native/binding.gyp), so a test never runs another
+ * build by mistake; without it, the source tree's build (from native/ or from dist/native/).
+ */
+export function addonCandidates(here: string, env: NodeJS.ProcessEnv = process.env, proc: { resourcesPath?: string; defaultApp?: boolean } = process as { resourcesPath?: string; defaultApp?: boolean }): string[] {
+  if (proc.resourcesPath && !proc.defaultApp) return [path.join(proc.resourcesPath, 'app.asar.unpacked', 'native', 'build', 'Release', 'ferry_engine.node')];
+  if (env.FERRY_NATIVE_ADDON) return [path.resolve(env.FERRY_NATIVE_ADDON)];
+  return [path.join(here, 'build', 'Release', 'ferry_engine.node'), path.join(here, '..', '..', 'native', 'build', 'Release', 'ferry_engine.node')];
+}
+
 function load(): Binding {
   if (binding) return binding;
   const require = createRequire(import.meta.url);
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // Works from the source tree (native/) and from the compiled tree (dist/native/).
-  // FERRY_NATIVE_ADDON: an explicit build to load (e.g. the sanitizer build, see native/binding.gyp);
-  // when it is set nothing else is tried, so a test never runs another build by mistake.
-  const explicit = process.env.FERRY_NATIVE_ADDON;
-  const candidates = explicit ? [path.resolve(explicit)] : [
-    path.join(here, 'build', 'Release', 'ferry_engine.node'),
-    path.join(here, '..', '..', 'native', 'build', 'Release', 'ferry_engine.node'),
-    path.join((process as { resourcesPath?: string }).resourcesPath ?? '/nonexistent', 'app.asar.unpacked', 'native', 'build', 'Release', 'ferry_engine.node'),
-  ];
-  let lastErr: unknown = null;
+  const candidates = addonCandidates(path.dirname(fileURLToPath(import.meta.url)));
+  // A build that exists but does not load (say, built against a newer glibc than this system's)
+  // is reported with the loader's own words, not hidden behind a later "not found".
+  let failure: { file: string; error: unknown } | null = null;
   for (const c of candidates) {
+    if (!existsSync(c)) continue;
     try {
       binding = require(c) as Binding;
       return binding;
     } catch (e) {
-      lastErr = e;
+      failure ??= { file: c, error: e };
     }
   }
-  throw new Error(
-    `ferry: the native copy engine is not built (${String((lastErr as Error)?.message ?? lastErr)}). Run \`npm run build:native\`.`,
-  );
+  if (failure) {
+    throw new Error(`ferry: cannot load the native copy engine ${failure.file}: ${String((failure.error as Error)?.message ?? failure.error)}`);
+  }
+  throw new Error(`ferry: the native copy engine is not built (no ${candidates.join(' or ')}). Run \`npm run build:native\`.`);
 }
 
 /** Copy workers: two per core, 4..8. Small-file trees are bound by per-file syscalls and, with a
@@ -149,14 +186,36 @@ export interface RunningJob extends NativeJob {
   readonly done: Promise<JobResult>;
 }
 
-/** Starts a native job. Events arrive batched and throttled (≤ 20 progress events/s). */
-export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob {
+function checkPath(p: unknown, what: string): asserts p is string {
+  if (typeof p !== 'string' || !p) throw new TypeError(`${what} must be a non-empty string`);
+  if (p.includes('\0')) throw new TypeError(`${what} must not contain NUL`);
+}
+
+function checkPairs(pairs: readonly CopyPair[]): CopyPair[] {
   for (const p of pairs) {
     if (typeof p.src !== 'string' || typeof p.dest !== 'string' || !p.src || !p.dest) throw new TypeError('pairs need src and dest strings');
     if (p.src.includes('\0') || p.dest.includes('\0')) throw new TypeError('paths must not contain NUL');
   }
+  return pairs.map((p) => ({ src: p.src, dest: p.dest }));
+}
+
+/** A promise and the onDone callback that settles it (a run's error becomes a FerryError). */
+function settle<R>(): { done: Promise<R>; onDone: OnDone<R> } {
+  let onDone!: OnDone<R>;
+  const done = new Promise<R>((resolve, reject) => {
+    onDone = (err, result) => (err ? reject(FerryError.from(err)) : resolve(result));
+  });
+  return { done, onDone };
+}
+
+/**
+ * Starts a native job. Events arrive batched and throttled (≤ 20 progress events/s). `done`
+ * resolves with the totals when the job ends (also when cancelled), and rejects only when the job
+ * as a whole failed (the free-space check of `spaceCheck`: a FerryError ENOSPC, nothing copied).
+ */
+export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob {
   const spec: JobSpec = {
-    pairs: pairs.map((p) => ({ src: p.src, dest: p.dest })),
+    pairs: checkPairs(pairs),
     recursive: opts.recursive ?? false,
     method: opts.method ?? 'auto',
     preserve: opts.preserve ?? true,
@@ -165,19 +224,12 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
     conflict: opts.conflict ?? 'error',
     move: opts.move ?? false,
     scan: opts.scan ?? true,
+    spaceCheck: opts.spaceCheck ?? false,
     progress: opts.progress ?? true,
   };
   const onEvents = opts.onEvents ?? (() => {});
-  let resolve!: (r: JobResult) => void;
-  let reject!: (e: Error) => void;
-  const done = new Promise<JobResult>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  const job = load().startJob(spec, onEvents, (err, result) => {
-    if (err) reject(FerryError.from(err));
-    else resolve(result);
-  });
+  const { done, onDone } = settle<JobResult>();
+  const job = load().startJob(spec, onEvents, onDone);
   return {
     done,
     pause: () => job.pause(),
@@ -188,9 +240,106 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
   };
 }
 
-/** Predicts the method for one pair without copying anything. */
-export function explain(src: string, dest: string, method: 'auto' | Method = 'auto'): Explanation {
-  return load().explain(src, dest, method);
+/**
+ * Predicts the method for one pair without copying anything (the engine's one planner decides,
+ * as it does for the copy). `recursive: false` explains it as a job without recursive copies it:
+ * a FIFO's or device's data is read, where a tree recreates the node. Throws the source's
+ * lstat error (Node's shape) when it cannot be examined.
+ */
+export function explain(src: string, dest: string, method: 'auto' | Method = 'auto', opts: { recursive?: boolean } = {}): Explanation {
+  return load().explain(src, dest, method, opts.recursive ?? true);
+}
+
+export interface ScanOptions {
+  /** Count what is below folders (a copy without recursive refuses folders: they count nothing). Default true. */
+  recursive?: boolean;
+  /**
+   * The destination folder the sources will be copied into (each under its own name). With it the
+   * planner predicts what will be reflinked (or renamed, with `move`); without it everything is needed.
+   */
+  dest?: string;
+  move?: boolean;
+  method?: 'auto' | Method;
+  /**
+   * After the walk, check the destination's free space as a job's `spaceCheck` does: `done`
+   * rejects with the engine's ENOSPC FerryError (`not enough space: needs X, Y free…`, syscall
+   * statfs, path the destination folder) when the needed bytes do not fit. Needs `dest`.
+   */
+  checkSpace?: boolean;
+  /** Bytes an earlier run of the same copy already wrote there (a resumed job): not needed again. */
+  spaceCredit?: number;
+}
+
+/** A running scan or explain walk: cancel() stops it (done then resolves with what was counted). */
+export interface RunningWalk<R> {
+  readonly done: Promise<R>;
+  cancel(): void;
+}
+
+/**
+ * Counts what copying `sources` would do, on the engine's threads with its one walker (the same
+ * one a job's scan uses): files, folders, symlinks, specials, apparent and allocated bytes, and
+ * the bytes the planner predicts will be reflinked. `onProgress` gets the totals as they grow
+ * (≤ 20 a second) and once more with done:true.
+ */
+export function scan(sources: string[], opts: ScanOptions = {}, onProgress?: (totals: ScanEvent) => void): RunningWalk<ScanTotals> {
+  sources.forEach((s, i) => checkPath(s, `sources[${i}]`));
+  if (opts.dest !== undefined) checkPath(opts.dest, 'dest');
+  const { done, onDone } = settle<ScanTotals>();
+  const run = load().scan(
+    [...sources],
+    {
+      recursive: opts.recursive ?? true,
+      dest: opts.dest ?? '',
+      move: opts.move ?? false,
+      method: opts.method ?? 'auto',
+      checkSpace: opts.checkSpace ?? false,
+      spaceCredit: Math.max(0, Math.floor(opts.spaceCredit ?? 0)),
+    },
+    (events) => {
+      if (onProgress) for (const e of events) onProgress(e);
+    },
+    onDone,
+  );
+  return { done, cancel: () => run.cancel() };
+}
+
+/**
+ * explain() for every entry of each pair's tree (with recursive; else the pairs alone), walked by
+ * the engine: pre-order, names in byte order, each with the path it will have under `dest`. Names
+ * that are not UTF-8 come spelled `\xNN` like records (decodeEnginePath). An entry that cannot be
+ * examined comes with `error` and type null. Items arrive in batches, in order.
+ */
+export function explainTrees(
+  pairs: CopyPair[],
+  opts: { method?: 'auto' | Method; recursive?: boolean },
+  onItems: (items: ExplainItem[]) => void,
+): RunningWalk<{ count: number; cancelled: boolean }> {
+  const { done, onDone } = settle<{ count: number; cancelled: boolean }>();
+  const run = load().explainTrees(
+    checkPairs(pairs),
+    { method: opts.method ?? 'auto', recursive: opts.recursive ?? true },
+    (events) => {
+      for (const e of events) onItems(e.items);
+    },
+    onDone,
+  );
+  return { done, cancel: () => run.cancel() };
+}
+
+/**
+ * What the engine knows about the filesystem holding `path` (statfs, following symlinks; the
+ * mount from /proc/self/mountinfo). Throws Node's shape (code, syscall 'statfs', path) when the
+ * path cannot be examined.
+ */
+export function fsInfo(path: string): FilesystemInfo {
+  checkPath(path, 'path');
+  return load().fsInfo(path);
+}
+
+/** A fresh name of the kind the engine builds new entries under (it matches ENGINE_TEMP_NAME). */
+export function engineTempName(): string {
+  return load().tempName();
 }
 
 export function errnoName(errno: number): string {

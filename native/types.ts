@@ -92,8 +92,16 @@ export interface JobSpec {
   conflict: ConflictPolicy;
   /** Move instead of copy: rename(2) when on one filesystem, else copy then unlink each source after its copy is complete. */
   move: boolean;
-  /** Walk the sources first to count files and bytes (for totals/ETA). */
+  /** Walk the sources first to count files and bytes (for totals/ETA); scan events report them. */
   scan: boolean;
+  /**
+   * After the scan and before copying anything, check each destination filesystem's free space
+   * against the allocated bytes that will be written there (reflinked and renamed bytes cost
+   * nothing). When they do not fit, the job copies nothing and fails as a whole with ENOSPC
+   * (`not enough space: needs …, … free (… will be reflinked), statfs '<destination folder>'`).
+   * Scans even when `scan` is false.
+   */
+  spaceCheck: boolean;
   /** Do not emit progress events at all (benchmarks measure their cost). */
   progress: boolean;
 }
@@ -114,10 +122,27 @@ export interface ProgressEvent {
   current: CurrentFile[];
   paused: boolean;
 }
-export interface ScanEvent {
-  type: 'scan';
+/** A tree's totals, counted by the engine's one walker (the job's scan, and `scan()`). */
+export interface ScanTotals {
+  /** Entries that are not folders: regular files, symlinks, specials (what `filesDone` counts). */
   files: number;
+  /** Apparent size of the regular files (st_size): what `bytesDone` counts. */
   bytes: number;
+  /** Folders, the top one included. */
+  dirs: number;
+  symlinks: number;
+  /** FIFOs, sockets, device nodes. */
+  specials: number;
+  /** Bytes the regular files occupy (st_blocks × 512; holes cost nothing, a hard-linked file counts once). */
+  allocated: number;
+  /** Apparent bytes the planner predicts will be reflinked, or renamed by a same-filesystem move. */
+  reflinkBytes: number;
+  /** Allocated bytes the destination must find room for (all but what is reflinked or renamed). */
+  needed: number;
+}
+export interface ScanEvent extends ScanTotals {
+  type: 'scan';
+  /** false while the walk goes on (totals grow), true once with the final totals. */
   done: boolean;
 }
 export interface FilesEvent {
@@ -141,6 +166,43 @@ export interface JobResult {
   filesFailed: number;
   bytesDone: number;
   cancelled: boolean;
+}
+
+/** One entry of an explained tree (`explainTrees()`): an Explanation, or why it could not be made. */
+export interface ExplainItem extends Omit<Explanation, 'type'> {
+  /** null when the entry could not be looked at (then `error` says why). */
+  type: EntryType | null;
+  error?: WireError;
+}
+
+/** A filesystem as the engine knows it (native/src/fsinfo.cc holds the one table). */
+export interface FilesystemInfo {
+  /** The engine's name for it: 'btrfs', 'ext4', 'xfs', 'tmpfs', 'procfs', 'fuse'… (the mount's type, or hex, when the table does not know it). */
+  type: string;
+  /** FUSE: the daemon's subtype from /proc/self/mountinfo ('bindfs', 'exfat', 'ntfs-3g'), else null. */
+  subtype: string | null;
+  /** statfs f_type. */
+  magic: number;
+  /** The magic number is in the engine's table. */
+  known: boolean;
+  /** st_size cannot be trusted (procfs, sysfs…): files are read until EOF. */
+  pseudo: boolean;
+  /** Extents can be shared (FICLONE) within this filesystem, where it is enabled. */
+  reflink: boolean;
+  /** copy_file_range works between two filesystems of this type. */
+  cfrCrossFs: boolean;
+  /** Where it is mounted (null when mountinfo has no entry for its device). */
+  mountPoint: string | null;
+  /** The type as mountinfo spells it: 'ext4', 'fuse.bindfs', 'fuseblk', 'proc'… */
+  mountType: string | null;
+  /** The mounted device, or the FUSE daemon's name. */
+  source: string | null;
+  /** Mounted read-only. */
+  readOnly: boolean;
+  totalBytes: number;
+  freeBytes: number;
+  /** Free bytes an unprivileged user may use (statfs f_bavail). */
+  availBytes: number;
 }
 
 /**

@@ -7,7 +7,7 @@
 //   unreadable  one of them could not be read: nothing is known about the copy, and the error
 //               (Node's shape, naming the file that failed) says why. Never reported as "differs".
 // A fourth, cancelled, comes only from the caller's `gate` (a job being cancelled).
-import { open } from 'node:fs/promises';
+import { fsp } from './user-fs.js';
 import { getSystemErrorMap } from 'node:util';
 import xxhash from 'xxhash-wasm';
 import { formatErrorMessage } from './errors.js';
@@ -39,7 +39,7 @@ export type VerifyResult = { ok: true; outcome: 'equal' } | VerifyFailure;
 export async function xxh64File(file: string | Buffer, ctl: VerifyControl = {}): Promise<bigint | null> {
   api ??= xxhash();
   const h = (await api).create64();
-  const fh = await open(file, 'r');
+  const fh = await fsp.open(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {

@@ -28,6 +28,8 @@ export class Job {
   mode: Mode = 'fresh';
   retryPairs: CopyPair[] = [];
   engine: RunningJob | null = null;
+  /** The engine's counting walk while the job is being surveyed (cancel stops it). */
+  walk: { cancel(): void } | null = null;
   running: Promise<void> | null = null;
   current: CurrentFile[] = [];
   conflicts = new Map<number, ConflictInfo>();

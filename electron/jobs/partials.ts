@@ -13,14 +13,13 @@
 // created by the job. A temp is the engine's own folder and goes whole — unless it holds a file
 // whose source is gone (a verified move deletes a source once its copy is verified): then it is
 // the only copy, and only resuming may take it.
-import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { fsp } from '../../native/user-fs.js';
 import type { JobFileRecord as FileRecord, PartialCopy } from '../contract.js';
-import { decodeEnginePath, encodeEnginePath } from '../../native/index.js';
+import { decodeEnginePath, encodeEnginePath, scan } from '../../native/index.js';
 import { ENGINE_TEMP_NAME } from '../../native/types.js';
 import type { StoredJob } from './journal.js';
-import { fsFailure, holdsOrphans } from './recovery.js';
-import { joinBytes, measure } from './walk.js';
+import { fsFailure, holdsOrphans, joinBytes } from './recovery.js';
 
 /** A folder record that says the folder is missing entries (cancel, or entries that failed inside). */
 export function isIncompleteFolder(r: Pick<FileRecord, 'type' | 'ok' | 'warnings' | 'scope'>): boolean {
@@ -47,7 +46,7 @@ export async function describePartial(p: Omit<PartialCopy, 'files' | 'bytes' | '
   const b = decodeEnginePath(p.path);
   const st = await lstatOrNull(b);
   if (!st?.isDirectory()) return null;
-  const m = await measure(b).catch(() => ({ files: 0, bytes: 0 }));
+  const m = await scan([p.path], { recursive: true }).done.catch(() => ({ files: 0, bytes: 0 }));
   return { ...p, files: m.files, bytes: m.bytes, mtimeMs: st.mtimeMs };
 }
 

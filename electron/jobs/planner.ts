@@ -2,22 +2,20 @@
 // the totals, the free-space check, and how conflicts with our own earlier output are decided.
 // The decisions are pure functions (unit-tested without the engine); `plan()` gathers their inputs.
 //
-// Measuring happens in one place, `measureSources()`: today it walks the sources in JavaScript
-// (walk.ts) and asks the engine's explain() which sources will be reflinked. The engine's own scan
-// (one walk, with allocated and reflinked bytes, and its in-engine free-space check) replaces that
-// one function and `checkFreeSpace()`.
-import fsp from 'node:fs/promises';
+// Counting happens in one place, `surveySources()`: the engine's one walker (native scan()) counts
+// the sources, predicts what will be reflinked or renamed, and checks the destination's free space;
+// the engine jobs that follow do not walk to count again (scan: false).
+import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import type { ConflictDecision, ConflictPolicy, CopyOptions, JobKind, JobFileRecord as FileRecord } from '../contract.js';
-import { decodeEnginePath, encodeEnginePath, type ConflictEvent, type CopyPair } from '../../native/index.js';
+import type * as native from '../../native/index.js';
+import { decodeEnginePath, type ConflictEvent, type CopyPair, type ScanTotals } from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
-import { formatSize } from '../../native/format.js';
 import { isFailure } from '../../native/types.js';
 import type { Job, Mode } from './job.js';
 import type { LogStore } from './log-store.js';
 import { finishInterruptedMove, fsFailure, queueRecord, recoverTempTop } from './recovery.js';
 import { tallyAll } from './tally.js';
-import { measure, type Measure } from './walk.js';
 
 /** One native engine job of a Ferry job (a verified move across filesystems needs two). */
 export interface Run {
@@ -37,10 +35,7 @@ export interface Run {
    * before a crash, not logged yet): skipped by the engine, recorded as done.
    */
   adopted: Set<string>;
-  /** Entries and bytes the planner counted for this run (replaced by the engine's scan when it reports). */
-  files: number;
-  bytes: number;
-  /** Records still being completed (a folder moved whole is measured at its new place): the run waits for them. */
+  /** Records still being completed (a folder moved whole is counted at its new place): the run waits for them. */
   pending: Promise<void>[];
 }
 
@@ -48,8 +43,8 @@ type Rules = Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError' | 'adopted'>
 
 export interface PlanDeps {
   logs: LogStore;
-  /** The engine's prediction of the method for one pair. */
-  explain: (src: string, dest: string, method: CopyOptions['method']) => { method: string | null };
+  /** The engine's one walk: totals, predicted reflinks, and its free-space check. */
+  scan: typeof native.scan;
   changed: () => void;
 }
 
@@ -125,8 +120,6 @@ export function conflictRules(
 export interface LiveSource {
   pair: CopyPair;
   dev: number;
-  files: number;
-  bytes: number;
 }
 
 /**
@@ -134,15 +127,7 @@ export interface LiveSource {
  * are renamed; the others are copied, verified, and only then deleted.
  */
 export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSource[], destDev: number, rules: () => Rules): Run[] {
-  const run = (xs: readonly LiveSource[], move: boolean, deleteAfterVerify: boolean): Run => ({
-    ...rules(),
-    pairs: xs.map((x) => x.pair),
-    move,
-    deleteAfterVerify,
-    files: xs.reduce((a, x) => a + x.files, 0),
-    bytes: xs.reduce((a, x) => a + x.bytes, 0),
-    pending: [],
-  });
+  const run = (xs: readonly LiveSource[], move: boolean, deleteAfterVerify: boolean): Run => ({ ...rules(), pairs: xs.map((x) => x.pair), move, deleteAfterVerify, pending: [] });
   if (kind === 'move' && o.verify) {
     const same = live.filter((x) => x.dev === destDev);
     const other = live.filter((x) => x.dev !== destDev);
@@ -154,53 +139,14 @@ export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSour
   return live.length ? [run(live, kind === 'move', false)] : [];
 }
 
-/** A measured source and the method the engine predicts for it. */
-export interface SpaceItem {
-  dev: number;
-  m: Pick<Measure, 'bytes' | 'allocated'>;
-  method: string | null;
-}
-
-/**
- * Space a run needs on the destination: the bytes the copies will allocate, except what will be
- * reflinked (shared extents) or renamed (a move on one filesystem), which costs nothing.
- */
-export function spaceNeeded(kind: JobKind, items: readonly SpaceItem[], destDev: number): { need: number; reflinked: number; predictedReflink: number } {
-  let need = 0;
-  let reflinked = 0;
-  let predictedReflink = 0;
-  for (const { dev, m, method } of items) {
-    if (kind === 'move' && dev === destDev) continue;
-    if (method === 'reflink') {
-      reflinked += m.allocated;
-      predictedReflink += m.bytes;
-    } else need += m.allocated;
-  }
-  return { need, reflinked, predictedReflink };
-}
-
-/** The refusal when `need` bytes do not fit in `free`, in the user's terms; null when they fit. */
-export function spaceError(need: number, free: number, reflinked: number, destDir: string): FerryError | null {
-  if (need <= free) return null;
-  const note = reflinked > 0 ? ` (${formatSize(reflinked)} will be reflinked)` : '';
-  return new FerryError('ENOSPC', `not enough space: needs ${formatSize(need)}, ${formatSize(free)} free${note}`, { syscall: 'statfs', path: destDir });
-}
-
-async function checkFreeSpace(destDir: string, need: number, reflinked: number): Promise<void> {
-  const sf = await fsp.statfs(decodeEnginePath(destDir) as unknown as string);
-  const err = spaceError(need, sf.bavail * sf.bsize, reflinked, destDir);
-  if (err) throw err;
-}
-
-/** What measuring a run's sources found. */
+/** What surveying a run's sources found. */
 export interface Survey {
   live: LiveSource[];
   /** Sources that cannot be copied (gone, unreadable): each one's failure, as a record. */
   failed: FileRecord[];
   files: number;
   bytes: number;
-  need: number;
-  reflinked: number;
+  /** Apparent bytes the engine predicts will be reflinked (or renamed by a same-filesystem move). */
   predictedReflink: number;
 }
 
@@ -230,56 +176,44 @@ function recordedTops(job: Job): Set<string> {
 }
 
 /**
- * Measures the sources (entries, bytes, allocated bytes) and predicts which will be reflinked:
- * one explain() per source filesystem is enough (a selection of 100k files shares one). A source
- * that cannot be examined is that item's failure, never the job's: the others go on.
+ * The sources that still exist (a source that is gone is that item's failure, unless the job
+ * already finished it: in a resumed move it was moved already), with the device each is on, then
+ * the engine's one walk over
+ * them: totals (streamed into the job while it counts), the bytes that will be reflinked or
+ * renamed, and the engine's free-space check (less what an earlier run already wrote there). A
+ * refusal rejects with the engine's ENOSPC error; nothing has been copied then.
  */
-export async function measureSources(job: Job, pairs: readonly CopyPair[], destDev: number, explain: PlanDeps['explain']): Promise<Survey> {
+export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: Pick<PlanDeps, 'scan' | 'changed'>, spaceCredit: number, onTotals: (t: ScanTotals) => void): Promise<Survey> {
   const s = job.s;
-  const measured: { pair: CopyPair; m: Measure; dev: number }[] = [];
+  const live: LiveSource[] = [];
   const failed: FileRecord[] = [];
   let tops: Set<string> | null = null;
   const recorded = (): Set<string> => (tops ??= recordedTops(job));
   for (const pair of pairs) {
     if (job.cancelRequested) break;
-    const src = decodeEnginePath(pair.src);
-    let st;
     try {
-      st = await fsp.lstat(src);
+      live.push({ pair, dev: (await fsp.lstat(decodeEnginePath(pair.src))).dev });
     } catch (e) {
       if (!(await goneButDone(job, pair, recorded))) failed.push(queueRecord(pair.src, pair.dest, 'file', { ok: false, error: fsFailure(e, 'lstat', pair.src, pair.dest) }));
-      continue;
-    }
-    try {
-      measured.push({ pair, m: await measure(src, () => job.cancelRequested), dev: st.dev });
-    } catch (e) {
-      failed.push(queueRecord(pair.src, pair.dest, st.isDirectory() ? 'dir' : 'file', { ok: false, error: fsFailure(e, 'lstat', pair.src, pair.dest) }));
     }
   }
-  const predicted = new Map<number, string | null>();
-  const items: SpaceItem[] = measured.map(({ pair, m, dev }) => {
-    if (s.kind === 'move' && dev === destDev) return { dev, m, method: null };
-    if (!m.sample) return { dev, m, method: null };
-    if (!predicted.has(dev)) {
-      const sample = encodeEnginePath(m.sample);
-      const sampleDest = sample === pair.src ? pair.dest : path.join(s.destDir, path.basename(sample));
-      let method: string | null = null;
-      try {
-        method = explain(sample, sampleDest, s.options.method).method;
-      } catch {
-        /* unknown: counts as needing space */
-      }
-      predicted.set(dev, method);
-    }
-    return { dev, m, method: predicted.get(dev)! };
-  });
-  return {
-    live: measured.map(({ pair, dev, m }) => ({ pair, dev, files: m.files, bytes: m.bytes })),
-    failed,
-    files: measured.reduce((a, x) => a + x.m.files, 0),
-    bytes: measured.reduce((a, x) => a + x.m.bytes, 0),
-    ...spaceNeeded(s.kind, items, destDev),
-  };
+  if (live.length === 0 || job.cancelRequested) return { live, failed, files: 0, bytes: 0, predictedReflink: 0 };
+  const walk = deps.scan(
+    live.map((x) => x.pair.src),
+    { recursive: true, dest: s.destDir, move: s.kind === 'move', method: s.options.method, checkSpace: true, spaceCredit },
+    (t) => {
+      onTotals(t);
+      deps.changed();
+    },
+  );
+  job.walk = walk;
+  try {
+    const t = await walk.done;
+    onTotals(t);
+    return { live, failed, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes };
+  } finally {
+    job.walk = null;
+  }
 }
 
 /** A job's plan: the engine runs, and the records of what was decided before any of them. */
@@ -290,8 +224,8 @@ export interface Plan {
 }
 
 /**
- * Recounts what earlier runs did (resume, retry), finishes what a crash interrupted, measures
- * the sources, checks free space, and builds the engine runs.
+ * Recounts what earlier runs did (resume, retry), finishes what a crash interrupted, surveys the
+ * sources (totals, free space), and builds the engine runs.
  */
 export async function plan(job: Job, deps: PlanDeps): Promise<Plan> {
   const s = job.s;
@@ -323,22 +257,24 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Plan> {
     }
   }
 
-  const survey = await measureSources(job, pairs, destStat.dev, deps.explain);
+  // Totals: everything counted now, the items that cannot be copied, and what an earlier run of a
+  // move already took away. Space: what an earlier run already wrote is there (the engine does
+  // not count it again).
+  const movedAway = job.mode === 'resume' && s.kind === 'move';
+  const credit = job.mode === 'resume' ? Math.max(0, job.tally.bytesDone - job.tally.bytesReflinked) : 0;
+  let failedItems = 0;
+  const totals = (t: Pick<ScanTotals, 'files' | 'bytes'>): void => {
+    if (job.mode === 'retry') return;
+    s.filesTotal = t.files + failedItems + (movedAway ? job.tally.filesDone : 0);
+    s.bytesTotal = t.bytes + (movedAway ? job.tally.bytesDone : 0);
+  };
+  const survey = await surveySources(job, pairs, deps, credit, totals);
+  failedItems = survey.failed.length;
+  totals(survey);
   for (const r of survey.failed) job.live.add(r);
   records.push(...survey.failed);
-  if (job.mode !== 'retry') {
-    // Totals: everything measured now, the items that failed before, and what a move already took away.
-    const movedAway = job.mode === 'resume' && s.kind === 'move' ? job.tally.filesDone : 0;
-    const movedBytes = movedAway ? job.tally.bytesDone : 0;
-    s.filesTotal = survey.files + survey.failed.length + movedAway;
-    s.bytesTotal = survey.bytes + movedBytes;
-  }
   job.predictedReflink = survey.predictedReflink;
   deps.changed();
-
-  let need = survey.need;
-  if (job.mode === 'resume') need = Math.max(0, need - (job.tally.bytesDone - job.tally.bytesReflinked));
-  await checkFreeSpace(s.destDir, need, survey.reflinked);
 
   const rules = () => conflictRules(job.mode, { ...s.options, kind: s.kind }, finished, retrying);
   return { runs: buildRuns(s.kind, s.options, survey.live, destStat.dev, rules), records };

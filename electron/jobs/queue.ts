@@ -1,7 +1,7 @@
 // The queue: jobs in the user's order, and which waiting jobs may start. Jobs whose destination
 // is on one device (st_dev of the destination folder) run one after another; jobs on different
 // devices run in parallel, at most `maxDevices` at a time.
-import fs from 'node:fs';
+import { fs } from '../../native/user-fs.js';
 import { FerryError } from '../../native/errors.js';
 import { decodeEnginePath } from '../../native/index.js';
 import type { Job } from './job.js';

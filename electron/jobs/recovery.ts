@@ -1,7 +1,6 @@
 // After a crash: jobs come back from the journal, and a resumed copy takes back the hidden folder
 // the engine was building.
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import { fs, fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { ACTIVE_STATES, FINISHED_STATES, type CopyOptions, type EntryType, type JobFileRecord as FileRecord, type WireError } from '../contract.js';
@@ -13,7 +12,6 @@ import type { StoredJob } from './journal.js';
 import type { LogStore } from './log-store.js';
 import { tallyOfStored } from './summary.js';
 import { movedByRename, tallyAll, type Tally } from './tally.js';
-import { joinBytes } from './walk.js';
 
 /**
  * Entries whose timestamps are older than the job's first start (minus this margin: file times
@@ -147,6 +145,11 @@ function entryTypeOf(st: fs.Stats): EntryType {
   if (st.isCharacterDevice()) return 'chardev';
   if (st.isBlockDevice()) return 'blockdev';
   return 'socket';
+}
+
+/** `dir/name` as bytes: names that are not UTF-8 stay exact. */
+export function joinBytes(dir: Buffer, name: Buffer): Buffer {
+  return Buffer.concat([dir, Buffer.from('/'), name]);
 }
 
 async function lstatOrNull(p: Buffer): Promise<fs.Stats | null> {

@@ -3,7 +3,7 @@
 // batched events become the job's current files, counters and records; its conflicts are decided
 // by the run's rules or sent to the user at once.
 import { execFile } from 'node:child_process';
-import fsp from 'node:fs/promises';
+import { fsp } from '../../native/user-fs.js';
 import type { ConflictInfo, Emit, JobFileRecord as FileRecord, WireError } from '../contract.js';
 import { decodeEnginePath, type ConflictEvent, type EngineEvent, type RunningJob } from '../../native/index.js';
 import type * as native from '../../native/index.js';
@@ -15,13 +15,13 @@ import { plan, topPairs, type Run } from './planner.js';
 import { queueRecord, removeEmptiedFolders } from './recovery.js';
 import { incompleteRun, partialError } from './summary.js';
 import { movedByRename } from './tally.js';
-import { measure } from './walk.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
 export interface EngineApi {
   startJob: typeof native.startJob;
   explain: typeof native.explain;
+  scan: typeof native.scan;
 }
 
 export interface RunDeps {
@@ -49,7 +49,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.verifier.reset();
   job.setState('scanning');
   try {
-    const { runs, records } = await plan(job, { logs: deps.logs, explain: deps.engine.explain, changed: deps.changed });
+    const { runs, records } = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
     for (const r of records) job.finish(r); // counted by the plan already
     for (const run of runs) {
       if (job.cancelRequested) break;
@@ -141,7 +141,7 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
     try {
       h = deps.engine.startJob(run.pairs, {
         recursive: true,
-        scan: true,
+        scan: false, // the planner's survey counted already (one walk)
         progress: true,
         method: o.method,
         preserve: o.preserve,
@@ -180,15 +180,7 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
         job.current = e.current.slice(0, MAX_CURRENT).map((c) => ({ src: c.src, dest: c.dest, size: c.size, bytes: c.bytes, method: c.method }));
         break;
       case 'scan':
-        // The engine's own count of what it is about to copy (taken as it starts) replaces the
-        // planner's: the total is what the records must add up to.
-        if (e.done && job.mode !== 'retry') {
-          job.s.filesTotal = Math.max(0, job.s.filesTotal + e.files - run.files);
-          job.s.bytesTotal = Math.max(0, job.s.bytesTotal + e.bytes - run.bytes);
-          run.files = e.files;
-          run.bytes = e.bytes;
-        }
-        break;
+        break; // the planner's survey counted (engine jobs run with scan: false)
       case 'files':
         for (const r of e.records) onRecord(job, run, r, deps);
         break;
@@ -218,7 +210,7 @@ function onRecord(job: Job, run: Run, r0: FileRecord, deps: RunDeps): void {
     // A folder renamed whole: count what it holds, at its new place, before it counts.
     const rec = r;
     run.pending.push(
-      measure(decodeEnginePath(rec.dest)).then(
+      deps.engine.scan([rec.dest], { recursive: true }).done.then(
         (m) => ({ ...rec, contains: { files: m.files, bytes: m.bytes } }),
         () => rec,
       ).then((out) => {

@@ -4,7 +4,7 @@
 // its own checks on the open descriptors (native/src/job.cc: the ancestor walk at a top-level
 // folder, and the dev/ino comparison before it writes over an existing entry) as the last line
 // of defence: they also catch what paths cannot show (hard links, a tree changed after start).
-import fsp from 'node:fs/promises';
+import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import type { JobKind } from '../contract.js';
 import { FerryError } from '../../native/errors.js';

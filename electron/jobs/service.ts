@@ -14,8 +14,8 @@
 // This module runs in Electron's main process and in serve mode under plain Node: no `electron`.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import os from 'node:os';
+import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
 import type { CopyOptions, Emit, PartialCopy, Results, ValidParams } from '../contract.js';
@@ -74,7 +74,7 @@ export class JobService {
     this.#maxDevices = Math.max(1, opts.maxParallelDevices ?? 2);
     this.#threads = opts.threads ?? native.DEFAULT_THREADS;
     this.#retentionDays = opts.retentionDays ?? 30;
-    this.#engine = opts.engine ?? { startJob: native.startJob, explain: native.explain };
+    this.#engine = opts.engine ?? { startJob: native.startJob, explain: native.explain, scan: native.scan };
     this.#notices = new Notices(opts.emit);
     this.#journal = new Journal(this.#dataDir);
     this.#logs = new LogStore(this.#dataDir);
@@ -252,6 +252,7 @@ export class JobService {
       job.shutdown = true;
       job.cancelRequested = true;
       job.engine?.cancel();
+      job.walk?.cancel();
       job.wake();
       waits.push(job.running);
     }
@@ -321,6 +322,7 @@ export class JobService {
           }
           job.conflicts.clear();
           job.engine?.cancel();
+          job.walk?.cancel();
           job.wake();
         }
         break;

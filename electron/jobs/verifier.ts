@@ -6,7 +6,7 @@
 // A new folder is built under a hidden name and gets its final name only when the engine has
 // finished it, so a record's destination may not exist yet when the record arrives: such a file
 // is verified once the engine run that copied it has ended.
-import fsp from 'node:fs/promises';
+import { fsp } from '../../native/user-fs.js';
 import type { CopyOptions, JobFileRecord as FileRecord } from '../contract.js';
 import { decodeEnginePath } from '../../native/index.js';
 import { verifyPair, type VerifyResult } from '../../native/verify.js';

@@ -1,8 +1,9 @@
-// Node-API entry: registers startJob, explain, errnoName. The only file that touches N-API.
+// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, tempName, errnoName.
+// The only file that touches N-API.
 //
-// Threads: everything here runs on the JS thread, except the sink lambda (reporter thread) which
-// only calls ThreadSafeFunction::BlockingCall/Release. Records and events are converted to JS
-// values in deliver(), on the JS thread.
+// Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
+// only builds JSON and calls ThreadSafeFunction::BlockingCall/Release. Events reach JS as one
+// JSON.parse per batch, in deliver(), on the JS thread.
 #include <dlfcn.h>
 #include <napi.h>
 
@@ -12,165 +13,99 @@
 #include <vector>
 
 #include "engine.h"
+#include "explain.h"
+#include "fsinfo.h"
 #include "job.h"
+#include "runs.h"
+#include "tempfile.h"
 
 using namespace ferry;
 
 namespace {
 
-Napi::Value method_value(Napi::Env env, int m) {
-  if (m < 0) return env.Null();
-  return Napi::String::New(env, method_name((Method)m));
-}
-
-// Jobs still alive, per environment: when an environment goes away (process.exit(), a worker
-// thread ending) its jobs are cancelled and given a moment to stop before Node frees things.
+// Runs still alive, per environment: when an environment goes away (process.exit(), a worker
+// thread ending) its runs are cancelled and given a moment to stop before Node frees things.
 struct Live {
   napi_env env;
-  std::weak_ptr<Job> job;
+  std::weak_ptr<Runnable> run;
 };
 std::mutex g_live_mu;
 std::vector<Live> g_live;
 
 void env_cleanup(void* arg) {
   napi_env env = (napi_env)arg;
-  std::vector<std::shared_ptr<Job>> jobs;
+  std::vector<std::shared_ptr<Runnable>> runs;
   {
     std::lock_guard<std::mutex> lk(g_live_mu);
     for (auto& l : g_live)
       if (l.env == env)
-        if (auto j = l.job.lock()) jobs.push_back(j);
+        if (auto r = l.run.lock()) runs.push_back(r);
   }
-  for (auto& j : jobs) j->cancel();
-  for (auto& j : jobs) j->wait_ended(2000);
+  for (auto& r : runs) r->cancel();
+  for (auto& r : runs) r->wait_ended(2000);
+}
+
+void track(napi_env env, const std::shared_ptr<Runnable>& r) {
+  std::lock_guard<std::mutex> lk(g_live_mu);
+  g_live.erase(std::remove_if(g_live.begin(), g_live.end(), [](const Live& l) { return l.run.expired(); }), g_live.end());
+  g_live.push_back({env, r});
 }
 
 struct AddonData {
-  Napi::FunctionReference job_ctor;
+  Napi::FunctionReference handle_ctor;
   Napi::FunctionReference json_parse;  // JSON.parse as it was when the addon loaded
 };
 
-// Per-job JS-side state, owned by the ThreadSafeFunction (deleted by its finalizer).
+Napi::Value parse_json(Napi::Env env, const std::string& s) {
+  return env.GetInstanceData<AddonData>()->json_parse.Value().Call({Napi::String::New(env, s)});
+}
+
+// A WireErr as a thrown JS Error with Node's fields.
+Napi::Value throw_wire(Napi::Env env, const WireErr& err) {
+  Napi::Error e = Napi::Error::New(env, err.message);
+  e.Set("code", err.code);
+  if (err.has_errno) e.Set("errno", Napi::Number::New(env, err.errnum));
+  if (!err.syscall.empty()) e.Set("syscall", err.syscall);
+  if (!err.path.empty()) e.Set("path", err.path);
+  if (!err.dest.empty()) e.Set("dest", err.dest);
+  e.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value type_error(Napi::Env env, const char* usage) {
+  Napi::TypeError::New(env, usage).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// Per-run JS-side state, owned by the ThreadSafeFunction (deleted by its finalizer).
 struct TsfnCtx {
   Napi::FunctionReference on_done;
 };
 
-// JS thread: hands one batch to onEvents, and on the last one calls onDone exactly once.
+// JS thread: hands one batch to onEvents, and on the last one calls onDone(error, result) once.
 void deliver(Napi::Env env, Napi::Function on_events, TsfnCtx* ctx, Batch* b) {
   if (env == nullptr) return;  // the environment is going away
   Napi::HandleScope scope(env);
   Napi::Value pending_error;
   if (!b->json.empty()) {
-    auto* data = env.GetInstanceData<AddonData>();
-    Napi::Value arr = data->json_parse.Value().Call({Napi::String::New(env, b->json)});
+    Napi::Value arr = parse_json(env, b->json);
     if (!env.IsExceptionPending()) on_events.Call({arr});
     if (env.IsExceptionPending()) pending_error = env.GetAndClearPendingException().Value();
   }
   if (b->done && !ctx->on_done.IsEmpty()) {
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("filesDone", (double)b->result.files_done);
-    r.Set("filesFailed", (double)b->result.files_failed);
-    r.Set("bytesDone", (double)b->result.bytes_done);
-    r.Set("cancelled", b->result.cancelled);
+    Napi::Value err = b->error ? parse_json(env, wire_error_json(*b->error)) : env.Null();
+    Napi::Value result = parse_json(env, b->result_json.empty() ? "null" : b->result_json);
     Napi::Function done = ctx->on_done.Value();
     ctx->on_done.Reset();
-    done.Call({env.Null(), r});
+    done.Call({err, result});
     if (env.IsExceptionPending() && pending_error.IsEmpty()) pending_error = env.GetAndClearPendingException().Value();
   }
   if (!pending_error.IsEmpty()) Napi::Error(env, pending_error).ThrowAsJavaScriptException();
 }
 
-// ---- the JS handle of a job ----
-class JobHandle : public Napi::ObjectWrap<JobHandle> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeJob",
-                       {InstanceMethod("pause", &JobHandle::Pause), InstanceMethod("resume", &JobHandle::Resume),
-                        InstanceMethod("cancel", &JobHandle::Cancel), InstanceMethod("skipCurrent", &JobHandle::Skip),
-                        InstanceMethod("resolveConflict", &JobHandle::Resolve)});
-  }
-  explicit JobHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JobHandle>(info) {}
-  std::shared_ptr<Job> job;
-
- private:
-  Napi::Value Pause(const Napi::CallbackInfo& info) {
-    if (job) job->pause();
-    return info.Env().Undefined();
-  }
-  Napi::Value Resume(const Napi::CallbackInfo& info) {
-    if (job) job->resume();
-    return info.Env().Undefined();
-  }
-  Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    if (job) job->cancel();
-    return info.Env().Undefined();
-  }
-  Napi::Value Skip(const Napi::CallbackInfo& info) {
-    if (job) job->skip_current();
-    return info.Env().Undefined();
-  }
-  Napi::Value Resolve(const Napi::CallbackInfo& info) {
-    if (!job || info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return info.Env().Undefined();
-    uint64_t id = (uint64_t)info[0].As<Napi::Number>().Int64Value();
-    std::string d = info[1].As<Napi::String>().Utf8Value();
-    bool all = info.Length() > 2 && info[2].ToBoolean().Value();
-    Decision dec;
-    if (d == "overwrite") dec = Decision::Overwrite;
-    else if (d == "skip") dec = Decision::Skip;
-    else if (d == "rename") dec = Decision::Rename;
-    else if (d == "newer") dec = Decision::Newer;
-    else if (d == "cancel") dec = Decision::Cancel;
-    else return info.Env().Undefined();
-    job->resolve_conflict(id, dec, all);
-    return info.Env().Undefined();
-  }
-};
-
-
-bool get_bool(Napi::Object o, const char* k, bool dflt) {
-  Napi::Value v = o.Get(k);
-  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : dflt;
-}
-
-Napi::Value StartJob(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction()) {
-    Napi::TypeError::New(env, "startJob(spec, onEvents, onDone)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Object so = info[0].As<Napi::Object>();
-  Spec spec;
-  Napi::Value pv = so.Get("pairs");
-  if (!pv.IsArray()) {
-    Napi::TypeError::New(env, "spec.pairs must be an array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array pairs = pv.As<Napi::Array>();
-  for (uint32_t i = 0; i < pairs.Length(); i++) {
-    Napi::Value e = pairs.Get(i);
-    if (!e.IsObject()) continue;
-    Napi::Object p = e.As<Napi::Object>();
-    spec.pairs.emplace_back(p.Get("src").ToString().Utf8Value(), p.Get("dest").ToString().Utf8Value());
-  }
-  spec.recursive = get_bool(so, "recursive", false);
-  Napi::Value mv = so.Get("method");
-  spec.method = mv.IsString() ? method_from_name(mv.As<Napi::String>().Utf8Value()) : -1;
-  spec.preserve = get_bool(so, "preserve", true);
-  spec.fsync = get_bool(so, "fsync", false);
-  Napi::Value tv = so.Get("threads");
-  spec.threads = tv.IsNumber() ? tv.As<Napi::Number>().Int32Value() : 4;
-  std::string c = so.Get("conflict").IsString() ? so.Get("conflict").As<Napi::String>().Utf8Value() : "error";
-  spec.conflict = c == "ask" ? Conflict::Ask
-                  : c == "overwrite" ? Conflict::Overwrite
-                  : c == "skip" ? Conflict::Skip
-                  : c == "rename" ? Conflict::Rename
-                  : c == "newer" ? Conflict::Newer
-                                 : Conflict::Error;
-  spec.move = get_bool(so, "move", false);
-  spec.scan = get_bool(so, "scan", true);
-  spec.progress = get_bool(so, "progress", true);
-
-  // The TSFN can be finalized by Node while the job still runs (environment teardown): its
+// The sink a run's reporter thread calls: JSON there, JS values on the JS thread.
+Sink make_sink(Napi::Env env, Napi::Function on_events, Napi::Function on_done, const char* name) {
+  // The TSFN can be finalized by Node while the run still goes (environment teardown): its
   // finalizer marks `gate` closed under the gate's mutex, and the reporter thread only calls
   // into the TSFN while holding that mutex and seeing it open.
   struct Gate {
@@ -179,10 +114,10 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   };
   auto gate = std::make_shared<Gate>();
   auto* ctx = new TsfnCtx();
-  ctx->on_done = Napi::Persistent(info[2].As<Napi::Function>());
+  ctx->on_done = Napi::Persistent(on_done);
   auto* gate_ref = new std::shared_ptr<Gate>(gate);
   Napi::ThreadSafeFunction tsfn = Napi::ThreadSafeFunction::New(
-      env, info[1].As<Napi::Function>(), "ferry-copy-job", 0, 1, ctx,
+      env, on_events, name, 0, 1, ctx,
       [](Napi::Env, void* g, TsfnCtx* c) {
         auto* gp = static_cast<std::shared_ptr<Gate>*>(g);
         {
@@ -193,25 +128,21 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
         delete c;
       },
       (void*)gate_ref);
-
-  // Reporter thread only.
-  Job::Sink sink = [tsfn, ctx, gate](Batch* b) mutable {
-    bool last = b->done;
+  return [tsfn, ctx, gate](std::unique_ptr<Batch> b) mutable {
+    const bool last = b->done;
     std::lock_guard<std::mutex> lk(gate->mu);
-    if (gate->closed) {
-      delete b;
-      return;
-    }
+    if (gate->closed) return;
     if (!b->events.empty()) {
       b->json = events_to_json(b->events);  // here, off the JS thread
       b->events.clear();
     }
-    napi_status s = tsfn.BlockingCall(b, [ctx](Napi::Env env, Napi::Function cb, Batch* data) {
+    Batch* raw = b.release();
+    napi_status s = tsfn.BlockingCall(raw, [ctx](Napi::Env env, Napi::Function cb, Batch* data) {
+      std::unique_ptr<Batch> own(data);
       deliver(env, cb, ctx, data);
-      delete data;
     });
     if (s != napi_ok) {  // napi_closing: never call again
-      delete b;
+      delete raw;
       gate->closed = true;
       return;
     }
@@ -220,49 +151,197 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
       tsfn.Release();
     }
   };
-  auto job = std::make_shared<Job>(std::move(spec), std::move(sink));
-  {
-    std::lock_guard<std::mutex> lk(g_live_mu);
-    g_live.erase(std::remove_if(g_live.begin(), g_live.end(), [](const Live& l) { return l.job.expired(); }), g_live.end());
-    g_live.push_back({env, job});
+}
+
+// ---- the JS handle of a run: cancel for all, the other controls for copy jobs ----
+class Handle : public Napi::ObjectWrap<Handle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeRun",
+                       {InstanceMethod("pause", &Handle::Pause), InstanceMethod("resume", &Handle::Resume),
+                        InstanceMethod("cancel", &Handle::Cancel), InstanceMethod("skipCurrent", &Handle::Skip),
+                        InstanceMethod("resolveConflict", &Handle::Resolve)});
   }
-  auto* data = env.GetInstanceData<AddonData>();
-  Napi::Object handle = data->job_ctor.New({});
-  JobHandle::Unwrap(handle)->job = job;
-  job->start();
+  explicit Handle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Handle>(info) {}
+  static Napi::Object New(Napi::Env env, std::shared_ptr<Runnable> run, std::shared_ptr<Job> job) {
+    Napi::Object o = env.GetInstanceData<AddonData>()->handle_ctor.New({});
+    Handle* h = Unwrap(o);
+    h->run_ = std::move(run);
+    h->job_ = std::move(job);
+    return o;
+  }
+
+ private:
+  Napi::Value Pause(const Napi::CallbackInfo& info) {
+    if (job_) job_->pause();
+    return info.Env().Undefined();
+  }
+  Napi::Value Resume(const Napi::CallbackInfo& info) {
+    if (job_) job_->resume();
+    return info.Env().Undefined();
+  }
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    if (run_) run_->cancel();
+    return info.Env().Undefined();
+  }
+  Napi::Value Skip(const Napi::CallbackInfo& info) {
+    if (job_) job_->skip_current();
+    return info.Env().Undefined();
+  }
+  Napi::Value Resolve(const Napi::CallbackInfo& info) {
+    if (!job_ || info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return info.Env().Undefined();
+    uint64_t id = (uint64_t)info[0].As<Napi::Number>().Int64Value();
+    std::string d = info[1].As<Napi::String>().Utf8Value();
+    bool all = info.Length() > 2 && info[2].ToBoolean().Value();
+    Decision dec;
+    if (d == "overwrite") dec = Decision::Overwrite;
+    else if (d == "skip") dec = Decision::Skip;
+    else if (d == "rename") dec = Decision::Rename;
+    else if (d == "newer") dec = Decision::Newer;
+    else if (d == "cancel") dec = Decision::Cancel;
+    else return info.Env().Undefined();
+    job_->resolve_conflict(id, dec, all);
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<Runnable> run_;
+  std::shared_ptr<Job> job_;
+};
+
+bool get_bool(Napi::Object o, const char* k, bool dflt) {
+  Napi::Value v = o.Get(k);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : dflt;
+}
+
+std::string get_string(Napi::Object o, const char* k, const std::string& dflt) {
+  Napi::Value v = o.Get(k);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : dflt;
+}
+
+int get_method(Napi::Object o) { return method_from_name(get_string(o, "method", "auto")); }
+
+// [{src, dest}, …] (the wrapper has validated them).
+std::vector<std::pair<std::string, std::string>> get_pairs(Napi::Value pv) {
+  std::vector<std::pair<std::string, std::string>> out;
+  Napi::Array pairs = pv.As<Napi::Array>();
+  for (uint32_t i = 0; i < pairs.Length(); i++) {
+    Napi::Value e = pairs.Get(i);
+    if (!e.IsObject()) continue;
+    Napi::Object p = e.As<Napi::Object>();
+    out.emplace_back(p.Get("src").ToString().Utf8Value(), p.Get("dest").ToString().Utf8Value());
+  }
+  return out;
+}
+
+bool callbacks_at(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i + 1 && info[i].IsFunction() && info[i + 1].IsFunction(); }
+
+// A run's sink from the onEvents, onDone pair at info[i].
+Sink sink_at(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return make_sink(info.Env(), info[i].As<Napi::Function>(), info[i + 1].As<Napi::Function>(), name);
+}
+
+// Tracks a run for environment teardown, starts it, and returns its JS handle.
+template <class R>
+Napi::Value launch(Napi::Env env, const std::shared_ptr<R>& run, std::shared_ptr<Job> job = nullptr) {
+  track(env, run);
+  Napi::Object handle = Handle::New(env, run, std::move(job));
+  run->start();
   return handle;
 }
 
+Napi::Value StartJob(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject() || !callbacks_at(info, 1)) return type_error(env, "startJob(spec, onEvents, onDone)");
+  Napi::Object so = info[0].As<Napi::Object>();
+  if (!so.Get("pairs").IsArray()) return type_error(env, "spec.pairs must be an array");
+  Spec spec;
+  spec.pairs = get_pairs(so.Get("pairs"));
+  spec.recursive = get_bool(so, "recursive", false);
+  spec.method = get_method(so);
+  spec.preserve = get_bool(so, "preserve", true);
+  spec.fsync = get_bool(so, "fsync", false);
+  Napi::Value tv = so.Get("threads");
+  spec.threads = tv.IsNumber() ? tv.As<Napi::Number>().Int32Value() : 4;
+  const std::string c = get_string(so, "conflict", "error");
+  spec.conflict = c == "ask" ? Conflict::Ask
+                  : c == "overwrite" ? Conflict::Overwrite
+                  : c == "skip" ? Conflict::Skip
+                  : c == "rename" ? Conflict::Rename
+                  : c == "newer" ? Conflict::Newer
+                                 : Conflict::Error;
+  spec.move = get_bool(so, "move", false);
+  spec.scan = get_bool(so, "scan", true);
+  spec.space_check = get_bool(so, "spaceCheck", false);
+  spec.progress = get_bool(so, "progress", true);
+  auto job = std::make_shared<Job>(std::move(spec), sink_at(info, 1, "ferry-copy-job"));
+  return launch(env, job, job);
+}
+
+// (list, options, onEvents, onDone): scan() and explainTrees().
+bool walk_args(const Napi::CallbackInfo& info) { return info.Length() >= 2 && info[0].IsArray() && info[1].IsObject() && callbacks_at(info, 2); }
+
+// scan(sources, {recursive, dest, move, method}, onEvents, onDone)
+Napi::Value Scan(const Napi::CallbackInfo& info) {
+  if (!walk_args(info)) return type_error(info.Env(), "scan(sources, options, onEvents, onDone)");
+  std::vector<std::string> sources;
+  Napi::Array arr = info[0].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) sources.push_back(arr.Get(i).ToString().Utf8Value());
+  Napi::Object o = info[1].As<Napi::Object>();
+  ScanOpts opts{get_bool(o, "recursive", true), get_bool(o, "move", false), get_method(o)};
+  opts.check_space = get_bool(o, "checkSpace", false);
+  Napi::Value credit = o.Get("spaceCredit");
+  if (credit.IsNumber() && credit.As<Napi::Number>().DoubleValue() > 0) opts.space_credit = (uint64_t)credit.As<Napi::Number>().DoubleValue();
+  return launch(info.Env(), std::make_shared<ScanRun>(std::move(sources), get_string(o, "dest", ""), opts, sink_at(info, 2, "ferry-scan")));
+}
+
+// explainTrees(pairs, {method, recursive}, onEvents, onDone)
+Napi::Value ExplainTrees(const Napi::CallbackInfo& info) {
+  if (!walk_args(info)) return type_error(info.Env(), "explainTrees(pairs, options, onEvents, onDone)");
+  Napi::Object o = info[1].As<Napi::Object>();
+  ExplainOpts opts{get_method(o), get_bool(o, "recursive", true)};
+  return launch(info.Env(), std::make_shared<ExplainRun>(get_pairs(info[0]), opts, sink_at(info, 2, "ferry-explain")));
+}
+
+// explain(src, dest, method, recursive)
 Napi::Value Explain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
-    Napi::TypeError::New(env, "explain(src, dest, method)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  int forced = info.Length() > 2 && info[2].IsString() ? method_from_name(info[2].As<Napi::String>().Utf8Value()) : -1;
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) return type_error(env, "explain(src, dest, method, recursive)");
+  ExplainOpts opts;
+  opts.forced = info.Length() > 2 && info[2].IsString() ? method_from_name(info[2].As<Napi::String>().Utf8Value()) : -1;
+  opts.recursive = !(info.Length() > 3 && info[3].IsBoolean()) || info[3].As<Napi::Boolean>().Value();
   Explanation ex;
   WireErr err;
-  if (!explain_pair(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), forced, ex, err)) {
-    Napi::Error e = Napi::Error::New(env, err.message);
-    e.Set("code", err.code);
-    if (err.has_errno) e.Set("errno", Napi::Number::New(env, err.errnum));
-    e.Set("syscall", err.syscall);
-    e.Set("path", err.path);
-    if (!err.dest.empty()) e.Set("dest", err.dest);
-    e.ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!explain_pair(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), opts, ex, err)) return throw_wire(env, err);
+  std::string json;
+  explanation_json(json, ex);
+  return parse_json(env, json);
+}
+
+Napi::Value FsInfoOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(env, "fsInfo(path)");
+  FsInfo fi;
+  WireErr err;
+  if (!fs_info(info[0].As<Napi::String>().Utf8Value(), fi, err)) return throw_wire(env, err);
   Napi::Object o = Napi::Object::New(env);
-  o.Set("src", ex.src);
-  o.Set("dest", ex.dest);
-  o.Set("type", entry_type_name(ex.type));
-  o.Set("method", method_value(env, ex.method));
-  Napi::Array ch = Napi::Array::New(env, ex.chain.size());
-  for (size_t i = 0; i < ex.chain.size(); i++) ch.Set((uint32_t)i, method_name(ex.chain[i]));
-  o.Set("chain", ch);
-  o.Set("reason", ex.reason);
+  o.Set("type", fi.type);
+  o.Set("subtype", fi.subtype.empty() ? env.Null() : Napi::String::New(env, fi.subtype));
+  o.Set("magic", Napi::Number::New(env, (double)fi.kind.magic));
+  o.Set("known", fi.kind.known);
+  o.Set("pseudo", fi.kind.pseudo);
+  o.Set("reflink", fi.kind.reflink);
+  o.Set("cfrCrossFs", fi.kind.cfr_cross_fs);
+  o.Set("mountPoint", fi.mount_point.empty() ? env.Null() : Napi::String::New(env, fi.mount_point));
+  o.Set("mountType", fi.mount_type.empty() ? env.Null() : Napi::String::New(env, fi.mount_type));
+  o.Set("source", fi.source.empty() ? env.Null() : Napi::String::New(env, fi.source));
+  o.Set("readOnly", fi.read_only);
+  o.Set("totalBytes", Napi::Number::New(env, (double)fi.total_bytes));
+  o.Set("freeBytes", Napi::Number::New(env, (double)fi.free_bytes));
+  o.Set("availBytes", Napi::Number::New(env, (double)fi.avail_bytes));
   return o;
 }
+
+Napi::Value TempName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), random_tmp_name()); }
 
 Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -271,7 +350,7 @@ Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, errno_name(n));
 }
 
-// Job threads are detached and may outlive the environment that started them by a moment (a
+// Engine threads are detached and may outlive the environment that started them by a moment (a
 // worker thread ending, process.exit()). Node unloads an addon when its last environment goes
 // away; pinning the library (RTLD_NODELETE) keeps their code mapped until they return.
 void pin_library() {
@@ -285,12 +364,16 @@ void pin_library() {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pin_library();
   auto* data = new AddonData();
-  data->job_ctor = Napi::Persistent(JobHandle::Define(env));
+  data->handle_ctor = Napi::Persistent(Handle::Define(env));
   data->json_parse = Napi::Persistent(env.Global().Get("JSON").As<Napi::Object>().Get("parse").As<Napi::Function>());
   env.SetInstanceData(data);
   napi_add_env_cleanup_hook(env, env_cleanup, (napi_env)env);
   exports.Set("startJob", Napi::Function::New(env, StartJob, "startJob"));
+  exports.Set("scan", Napi::Function::New(env, Scan, "scan"));
+  exports.Set("explainTrees", Napi::Function::New(env, ExplainTrees, "explainTrees"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
+  exports.Set("fsInfo", Napi::Function::New(env, FsInfoOf, "fsInfo"));
+  exports.Set("tempName", Napi::Function::New(env, TempName, "tempName"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
   return exports;
 }

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 
+#include "plan.h"
+
 namespace ferry {
 
 namespace {
@@ -96,15 +98,25 @@ Step do_cfr(int in, int out, off_t off, uint64_t len, CopyHooks& h) {
   return done(total);
 }
 
+// The worker's 1 MiB aligned buffer, allocated on first use.
+bool ensure_buf(WorkerRes& r) {
+  if (r.buf) return true;
+  void* p = nullptr;
+  if (posix_memalign(&p, 4096, kBufSize) != 0) return false;
+  r.buf.reset((char*)p);
+  r.buf_size = kBufSize;
+  return true;
+}
+
 bool ensure_pipe(WorkerRes& r) {
-  if (r.pipe_r >= 0) return true;
+  if (r.pipe_r) return true;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return false;
-  r.pipe_r = fds[0];
-  r.pipe_w = fds[1];
+  r.pipe_r.reset(fds[0]);
+  r.pipe_w.reset(fds[1]);
   // A bigger pipe means fewer syscalls; unprivileged users may be capped by pipe-max-size.
-  if (fcntl(r.pipe_w, F_SETPIPE_SZ, kPipeSize) < 0) {
-    int sz = fcntl(r.pipe_w, F_GETPIPE_SZ);
+  if (fcntl(r.pipe_w.get(), F_SETPIPE_SZ, kPipeSize) < 0) {
+    int sz = fcntl(r.pipe_w.get(), F_GETPIPE_SZ);
     r.pipe_size = sz > 0 ? (size_t)sz : 65536;
   } else {
     r.pipe_size = kPipeSize;
@@ -120,7 +132,7 @@ Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks
     if (int c = h.check()) return error(c, "splice", total);
     size_t want = (size_t)std::min<uint64_t>(len - total, r.pipe_size);
     loff_t io = off + (off_t)total;
-    ssize_t n = splice(in, &io, r.pipe_w, nullptr, want, SPLICE_F_MOVE | SPLICE_F_MORE);
+    ssize_t n = splice(in, &io, r.pipe_w.get(), nullptr, want, SPLICE_F_MOVE | SPLICE_F_MORE);
     if (n < 0) {
       int e = errno;
       if (e == EINTR) continue;
@@ -135,7 +147,7 @@ Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks
     size_t left = (size_t)n;
     uint64_t written = 0;
     while (left > 0) {
-      ssize_t m = splice(r.pipe_r, nullptr, out, &oo, left, SPLICE_F_MOVE | SPLICE_F_MORE);
+      ssize_t m = splice(r.pipe_r.get(), nullptr, out, &oo, left, SPLICE_F_MOVE | SPLICE_F_MORE);
       if (m < 0) {
         int e = errno;
         if (e == EINTR) continue;
@@ -159,25 +171,20 @@ Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks
 // read/write with a 1 MiB aligned buffer. Whole-file (len == kToEof): read() until it returns 0,
 // whatever st_size said. Extents: pread/pwrite at the offsets.
 Step do_buffered(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
-  if (!r.buf) {
-    void* p = nullptr;
-    if (posix_memalign(&p, 4096, kBufSize) != 0) return error(ENOMEM, "read", 0);
-    r.buf = p;
-    r.buf_size = kBufSize;
-  }
+  if (!ensure_buf(r)) return error(ENOMEM, "read", 0);
   bool positional = len != kToEof;
   uint64_t total = 0;
   while (total < len) {
     if (int c = h.check()) return error(c, "read", total);
     size_t want = (size_t)std::min<uint64_t>(len - total, r.buf_size);
-    ssize_t n = positional ? pread(in, r.buf, want, off + (off_t)total) : read(in, r.buf, want);
+    ssize_t n = positional ? pread(in, r.buf.get(), want, off + (off_t)total) : read(in, r.buf.get(), want);
     if (n < 0) {
       int e = errno;
       if (e == EINTR) continue;
       return error(e, "read", total);
     }
     if (n == 0) break;
-    if (int e = write_all(out, (const char*)r.buf, (size_t)n, positional ? off + (off_t)total : -1)) return error(e, "write", total);
+    if (int e = write_all(out, r.buf.get(), (size_t)n, positional ? off + (off_t)total : -1)) return error(e, "write", total);
     total += (uint64_t)n;
     add_progress(h, (uint64_t)n);
   }
@@ -198,19 +205,14 @@ bool all_zero(const char* p, size_t n) {
 // cannot say where the holes are (SEEK_HOLE finds none, e.g. FUSE without lseek): cp's
 // --sparse=auto does the same.
 Step do_buffered_zero(WorkerRes& r, int in, int out, CopyHooks& h, bool& made_hole) {
-  if (!r.buf) {
-    void* p = nullptr;
-    if (posix_memalign(&p, 4096, kBufSize) != 0) return error(ENOMEM, "read", 0);
-    r.buf = p;
-    r.buf_size = kBufSize;
-  }
+  if (!ensure_buf(r)) return error(ENOMEM, "read", 0);
   constexpr size_t kBlock = 4096;
   made_hole = false;
   uint64_t total = 0;
-  const char* buf = (const char*)r.buf;
+  const char* buf = r.buf.get();
   for (;;) {
     if (int c = h.check()) return error(c, "read", total);
-    ssize_t n = read(in, r.buf, r.buf_size);
+    ssize_t n = read(in, r.buf.get(), r.buf_size);
     if (n < 0) {
       if (errno == EINTR) continue;
       return error(errno, "read", total);
@@ -238,20 +240,6 @@ Step do_buffered_zero(WorkerRes& r, int in, int out, CopyHooks& h, bool& made_ho
   }
   if (ftruncate(out, (off_t)total) != 0) return error(errno, "ftruncate", total);
   return done(total);
-}
-
-// Does the filesystem report a hole in this file? (SEEK_DATA/SEEK_HOLE; false when it cannot say)
-bool reports_hole(int in, off_t size) {
-  off_t d = lseek(in, 0, SEEK_DATA);
-  bool hole;
-  if (d < 0) hole = errno == ENXIO;  // all hole
-  else if (d > 0) hole = true;
-  else {
-    off_t h = lseek(in, 0, SEEK_HOLE);
-    hole = h >= 0 && h < size;
-  }
-  lseek(in, 0, SEEK_SET);
-  return hole;
 }
 
 Step run_method(Method m, WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
@@ -332,7 +320,7 @@ Step stream_splice(WorkerRes& r, int in, int out, bool fifo, CopyHooks& h) {
     if (fifo) {
       n = splice(in, nullptr, out, &oo, 1u << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     } else {
-      n = splice(in, nullptr, r.pipe_w, nullptr, r.pipe_size, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      n = splice(in, nullptr, r.pipe_w.get(), nullptr, r.pipe_size, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     }
     if (n < 0) {
       int e = errno;
@@ -348,7 +336,7 @@ Step stream_splice(WorkerRes& r, int in, int out, bool fifo, CopyHooks& h) {
     if (!fifo) {
       size_t left = (size_t)n;
       while (left > 0) {
-        ssize_t m = splice(r.pipe_r, nullptr, out, &oo, left, SPLICE_F_MOVE);
+        ssize_t m = splice(r.pipe_r.get(), nullptr, out, &oo, left, SPLICE_F_MOVE);
         if (m < 0 && errno == EINTR) continue;
         if (m <= 0) {
           int e = m < 0 ? errno : EIO;
@@ -365,18 +353,13 @@ Step stream_splice(WorkerRes& r, int in, int out, bool fifo, CopyHooks& h) {
 }
 
 Step stream_read(WorkerRes& r, int in, int out, CopyHooks& h) {
-  if (!r.buf) {
-    void* p = nullptr;
-    if (posix_memalign(&p, 4096, kBufSize) != 0) return error(ENOMEM, "read", 0);
-    r.buf = p;
-    r.buf_size = kBufSize;
-  }
+  if (!ensure_buf(r)) return error(ENOMEM, "read", 0);
   uint64_t total = 0;
   for (;;) {
     int w = wait_readable(in, h);
     if (w < 0) return error(w, "read", total);
     if (w == 0) break;
-    ssize_t n = read(in, r.buf, r.buf_size);
+    ssize_t n = read(in, r.buf.get(), r.buf_size);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
@@ -386,7 +369,7 @@ Step stream_read(WorkerRes& r, int in, int out, CopyHooks& h) {
       return error(errno, "read", total);
     }
     if (n == 0) break;
-    if (int e = write_all(out, (const char*)r.buf, (size_t)n, -1)) return error(e, "write", total);
+    if (int e = write_all(out, r.buf.get(), (size_t)n, -1)) return error(e, "write", total);
     total += (uint64_t)n;
     add_progress(h, (uint64_t)n);
   }
@@ -395,22 +378,48 @@ Step stream_read(WorkerRes& r, int in, int out, CopyHooks& h) {
 
 }  // namespace
 
+// Does the filesystem report a hole in this file? (SEEK_DATA/SEEK_HOLE; false when it cannot say)
+bool reports_hole(int in, off_t size) {
+  off_t d = lseek(in, 0, SEEK_DATA);
+  bool hole;
+  if (d < 0) hole = errno == ENXIO;  // all hole
+  else if (d > 0) hole = true;
+  else {
+    off_t h = lseek(in, 0, SEEK_HOLE);
+    hole = h >= 0 && h < size;
+  }
+  lseek(in, 0, SEEK_SET);
+  return hole;
+}
+
+namespace {
+
+// A forced method that cannot apply: nothing copied, the entry fails with `m not possible: why`.
+CopyResult& refuse(CopyResult& r, Method m, int e, const char* sys, const std::string& why) {
+  r.ok = false;
+  r.err = e;
+  r.syscall = sys;
+  r.custom_code = e ? errno_name(e) : "ENOTSUP";
+  r.custom_message = std::string(method_name(m)) + " not possible: " + why;
+  return r;
+}
+
+}  // namespace
+
 CopyResult copy_stream(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
   CopyResult r;
-  bool fifo = S_ISFIFO(ci.st.st_mode);
-  std::vector<Method> chain;
-  if (ci.forced >= 0) chain = {(Method)ci.forced};
-  else chain = {Method::Splice, Method::Buffered};
-  for (Method m : chain) {
+  PlanFacts facts;
+  facts.type = entry_type_of(ci.st.st_mode);
+  facts.stream = true;
+  facts.forced = ci.forced;
+  const Plan plan = plan_copy(facts);
+  if (plan.refused) {
+    r.attempts.push_back({plan.chain[0], Outcome::Unsupported, plan.refuse_err, 0});
+    return refuse(r, plan.chain[0], plan.refuse_err, plan.refuse_syscall, plan.refuse_why);
+  }
+  const bool fifo = S_ISFIFO(ci.st.st_mode);
+  for (Method m : plan.chain) {
     if (hooks.method) hooks.method->store((int)m, std::memory_order_relaxed);
-    if (m != Method::Splice && m != Method::Buffered) {
-      r.attempts.push_back({m, Outcome::Unsupported, EINVAL, 0});
-      r.err = EINVAL;
-      r.syscall = m == Method::Reflink ? "ioctl" : "copy_file_range";
-      r.custom_code = "EINVAL";
-      r.custom_message = std::string(method_name(m)) + " not possible: the source is a " + (fifo ? "FIFO" : "device") + ", not a regular file";
-      return r;
-    }
     Step s = m == Method::Splice ? stream_splice(res, ci.in, ci.out, fifo, hooks) : stream_read(res, ci.in, ci.out, hooks);
     if (s.k == K::Done) {
       r.attempts.push_back({m, Outcome::Ok, 0, s.bytes});
@@ -421,13 +430,7 @@ CopyResult copy_stream(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
     }
     if (s.k == K::Fallback) {
       r.attempts.push_back({m, Outcome::Unsupported, s.err, 0});
-      if (ci.forced >= 0) {
-        r.err = s.err;
-        r.syscall = s.sys;
-        r.custom_code = errno_name(s.err);
-        r.custom_message = std::string(method_name(m)) + " not possible: " + errno_name(s.err) + " (" + errno_desc(s.err) + ")";
-        return r;
-      }
+      if (ci.forced >= 0) return refuse(r, m, s.err, s.sys, std::string(errno_name(s.err)) + " (" + errno_desc(s.err) + ")");
       continue;
     }
     if (s.err > 0) r.attempts.push_back({m, Outcome::Error, s.err, s.bytes});
@@ -439,17 +442,6 @@ CopyResult copy_stream(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
   r.err = EIO;
   r.syscall = "read";
   return r;
-}
-
-WorkerRes::~WorkerRes() {
-  free(buf);
-  reset_pipe();
-}
-
-void WorkerRes::reset_pipe() {
-  if (pipe_r >= 0) close(pipe_r);
-  if (pipe_w >= 0) close(pipe_w);
-  pipe_r = pipe_w = -1;
 }
 
 bool is_clone_unsupported(int e) {
@@ -497,8 +489,6 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
   CopyResult r;
   auto attempt = [&](Method m, Outcome o, int e, uint64_t b) { r.attempts.push_back({m, o, e, b}); };
   const bool forced = ci.forced >= 0;
-  const bool pseudo = ci.src_fs.pseudo;
-  const bool sparse_src = !pseudo && ci.st.st_size > 0 && (uint64_t)ci.st.st_blocks * 512 < (uint64_t)ci.st.st_size;
 
   if (!res.cache_valid || res.cache_src != ci.st.st_dev || res.cache_dst != ci.dst_dev) {
     res.cache_valid = true;
@@ -508,38 +498,29 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
     res.cfr_err = 0;
   }
 
-  auto refuse = [&](Method m, int e, const char* sys, const std::string& why) {
-    r.ok = false;
-    r.err = e;
-    r.syscall = sys;
-    r.custom_code = e ? errno_name(e) : "ENOTSUP";
-    r.custom_message = std::string(method_name(m)) + " not possible: " + why;
-    return r;
-  };
+  // The facts this worker has: the file, both filesystems, what the kernel answered before.
+  PlanFacts facts;
+  facts.size = (uint64_t)ci.st.st_size;
+  facts.blocks = (uint64_t)ci.st.st_blocks;
+  facts.src_fs = ci.src_fs;
+  facts.dst_fs = ci.dst_fs;
+  facts.reflink = res.clone_err ? Tri::No : Tri::Unknown;
+  facts.reflink_err = res.clone_err;
+  facts.forced = ci.forced;
+  if (sparse_by_blocks(ci.src_fs, facts.size, facts.blocks)) facts.holes = reports_hole(ci.in, ci.st.st_size) ? Tri::Yes : Tri::No;
+  const Plan plan = plan_copy(facts);
+  if (plan.refused) return refuse(r, plan.chain[0], plan.refuse_err, plan.refuse_syscall, plan.refuse_why);
+  r.warnings = plan.warnings;
+  const bool sparse_src = plan.sparse;
+  const bool zero_detect = plan.zero_detect;
+  const bool pseudo = ci.src_fs.pseudo;
 
-  std::vector<Method> chain;
-  if (forced) {
-    Method m = (Method)ci.forced;
-    if (pseudo && m != Method::Buffered)
-      return refuse(m, 0, "", std::string("source is on ") + ci.src_fs.name + ", its size cannot be trusted (only buffered reads it right)");
-    chain = {m};
-  } else if (pseudo) {
-    chain = {Method::Buffered};
-    r.warnings.push_back(std::string("source is on ") + ci.src_fs.name + ": size cannot be trusted, buffered read until EOF");
-  } else {
-    chain = {Method::Reflink, Method::CopyFileRange, Method::Splice, Method::Buffered};
-  }
-
-  // Sparse by st_blocks, but the filesystem shows no hole: find the holes by reading (buffered,
-  // zero blocks skipped) unless a reflink shares the extents as they are.
-  bool zero_detect = sparse_src && !reports_hole(ci.in, ci.st.st_size);
-  if (zero_detect && !forced) r.warnings.push_back("st_blocks says sparse but SEEK_HOLE finds no hole: buffered copy, zero blocks left as holes");
+  // Sparse by st_blocks, but the filesystem shows no hole: the holes are found by reading
+  // (buffered, zero blocks skipped) unless a reflink shares the extents as they are.
   bool size_lied = false;
-  for (size_t i = 0; i < chain.size(); i++) {
-    Method m = chain[i];
+  for (Method m : plan.chain) {
     if (size_lied && m != Method::Buffered) continue;
     if (hooks.method) hooks.method->store((int)m, std::memory_order_relaxed);
-    if (zero_detect && !forced && m != Method::Reflink && m != Method::Buffered) continue;
     Step s{K::Done, 0, "", 0};
     bool extents = false, shrank = false;
     if (zero_detect && m == Method::Buffered) {
@@ -572,7 +553,7 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
         int why = 0;
         if (!cfr_available(&why)) {
           attempt(m, Outcome::Unsupported, why, 0);
-          if (forced) return refuse(m, why, "copy_file_range", errno_desc(why) + " (blocked or missing)");
+          if (forced) return refuse(r, m, why, "copy_file_range", errno_desc(why) + " (blocked or missing)");
           continue;
         }
         if (!forced && res.cfr_err) {
@@ -616,14 +597,14 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
           return r;
         }
         attempt(m, Outcome::Unsupported, 0, 0);
-        if (forced) return refuse(m, 0, s.sys, "it copied 0 bytes of a file that reports " + std::to_string((uint64_t)ci.st.st_size) + " bytes");
+        if (forced) return refuse(r, m, 0, s.sys, "it copied 0 bytes of a file that reports " + std::to_string((uint64_t)ci.st.st_size) + " bytes");
         if (ci.st.st_size > 0) r.warnings.push_back(std::string(method_name(m)) + " copied nothing although st_size is " + std::to_string((uint64_t)ci.st.st_size) + ": buffered read until EOF");
         size_lied = true;
         lseek(ci.in, 0, SEEK_SET);
         continue;
       }
       attempt(m, Outcome::Unsupported, s.err, 0);
-      if (forced) return refuse(m, s.err, s.sys, std::string(errno_name(s.err)) + " (" + errno_desc(s.err) + ")");
+      if (forced) return refuse(r, m, s.err, s.sys, std::string(errno_name(s.err)) + " (" + errno_desc(s.err) + ")");
       continue;
     }
     // Error (real, or cancelled/skipped)

@@ -1,7 +1,8 @@
 // The per-file data copy: one small function per method, and the chain that drives them.
 //
 // Chain (Rust std's kernel_copy habit): each method returns Done, Fallback(errno) or Error(errno,
-// syscall) with the bytes it moved, and never falls back by itself; copy_data() owns the order:
+// syscall) with the bytes it moved, and never falls back by itself; copy_data() runs the chain
+// that plan_copy() (plan.h) decided:
 //
 //   reflink (FICLONE)  → copy_file_range (≤ 8 MiB a call, until it returns 0)
 //                      → splice through a pipe (when copy_file_range says EXDEV & co.)
@@ -18,13 +19,17 @@
 
 #include <sys/stat.h>
 
+#include <stdlib.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine.h"
+#include "fsinfo.h"
 
 namespace ferry {
 
@@ -43,21 +48,27 @@ struct CopyHooks {
 // Per worker thread: reusable buffer and pipe, and the answers the kernel gave for the last
 // (source device, destination device) pair so that each later file need not ask again.
 struct WorkerRes {
-  void* buf = nullptr;
+  struct Free {
+    void operator()(char* p) const { free(p); }
+  };
+  std::unique_ptr<char, Free> buf;  // 4 KiB aligned (posix_memalign)
   size_t buf_size = 0;
-  int pipe_r = -1, pipe_w = -1;
+  UniqueFd pipe_r, pipe_w;
   size_t pipe_size = 0;
   // Cache of filesystem-level answers, keyed by device pair.
   dev_t cache_src = 0, cache_dst = 0;
   bool cache_valid = false;
   int clone_err = 0;  // EOPNOTSUPP / EXDEV / ENOSYS / ENOTTY once seen
   int cfr_err = 0;    // EXDEV / EOPNOTSUPP / ENOSYS once seen
-  ~WorkerRes();
-  void reset_pipe();
+  // The pipe may still hold data after an error: never reuse it.
+  void reset_pipe() {
+    pipe_r.reset();
+    pipe_w.reset();
+  }
 };
 
 struct CopyInput {
-  int in = -1, out = -1;
+  int in = -1, out = -1;  // borrowed
   struct stat st;       // fstat of the source fd
   FsKind src_fs, dst_fs;
   dev_t dst_dev = 0;
@@ -84,6 +95,10 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks);
 // `in` must be O_NONBLOCK: waiting is done with poll() in 100 ms steps so cancel/pause/skip work
 // even when no writer ever comes.
 CopyResult copy_stream(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks);
+
+// Does the filesystem report a hole in this file? (SEEK_DATA/SEEK_HOLE; false when it cannot say.)
+// Leaves the offset at 0.
+bool reports_hole(int fd, off_t size);
 
 // Named errno sets (ENGINE-FACTS.md).
 bool is_clone_unsupported(int e);

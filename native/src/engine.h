@@ -1,22 +1,30 @@
-// Ferry's native copy engine: shared types.
+// Ferry's native copy engine: the shared vocabulary.
 //
 // Nothing in this header (nor in any .cc except addon.cc) touches Node-API: the engine is plain
-// C++ run by native threads; addon.cc converts its records and events into JS values on the JS
-// thread. See copy.cc for the per-file method chain, job.cc for trees, threads and events.
+// C++ run by native threads; addon.cc hands its events to JS on the JS thread. Map of the files:
+//   plan.cc     the one planner: which methods a file's copy tries, and which one should work
+//   copy.cc     the per-file data copy (the methods and the chain that drives them)
+//   explain.cc  predictions without copying (one pair, or every entry of a tree)
+//   scan.cc     totals of a tree and the free-space check
+//   walk.h      the one tree walker (copy, scan and explain all use it)
+//   job.cc      a copy job: lifecycle, controls, folders; entry.cc copies one entry of it
+//   conflict.cc, meta.cc, tempfile.cc, queue.h, reporter.cc: the parts a job is made of
+//   fsinfo.cc   the one filesystem table; json.cc events as JSON; util.cc errors, names, paths
 #pragma once
 
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "fd.h"
+
 namespace ferry {
 
-// The four ways the engine moves bytes (contract.ts METHODS, same order).
+// The four ways the engine moves bytes (native/types.ts METHODS, same order).
 enum class Method : int { Reflink = 0, CopyFileRange = 1, Splice = 2, Buffered = 3 };
 const char* method_name(Method m);
 // -1 when the name is not a method ('auto').
@@ -26,6 +34,7 @@ enum class EntryType : int { File, Dir, Symlink, Fifo, CharDev, BlockDev, Socket
 const char* entry_type_name(EntryType t);
 EntryType entry_type_of(mode_t mode);
 
+// How one try of one method ended.
 enum class Outcome : int { Ok, Unsupported, Error };
 
 struct Attempt {
@@ -46,10 +55,17 @@ struct WireErr {
   std::string dest;
 };
 
-// `CODE: description, syscall 'path' -> 'dest'` for a real errno.
+// `CODE: description, syscall 'path' -> 'dest'` (the parts that exist; errno when err > 0).
+WireErr node_error(const std::string& code, int err, const std::string& description, const char* syscall, const std::string& path,
+                   const std::string& dest);
+// The same for a real errno: its name and strerror().
 WireErr sys_error(int err, const char* syscall, const std::string& path, const std::string& dest);
 // A custom code (ESAMEFILE, EINTOSELF…) with a full message.
 WireErr custom_error(const char* code, const std::string& message, const std::string& path, const std::string& dest);
+
+// How an entry ended. The record's `ok` and `skipped` are derived from it; a cancelled entry
+// gets no record at all.
+enum class Result : int { Failed, Copied, Renamed, Linked, Skipped, Cancelled };
 
 struct Record {
   std::string src;
@@ -61,16 +77,25 @@ struct Record {
   std::vector<Attempt> attempts;
   bool sparse = false;
   double ms = 0;
-  bool ok = false;
-  bool skipped = false;
+  Result result = Result::Failed;
   std::optional<WireErr> error;
   std::vector<std::string> warnings;
+
+  bool ok() const { return result == Result::Copied || result == Result::Renamed || result == Result::Linked; }
+  bool skipped() const { return result == Result::Skipped; }
+  bool failed() const { return result == Result::Failed; }
+  void fail(WireErr e) {
+    result = Result::Failed;
+    error = std::move(e);
+  }
 };
 
-// errno number (positive) → "ENOSPC". Unknown numbers give "E<number>"... as "UNKNOWN".
+// errno number (positive) → "ENOSPC"; "UNKNOWN" for a number Linux does not define.
 const char* errno_name(int err);
 // strerror() with a lower-case first letter, like libuv's messages.
 std::string errno_desc(int err);
+// Sizes as people read them, exactly like native/format.ts formatSize: 1536 → "1.5 KiB".
+std::string format_size(uint64_t bytes);
 
 // Path strings for records. Names are raw bytes; JS strings are UTF-8. Bytes that are not valid
 // UTF-8 are written as `\xNN` (two upper-case hex digits). To keep the scheme lossless, a literal
@@ -82,35 +107,20 @@ size_t utf8_seq_len(const unsigned char* p, size_t left);
 inline std::string escape_name(const std::string& s) { return escape_name(s.data(), s.size()); }
 std::string decode_path(const std::string& s);
 std::string join_path(const std::string& dir, const std::string& escaped_name);
-
-// ---- filesystems (fsinfo.cc) ----
-struct FsKind {
-  uint64_t magic = 0;
-  const char* name = "unknown";
-  bool pseudo = false;         // st_size cannot be trusted (procfs, sysfs…)
-  bool reflink_capable = false;  // FICLONE may work on one superblock
-  bool cfr_cross_fs = false;   // copy_file_range works between two mounts of this type
-};
-FsKind fs_kind_of_magic(uint64_t magic);
-FsKind fs_kind_of_fd(int fd);
-
-// ---- explain (explain.cc) ----
-struct Explanation {
-  std::string src, dest;
-  EntryType type = EntryType::File;
-  int method = -1;
-  std::vector<Method> chain;
-  std::string reason;
-};
-// Returns false and fills err when src cannot be examined.
-bool explain_pair(const std::string& src, const std::string& dest, int forced, Explanation& out, WireErr& err);
+std::string parent_of(const std::string& p);
 
 // ---- helpers (util.cc) ----
-// Opens the parent directory of `path` (O_PATH) and returns it; `name` gets the last component.
-// Works for paths longer than PATH_MAX by walking the components with openat.
-int open_parent(const std::string& path, std::string& name, int& err);
+// Opens the parent directory of `path` (O_PATH); `name` gets the last component. Works for paths
+// longer than PATH_MAX by walking the components with openat. Invalid (and err set) on failure.
+UniqueFd open_parent(const std::string& path, std::string& name, int& err);
 // Opens a directory path of any length (flags added to O_DIRECTORY|O_CLOEXEC).
-int open_dir_long(const std::string& path, int flags, int& err);
+UniqueFd open_dir_long(const std::string& path, int flags, int& err);
+// The folder a copy to `dest` lands in: `dest` itself when `into_existing` and it is an existing
+// folder, else its parent; for a destination inside folders that do not exist yet, the nearest
+// existing one (the same filesystem: nothing is mounted on a path that does not exist).
+// `found` gets that folder's path. O_PATH; invalid (and err set) when none can be opened.
+UniqueFd dest_folder(const std::string& dest, bool into_existing, int& err, std::string* found = nullptr);
 uint64_t now_ns();
+inline double ms_since(uint64_t t0) { return (double)(now_ns() - t0) / 1e6; }
 
 }  // namespace ferry

@@ -1,270 +1,251 @@
-// explain(): predicts, without copying, which method the engine will use for one pair and why.
-// Runs on the JS thread (a handful of syscalls). Mirrors copy.cc's chain:
-//   pseudo source → buffered; same superblock + reflink → reflink; same superblock → copy_file_range;
-//   different superblocks → copy_file_range only between two mounts of a type that implements it
-//   (NFS, CIFS, Ceph, FUSE, overlayfs), else EXDEV and splice; empty files end in buffered (a
-//   kernel copy that moves 0 bytes cannot tell "empty" from "size lied", so read() confirms EOF).
+// explain_pair() and explain_tree(): the planner's prediction for entries that are not copied.
+// The facts: the source's lstat and filesystem, the destination folder's filesystem (the nearest
+// existing folder when the destination's folders do not exist yet), whether FICLONE works there
+// (probed on two O_TMPFILEs, cached per device), whether a sparse file's filesystem shows its
+// holes (SEEK_HOLE), whether copy_file_range is usable at all. Then plan_copy() decides.
+#include "explain.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/btrfs.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <map>
-#include <mutex>
+#include <memory>
 
-#include "engine.h"
+#include "copy.h"
+#include "fsinfo.h"
+#include "plan.h"
+#include "walk.h"
 
 namespace ferry {
 
 namespace {
 
-// 1: FICLONE works in this folder's filesystem, 0: it does not, -1: could not test.
-// Answers are cached per device for a few seconds (explain() may be asked about 100k sources at
-// once; a device number can later be reused by another mount, hence the short life).
-int probe_reflink_uncached(int dirfd, int* why);
-int probe_reflink(int dirfd, dev_t dev, int* why) {
-  static std::mutex mu;
-  struct Entry {
-    int r, why;
-    uint64_t at;
-  };
-  static std::map<dev_t, Entry> cache;
-  const uint64_t now = now_ns();
-  {
-    std::lock_guard<std::mutex> lk(mu);
-    auto it = cache.find(dev);
-    if (it != cache.end() && now - it->second.at < 3000000000ull) {
-      if (why) *why = it->second.why;
-      return it->second.r;
+// The source's filesystem: its folder's when it is on the same device, else its own.
+FsSide side_of_entry(const FsSide& folder, int dirfd, const std::string& name, const struct stat& st) {
+  if (folder.dev == st.st_dev) return folder;
+  UniqueFd self(openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  FsSide s = fs_side_of_fd(self ? self.get() : dirfd);
+  s.dev = st.st_dev;
+  return s;
+}
+
+bool streamed(const struct stat& st) { return S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode); }
+
+// The planner's answer for one entry (`name` in folder `dirfd`, already lstat'ed).
+void explain_entry(const struct stat& st, const FsSide& src, int dst_fd, const FsSide& dst, int dirfd, const std::string& name,
+                   bool stream, int forced, Explanation& out) {
+  PlanFacts f;
+  f.type = entry_type_of(st.st_mode);
+  f.stream = stream && streamed(st);
+  f.size = (uint64_t)st.st_size;
+  f.blocks = (uint64_t)st.st_blocks;
+  f.src_fs = src.fs;
+  f.dst_fs = dst.fs;
+  bool other = false;
+  const bool one = one_filesystem(src, dst, &other);
+  f.same_fs = one ? Tri::Yes : Tri::No;
+  f.other_subvol = other;
+  const bool data = (f.type == EntryType::File || f.type == EntryType::Dir) && !f.stream;
+  if (data && one && src.fs.reflink && !src.fs.pseudo) {
+    int why = 0;
+    int r = probe_reflink(dst_fd, dst.dev, &why);
+    f.reflink = r == 1 ? Tri::Yes : r == 0 ? Tri::No : Tri::Unknown;
+    f.reflink_err = why;
+  }
+  int why = 0;
+  f.cfr_usable = cfr_available(&why);
+  f.cfr_err = why;
+  if (f.type == EntryType::File && sparse_by_blocks(src.fs, f.size, f.blocks)) {
+    UniqueFd in(openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    if (in) f.holes = reports_hole(in.get(), st.st_size) ? Tri::Yes : Tri::No;
+  }
+  f.forced = forced;
+  Plan p = plan_copy(f);
+  out.type = f.type;
+  out.method = p.method;
+  out.chain = std::move(p.chain);
+  out.reason = std::move(p.reason);
+}
+
+Explanation failed(const std::string& src, const std::string& dest, WireErr e) {
+  Explanation x;
+  x.src = src;
+  x.dest = dest;
+  x.type_known = false;
+  x.reason = e.message;
+  x.error = std::move(e);
+  return x;
+}
+
+// The destination folder entries land in, shared by a folder's children until one of them exists.
+struct DestFolder {
+  UniqueFd fd;
+  FsSide side;
+};
+
+struct XNode {
+  UniqueFd fd;                       // the source folder
+  std::string spath, dpath;          // escaped, for the answers
+  FsSide side;                       // its filesystem
+  std::shared_ptr<DestFolder> dst;   // where its children land (nearest existing folder)
+  bool dst_exact = false;            // ...which is this folder's own destination
+};
+
+// Opens the destination of a folder below `parent` when it exists (merging into it), else shares
+// the parent's nearest existing one.
+void child_dest(const XNode& parent, const std::string& name, XNode& child) {
+  if (parent.dst_exact) {
+    UniqueFd d(openat(parent.dst->fd.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (d) {
+      auto f = std::make_shared<DestFolder>();
+      f->side = fs_side_of_fd(d.get());
+      f->fd = std::move(d);
+      child.dst = std::move(f);
+      child.dst_exact = true;
+      return;
     }
   }
-  int w = 0;
-  int r = probe_reflink_uncached(dirfd, &w);
-  if (why) *why = w;
-  if (r >= 0) {
-    std::lock_guard<std::mutex> lk(mu);
-    if (cache.size() > 256) cache.clear();
-    cache[dev] = {r, w, now};
-  }
-  return r;
+  child.dst = parent.dst;
+  child.dst_exact = false;
 }
 
-int probe_reflink_uncached(int dirfd, int* why) {
-  int a = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (a < 0) return -1;
-  int b = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (b < 0) {
-    close(a);
-    return -1;
+class ExplainWalk {
+ public:
+  using Node = XNode;
+  static constexpr bool kSorted = true;
+  ExplainWalk(const ExplainOpts& o, const std::function<void(Explanation&&)>& out, const std::function<bool()>& stopped)
+      : opts_(o), out_(out), stopped_(stopped) {}
+
+  int dir_fd(const Node& n) const { return n.fd.get(); }
+  void unlisted(Node& n, int e) { out_(failed(n.spath, n.dpath, sys_error(e, "scandir", n.spath, n.dpath))); }
+  bool stopped() const { return stopped_(); }
+  bool pace(size_t) const { return true; }
+  bool enter(Node& parent, const Dirent& e, size_t, Node& child) {
+    Explanation x;
+    struct stat st;
+    if (!look(parent, e, st, x)) return false;
+    child.spath = x.src;
+    child.dpath = x.dest;
+    child.fd.reset(openat(parent.fd.get(), e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!child.fd) x.error = sys_error(errno, "open", x.src, x.dest);
+    if (child.fd) {
+      child.side = side_of_entry(parent.side, parent.fd.get(), e.name, st);
+      child_dest(parent, e.name, child);
+    }
+    out_(std::move(x));
+    return child.fd.valid();
   }
-  int r = ioctl(b, FICLONE, a) == 0 ? 1 : 0;
-  if (!r && why) *why = errno;
-  close(a);
-  close(b);
-  return r;
-}
-
-// btrfs subvolumes have their own st_dev but share one filesystem (FICLONE works between them):
-// BTRFS_IOC_FS_INFO names the filesystem. `fd` may be an O_PATH descriptor (reopened for the ioctl).
-bool btrfs_fsid(int fd, unsigned char out[16]) {
-  char proc[64];
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  int r = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (r < 0) return false;
-  struct btrfs_ioctl_fs_info_args args;
-  memset(&args, 0, sizeof args);
-  bool ok = ioctl(r, BTRFS_IOC_FS_INFO, &args) == 0;
-  close(r);
-  if (ok) memcpy(out, args.fsid, 16);
-  return ok;
-}
-
-constexpr uint64_t BTRFS_MAGIC_NUMBER = 0x9123683EULL;
-
-std::string type_phrase(EntryType t) {
-  switch (t) {
-    case EntryType::Symlink: return "symlink: recreated with symlinkat (its target is not followed)";
-    case EntryType::Fifo: return "FIFO: recreated with mknodat, never opened or read";
-    case EntryType::CharDev: return "character device: recreated with mknodat, never opened or read";
-    case EntryType::BlockDev: return "block device: recreated with mknodat, never opened or read";
-    case EntryType::Socket: return "socket: recreated with mknodat(S_IFSOCK)";
-    default: return "";
+  void entry(Node& parent, Dirent&& e) {
+    Explanation x;
+    struct stat st;
+    if (look(parent, e, st, x)) out_(std::move(x));
   }
+  void leave(Node&&) {}
+
+ private:
+  // lstat and plan one entry of `parent`; an entry that vanished or cannot be read is an error answer.
+  bool look(Node& parent, const Dirent& e, struct stat& st, Explanation& x) {
+    const std::string esc = escape_name(e.name);
+    x.src = join_path(parent.spath, esc);
+    x.dest = join_path(parent.dpath, esc);
+    if (fstatat(parent.fd.get(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      out_(failed(x.src, x.dest, sys_error(errno, "lstat", x.src, x.dest)));
+      return false;
+    }
+    FsSide side = side_of_entry(parent.side, parent.fd.get(), e.name, st);
+    explain_entry(st, side, parent.dst->fd.get(), parent.dst->side, parent.fd.get(), e.name, false, opts_.forced, x);
+    return true;
+  }
+
+  const ExplainOpts& opts_;
+  const std::function<void(Explanation&&)>& out_;
+  const std::function<bool()>& stopped_;
+};
+
+// The top of a pair: its source's folder and lstat, and the destination folder.
+struct Top {
+  UniqueFd parent;
+  std::string name;
+  struct stat st {};
+  FsSide side;
+  UniqueFd dfd;
+  FsSide dside;
+};
+
+bool open_top(const std::string& src, const std::string& dest, Top& t, WireErr& werr) {
+  int err = 0;
+  t.parent = open_parent(src, t.name, err);
+  if (!t.parent) {
+    werr = sys_error(err, "open", src, dest);
+    return false;
+  }
+  if (fstatat(t.parent.get(), t.name.c_str(), &t.st, AT_SYMLINK_NOFOLLOW) != 0) {
+    werr = sys_error(errno, "lstat", src, dest);
+    return false;
+  }
+  {
+    UniqueFd self(openat(t.parent.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    t.side = fs_side_of_fd(self ? self.get() : t.parent.get());
+    t.side.dev = t.st.st_dev;
+  }
+  t.dfd = dest_folder(dest, !S_ISDIR(t.st.st_mode), err);
+  if (!t.dfd) {
+    werr = sys_error(err, "open", src, dest);
+    return false;
+  }
+  t.dside = fs_side_of_fd(t.dfd.get());
+  return true;
 }
 
 }  // namespace
 
-bool explain_pair(const std::string& src, const std::string& dest, int forced, Explanation& out, WireErr& werr) {
+bool explain_pair(const std::string& src, const std::string& dest, const ExplainOpts& opts, Explanation& out, WireErr& werr) {
   out.src = src;
   out.dest = dest;
-  std::string sname, dname;
-  int err = 0;
-  int spfd = open_parent(src, sname, err);
-  if (spfd < 0) {
-    werr = sys_error(err, "open", src, dest);
-    return false;
-  }
-  struct stat st;
-  if (fstatat(spfd, sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    werr = sys_error(errno, "lstat", src, dest);
-    close(spfd);
-    return false;
-  }
-  out.type = entry_type_of(st.st_mode);
-  FsKind sfs;
-  unsigned char sfsid[16] = {0};
-  bool have_sfsid = false;
-  {
-    int fd = openat(spfd, sname.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    sfs = fs_kind_of_fd(fd >= 0 ? fd : spfd);
-    if (sfs.magic == BTRFS_MAGIC_NUMBER) have_sfsid = btrfs_fsid(fd >= 0 ? fd : spfd, sfsid);
-    if (fd >= 0) close(fd);
-  }
-  close(spfd);
-
-  // The destination folder: dest itself when it is an existing folder and src is not one, else its parent.
-  int dfd = -1;
-  {
-    struct stat ds;
-    int e2 = 0;
-    int pfd = open_parent(dest, dname, e2);
-    // A destination inside a folder that does not exist yet (a file deep in a new tree): the
-    // nearest existing ancestor is on the filesystem the copy will land on.
-    for (std::string up = dest; pfd < 0 && e2 == ENOENT;) {
-      const size_t k = up.find_last_of('/');
-      if (k == std::string::npos || k == 0) break;
-      up.resize(k);
-      std::string ignored;
-      e2 = 0;
-      pfd = open_parent(up, ignored, e2);
-    }
-    if (pfd >= 0 && !S_ISDIR(st.st_mode) && fstatat(pfd, dname.c_str(), &ds, 0) == 0 && S_ISDIR(ds.st_mode)) {
-      dfd = openat(pfd, dname.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    }
-    if (dfd < 0) dfd = pfd;
-    else if (pfd >= 0) close(pfd);
-    if (dfd < 0) {
-      werr = sys_error(e2 ? e2 : ENOENT, "open", src, dest);
-      return false;
-    }
-  }
-  struct stat dst;
-  fstat(dfd, &dst);
-  FsKind dfs = fs_kind_of_fd(dfd);
-
-  if (out.type != EntryType::File && out.type != EntryType::Dir) {
-    out.method = -1;
-    out.reason = type_phrase(out.type);
-    close(dfd);
-    return true;
-  }
-
-  const std::vector<Method> full = {Method::Reflink, Method::CopyFileRange, Method::Splice, Method::Buffered};
-  bool same_sb = st.st_dev == dst.st_dev;
-  bool other_subvol = false;
-  if (!same_sb && have_sfsid && dfs.magic == BTRFS_MAGIC_NUMBER) {
-    unsigned char dfsid[16];
-    other_subvol = btrfs_fsid(dfd, dfsid) && memcmp(sfsid, dfsid, 16) == 0;
-    same_sb = other_subvol;
-  }
-  std::string pair = std::string(sfs.name) + " → " + dfs.name;
-  int method = -1;
-  std::string reason;
-  std::vector<Method> chain = full;
-
-  if (sfs.pseudo) {
-    method = (int)Method::Buffered;
-    chain = {Method::Buffered};
-    reason = std::string("source is on ") + sfs.name + ": size cannot be trusted, buffered read until EOF";
-  } else if (same_sb) {
-    int why = 0;
-    int probe = sfs.reflink_capable ? probe_reflink(dfd, dst.st_dev, &why) : 0;
-    if (probe == 1 || (probe == -1 && sfs.reflink_capable)) {
-      method = (int)Method::Reflink;
-      reason = std::string("same ") + sfs.name + " filesystem" + (other_subvol ? " (another subvolume)" : "") +
-               ": reflink shares extents (no data is copied)";
-      if (probe == -1) reason += " (if the filesystem has reflink enabled)";
-    } else {
-      method = (int)Method::CopyFileRange;
-      if (sfs.reflink_capable)
-        reason = std::string("same ") + sfs.name + " filesystem without reflink (FICLONE answers " + errno_name(why ? why : EOPNOTSUPP) +
-                 "): copy_file_range copies inside the kernel";
-      else
-        reason = std::string("same ") + sfs.name + " filesystem, which has no reflink (FICLONE answers EOPNOTSUPP): copy_file_range copies inside the kernel";
-    }
-  } else {
-    if (sfs.magic == dfs.magic && sfs.cfr_cross_fs) {
-      method = (int)Method::CopyFileRange;
-      reason = std::string("different ") + sfs.name + " mounts: " + sfs.name + " implements copy_file_range across them";
-    } else {
-      method = (int)Method::Splice;
-      reason = "different filesystems (" + pair + "): copy_file_range answers EXDEV since Linux 5.19, so splice (file → pipe → file, no copy to user space)";
-    }
-  }
-  if (out.type == EntryType::File && st.st_size == 0 && !sfs.pseudo &&
-      (method == (int)Method::CopyFileRange || method == (int)Method::Splice)) {
-    method = (int)Method::Buffered;
-    reason = "empty file: a kernel copy of 0 bytes cannot tell empty from a size that lies, so read() confirms EOF (" + reason + ")";
-  }
-  if (out.type == EntryType::File && !sfs.pseudo && st.st_size > 0 && (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size &&
-      method != (int)Method::Reflink) {
-    // Same probe as copy.cc: does the filesystem say where the holes are?
-    bool hole = true;
-    int fd = open_parent(src, sname, err);
-    int in = fd >= 0 ? openat(fd, sname.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
-    if (fd >= 0) close(fd);
-    if (in >= 0) {
-      off_t d = lseek(in, 0, SEEK_DATA);
-      if (d < 0) hole = errno == ENXIO;
-      else if (d > 0) hole = true;
-      else {
-        off_t h = lseek(in, 0, SEEK_HOLE);
-        hole = h >= 0 && h < st.st_size;
-      }
-      close(in);
-    }
-    if (hole) {
-      reason += "; sparse: only data extents are copied (SEEK_DATA/SEEK_HOLE), holes stay holes";
-    } else {
-      method = (int)Method::Buffered;
-      reason += "; sparse by st_blocks but SEEK_HOLE finds no hole (" + std::string(sfs.name) +
-                "): buffered, zero blocks left as holes";
-    }
-  }
-
-  if (forced >= 0) {
-    Method f = (Method)forced;
-    chain = {f};
-    bool possible = true;
-    std::string why;
-    if (sfs.pseudo && f != Method::Buffered) {
-      possible = false;
-      why = std::string("source is on ") + sfs.name + ", its size cannot be trusted";
-    } else if (f == Method::Reflink && method != (int)Method::Reflink) {
-      possible = false;
-      why = same_sb ? std::string(sfs.name) + " has no reflink (EOPNOTSUPP)" : "different filesystems (" + pair + "): FICLONE answers EXDEV";
-    } else if (f == Method::CopyFileRange && !same_sb && !(sfs.magic == dfs.magic && sfs.cfr_cross_fs)) {
-      possible = false;
-      why = "different filesystems (" + pair + "): copy_file_range answers EXDEV";
-    }
-    if (possible) {
-      method = forced;
-      reason = std::string("forced: ") + method_name(f) + " (" + reason + ")";
-    } else {
-      method = -1;
-      reason = std::string(method_name(f)) + " not possible: " + why;
-    }
-  }
-  if (out.type == EntryType::Dir) reason = "folder: created with mkdirat, each file in it: " + reason;
-  out.method = method;
-  out.chain = chain;
-  out.reason = reason;
-  close(dfd);
+  Top t;
+  if (!open_top(src, dest, t, werr)) return false;
+  explain_entry(t.st, t.side, t.dfd.get(), t.dside, t.parent.get(), t.name, !opts.recursive, opts.forced, out);
   return true;
+}
+
+void explain_tree(const std::string& src, const std::string& dest, const ExplainOpts& opts,
+                  const std::function<void(Explanation&&)>& out, const std::function<bool()>& stopped) {
+  Explanation x;
+  x.src = src;
+  x.dest = dest;
+  Top t;
+  WireErr werr;
+  if (!open_top(src, dest, t, werr)) return out(failed(src, dest, werr));
+  explain_entry(t.st, t.side, t.dfd.get(), t.dside, t.parent.get(), t.name, !opts.recursive, opts.forced, x);
+  if (!S_ISDIR(t.st.st_mode) || !opts.recursive) return out(std::move(x));
+  XNode root;
+  root.spath = src;
+  root.dpath = dest;
+  root.side = t.side;
+  root.fd.reset(openat(t.parent.get(), t.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!root.fd) {
+    x.error = sys_error(errno, "open", src, dest);
+    return out(std::move(x));
+  }
+  out(std::move(x));
+  // Its children land in `dest` when that folder exists (a merge), else where `dest` will be made.
+  std::string dname;
+  int err = 0;
+  UniqueFd dparent = open_parent(dest, dname, err);
+  UniqueFd own(dparent ? openat(dparent.get(), dname.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1);
+  auto where = std::make_shared<DestFolder>();
+  root.dst_exact = own.valid();
+  if (own) {
+    where->side = fs_side_of_fd(own.get());
+    where->fd = std::move(own);
+  } else {
+    where->side = t.dside;
+    where->fd = std::move(t.dfd);
+  }
+  root.dst = std::move(where);
+  ExplainWalk v(opts, out, stopped);
+  walk_tree(v, std::move(root));
 }
 
 }  // namespace ferry

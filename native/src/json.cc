@@ -3,7 +3,11 @@
 // per field — and on a 2-core machine the JS thread's time is taken from the copy workers.
 #include <stdio.h>
 
+#include <initializer_list>
+#include <utility>
+
 #include "job.h"
+#include "reporter.h"
 
 namespace ferry {
 
@@ -63,13 +67,26 @@ struct W {
     o += b;
   }
   void boolean(bool v) { o += v ? "true" : "false"; }
-  void method(int m) {
-    if (m < 0) o += "null";
-    else {
-      o += '"';
-      o += method_name((Method)m);
-      o += '"';
+  // A name from the engine's own tables (no escaping needed), or null.
+  void name_or_null(const char* s) {
+    if (!s) {
+      o += "null";
+      return;
     }
+    o += '"';
+    o += s;
+    o += '"';
+  }
+  void method(int m) { name_or_null(m < 0 ? nullptr : method_name((Method)m)); }
+  // `[a,b,…]`, each item written by f.
+  template <class T, class F>
+  void array(const std::vector<T>& v, F f) {
+    o += '[';
+    for (size_t i = 0; i < v.size(); i++) {
+      if (i) o += ',';
+      f(v[i]);
+    }
+    o += ']';
   }
 };
 
@@ -125,13 +142,7 @@ void record(W& w, const Record& r) {
     w.raw(",\"outcome\":\"");
     w.raw(a.outcome == Outcome::Ok ? "ok" : a.outcome == Outcome::Unsupported ? "unsupported" : "error");
     w.raw("\",\"errno\":");
-    if (a.err > 0) {
-      w.raw("\"");
-      w.raw(errno_name(a.err));
-      w.raw("\"");
-    } else {
-      w.raw("null");
-    }
+    w.name_or_null(a.err > 0 ? errno_name(a.err) : nullptr);
     w.raw(",\"bytes\":");
     w.u64(a.bytes);
     w.raw("}");
@@ -141,21 +152,88 @@ void record(W& w, const Record& r) {
   w.raw(",\"ms\":");
   w.dbl(r.ms);
   w.raw(",\"ok\":");
-  w.boolean(r.ok);
+  w.boolean(r.ok());
   w.raw(",\"skipped\":");
-  w.boolean(r.skipped);
+  w.boolean(r.skipped());
   w.raw(",\"error\":");
   if (r.error) wire_error(w, *r.error);
   else w.raw("null");
-  w.raw(",\"warnings\":[");
-  for (size_t i = 0; i < r.warnings.size(); i++) {
-    if (i) w.raw(",");
-    w.str(r.warnings[i]);
+  w.raw(",\"warnings\":");
+  w.array(r.warnings, [&](const std::string& x) { w.str(x); });
+  w.raw("}");
+}
+
+// "k":n,"k":n… (no braces).
+void u64_fields(W& w, std::initializer_list<std::pair<const char*, uint64_t>> fields) {
+  bool first = true;
+  for (const auto& [k, v] : fields) {
+    if (!first) w.raw(",");
+    first = false;
+    w.key(k);
+    w.u64(v);
   }
-  w.raw("]}");
+}
+
+void totals(W& w, const ScanTotals& t) {
+  u64_fields(w, {{"files", t.files},
+                 {"bytes", t.bytes},
+                 {"dirs", t.dirs},
+                 {"symlinks", t.symlinks},
+                 {"specials", t.specials},
+                 {"allocated", t.allocated},
+                 {"reflinkBytes", t.reflink_bytes},
+                 {"needed", t.needed}});
 }
 
 }  // namespace
+
+void explanation_json(std::string& out, const Explanation& x) {
+  W w{out};
+  w.raw("{\"src\":");
+  w.str(x.src);
+  w.raw(",\"dest\":");
+  w.str(x.dest);
+  w.raw(",\"type\":");
+  w.name_or_null(x.type_known ? entry_type_name(x.type) : nullptr);
+  w.raw(",\"method\":");
+  w.method(x.method);
+  w.raw(",\"chain\":");
+  w.array(x.chain, [&](Method m) { w.method((int)m); });
+  w.raw(",\"reason\":");
+  w.str(x.reason);
+  if (x.error) {
+    w.raw(",\"error\":");
+    wire_error(w, *x.error);
+  }
+  w.raw("}");
+}
+
+std::string scan_totals_json(const ScanTotals& t) {
+  std::string out;
+  W w{out};
+  w.raw("{");
+  totals(w, t);
+  w.raw("}");
+  return out;
+}
+
+std::string job_result_json(const JobResult& r) {
+  std::string out;
+  W w{out};
+  w.raw("{");
+  u64_fields(w, {{"filesDone", r.files_done}, {"filesFailed", r.files_failed}, {"bytesDone", r.bytes_done}});
+  w.raw(",\"cancelled\":");
+  w.boolean(r.cancelled);
+  w.raw("}");
+  return out;
+}
+
+std::string wire_error_json(const WireErr& e) {
+  std::string out;
+  W w{out};
+  wire_error(w, e);
+  return out;
+}
 
 std::string events_to_json(const std::vector<Event>& evs) {
   std::string out;
@@ -194,21 +272,21 @@ std::string events_to_json(const std::vector<Event>& evs) {
         w.raw("}");
         break;
       case Event::Scan:
-        w.raw("{\"type\":\"scan\",\"files\":");
-        w.u64(e.scan_files);
-        w.raw(",\"bytes\":");
-        w.u64(e.scan_bytes);
+        w.raw("{\"type\":\"scan\",");
+        totals(w, e.scan);
         w.raw(",\"done\":");
         w.boolean(e.scan_done);
         w.raw("}");
         break;
+      case Event::Explained:
+        w.raw("{\"type\":\"explain\",\"items\":");
+        w.array(e.explained, [&](const Explanation& x) { explanation_json(out, x); });
+        w.raw("}");
+        break;
       case Event::Files:
-        w.raw("{\"type\":\"files\",\"records\":[");
-        for (size_t j = 0; j < e.records.size(); j++) {
-          if (j) w.raw(",");
-          record(w, e.records[j]);
-        }
-        w.raw("]}");
+        w.raw("{\"type\":\"files\",\"records\":");
+        w.array(e.records, [&](const Record& r) { record(w, r); });
+        w.raw("}");
         break;
       case Event::ConflictEv:
         w.raw("{\"type\":\"conflict\",\"conflictId\":");

@@ -1,6 +1,7 @@
 // Small helpers shared by the engine: errno names and messages, Node-shaped errors, path escaping,
 // opening paths of any length. Pure C++, callable from any thread.
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 
 #include "engine.h"
 
@@ -95,18 +97,46 @@ std::string errno_desc(int err) {
   return out;
 }
 
-WireErr sys_error(int err, const char* syscall, const std::string& path, const std::string& dest) {
+WireErr node_error(const std::string& code, int err, const std::string& description, const char* syscall, const std::string& path,
+                   const std::string& dest) {
   WireErr w;
-  w.code = errno_name(err);
-  w.errnum = -err;
-  w.has_errno = true;
+  w.code = code;
+  if (err > 0) {
+    w.errnum = -err;
+    w.has_errno = true;
+  }
   w.syscall = syscall ? syscall : "";
   w.path = path;
   w.dest = dest;
-  w.message = w.code + ": " + errno_desc(err) + ", " + w.syscall;
+  w.message = w.code + ": " + description + ", " + w.syscall;
   if (!path.empty()) w.message += " '" + path + "'";
   if (!dest.empty()) w.message += " -> '" + dest + "'";
   return w;
+}
+
+WireErr sys_error(int err, const char* syscall, const std::string& path, const std::string& dest) {
+  return node_error(errno_name(err), err, errno_desc(err), syscall, path, dest);
+}
+
+std::string format_size(uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double v = (double)bytes;
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    u++;
+  }
+  // JS: v < 10 ? v.toFixed(1) : Math.round(v) (ties go up in both).
+  char buf[64];
+  if (v < 10) {
+    const double tenths = std::floor(v * 10);
+    const double n = (v * 10 - tenths) >= 0.5 ? tenths + 1 : tenths;
+    snprintf(buf, sizeof buf, "%.1f %s", n / 10, units[u]);
+  } else {
+    snprintf(buf, sizeof buf, "%.0f %s", std::floor(v + 0.5), units[u]);
+  }
+  return buf;
 }
 
 WireErr custom_error(const char* code, const std::string& message, const std::string& path, const std::string& dest) {
@@ -187,6 +217,13 @@ std::string join_path(const std::string& dir, const std::string& escaped_name) {
   return dir + "/" + escaped_name;
 }
 
+std::string parent_of(const std::string& p) {
+  size_t s = p.rfind('/');
+  if (s == std::string::npos) return "";
+  if (s == 0) return "/";
+  return p.substr(0, s);
+}
+
 uint64_t now_ns() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -194,54 +231,78 @@ uint64_t now_ns() {
 }
 
 // ---- opening paths of any length ----
-int open_dir_long(const std::string& path, int flags, int& err) {
+UniqueFd open_dir_long(const std::string& path, int flags, int& err) {
   if (path.size() < PATH_MAX - 1) {
-    int fd = open(path.c_str(), flags | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) err = errno;
+    UniqueFd fd(open(path.c_str(), flags | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) err = errno;
     return fd;
   }
   // Walk component by component: each openat sees one name, never the whole path.
-  int cur = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (cur < 0) { err = errno; return -1; }
-  size_t i = 0;
+  UniqueFd cur(open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!cur) {
+    err = errno;
+    return cur;
+  }
   std::vector<std::string> comps;
-  while (i < path.size()) {
+  for (size_t i = 0; i < path.size();) {
     size_t j = path.find('/', i);
     if (j == std::string::npos) j = path.size();
     if (j > i) comps.push_back(path.substr(i, j - i));
     i = j + 1;
   }
-  for (size_t k = 0; k < comps.size(); k++) {
-    bool last = k + 1 == comps.size();
-    int nfd = openat(cur, comps[k].c_str(), (last ? flags : O_PATH) | O_DIRECTORY | O_CLOEXEC);
-    int e = errno;
-    close(cur);
-    if (nfd < 0) { err = e; return -1; }
-    cur = nfd;
-  }
   if (comps.empty()) {
-    close(cur);
-    int fd = open("/", flags | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) err = errno;
+    UniqueFd fd(open("/", flags | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) err = errno;
     return fd;
+  }
+  for (size_t k = 0; k < comps.size(); k++) {
+    const bool last = k + 1 == comps.size();
+    UniqueFd next(openat(cur.get(), comps[k].c_str(), (last ? flags : O_PATH) | O_DIRECTORY | O_CLOEXEC));
+    if (!next) {
+      err = errno;
+      return next;
+    }
+    cur = std::move(next);
   }
   return cur;
 }
 
-int open_parent(const std::string& path0, std::string& name, int& err) {
-  std::string path = path0;
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  size_t slash = path.rfind('/');
-  std::string dir;
-  if (slash == std::string::npos) {
-    dir = ".";
-    name = path;
-  } else {
-    dir = slash == 0 ? "/" : path.substr(0, slash);
-    name = path.substr(slash + 1);
-  }
-  if (name.empty()) name = ".";
+UniqueFd open_parent(const std::string& path0, std::string& name, int& err) {
+  size_t end = path0.size();
+  while (end > 1 && path0[end - 1] == '/') end--;
+  const size_t slash = path0.rfind('/', end - 1);
+  const std::string dir = slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path0.substr(0, slash);
+  const size_t from = slash == std::string::npos ? 0 : slash + 1;
+  name = end > from ? path0.substr(from, end - from) : std::string(".");
   return open_dir_long(dir, O_PATH, err);
+}
+
+UniqueFd dest_folder(const std::string& dest, bool into_existing, int& err, std::string* found) {
+  std::string dname;
+  int e = 0;
+  UniqueFd pfd = open_parent(dest, dname, e);
+  if (pfd && into_existing) {
+    struct stat ds;
+    if (fstatat(pfd.get(), dname.c_str(), &ds, 0) == 0 && S_ISDIR(ds.st_mode)) {
+      UniqueFd d(openat(pfd.get(), dname.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (d) {
+        if (found) *found = dest;
+        return d;
+      }
+    }
+  }
+  std::string up = dest;
+  while (!pfd && e == ENOENT) {
+    const size_t k = up.find_last_of('/');
+    if (k == std::string::npos || k == 0) break;
+    up.resize(k);
+    std::string ignored;
+    e = 0;
+    pfd = open_parent(up, ignored, e);
+  }
+  if (!pfd) err = e ? e : ENOENT;
+  else if (found) *found = parent_of(up).empty() ? "." : parent_of(up);
+  return pfd;
 }
 
 }  // namespace ferry

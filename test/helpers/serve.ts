@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WebSocket } from 'ws';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -64,4 +65,30 @@ export async function startServe(opts: { left?: string; right?: string; dataDir?
       await exited;
     },
   };
+}
+
+export interface RpcReply {
+  ok: boolean;
+  value?: unknown;
+  error?: { code: string; message: string };
+}
+
+/** Sends one request over a serve-mode socket and resolves with its reply. */
+export function rpc(ws: WebSocket, id: number, method: unknown, params: unknown): Promise<RpcReply> {
+  return rpcText(ws, id, method, JSON.stringify(params) ?? 'null');
+}
+
+/** `rpc` with the params' JSON text as given (for what JSON.stringify cannot write, like `__proto__`). */
+export function rpcText(ws: WebSocket, id: number, method: unknown, paramsJson: string): Promise<RpcReply> {
+  return new Promise((resolve) => {
+    const onMsg = (d: Buffer) => {
+      const m = JSON.parse(d.toString());
+      if (m.kind === 'reply' && m.id === id) {
+        ws.off('message', onMsg);
+        resolve(m);
+      }
+    };
+    ws.on('message', onMsg);
+    ws.send(`{"id":${id},"method":${JSON.stringify(method)},"params":${paramsJson}}`);
+  });
 }

@@ -10,7 +10,7 @@ import type { EngineEvent, RunningJob } from '../../native/index.js';
 import type { Emit, EventName, Events, JobState, JobSummary } from '../../electron/contract.js';
 import { JobService, type EngineApi, type JobServiceOptions } from '../../electron/jobs/service.js';
 
-export const engine: EngineApi = { startJob: native.startJob, explain: native.explain };
+export const engine: EngineApi = { startJob: native.startJob, explain: native.explain, scan: native.scan };
 
 /**
  * The native engine with `spy` called on each batch of events before the service sees it, with
@@ -19,6 +19,7 @@ export const engine: EngineApi = { startJob: native.startJob, explain: native.ex
 export function engineWith(spy: (events: EngineEvent[], job: RunningJob) => void): EngineApi {
   return {
     explain: engine.explain,
+    scan: engine.scan,
     startJob(pairs, o = {}) {
       const job = engine.startJob(pairs, {
         ...o,

@@ -5,7 +5,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { startServer, type RunningServer } from '../../electron/ws-server.js';
+import { parseTarget, startServer, toJsonInSlices, type RunningServer } from '../../electron/ws-server.js';
+import { rpc, rpcText } from '../helpers/serve.js';
 import { fakeServices } from './fake-services.js';
 
 let server: RunningServer;
@@ -17,7 +18,8 @@ before(async () => {
   rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-renderer-'));
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Ferry</title>');
   fs.mkdirSync(path.join(rendererDir, 'assets'));
-  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)\n//# sourceMappingURL=app.js.map');
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js.map'), '{"version":3,"sources":["../src/secret-source.ts"]}');
   fs.writeFileSync(path.join(os.tmpdir(), 'ferry-secret.txt'), 'secret');
   server = await startServer({ services, rendererDir, port: 0 });
 });
@@ -49,20 +51,6 @@ function connect(opts: { token?: string | null; origin?: string | null; host?: s
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
     ws.once('error', reject);
-  });
-}
-
-async function rpc(ws: WebSocket, id: number, method: unknown, params: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
-  return new Promise((resolve) => {
-    const onMsg = (d: Buffer) => {
-      const m = JSON.parse(d.toString());
-      if (m.kind === 'reply' && m.id === id) {
-        ws.off('message', onMsg);
-        resolve(m);
-      }
-    };
-    ws.on('message', onMsg);
-    ws.send(JSON.stringify({ id, method, params }));
   });
 }
 
@@ -172,5 +160,75 @@ test('serve: fs.list streams entries to the socket as dir.entries events', async
   } finally {
     ws.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve: source maps are not served (development only), the scripts are', async () => {
+  const cookie = `ferry_token=${server.token}`;
+  assert.equal((await get('/assets/app.js', { cookie })).status, 200);
+  const map = await get('/assets/app.js.map', { cookie });
+  assert.equal(map.status, 404);
+  assert.doesNotMatch(map.body, /secret-source/);
+  const dev = await startServer({ services, rendererDir, port: 0, sourceMaps: true });
+  try {
+    const r = await new Promise<number>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: dev.port, path: `/assets/app.js.map?token=${dev.token}`, headers: { host: `127.0.0.1:${dev.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(r, 200);
+  } finally {
+    await dev.close();
+  }
+});
+
+test('serve: hostile keys (__proto__, constructor, …) in params are refused with EINVALIDPARAMS, not dropped', async () => {
+  const ws = await connect();
+  try {
+    const cases: [string, string][] = [
+      ['{"path":"/tmp","listingId":"a","__proto__":{"polluted":true}}', '__proto__'],
+      ['{"path":"/tmp","listingId":"a","constructor":{"prototype":{"polluted":true}}}', 'constructor'],
+      ['{"path":"/tmp","listingId":"a","toString":"x"}', 'toString'],
+      ['{"kind":"copy","sources":["/a"],"destDir":"/b","options":{"__proto__":{"method":"reflink"}}}', 'options.__proto__'],
+      ['{"kind":"copy","sources":["/a"],"destDir":"/b","options":{"prototype":1}}', 'options.prototype'],
+    ];
+    let id = 100;
+    for (const [params, key] of cases) {
+      const method = params.includes('"kind"') ? 'jobs.start' : 'fs.list';
+      const reply = await rpcText(ws, ++id, method, params);
+      assert.equal(reply.ok, false, params);
+      assert.equal(reply.error?.code, 'EINVALIDPARAMS', params);
+      assert.equal(reply.error?.message, `${method}: invalid ${key}: key not allowed`);
+    }
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+    assert.ok(!calls.some((c) => c.includes('start copy')), 'no hostile request reached a handler');
+    // Ordinary requests still pass.
+    assert.equal((await rpc(ws, 200, 'fs.stat', { path: '/' })).ok, true);
+  } finally {
+    ws.close();
+  }
+});
+
+test('serve: long replies are serialised in slices to the same text JSON.stringify gives', async () => {
+  const long = Array.from({ length: 12_345 }, (_, i) => (i % 3 ? `/p/${i}` : { path: `/q/${i}`, error: { code: 'EACCES', message: 'no "way"\n', extra: undefined } }));
+  const values: unknown[] = [
+    { kind: 'reply', id: 3, ok: true, value: { trashed: long, failed: [], note: undefined, when: new Date(0) } },
+    { kind: 'reply', id: 4, ok: true, value: { items: [long, long.slice(0, 10)] } },
+    [],
+    { a: null, b: [1, 'two', true], c: 'é\u2028' },
+  ];
+  for (const v of values) assert.equal(await toJsonInSlices(v), JSON.stringify(v));
+});
+
+test('serve: request targets are read without throwing', () => {
+  const hosts = new Set(['127.0.0.1:8080', 'localhost:8080']);
+  assert.deepEqual(parseTarget('/assets/a%20b.js?token=t', hosts), { ok: true, path: '/assets/a b.js', token: 't' });
+  assert.deepEqual(parseTarget('http://127.0.0.1:8080/x?token=t', hosts), { ok: true, path: '/x', token: 't' });
+  assert.equal((parseTarget('http://evil:8080/x', hosts) as { status: number }).status, 403);
+  for (const bad of [undefined, '', '*', 'http://[::1/', 'http://%zz/', 'http://exa%00mple/', '/a%00', '/%', '/%C0%AE', '/a%0d%0ab', 'ftp://127.0.0.1:8080/', '127.0.0.1:8080']) {
+    const t = parseTarget(bad, hosts);
+    assert.equal(t.ok, false, String(bad));
+    assert.equal((t as { status: number }).status, 400, String(bad));
   }
 });

@@ -152,7 +152,7 @@ test('fs.info names the filesystem and its free space', async () => {
   assert.ok(i.totalBytes > 0 && i.freeBytes >= 0 && i.freeBytes <= i.totalBytes);
   assert.ok(i.fsType.length > 0);
   const proc = await svc.info({ path: '/proc' });
-  assert.equal(proc.fsType, 'proc');
+  assert.equal(proc.fsType, 'procfs'); // the engine's table (native/src/fsinfo.cc) names it
   assert.equal(proc.reflink, false);
 });
 

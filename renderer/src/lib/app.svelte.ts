@@ -2,7 +2,7 @@
 // progress and the last notice. Operations that span both panes (copy to the other pane, swap)
 // live here; everything about one folder lives in PaneState.
 import type { AppInfo, DirEntry, JobKind, WireError } from '../../../electron/contract';
-import { api } from './client';
+import { api, on } from './client';
 import { toWireError as toWire } from '../../../native/errors';
 import { PaneState, type Side } from './pane.svelte';
 import { transferVerdict, type DragPayload } from './transfer';
@@ -88,11 +88,17 @@ export class AppState {
   }
 
   async start(): Promise<void> {
+    // Folders a later launch asks for; kept until the panes have started.
+    let early: string[][] | null = [];
+    on('app.open', ({ paths }) => (early ? early.push(paths) : this.openFolders(paths)));
     try {
       const info = await api['app.info']({});
       this.#info = info;
-      this.left.start(info.left, info.home || '/');
-      this.right.start(info.right, info.home || '/');
+      // Folders the launch named (`ferry DIR [DIR]`, "Open with Ferry") win over remembered ones.
+      this.left.start(info.left, info.home || '/', info.open?.[0]);
+      this.right.start(info.right, info.home || '/', info.open?.[1]);
+      for (const paths of early) this.openFolders(paths);
+      early = null;
     } catch (e) {
       this.#fatal = toWire(e);
     }
@@ -110,6 +116,15 @@ export class AppState {
 
   activate(side: Side): void {
     this.#active = side;
+  }
+
+  /** Another launch asked for folders: one opens in the active pane, two in left and right. */
+  openFolders(paths: readonly string[]): void {
+    if (paths.length === 1) void this.activePane.navigate(paths[0]!);
+    else if (paths.length >= 2) {
+      void this.left.navigate(paths[0]!);
+      void this.right.navigate(paths[1]!);
+    }
   }
 
   /** Ctrl+U: the panes exchange folders. */

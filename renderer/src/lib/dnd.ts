@@ -4,13 +4,13 @@
 // FERRY_MIME (JSON paths); drops from other apps may carry file:// URIs in text/uri-list, or
 // (in Electron) File objects whose paths the preload resolves.
 // Dragging out to other applications: the HTML5 drag also carries text/uri-list, and in Electron
-// Alt+drag starts a native OS drag of the files (webContents.startDrag).
+// a drag started with Ctrl+Shift held starts a native OS drag of the files (webContents.startDrag).
 import type { JobKind } from '../../../electron/contract';
 import type { AppState } from './app.svelte';
 import { api, pathForFile } from './client';
 import { isDirLike, plural } from './format';
 import type { PaneState } from './pane.svelte';
-import { FERRY_MIME, parseDragPayload, pathsFromUriList, transferVerdict, type DragPayload } from './transfer';
+import { FERRY_MIME, fileUri, isDragOutGesture, parseDragPayload, pathsFromUriList, transferVerdict, type DragPayload } from './transfer';
 
 export function kindFor(e: DragEvent): JobKind {
   if (e.ctrlKey) return 'copy';
@@ -23,7 +23,7 @@ export function startRowDrag(app: AppState, pane: PaneState, i: number, e: DragE
   if (!dt || !pane.view[i]) return false;
   pane.focusRow(i);
   const paths = pane.targets().map((t) => t.path);
-  if (e.altKey && app.info?.canStartDrag) {
+  if (isDragOutGesture(e) && app.info?.canStartDrag) {
     // A native drag that file managers and other applications accept.
     e.preventDefault();
     api['app.startDrag']({ paths }).catch((err: Error) => app.notify(`Cannot drag out: ${err.message}`, true));
@@ -31,7 +31,7 @@ export function startRowDrag(app: AppState, pane: PaneState, i: number, e: DragE
   }
   const payload: DragPayload = { paths, srcDir: pane.path };
   dt.setData(FERRY_MIME, JSON.stringify(payload));
-  dt.setData('text/uri-list', paths.map((p) => `file://${encodeURI(p)}`).join('\r\n'));
+  dt.setData('text/uri-list', paths.map(fileUri).join('\r\n'));
   dt.setData('text/plain', paths.join('\n'));
   dt.effectAllowed = 'copyMove';
   // A compact drag image: the name, or how many items.

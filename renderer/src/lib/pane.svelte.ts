@@ -167,14 +167,14 @@ export class PaneState {
 
   // ------------------------------------------------------------------ navigation
 
-  /** Opens the remembered folder (or main's start folder for this side). */
-  start(arg: string, fallback: string): void {
+  /** Opens `open` when given, else the remembered folder (or main's start folder for this side). */
+  start(arg: string, fallback: string, open?: string): void {
     this.#startArg = arg;
     const saved = loadPrefs(this.side, localStorage);
     if (saved.sort) this.#sort = saved.sort;
     if (saved.showHidden !== undefined) this.#showHidden = saved.showHidden;
     if (saved.showPerms !== undefined) this.#showPerms = saved.showPerms;
-    void this.navigate(startFolder(saved, arg, fallback));
+    void this.navigate(open ?? startFolder(saved, arg, fallback));
   }
 
   #persist(): void {

@@ -50,6 +50,20 @@ export function summarizeMethods(items: readonly Explanation[]): { text: string;
   return { text, counts: ordered };
 }
 
+/** A path as a file:// URI, each segment escaped (`#`, `?`, `%` and spaces included). */
+export function fileUri(path: string): string {
+  return 'file://' + path.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * The gesture that drags files out to other applications (Electron): a drag started with Ctrl+Shift
+ * held. Alt+drag never reaches the page where the window manager moves windows with it (Xfce,
+ * Cinnamon, MATE, KDE), and Super+drag is GNOME's; Ctrl+Shift is left to applications.
+ */
+export function isDragOutGesture(e: { ctrlKey: boolean; shiftKey: boolean }): boolean {
+  return e.ctrlKey && e.shiftKey;
+}
+
 /** Paths from a text/uri-list (file:// URIs only; comments and other schemes ignored). */
 export function pathsFromUriList(text: string): string[] {
   const out: string[] = [];

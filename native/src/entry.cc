@@ -1,0 +1,433 @@
+// One entry of a job, on a worker thread: a regular file (its data through copy.cc into a
+// TempFile, then metadata, then publishing), a FIFO's or device's data (a top-level pair without
+// recursive, like cp), a recreated symlink or node, a hard link to an earlier copy, or a
+// move-by-rename. Every taken destination name goes through settle_taken().
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "job_parts.h"
+#include "tempfile.h"
+
+namespace ferry {
+
+namespace {
+
+void skipped_while_copying(Record& rec) {
+  rec.result = Result::Skipped;
+  rec.bytes = 0;
+  rec.warnings.push_back("skipped while copying: the partial copy was removed");
+}
+
+UniqueFd open_source(int dirfd, const std::string& name) {
+  // O_NONBLOCK: if the entry became a FIFO since it was listed, opening it must not hang.
+  return UniqueFd(openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+}
+
+}  // namespace
+
+void Job::worker_main(size_t idx) {
+  Worker& w = *workers_[idx];
+  std::deque<Task> mine;
+  while (queue_.pop(mine, idx, workers_.size())) {
+    while (!mine.empty()) {
+      Task t = std::move(mine.front());
+      mine.pop_front();
+      if (!cancelled_) do_task(w, t);
+      release(t.dir);
+    }
+  }
+}
+
+int Job::check(const Worker& w) {
+  if (cancelled_.load(std::memory_order_relaxed)) return kErrCancelled;
+  if (skip_gen_.load(std::memory_order_relaxed) != w.gen) return kErrSkipped;
+  if (paused_.load(std::memory_order_relaxed)) {
+    std::unique_lock<std::mutex> lk(pause_mu_);
+    pause_cv_.wait(lk, [&] { return !paused_ || cancelled_ || skip_gen_ != w.gen; });
+    if (cancelled_) return kErrCancelled;
+    if (skip_gen_ != w.gen) return kErrSkipped;
+  }
+  return 0;
+}
+
+// The destination name `dname` is taken by `dst`. Decides (policy, or the person once per entry)
+// and says how to go on: New (a new free name was picked: dname and rec.dest changed), Replace,
+// or Done (rec is settled: skipped, failed or cancelled).
+Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, int dfd, std::string& dname, Record& rec,
+                           std::optional<Decision>& asked) {
+  if (same_inode(dst, sst)) {
+    rec.fail(custom_error("ESAMEFILE", "'" + rec.src + "' and '" + rec.dest + "' are the same file", rec.src, rec.dest));
+    return Pub::Done;
+  }
+  const ConflictInfo ci{0, rec.src, rec.dest, rec.size, (uint64_t)dst.st_size, mtime_ms(sst), mtime_ms(dst)};
+  switch (conflicts_.decide(ci, asked)) {
+    case Decision::Cancel:
+      rec.result = Result::Cancelled;
+      return Pub::Done;
+    case Decision::Skip:
+      rec.result = Result::Skipped;
+      rec.warnings.push_back("destination exists: skipped");
+      return Pub::Done;
+    case Decision::Newer:
+      if (!newer_than(sst, dst)) {
+        rec.result = Result::Skipped;
+        rec.warnings.push_back("destination is as new or newer: skipped");
+        return Pub::Done;
+      }
+      [[fallthrough]];
+    case Decision::Overwrite:
+      if (S_ISDIR(dst.st_mode)) {
+        rec.fail(sys_error(EISDIR, "rename", rec.src, rec.dest));
+        return Pub::Done;
+      }
+      return Pub::Replace;
+    case Decision::Rename: {
+      std::string got;
+      int e = take_numbered(
+          dname, 100000,
+          [&](const std::string& c) {
+            struct stat s;
+            if (fstatat(dfd, c.c_str(), &s, AT_SYMLINK_NOFOLLOW) == 0) return EEXIST;  // taken: next number
+            return errno == ENOENT ? 0 : errno;
+          },
+          &got);
+      if (e == 0) {
+        dname = got;
+        rec.dest = join_path(parent_of(rec.dest), escape_name(got));
+        return Pub::New;
+      }
+      // ENAMETOOLONG (a 255-byte name has no room for " (n)") or another real error: stop.
+      rec.fail(sys_error(e, "copyfile", rec.src, e == EEXIST ? rec.dest : join_path(parent_of(rec.dest), escape_name(got))));
+      return Pub::Done;
+    }
+    case Decision::Error:
+      break;
+  }
+  rec.fail(sys_error(EEXIST, "copyfile", rec.src, rec.dest));
+  return Pub::Done;
+}
+
+void Job::do_task(Worker& w, Task& t) {
+  const uint64_t t0 = now_ns();
+  Record rec = base_record(t.src_path, t.dest_path, EntryType::File);
+  DirNode& d = *t.dir;
+  struct stat st;
+  UniqueFd in;
+  auto finish = [&] {
+    if (rec.result == Result::Cancelled) {  // no record
+      d.child_failed = true;
+      return;
+    }
+    rec.ms = ms_since(t0);
+    if (rec.failed()) d.child_failed = true;
+    if (rec.skipped() && spec_.move) d.child_failed = true;
+    emit(std::move(rec));
+  };
+  if (t.dtype == DT_REG) {
+    in = open_source(d.sfd.get(), t.sname);
+    if (!in) {
+      rec.fail(sys_error(errno, "open", t.src_path, t.dest_path));
+      return finish();
+    }
+    if (fstat(in.get(), &st) != 0) {
+      rec.fail(sys_error(errno, "fstat", t.src_path, t.dest_path));
+      return finish();
+    }
+    if (!S_ISREG(st.st_mode)) in.reset();
+  } else if (fstatat(d.sfd.get(), t.sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    rec.fail(sys_error(errno, "lstat", t.src_path, t.dest_path));
+    return finish();
+  }
+  rec.type = entry_type_of(st.st_mode);
+  rec.size = S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? (uint64_t)st.st_size : 0;
+  if (spec_.move && !d.rename_exdev.load(std::memory_order_relaxed) && try_move_rename(t, st, rec)) return finish();
+  // An explicit FIFO/device pair without recursive: its data is copied into a regular file
+  // (cp's behaviour); inside trees, and with recursive, such nodes are recreated instead.
+  const bool stream = t.top && !spec_.recursive && !spec_.move && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+  if (stream || S_ISREG(st.st_mode)) {
+    if (!in) in = open_source(d.sfd.get(), t.sname);
+    if (!in) {
+      rec.fail(sys_error(errno, "open", t.src_path, t.dest_path));
+      return finish();
+    }
+    const HardLink hl = !stream && spec_.preserve && st.st_nlink > 1 ? link_or_lead(t, st, rec) : HardLink::None;
+    if (hl != HardLink::Linked) copy_regular(w, t, in.get(), st, rec, stream);
+    if (hl == HardLink::Leader) leader_done(t, st, rec);
+    in.reset();
+  } else {
+    copy_other(t, st, rec);
+  }
+  if (rec.ok() && spec_.move && !cancelled_) {
+    // The copy's name must be durable too before the source goes (the data was fsynced).
+    if (fsync_dir(d.dfd.get()) != 0) {
+      rec.warnings.push_back(std::string("source kept: the destination folder could not be flushed"));
+      d.child_failed = true;
+    } else if (unlinkat(d.sfd.get(), t.sname.c_str(), 0) != 0) {
+      rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
+      d.child_failed = true;
+    }
+  }
+  finish();
+}
+
+// Move within one filesystem: renameat2(NOREPLACE); conflicts are resolved first. Returns true
+// when the entry is settled (renamed, skipped, failed or cancelled), false to copy it (EXDEV).
+bool Job::try_move_rename(Task& t, const struct stat& st, Record& rec) {
+  DirNode& d = *t.dir;
+  std::string dname = t.dname;
+  std::optional<Decision> asked;
+  auto renamed = [&rec]() {
+    rec.result = Result::Renamed;
+    rec.bytes = rec.size;
+    rec.warnings.push_back("renamed");
+    return true;
+  };
+  for (int round = 0; round < 4; round++) {
+    int e = rename_noreplace(d.sfd.get(), t.sname.c_str(), d.dfd.get(), dname.c_str(), !S_ISDIR(st.st_mode));
+    if (e == 0) return renamed();
+    if (e == EXDEV) {
+      d.rename_exdev = true;
+      return false;
+    }
+    if (e != EEXIST) {
+      rec.fail(sys_error(e, "rename", rec.src, rec.dest));
+      return true;
+    }
+    struct stat dst;
+    if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile: retry
+    const Pub p = settle_taken(st, dst, d.dfd.get(), dname, rec, asked);
+    if (p == Pub::Done) return true;
+    if (p == Pub::Replace) {
+      if (renameat(d.sfd.get(), t.sname.c_str(), d.dfd.get(), dname.c_str()) == 0) return renamed();
+      if (errno == EXDEV) {
+        d.rename_exdev = true;
+        return false;
+      }
+      rec.fail(sys_error(errno, "rename", rec.src, rec.dest));
+      return true;
+    }
+    // A new name was picked: try again.
+    t.dname = dname;
+    t.dest_path = rec.dest;
+  }
+  rec.fail(sys_error(EEXIST, "rename", rec.src, rec.dest));
+  return true;
+}
+
+void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream) {
+  DirNode& d = *t.dir;
+  std::string dname = t.dname;
+  std::optional<Decision> asked;
+  Pub mode = Pub::New;
+  // Existing destination? (Skipped in folders this job created: they started empty, and a file
+  // appearing meanwhile is still caught by the publishing's EEXIST below.)
+  if (!d.fresh) {
+    struct stat dst;
+    if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0) {
+      mode = settle_taken(st, dst, d.dfd.get(), dname, rec, asked);
+      if (mode == Pub::Done) return;
+    }
+  }
+
+  TempFile tmp;  // discarded on every return below that does not publish it
+  if (int e = tmp.open(d.dfd.get(), d.direct, dname, st.st_mode, d.no_tmpfile)) return rec.fail(sys_error(e, "open", rec.src, rec.dest));
+  // progress slot
+  w.gen = skip_gen_.load();
+  w.bytes.store(0, std::memory_order_relaxed);
+  if (spec_.progress) {
+    std::lock_guard<std::mutex> lk(slots_mu_);
+    w.active = true;
+    w.src = rec.src;
+    w.dest = rec.dest;
+    w.size = (uint64_t)st.st_size;
+  }
+  CopyInput ci;
+  ci.in = in;
+  ci.out = tmp.fd();
+  ci.st = st;
+  ci.src_fs = d.sfs;
+  ci.dst_fs = d.dfs;
+  ci.dst_dev = d.ddev;
+  ci.forced = spec_.method;
+  CopyHooks hooks;
+  hooks.check = [this, &w] { return check(w); };
+  hooks.progress = spec_.progress ? &w.bytes : nullptr;
+  hooks.method = &w.method;
+  w.method.store(-1, std::memory_order_relaxed);
+  CopyResult cr = stream ? copy_stream(w.res, ci, hooks) : copy_data(w.res, ci, hooks);
+  if (spec_.progress) {
+    std::lock_guard<std::mutex> lk(slots_mu_);
+    w.active = false;
+  }
+  rec.attempts = std::move(cr.attempts);
+  rec.warnings.insert(rec.warnings.end(), cr.warnings.begin(), cr.warnings.end());
+  rec.sparse = cr.sparse;
+  rec.method = cr.method;
+  if (!cr.ok) {
+    if (cr.err == kErrCancelled) {
+      rec.result = Result::Cancelled;
+      return;
+    }
+    if (cr.err == kErrSkipped) return skipped_while_copying(rec);
+    rec.method = -1;
+    if (!cr.custom_code.empty()) return rec.fail(node_error(cr.custom_code, cr.err, cr.custom_message, cr.syscall, rec.src, rec.dest));
+    return rec.fail(sys_error(cr.err, cr.syscall, rec.src, rec.dest));
+  }
+  rec.bytes = cr.bytes;
+  // A move across filesystems deletes the source next: its copy must be on disk first.
+  if ((spec_.fsync || spec_.move) && fsync(tmp.fd()) != 0) return rec.fail(sys_error(errno, "fsync", rec.src, rec.dest));
+  if (spec_.preserve) {
+    Created c;
+    if (tmp.direct()) {
+      c.uid = euid_;
+      c.gid = d.dst_setgid ? d.dst_gid : egid_;
+      c.mode_exact = d.no_default_acl && (st.st_mode & 0777 & meta_.umask) == 0;
+    }
+    apply_meta_fd(meta_, in, tmp.fd(), st, rec, tmp.direct() ? &c : nullptr);
+  } else if (!(tmp.direct() && d.no_default_acl)) {
+    if (int e = set_plain_mode(meta_, tmp.fd(), st.st_mode)) rec.warnings.push_back(std::string("mode not set: ") + errno_name(e));
+  }
+  if (check(w) == kErrSkipped) return skipped_while_copying(rec);
+  // Publish.
+  t.dname = dname;  // the name it gets (the rename policy may have picked another)
+  if (tmp.direct()) {
+    tmp.keep();
+    rec.result = Result::Copied;
+    return;
+  }
+  for (int round = 0; round < 8; round++) {
+    if (mode == Pub::Replace) {
+      // Under a hidden name, then renamed over the old file (atomic).
+      TempFile::Err pe = tmp.publish_over(dname, meta_.root);
+      if (pe.err) return rec.fail(sys_error(pe.err, pe.syscall, rec.src, rec.dest));
+      rec.result = Result::Copied;
+      return;
+    }
+    TempFile::Err pe = tmp.publish_new(dname, meta_.root);
+    if (!pe.err) {
+      t.dname = dname;
+      rec.result = Result::Copied;
+      return;
+    }
+    if (pe.err != EEXIST) return rec.fail(sys_error(pe.err, pe.syscall, rec.src, rec.dest));
+    // Someone created it meanwhile: a conflict after all.
+    struct stat dst;
+    if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    mode = settle_taken(st, dst, d.dfd.get(), dname, rec, asked);
+    if (mode == Pub::Done) {
+      if (rec.skipped()) rec.bytes = 0;
+      return;
+    }
+  }
+  rec.fail(sys_error(EEXIST, "link", rec.src, rec.dest));
+}
+
+// Symlinks, FIFOs, device nodes and sockets: recreated, never opened or read.
+void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
+  DirNode& d = *t.dir;
+  const int dfd = d.dfd.get();
+  const bool link = S_ISLNK(st.st_mode);
+  std::string dname = t.dname;
+  std::string target;
+  if (link) {
+    std::vector<char> buf((size_t)std::max<off_t>(st.st_size, 255) + 1);
+    for (;;) {
+      ssize_t n = readlinkat(d.sfd.get(), t.sname.c_str(), buf.data(), buf.size());
+      if (n < 0) return rec.fail(sys_error(errno, "readlink", rec.src, rec.dest));
+      if ((size_t)n < buf.size()) {
+        target.assign(buf.data(), (size_t)n);
+        break;
+      }
+      buf.resize(buf.size() * 2);
+    }
+  }
+  auto make = [&](const std::string& name) -> int {
+    if (link) return symlinkat(target.c_str(), dfd, name.c_str()) == 0 ? 0 : errno;
+    return mknodat(dfd, name.c_str(), (st.st_mode & S_IFMT) | 0600, st.st_rdev) == 0 ? 0 : errno;
+  };
+  const char* sys = link ? "symlink" : "mknod";
+  std::optional<Decision> asked;
+  Pub mode = Pub::New;
+  for (int round = 0; round < 8; round++) {
+    if (mode == Pub::Replace) {
+      // Made under a hidden name, then renamed over the old entry.
+      TempName tmp;
+      int e = EEXIST;
+      for (int i = 0; i < 100 && e == EEXIST; i++) {
+        std::string name = random_tmp_name();
+        e = make(name);
+        if (e == 0) tmp = TempName(dfd, std::move(name));
+      }
+      if (e) return rec.fail(sys_error(e, sys, rec.src, rec.dest));
+      apply_meta_path(meta_, dfd, tmp.name(), st, rec, link);
+      if (renameat(dfd, tmp.name().c_str(), dfd, dname.c_str()) != 0) return rec.fail(sys_error(errno, "rename", rec.src, rec.dest));
+      tmp.release();
+      rec.result = Result::Copied;
+      return;
+    }
+    int e = make(dname);
+    if (e == 0) {
+      apply_meta_path(meta_, dfd, dname, st, rec, link);
+      rec.result = Result::Copied;
+      return;
+    }
+    if (e != EEXIST) return rec.fail(sys_error(e, sys, rec.src, rec.dest));
+    struct stat dst;
+    if (fstatat(dfd, dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    mode = settle_taken(st, dst, dfd, dname, rec, asked);
+    if (mode == Pub::Done) return;
+  }
+  rec.fail(sys_error(EEXIST, sys, rec.src, rec.dest));
+}
+
+// Hard links (with preserve): the first name of a multiply-linked inode met in this job is
+// copied (the "leader"); later names are hard-linked to that copy instead of copied again. The
+// leader's copy is held open (O_PATH) until all its names were seen or the job ends.
+Job::HardLink Job::link_or_lead(Task& t, const struct stat& st, Record& rec) {
+  const auto key = std::make_pair(st.st_dev, st.st_ino);
+  std::unique_lock<std::mutex> lk(links_mu_);
+  auto it = links_.find(key);
+  if (it == links_.end()) {
+    // Bounded (each entry holds an fd until all its names were seen, and trees such as backup
+    // snapshots have many inodes linked from outside): beyond this, later names are copies.
+    if (links_.size() >= 1024) return HardLink::None;
+    links_[key].remaining = (uint64_t)st.st_nlink - 1;
+    return HardLink::Leader;
+  }
+  links_cv_.wait(lk, [&] {
+    auto i = links_.find(key);
+    return i == links_.end() || i->second.copied || cancelled_;
+  });
+  it = links_.find(key);
+  if (cancelled_ || it == links_.end() || !it->second.copied) return HardLink::None;
+  if (link_tmpfile(it->second.fd.get(), t.dir->dfd.get(), t.dname.c_str(), meta_.root) != 0)
+    return HardLink::None;  // EEXIST (a conflict), EXDEV (another filesystem)…: copy it
+  rec.result = Result::Linked;
+  rec.method = -1;
+  rec.bytes = 0;
+  rec.warnings.push_back("hard link to '" + it->second.dest + "'");
+  if (--it->second.remaining == 0) links_.erase(it);
+  return HardLink::Linked;
+}
+
+void Job::leader_done(Task& t, const struct stat& st, const Record& rec) {
+  const auto key = std::make_pair(st.st_dev, st.st_ino);
+  {
+    std::lock_guard<std::mutex> lk(links_mu_);
+    auto it = links_.find(key);
+    if (it == links_.end() || it->second.copied) return;
+    UniqueFd fd(rec.ok() ? openat(t.dir->dfd.get(), t.dname.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1);
+    if (fd) {
+      it->second.copied = true;
+      it->second.fd = std::move(fd);
+      it->second.dest = rec.dest;
+    } else {
+      links_.erase(it);  // the next name copies (and leads) itself
+    }
+  }
+  links_cv_.notify_all();
+}
+
+}  // namespace ferry

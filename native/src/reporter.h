@@ -1,0 +1,132 @@
+// Events and their reporter: what a job (or a scan, or an explain walk) tells JavaScript.
+//
+// Producers (walker, workers) add records and events from any thread; the reporter thread, every
+// 50 ms or at once when something is urgent (a conflict, pause, the end), takes what piled up,
+// puts the scan totals first and a progress event last (≤ 20 a second, at least every 500 ms
+// while it changes nothing), and hands the batch to the sink (addon.cc, which turns it into JSON
+// on this thread and into JS values on the JS thread). The last batch has done=true and the result.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conflict.h"
+#include "engine.h"
+#include "explain.h"
+
+namespace ferry {
+
+struct Current {
+  std::string src, dest;
+  uint64_t size = 0, bytes = 0;
+  int method = -1;
+};
+
+// A tree's totals (native/types.ts ScanTotals).
+struct ScanTotals {
+  uint64_t files = 0;     // entries that are not folders: regular files, symlinks, specials
+  uint64_t dirs = 0;      // folders, the top one included
+  uint64_t symlinks = 0;
+  uint64_t specials = 0;  // FIFOs, sockets, device nodes
+  uint64_t bytes = 0;     // apparent size of the regular files (st_size)
+  uint64_t allocated = 0; // their allocated bytes (st_blocks*512), each inode once
+  uint64_t reflink_bytes = 0;  // apparent bytes that will be reflinked, or renamed by a same-filesystem move
+  uint64_t needed = 0;    // allocated bytes the destination must find room for: the rest
+};
+
+struct Event {
+  enum Type { Progress, Scan, Files, ConflictEv, Explained } type;
+  explicit Event(Type t) : type(t) {}
+  // Progress
+  uint64_t files_done = 0, bytes_done = 0;
+  std::vector<Current> current;
+  bool paused = false;
+  // Scan
+  ScanTotals scan;
+  bool scan_done = false;
+  // Files
+  std::vector<Record> records;
+  // Conflict
+  ConflictInfo conflict;
+  // Explained (explain walks)
+  std::vector<Explanation> explained;
+};
+
+// One hand-over to the sink.
+struct Batch {
+  std::vector<Event> events;
+  std::string json;  // the events as JSON (filled by the sink, on the reporter thread)
+  bool done = false;
+  std::string result_json;       // with done: the result object as JSON
+  std::optional<WireErr> error;  // with done: a failure of the whole run
+};
+using Sink = std::function<void(std::unique_ptr<Batch>)>;
+
+// Anything started from JS that runs on engine threads: a job, a scan, an explain walk.
+class Runnable {
+ public:
+  virtual ~Runnable() = default;
+  virtual void cancel() = 0;
+  // Waits (up to ms) until the last batch was handed over. For environment teardown.
+  virtual bool wait_ended(int ms) = 0;
+};
+
+class Reporter {
+ public:
+  // What the reporter asks on each tick (reporter thread).
+  class Source {
+   public:
+    // Fills the scan totals; true to send them (while scanning, and once when done).
+    virtual bool scan_event(Event&) { return false; }
+    // Fills a progress snapshot; true when progress is reported at all. `fin`: the run is over.
+    virtual bool progress_event(Event&, bool /*fin*/) { return false; }
+
+   protected:
+    ~Source() = default;
+  };
+
+  Reporter(Sink sink, Source& src) : sink_(std::move(sink)), src_(src) {}
+
+  // Any thread.
+  void add_record(Record&& r);
+  void add(Event&& e, bool urgent);
+  void wake();
+  // The last batch: done, with the result (JSON) or an error. Call after the last add.
+  void finish(std::string result_json, std::optional<WireErr> error = std::nullopt);
+  bool wait_ended(int ms);
+
+  // The reporter thread's body; returns after the last batch.
+  void run();
+
+ private:
+  void wake_locked();  // mu_ held: send what there is now
+
+  Sink sink_;
+  Source& src_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Event> events_;
+  bool urgent_ = false;
+  bool finished_ = false;
+  std::string result_json_;
+  std::optional<WireErr> error_;
+  std::mutex end_mu_;
+  std::condition_variable end_cv_;
+  bool ended_ = false;
+};
+
+// JSON text of an events array (json.cc): what crosses to JS.
+std::string events_to_json(const std::vector<Event>& evs);
+std::string scan_totals_json(const ScanTotals& t);
+// One explanation, appended to `out`.
+void explanation_json(std::string& out, const Explanation& x);
+std::string wire_error_json(const WireErr& e);
+
+}  // namespace ferry
