@@ -15,7 +15,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import { decodeEnginePath, encodeEnginePath, fsInfo } from '../native/index.js';
+import { encodeEnginePath, fsInfo } from '../native/index.js';
+import { bytesOf, entryType, fsError, textOf } from './wire-paths.js';
 import { trashBytes } from './fs-trash.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
@@ -70,15 +71,7 @@ function slicer(): () => Promise<void> {
   };
 }
 
-export function entryType(st: fs.Stats): EntryType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isCharacterDevice()) return 'chardev';
-  if (st.isBlockDevice()) return 'blockdev';
-  return 'socket';
-}
+export { entryType };
 
 function direntType(d: fs.Dirent): EntryType {
   if (d.isFile()) return 'file';
@@ -88,29 +81,6 @@ function direntType(d: fs.Dirent): EntryType {
   if (d.isCharacterDevice()) return 'chardev';
   if (d.isBlockDevice()) return 'blockdev';
   return 'socket';
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A wire path's exact bytes (what the file system gets). */
-export const bytesOf = decodeEnginePath;
-
-/** A wire path as the UTF-8 text that APIs taking only strings need, or null when its name is not UTF-8. */
-export function textOf(wire: string): string | null {
-  try {
-    return utf8.decode(decodeEnginePath(wire));
-  } catch {
-    return null;
-  }
-}
-
-/** A Node fs error about a path given as bytes, in Ferry's shape with the wire spelling of the path. */
-function fsError(e: unknown, wire: string, syscall?: string): FerryError {
-  const w = toWireError(e);
-  const err = new FerryError(w.code, '', { errno: w.errno, syscall: w.syscall ?? syscall, path: wire });
-  const desc = /^[A-Z0-9_]+: ([^,]*)/.exec(w.message)?.[1] ?? w.message;
-  err.message = `${w.code}: ${desc}, ${w.syscall ?? syscall ?? 'stat'} '${wire}'`;
-  return err;
 }
 
 /** Builds a pane row for one path (wire spelling); never throws (a failed stat becomes the row's error). */
@@ -136,11 +106,11 @@ export async function describe(full: string, name: string, hint?: EntryType): Pr
         if (base.targetType === 'file') base.size = t.size;
       } catch (e) {
         base.targetType = null;
-        base.error = { ...toWireError(fsError(e, full)), message: `broken symlink: ${toWireError(e).code === 'ELOOP' ? 'loops' : 'target missing'}` };
+        base.error = { ...toWireError(fsError(e, 'stat', full)), message: `broken symlink: ${toWireError(e).code === 'ELOOP' ? 'loops' : 'target missing'}` };
       }
     }
   } catch (e) {
-    base.error = toWireError(fsError(e, full, 'lstat'));
+    base.error = toWireError(fsError(e, 'lstat', full));
   }
   return base;
 }
@@ -229,12 +199,12 @@ export class FsService {
     const dir = path.resolve(p.path);
     const bytes = bytesOf(dir);
     const st = await fsp.stat(bytes).catch((e: unknown) => {
-      throw fsError(e, dir, 'stat');
+      throw fsError(e, 'stat', dir);
     });
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'not a directory', { path: dir, syscall: 'scandir' });
     // Names as bytes: a name that is not UTF-8 is spelled with the engine's escape, never guessed.
     const handle = await fsp.opendir(bytes as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 }).catch((e: unknown) => {
-      throw fsError(e, dir, 'opendir');
+      throw fsError(e, 'opendir', dir);
     });
     const seq = ++this.#listingSeq;
     const listings = this.#own(from).listings;
@@ -286,7 +256,7 @@ export class FsService {
   async stat(p: ValidParams<'fs.stat'>): Promise<Results['fs.stat']> {
     const full = path.resolve(p.path);
     await fsp.lstat(bytesOf(full)).catch((e: unknown) => {
-      throw fsError(e, full, 'lstat'); // a missing path is an error reply, not a row
+      throw fsError(e, 'lstat', full); // a missing path is an error reply, not a row
     });
     return this.#describe(full, path.basename(full) || '/');
   }
@@ -295,7 +265,7 @@ export class FsService {
     const full = path.resolve(p.path);
     const bytes = bytesOf(full);
     const s = await fsp.statfs(bytes as unknown as string).catch((e: unknown) => {
-      throw fsError(e, full, 'statfs');
+      throw fsError(e, 'statfs', full);
     });
     // The engine's table takes text: a folder whose name is not UTF-8 is asked about through its
     // nearest parent that has one (the same filesystem, short of a mount point with such a name).
@@ -323,7 +293,7 @@ export class FsService {
     const target = path.join(path.resolve(p.parent), p.name);
     // EEXIST when it exists: never merges silently
     await fsp.mkdir(bytesOf(target)).catch((e: unknown) => {
-      throw fsError(e, target, 'mkdir');
+      throw fsError(e, 'mkdir', target);
     });
     return { path: target };
   }
@@ -374,7 +344,7 @@ export class FsService {
         try {
           const bytes = bytesOf(target);
           await lstatExists(bytes).catch((e: unknown) => {
-            throw fsError(e, target, 'lstat');
+            throw fsError(e, 'lstat', target);
           });
           const text = textOf(target);
           if (text !== null) await this.#trashItem(text);

@@ -19,7 +19,8 @@ import type { JobFileRecord as FileRecord, PartialCopy } from '../contract.js';
 import { decodeEnginePath, encodeEnginePath, scan } from '../../native/index.js';
 import { ENGINE_TEMP_NAME } from '../../native/types.js';
 import type { StoredJob } from './journal.js';
-import { fsFailure, holdsOrphans, joinBytes } from './recovery.js';
+import { holdsOrphans } from './recovery.js';
+import { fsFailure, joinBytes } from '../wire-paths.js';
 
 /** A folder record that says the folder is missing entries (cancel, or entries that failed inside). */
 export function isIncompleteFolder(r: Pick<FileRecord, 'type' | 'ok' | 'warnings' | 'scope'>): boolean {

@@ -14,7 +14,8 @@ import { FerryError } from '../../native/errors.js';
 import { isFailure } from '../../native/types.js';
 import type { Job, Mode } from './job.js';
 import type { LogStore } from './log-store.js';
-import { finishInterruptedMove, fsFailure, queueRecord, recoverTempTop } from './recovery.js';
+import { finishInterruptedMove, queueRecord, recoverTempTop } from './recovery.js';
+import { fsFailure } from '../wire-paths.js';
 import { tallyAll } from './tally.js';
 
 /** One native engine job of a Ferry job (a verified move across filesystems needs two). */

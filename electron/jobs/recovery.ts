@@ -2,16 +2,15 @@
 // the engine was building.
 import { fs, fsp } from '../../native/user-fs.js';
 import path from 'node:path';
-import { getSystemErrorMap } from 'node:util';
-import { ACTIVE_STATES, FINISHED_STATES, type CopyOptions, type EntryType, type JobFileRecord as FileRecord, type WireError } from '../contract.js';
+import { ACTIVE_STATES, FINISHED_STATES, type CopyOptions, type EntryType, type JobFileRecord as FileRecord } from '../contract.js';
 import { decodeEnginePath, encodeEnginePath, type CopyPair } from '../../native/index.js';
-import { FerryError, toWireError } from '../../native/errors.js';
 import { ENGINE_TEMP_NAME } from '../../native/types.js';
 import { verifyPair } from '../../native/verify.js';
 import type { StoredJob } from './journal.js';
 import type { LogStore } from './log-store.js';
 import { tallyOfStored } from './summary.js';
 import { movedByRename, tallyAll, type Tally } from './tally.js';
+import { entryType, fsFailure, joinBytes } from '../wire-paths.js';
 
 /**
  * Entries whose timestamps are older than the job's first start (minus this margin: file times
@@ -128,30 +127,6 @@ export function queueRecord(src: string, dest: string, type: EntryType, o: Parti
   return { src, dest, type, size: 0, bytes: 0, method: null, attempts: [], sparse: false, ms: 0, ok: true, skipped: false, error: null, warnings: [], ...o };
 }
 
-/** A Node fs error in Ferry's shape, naming the path as the wire spells it (escaped). */
-export function fsFailure(e: unknown, syscall: string, p: string, dest?: string): WireError {
-  const x = (e ?? {}) as NodeJS.ErrnoException;
-  const code = typeof x.code === 'string' && x.code ? x.code : 'EIO';
-  const errno = typeof x.errno === 'number' ? x.errno : undefined;
-  const description = (errno !== undefined ? getSystemErrorMap().get(errno)?.[1] : undefined) ?? x.message ?? String(e);
-  return toWireError(new FerryError(code, description, { errno, syscall: x.syscall ?? syscall, path: p, dest }));
-}
-
-function entryTypeOf(st: fs.Stats): EntryType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isCharacterDevice()) return 'chardev';
-  if (st.isBlockDevice()) return 'blockdev';
-  return 'socket';
-}
-
-/** `dir/name` as bytes: names that are not UTF-8 stay exact. */
-export function joinBytes(dir: Buffer, name: Buffer): Buffer {
-  return Buffer.concat([dir, Buffer.from('/'), name]);
-}
-
 async function lstatOrNull(p: Buffer): Promise<fs.Stats | null> {
   try {
     return await fsp.lstat(p);
@@ -212,7 +187,7 @@ export async function finishInterruptedMove(pairs: readonly CopyPair[], o: Inter
       const st = await lstatOrNull(d);
       if (!st) continue;
       if (st.isDirectory()) await claimTree(d, s);
-      else if (!o.known(encodeEnginePath(d))) out.push(queueRecord(encodeEnginePath(s), encodeEnginePath(d), entryTypeOf(st), { size: st.isFile() ? st.size : 0, warnings: [movedNote] }));
+      else if (!o.known(encodeEnginePath(d))) out.push(queueRecord(encodeEnginePath(s), encodeEnginePath(d), entryType(st), { size: st.isFile() ? st.size : 0, warnings: [movedNote] }));
     }
   };
 
@@ -232,7 +207,7 @@ export async function finishInterruptedMove(pairs: readonly CopyPair[], o: Inter
       return;
     }
     if (src || known || st.ctimeMs < since) return;
-    out.push(queueRecord(encodeEnginePath(S), dEsc, entryTypeOf(st), { size: st.isFile() ? st.size : 0, warnings: [movedNote] }));
+    out.push(queueRecord(encodeEnginePath(S), dEsc, entryType(st), { size: st.isFile() ? st.size : 0, warnings: [movedNote] }));
   };
 
   const adopt = async (S: Buffer, D: Buffer): Promise<void> => {
@@ -244,7 +219,7 @@ export async function finishInterruptedMove(pairs: readonly CopyPair[], o: Inter
       return;
     }
     const d = await lstatOrNull(D);
-    if (!d || entryTypeOf(d) !== entryTypeOf(s)) return;
+    if (!d || entryType(d) !== entryType(s)) return;
     const sEsc = encodeEnginePath(S);
     const dEsc = encodeEnginePath(D);
     let verified: boolean | undefined;
@@ -258,7 +233,7 @@ export async function finishInterruptedMove(pairs: readonly CopyPair[], o: Inter
       const [a, b] = await Promise.all([fsp.readlink(S, { encoding: 'buffer' }), fsp.readlink(D, { encoding: 'buffer' })]).catch(() => [null, null]);
       if (!a || !b || !a.equals(b)) return;
     }
-    const rec = queueRecord(sEsc, dEsc, entryTypeOf(s), { size: s.isFile() ? s.size : s.isSymbolicLink() ? s.size : 0, ...(verified ? { verified } : {}) });
+    const rec = queueRecord(sEsc, dEsc, entryType(s), { size: s.isFile() ? s.size : s.isSymbolicLink() ? s.size : 0, ...(verified ? { verified } : {}) });
     try {
       // The copy must be on disk before its source goes.
       if (s.isFile()) await fsyncPath(D);

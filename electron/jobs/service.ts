@@ -21,7 +21,7 @@ import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
 import type { CopyOptions, Emit, PartialCopy, Results, ValidParams } from '../contract.js';
 import * as native from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
-import { fsFailure } from './recovery.js';
+import { fsError } from '../wire-paths.js';
 import { Job } from './job.js';
 import { dataDirError, Journal, newStoredJob, prepareDataDir, type LoadReport, type StoredJob } from './journal.js';
 import { LogStore, exportLog } from './log-store.js';
@@ -271,7 +271,7 @@ export class JobService {
     if (this.#closing) throw new FerryError('ESHUTDOWN', 'Ferry is shutting down: no new transfers');
     const destDir = path.resolve(p.destDir);
     const st = await fsp.stat(native.decodeEnginePath(destDir)).catch((e: unknown) => {
-      throw toWireErrorAt(e, 'stat', destDir); // ENOENT etc. with Node's code and syscall, the path as sent
+      throw fsError(e, 'stat', destDir); // ENOENT etc. with Node's code and syscall, the path as sent
     });
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: destDir });
     const sources = p.sources.map((s) => path.resolve(s));
@@ -456,11 +456,6 @@ export class JobService {
     // Keep ticking while something runs (speed and ETA move even without events) or batches wait.
     return !this.#closing && (more || [...this.#queue].some((job) => job.running !== null));
   }
-}
-
-/** A Node fs error about a wire path, as a FerryError that spells the path as it was sent. */
-function toWireErrorAt(e: unknown, syscall: string, wire: string): FerryError {
-  return FerryError.from(fsFailure(e, syscall, wire));
 }
 
 function newId(now: number): string {

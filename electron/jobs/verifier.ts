@@ -14,7 +14,7 @@ import type { Job } from './job.js';
 import type { Run } from './planner.js';
 import { SpeedMeter } from './speed.js';
 import { noVerifyProgress, type VerifyProgress } from './summary.js';
-import { fsFailure } from './recovery.js';
+import { fsFailure } from '../wire-paths.js';
 
 /**
  * Whether a record gets verified: a file really copied in a copy run (a move run's sources are
