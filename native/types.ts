@@ -86,6 +86,8 @@ export interface FileRecord {
    * for. Absent when there are none.
    */
   notStarted?: EntryCount;
+  /** A folder moved whole by one rename (its entries get no records): what it holds, counted where it now is. */
+  contains?: EntryCount;
   /**
    * The inode number of what this job created under `dest`: a file, folder, symlink or node made
    * under a name that was free. Absent for overwrites (the entry replaced something), for moves

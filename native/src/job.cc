@@ -532,18 +532,19 @@ void Job::finalize_dir(DirNode& d) {
   }
   rec.result = Result::Copied;
   DirNode& p = *d.parent;
-  // fsync (ferry-cp --fsync): the names linked into this folder are durable too.
-  if (spec_.fsync) {
-    if (int e = fsync_dir(d.dfd.get())) rec.fail(sys_error(e, "fsync", d.src_path, d.dest_path));
-  }
-  bool failed = d.child_failed.load() || rec.failed();
+  // fsync (ferry-cp --fsync): the names linked into this folder are durable too. A failure is the
+  // folder's (the tree is still published: its data is there, only not known to be durable).
+  int fsync_err = spec_.fsync ? fsync_dir(d.dfd.get()) : 0;
+  bool failed = d.child_failed.load();
   bool hidden = !d.tmp_top.empty();  // still under its temp name
-  if (hidden && rec.ok()) {
+  if (hidden) {
     hidden = !publish_tree(d, rec);
-    if (spec_.fsync && !hidden && rec.ok()) {
-      if (int e = fsync_dir(p.dfd.get())) rec.fail(sys_error(e, "fsync", d.src_path, rec.dest));
-    }
+    if (spec_.fsync && !hidden && rec.ok() && !fsync_err) fsync_err = fsync_dir(p.dfd.get());
     if (!rec.ok() && !rec.skipped()) failed = true;
+  }
+  if (fsync_err && rec.ok()) {
+    rec.fail(sys_error(fsync_err, "fsync", d.src_path, rec.dest));
+    failed = true;
   }
   const bool incomplete = rec.ok() && (failed || cancelled_);
   if (incomplete) {

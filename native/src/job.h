@@ -100,6 +100,7 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   // publish.cc: the hidden tree `d` gets its final name; a name taken meanwhile is settled by the
   // job's conflict policy. Fills rec (the folder's record); true when the tree left its temp name.
   bool publish_tree(DirNode& d, Record& rec);
+  bool left_hidden(DirNode& d, Record& rec, int err, const std::string& tmp_path, const std::function<void(Record&&)>& out);
   void emit(Record&& r);
   // The destination folders' filesystems, watched for the final flush (no-op without flush).
   void watch_fs(dev_t dev, int dirfd, const std::string& folder);

@@ -30,6 +30,7 @@ struct Fate {
   SkipReason why = SkipReason::Conflict;  // Skipped
   std::string note;                       // a warning on each correction
   bool remove = false;                    // remove the entries (Skipped, Failed)
+  int err = EEXIST;                       // Failed: the rename's error
 };
 
 // Walks a part of our tree and sends one correction per entry (and removes it, when the fate says
@@ -84,7 +85,7 @@ class Corrections {
     if (there && t != EntryType::Dir) r.size = S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? (uint64_t)st.st_size : 0;
     switch (fate_.kind) {
       case Fate::Skipped: r.skip(fate_.why); break;
-      case Fate::Failed: r.fail(sys_error(EEXIST, "rename", spath, dold)); break;
+      case Fate::Failed: r.fail(sys_error(fate_.err, "rename", spath, dold)); break;
       case Fate::Moved:
         r.result = Result::Copied;
         r.dest = dnew;
@@ -245,9 +246,7 @@ bool Job::publish_tree(DirNode& d, Record& rec) {
     struct stat ds;
     if ((e != EEXIST && e != ENOTEMPTY) || fstatat(pdfd, d.dname.c_str(), &ds, AT_SYMLINK_NOFOLLOW) != 0) {
       if (e == EEXIST || e == ENOTEMPTY) continue;  // gone again meanwhile: try once more
-      rec.fail(sys_error(e, "rename", d.src_path, d.dest_path));
-      rec.warnings.push_back("the copied tree was left under " + tmp_path);
-      return false;
+      return left_hidden(d, rec, e, tmp_path, out);
     }
     const std::string taken = "'" + d.dest_path + "' was created while the copy ran";
     // Taken by a folder: merge into it, as the job would have done had it been there at the start
@@ -271,11 +270,7 @@ bool Job::publish_tree(DirNode& d, Record& rec) {
     if (dec == Decision::Rename) {
       std::string got;
       e = take_numbered(d.dname, 1000, [&](const std::string& c) { return rename_noreplace(pdfd, d.tmp_top.c_str(), pdfd, c.c_str(), false); }, &got);
-      if (e) {
-        rec.fail(sys_error(e, "rename", d.src_path, d.dest_path));
-        rec.warnings.push_back("the copied tree was left under " + tmp_path);
-        return false;
-      }
+      if (e) return left_hidden(d, rec, e, tmp_path, out);
       clear_temp_owner(d.dfd.get());
       const std::string now = join_path(parent_of(d.dest_path), escape_name(got));
       correct_contents(pdfd, got, d.dfd.get(), d.src_path, d.dest_path, now,
@@ -294,8 +289,18 @@ bool Job::publish_tree(DirNode& d, Record& rec) {
     rec.warnings.push_back(f.note);
     return true;
   }
-  rec.fail(sys_error(EEXIST, "rename", d.src_path, d.dest_path));
-  rec.warnings.push_back("the copied tree was left under " + tmp_path);
+  return left_hidden(d, rec, EEXIST, tmp_path, out);
+}
+
+// The tree cannot get a name (the rename fails: EIO, EROFS…): it stays under its temp name, which
+// findTemps() lists (publishTemp() can finish the job later). Its entries are not where their
+// records said: each gets a failed correction.
+bool Job::left_hidden(DirNode& d, Record& rec, int err, const std::string& tmp_path, const std::function<void(Record&&)>& out) {
+  const std::string note = "the copied tree could not be given its name and was left under '" + tmp_path + "'";
+  correct_contents(d.parent->dfd.get(), d.tmp_top, d.dfd.get(), d.src_path, d.dest_path, d.dest_path,
+                   Fate{Fate::Failed, SkipReason::Conflict, note, false, err}, d.ddev, out);
+  rec.fail(sys_error(err, "rename", d.src_path, d.dest_path));
+  rec.warnings.push_back(note);
   return false;
 }
 
