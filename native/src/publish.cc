@@ -36,22 +36,18 @@ struct Fate {
 // Walks a part of our tree and sends one correction per entry (and removes it, when the fate says
 // so). Paths: `spath` the source, `dold` the destination the records named, `dnew` where the
 // entries now stand (Moved).
-class Corrections {
+struct CorrectionNode {
+  UniqueFd fd;
+  int pfd = -1;  // the parent's descriptor (borrowed: its frame outlives this one)
+  std::string name;
+  std::string spath, dold, dnew;
+  bool top = false;  // the published tree's own top folder: its record is the caller's
+};
+
+class Corrections : public PlainWalk<CorrectionNode> {
  public:
-  struct Node {
-    UniqueFd fd;
-    int pfd = -1;  // the parent's descriptor (borrowed: its frame outlives this one)
-    std::string name;
-    std::string spath, dold, dnew;
-    bool top = false;  // the published tree's own top folder: its record is the caller's
-  };
-  static constexpr bool kSorted = false;
   Corrections(const Fate& f, dev_t dev, const std::function<void(Record&&)>& emit) : fate_(f), dev_(dev), emit_(emit) {}
 
-  int dir_fd(const Node& n) const { return n.fd.get(); }
-  void unlisted(Node&, int) {}
-  bool stopped() const { return false; }
-  bool pace(size_t) const { return true; }
   bool enter(Node& parent, const Dirent& e, size_t, Node& child) {
     child.fd.reset(openat(parent.fd.get(), e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     child.pfd = parent.fd.get();
@@ -104,6 +100,21 @@ class Corrections {
   const std::function<void(Record&&)>& emit_;
 };
 
+// Walks our folder `fd` (named `name` in `pfd`): corrections for all that is in it, and for the
+// folder itself unless it is the published tree's top (`top`: its record is the caller's).
+void correct_walk(UniqueFd fd, int pfd, const std::string& name, bool top, const std::string& spath, const std::string& dold,
+                  const std::string& dnew, Corrections& c) {
+  Corrections::Node root;
+  root.fd = std::move(fd);
+  root.pfd = pfd;
+  root.name = name;
+  root.spath = spath;
+  root.dold = dold;
+  root.dnew = dnew;
+  root.top = top;
+  walk_tree(c, std::move(root));
+}
+
 // `name` in folder `pfd` (ours), with everything in it: corrections for all of it.
 void correct_entry(int pfd, const std::string& name, const std::string& spath, const std::string& dold, const std::string& dnew, const Fate& f,
                    dev_t dev, const std::function<void(Record&&)>& emit) {
@@ -111,31 +122,17 @@ void correct_entry(int pfd, const std::string& name, const std::string& spath, c
   struct stat st;
   if (fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (!S_ISDIR(st.st_mode)) return c.correct(pfd, name, spath, dold, dnew, entry_type_of(st.st_mode));
-  Corrections::Node root;
-  root.fd.reset(openat(pfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!root.fd) return c.correct(pfd, name, spath, dold, dnew, EntryType::Dir);
-  root.pfd = pfd;
-  root.name = name;
-  root.spath = spath;
-  root.dold = dold;
-  root.dnew = dnew;
-  walk_tree(c, std::move(root));
+  UniqueFd fd(openat(pfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return c.correct(pfd, name, spath, dold, dnew, EntryType::Dir);
+  correct_walk(std::move(fd), pfd, name, false, spath, dold, dnew, c);
 }
 
 // The contents of our tree's top folder `fd` (named `name` in `pfd`), not the folder itself.
 void correct_contents(int pfd, const std::string& name, int fd, const std::string& spath, const std::string& dold, const std::string& dnew,
                       const Fate& f, dev_t dev, const std::function<void(Record&&)>& emit) {
   Corrections c(f, dev, emit);
-  Corrections::Node root;
-  root.fd.reset(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!root.fd) return;
-  root.pfd = pfd;
-  root.name = name;
-  root.spath = spath;
-  root.dold = dold;
-  root.dnew = dnew;
-  root.top = true;
-  walk_tree(c, std::move(root));
+  UniqueFd top(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (top) correct_walk(std::move(top), pfd, name, true, spath, dold, dnew, c);
 }
 
 bool source_stat(const std::string& spath, struct stat& st) {

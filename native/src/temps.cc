@@ -16,18 +16,15 @@ namespace {
 // Counts a temp folder's contents and, when its owner record and source allow, lists the files
 // that are not complete copies: missing from the source, or of another size or mtime (with
 // preserve the engine gives every finished file its source's mtime, last).
-class TempWalk {
+struct TempNode {
+  UniqueFd fd, sfd;  // sfd: the matching source folder, or invalid
+  std::string path;
+};
+
+class TempWalk : public PlainWalk<TempNode> {
  public:
-  struct Node {
-    UniqueFd fd, sfd;  // sfd: the matching source folder, or invalid
-    std::string path;
-  };
   static constexpr bool kSorted = true;
-  TempWalk(TempInfo& t) : t_(t) {}
-  int dir_fd(const Node& n) const { return n.fd.get(); }
-  void unlisted(Node&, int) {}
-  bool stopped() const { return false; }
-  bool pace(size_t) const { return true; }
+  explicit TempWalk(TempInfo& t) : t_(t) {}
   bool enter(Node& parent, const Dirent& e, size_t, Node& child) {
     child.fd.reset(openat(parent.fd.get(), e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (parent.sfd) child.sfd.reset(openat(parent.sfd.get(), e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -81,18 +78,15 @@ void describe(int dirfd, const std::string& dir, const std::string& name, TempIn
 }
 
 // A finder over `dir` (and, recursive, its subfolders): temps are described, not entered.
-class Finder {
+struct FinderNode {
+  UniqueFd fd;
+  std::string path;
+};
+
+class Finder : public PlainWalk<FinderNode> {
  public:
-  struct Node {
-    UniqueFd fd;
-    std::string path;
-  };
   static constexpr bool kSorted = true;
   Finder(bool recursive, std::vector<TempInfo>& out) : recursive_(recursive), out_(out) {}
-  int dir_fd(const Node& n) const { return n.fd.get(); }
-  void unlisted(Node&, int) {}
-  bool stopped() const { return false; }
-  bool pace(size_t) const { return true; }
   bool enter(Node& parent, const Dirent& e, size_t, Node& child) {
     if (is_temp_name(e.name)) {
       out_.emplace_back();
@@ -224,18 +218,15 @@ namespace {
 
 // Removes a tree bottom-up by descriptors (remove_tree): files as they are met, each folder once
 // it is left (empty by then).
-struct Remover {
-  struct Node {
-    UniqueFd fd;
-    int pfd = -1;  // the parent's descriptor (borrowed: its frame outlives this one)
-    std::string name;
-  };
-  static constexpr bool kSorted = false;
+struct RemoverNode {
+  UniqueFd fd;
+  int pfd = -1;  // the parent's descriptor (borrowed: its frame outlives this one)
+  std::string name;
+};
+
+struct Remover : PlainWalk<RemoverNode> {
   int err = 0;
-  int dir_fd(const Node& n) const { return n.fd.get(); }
   void unlisted(Node&, int e) { err = err ? err : e; }
-  bool stopped() const { return false; }
-  bool pace(size_t) const { return true; }
   bool enter(Node& parent, const Dirent& e, size_t, Node& child) {
     child.fd.reset(openat(parent.fd.get(), e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     child.pfd = parent.fd.get();
