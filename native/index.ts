@@ -16,11 +16,14 @@ import type {
   ExplainItem,
   Explanation,
   FilesystemInfo,
+  FileRecord,
   JobResult,
   JobSpec,
   Method,
+  RemoveReport,
   ScanEvent,
   ScanTotals,
+  TempInfo,
   WireError,
 } from './types.js';
 
@@ -106,6 +109,11 @@ export function encodeEnginePath(bytes: Buffer | Uint8Array | string): string {
   return out;
 }
 
+// Paths handed TO the engine are read in the same spelling (every function below decodes them
+// with the rule of decodeEnginePath()): pass `encodeEnginePath(bytes)` for a name that is not
+// UTF-8, or for one that holds a literal `\xNN`. Paths the engine reports come back spelled the
+// same way, so a record's `src`/`dest` can be handed back as they are.
+
 /** Handle to a running native job. All controls are safe to call at any time, also after the end. */
 export interface NativeJob {
   pause(): void;
@@ -134,6 +142,10 @@ interface Binding {
   fsInfo(path: string): FilesystemInfo;
   tempName(): string;
   errnoName(errno: number): string;
+  findTemps(dir: string, recursive: boolean): Promise<TempInfo[]>;
+  removeTemp(path: string): Promise<void>;
+  publishTemp(path: string): Promise<{ dest: string }>;
+  dropCache(path: string): Promise<void>;
 }
 
 let binding: Binding | null = null;
@@ -199,6 +211,11 @@ function checkPairs(pairs: readonly CopyPair[]): CopyPair[] {
   return pairs.map((p) => ({ src: p.src, dest: p.dest }));
 }
 
+function checkTag(tag: string): string {
+  if (tag !== '' && !/^[A-Za-z0-9_-]{1,64}$/.test(tag)) throw new TypeError('tag must match [A-Za-z0-9_-]{1,64}');
+  return tag;
+}
+
 /** A promise and the onDone callback that settles it (a run's error becomes a FerryError). */
 function settle<R>(): { done: Promise<R>; onDone: OnDone<R> } {
   let onDone!: OnDone<R>;
@@ -210,8 +227,9 @@ function settle<R>(): { done: Promise<R>; onDone: OnDone<R> } {
 
 /**
  * Starts a native job. Events arrive batched and throttled (≤ 20 progress events/s). `done`
- * resolves with the totals when the job ends (also when cancelled), and rejects only when the job
- * as a whole failed (the free-space check of `spaceCheck`: a FerryError ENOSPC, nothing copied).
+ * resolves with the totals when the job ends (also when cancelled, and when the final flush of
+ * `flush` failed: see `result.flush`), and rejects only when the job as a whole failed before
+ * copying (the free-space check of `spaceCheck`: a FerryError ENOSPC, nothing copied).
  */
 export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob {
   const spec: JobSpec = {
@@ -226,6 +244,8 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
     scan: opts.scan ?? true,
     spaceCheck: opts.spaceCheck ?? false,
     progress: opts.progress ?? true,
+    flush: opts.flush ?? false,
+    tag: checkTag(opts.tag ?? ''),
   };
   const onEvents = opts.onEvents ?? (() => {});
   const { done, onDone } = settle<JobResult>();
@@ -344,4 +364,70 @@ export function engineTempName(): string {
 
 export function errnoName(errno: number): string {
   return load().errnoName(errno);
+}
+
+/** A rejected engine promise becomes a FerryError (Node's shape) with its stack from here. */
+async function engineCall<R>(p: () => Promise<R>): Promise<R> {
+  try {
+    return await p();
+  } catch (e) {
+    const w = e as WireError;
+    throw typeof w?.code === 'string' ? FerryError.from(w) : e;
+  }
+}
+
+const asEnginePath = (p: string | Buffer | Uint8Array): string => (typeof p === 'string' ? p : encodeEnginePath(p));
+
+/**
+ * The engine's temps (ENGINE_TEMP_NAME) directly inside `dir` (with `recursive`, also inside its
+ * subfolders, not descending into the temps themselves), each with its owner record and contents
+ * (TempInfo). Only a killed job leaves temps behind. Rejects with Node's shape when `dir` cannot
+ * be listed.
+ */
+export function findTemps(dir: string, opts: { recursive?: boolean } = {}): Promise<TempInfo[]> {
+  checkPath(dir, 'dir');
+  return engineCall(() => load().findTemps(dir, opts.recursive ?? false));
+}
+
+/**
+ * Removes one engine temp and everything in it (by directory descriptors: deep paths and any
+ * names). Refuses (FerryError EINVAL) a path whose name does not match ENGINE_TEMP_NAME, and a
+ * folder whose owner record is not the engine's.
+ */
+export function removeTemp(path: string): Promise<void> {
+  checkPath(path, 'path');
+  return engineCall(() => load().removeTemp(path));
+}
+
+/**
+ * Gives a temp folder its final name (from its owner record) with rename(RENAME_NOREPLACE) and
+ * drops the owner record: EEXIST when the name is taken, ENODATA when the temp has no owner
+ * record. Delete its `partial` files first (findTemps), or resume the job into it.
+ */
+export function publishTemp(path: string): Promise<{ dest: string }> {
+  checkPath(path, 'path');
+  return engineCall(() => load().publishTemp(path));
+}
+
+/**
+ * Makes a file's data durable and drops its cached pages, so that the next read comes from the
+ * device: fdatasync(2), then posix_fadvise(POSIX_FADV_DONTNEED). A write-back error rejects in
+ * Node's shape (syscall 'fdatasync', path as given). Runs off the JS thread.
+ */
+export function dropCache(path: string | Buffer): Promise<void> {
+  const p = asEnginePath(path);
+  checkPath(p, 'path');
+  return engineCall(() => load().dropCache(p));
+}
+
+/**
+ * Removes what a job created under `items` (folders or files its records name), and nothing else:
+ * an entry goes only when the job's record for it (the last one per `dest`) has an `ino` that its
+ * inode still has, and for a file the same size; a folder goes only when it is empty afterwards.
+ * Entries the job replaced (overwrites), moved, or did not create are kept; so is anything created
+ * or changed since. Pass the job's records as they came (corrections included).
+ */
+export async function removePartial(items: readonly { path: string }[], records: Iterable<Pick<FileRecord, 'dest' | 'type' | 'size' | 'ino' | 'ok'> & { replaces?: string | undefined; changed?: boolean | undefined }>): Promise<RemoveReport> {
+  const { removeCreated } = await import('./partial.js');
+  return removeCreated(items, records);
 }

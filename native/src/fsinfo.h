@@ -25,6 +25,10 @@ struct FsKind {
   bool known = false;  // false: the magic is not in the table
 };
 FsKind fs_kind_of_magic(uint64_t magic);
+// Does an st_size of 0 mean empty? On the table's own filesystems, yes; a filesystem the table
+// does not know, or FUSE (whose daemon may serve anything, /proc included), may report 0 for a
+// file with data: such an empty file is read until EOF.
+inline bool empty_size_trusted(const FsKind& k) { return k.known && !k.pseudo && k.magic != 0x65735546; }
 FsKind fs_kind_of_fd(int fd);
 
 // A file's or folder's filesystem as the planner compares two of them.

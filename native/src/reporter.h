@@ -128,5 +128,7 @@ std::string scan_totals_json(const ScanTotals& t);
 // One explanation, appended to `out`.
 void explanation_json(std::string& out, const Explanation& x);
 std::string wire_error_json(const WireErr& e);
+// A string as a JSON string literal.
+std::string wire_string_json(const std::string& s);
 
 }  // namespace ferry
