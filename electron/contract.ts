@@ -16,7 +16,7 @@ import type * as v from 'valibot';
 
 // The engine's records and their vocabulary have their home in the engine layer (native/types.ts);
 // the contract carries them as they are.
-export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, VerifiedRecord, WireError } from '../native/types.js';
+export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, SkipReason, VerifiedRecord, WireError } from '../native/types.js';
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
 import type { ConflictPolicy, CurrentFile, EntryType, Explanation, Method, VerifiedRecord, WireError } from '../native/types.js';
 
@@ -76,21 +76,9 @@ export interface FsInfo {
   readOnly: boolean;
 }
 
-/**
- * Why a skipped entry was skipped: 'conflict' (a conflict policy or decision kept what was at the
- * destination), 'skip-current' (the user skipped the file being copied), 'cancel' (the job was
- * cancelled while it waited). The engine's own reasons pass through as it spells them.
- */
-export type SkipReason = 'conflict' | 'skip-current' | 'cancel' | (string & {});
-
-/** A finished entry as the queue and the log show it: the engine's record and its verification. */
+/** A finished entry as the queue and the log show it: the engine's record (with its `skipReason`,
+ * `notStarted`, `contains`, `changed`, `replaces`) and its verification. */
 export interface JobFileRecord extends VerifiedRecord {
-  /** Set on every skipped record (the queue counts skipped entries per reason). */
-  skipReason?: SkipReason;
-  /** A folder's record: entries below it that the job never started (its failure, or a cancel). */
-  notStarted?: { files: number; bytes: number };
-  /** A folder moved whole by one rename: the entries (not folders) and bytes it holds, counted at the destination. */
-  contains?: { files: number; bytes: number };
   /**
    * 'job': not an entry but the job itself (not enough space, a destination that is gone, a
    * failed final flush): the log holds it so "Errors only" shows why a job failed. `src` is the
@@ -150,6 +138,8 @@ export interface JobSummary {
   filesNotStarted?: number;
   /** Folders that failed (their entries count in filesNotStarted). */
   foldersFailed?: number;
+  /** Copied entries whose source changed while it was read: the copy holds what it was when opened (records with `changed`). */
+  filesChanged?: number;
   /** Skipped entries per reason (SkipReason). */
   skippedBy?: Record<string, number>;
   /** Failed entries and folders per error code ('EACCES', 'EVERIFY', …). */

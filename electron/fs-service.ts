@@ -267,11 +267,7 @@ export class FsService {
     const s = await fsp.statfs(bytes as unknown as string).catch((e: unknown) => {
       throw fsError(e, 'statfs', full);
     });
-    // The engine's table takes text: a folder whose name is not UTF-8 is asked about through its
-    // nearest parent that has one (the same filesystem, short of a mount point with such a name).
-    let probe = full;
-    while (textOf(probe) === null && probe !== '/') probe = path.dirname(probe);
-    const kind = fsInfo(textOf(probe) ?? '/');
+    const kind = fsInfo(full); // the engine reads the wire spelling (\xNN) as the exact bytes
     let readOnly = false;
     try {
       await fsp.access(bytes, fs.constants.W_OK);

@@ -42,12 +42,6 @@ export class Job {
   /** The phase a paused job returns to. */
   resumeState: JobState = 'running';
   cancelRequested = false;
-  /** The user asked to skip the file(s) being copied (skipped records then say 'skip-current'). */
-  skipRequested = false;
-  /** Destinations the engine raised a conflict about (a skip there is the conflict's decision). */
-  conflictDests = new Set<string>();
-  /** Destinations whose open conflict was answered 'skip' because the job was cancelled. */
-  cancelSkips = new Set<string>();
   /** close(): stop now, come back as 'interrupted'. */
   shutdown = false;
   /** Finished records not yet sent to the renderer (the ticker takes them). */
@@ -70,13 +64,6 @@ export class Job {
 
   get tally(): Tally {
     return this.live.t;
-  }
-
-  /** Why the engine skipped `dest` when its record does not say. */
-  skipReason(dest: string): string {
-    if (this.cancelSkips.has(dest)) return 'cancel';
-    if (this.conflictDests.has(dest) || !this.skipRequested) return 'conflict';
-    return 'skip-current';
   }
 
   /** Resolves when not paused; true when the job is being cancelled. */

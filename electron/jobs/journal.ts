@@ -42,6 +42,8 @@ export interface StoredJob {
   foldersFailed?: number;
   notStarted?: number;
   verifyFailed?: number;
+  /** Copied entries whose source changed while it was read (`changed` records). */
+  filesChanged?: number;
   skippedBy?: Record<string, number>;
   failedBy?: Record<string, number>;
   bytesDone: number;
@@ -69,6 +71,7 @@ export function newStoredJob(j: Pick<StoredJob, 'id' | 'kind' | 'sources' | 'des
     foldersFailed: 0,
     notStarted: 0,
     verifyFailed: 0,
+    filesChanged: 0,
     skippedBy: {},
     failedBy: {},
     bytesDone: 0,
@@ -152,6 +155,7 @@ export function parseStoredJob(x: unknown, needSources: boolean): StoredJob | nu
     foldersFailed: num(o.foldersFailed),
     notStarted: num(o.notStarted),
     verifyFailed: num(o.verifyFailed),
+    filesChanged: num(o.filesChanged),
     skippedBy: counts(o.skippedBy),
     failedBy: counts(o.failedBy),
     bytesDone: num(o.bytesDone),

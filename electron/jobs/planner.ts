@@ -36,8 +36,6 @@ export interface Run {
    * before a crash, not logged yet): skipped by the engine, recorded as done.
    */
   adopted: Set<string>;
-  /** Records still being completed (a folder moved whole is counted at its new place): the run waits for them. */
-  pending: Promise<void>[];
 }
 
 type Rules = Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError' | 'adopted'>;
@@ -128,7 +126,7 @@ export interface LiveSource {
  * are renamed; the others are copied, verified, and only then deleted.
  */
 export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSource[], destDev: number, rules: () => Rules): Run[] {
-  const run = (xs: readonly LiveSource[], move: boolean, deleteAfterVerify: boolean): Run => ({ ...rules(), pairs: xs.map((x) => x.pair), move, deleteAfterVerify, pending: [] });
+  const run = (xs: readonly LiveSource[], move: boolean, deleteAfterVerify: boolean): Run => ({ ...rules(), pairs: xs.map((x) => x.pair), move, deleteAfterVerify });
   if (kind === 'move' && o.verify) {
     const same = live.filter((x) => x.dev === destDev);
     const other = live.filter((x) => x.dev !== destDev);
@@ -244,7 +242,7 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Plan> {
   const records: FileRecord[] = [];
   if (job.mode === 'resume') {
     // A killed copy run leaves a new top folder under the engine's hidden temp name: take it back.
-    for (const pair of pairs) await recoverTempTop(pair, s.destDir, finished, s.startedAt ?? 0);
+    for (const pair of pairs) await recoverTempTop(pair, s.destDir, finished, s.startedAt ?? 0, s.id);
     if (s.kind === 'move') {
       const done = await finishInterruptedMove(pairs, {
         startedAt: s.startedAt ?? Date.now(),

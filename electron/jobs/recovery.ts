@@ -3,7 +3,7 @@
 import { fs, fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import { ACTIVE_STATES, FINISHED_STATES, type CopyOptions, type EntryType, type JobFileRecord as FileRecord } from '../contract.js';
-import { decodeEnginePath, encodeEnginePath, type CopyPair } from '../../native/index.js';
+import { decodeEnginePath, encodeEnginePath, findTemps, publishTemp, type CopyPair } from '../../native/index.js';
 import { ENGINE_TEMP_NAME } from '../../native/types.js';
 import { verifyPair } from '../../native/verify.js';
 import type { StoredJob } from './journal.js';
@@ -46,18 +46,31 @@ export async function restore(stored: StoredJob, logs: LogStore, cutoff: number)
 /**
  * The engine builds a new top-level folder under a hidden name (ENGINE_TEMP_NAME) and renames it
  * into place when complete; a crash leaves that hidden folder behind, holding finished files and
- * maybe one half-written file per worker under its own name. On resume we find ours (it holds a
- * file our log says finished), delete every file that is not vouched for, and rename it to the
- * final name: the engine then merges into it and skips what is there. A file is vouched for when
- * the log says it finished, or when its source is gone (a verified move removes a source only
- * once its copy read back equal: that copy is the only one left). A hidden folder that is ours
- * but vouches for nothing (killed before the first record) is removed.
+ * maybe one half-written file per worker under its own name. On resume we take ours back and the
+ * engine then merges into it, skipping what is complete.
+ * - The engine's findTemps() names it (the job's tag and the final name, recorded on the folder)
+ *   and lists the files in it that are not complete copies (`partial`): those go — unless their
+ *   source is gone (a verified move removes a source only once its copy read back equal: that
+ *   copy is the only one left) — and publishTemp() gives it its final name (never over another).
+ * - Without the engine's owner record (a filesystem without user xattrs), ours is the one holding
+ *   a file our log says finished: every file not vouched for by the log (or by a missing source)
+ *   goes. A hidden folder that is ours but vouches for nothing (killed before the first record)
+ *   is removed.
  */
-export async function recoverTempTop(pair: CopyPair, destDir: string, finished: Set<string>, startedAt: number): Promise<void> {
+export async function recoverTempTop(pair: CopyPair, destDir: string, finished: Set<string>, startedAt: number, jobId: string): Promise<void> {
   if (path.dirname(pair.dest) !== destDir) return;
   const S = decodeEnginePath(pair.src);
   const D = decodeEnginePath(pair.dest);
   if (await lstatOrNull(D)) return; // the final name exists: nothing to recover
+  const tagged = (await findTemps(destDir).catch(() => [])).find((t) => t.type === 'dir' && t.tag === jobId && t.finalPath === pair.dest && t.partial !== null);
+  if (tagged) {
+    for (const f of tagged.partial!) {
+      const src = Buffer.concat([S, decodeEnginePath(f.slice(tagged.path.length))]);
+      if (await lstatOrNull(src)) await fsp.unlink(decodeEnginePath(f)).catch(() => {});
+    }
+    await publishTemp(tagged.path);
+    return;
+  }
   const sst = await lstatOrNull(S);
   if (sst && !sst.isDirectory()) return; // a file: files never use a hidden top folder
   const srcNames = new Set((await names(S)).map((n) => n.toString('latin1')));

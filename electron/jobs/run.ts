@@ -2,10 +2,9 @@
 // flushing → done / failed / cancelled (or interrupted, when Ferry shuts down). The engine's
 // batched events become the job's current files, counters and records; its conflicts are decided
 // by the run's rules or sent to the user at once.
-import { execFile } from 'node:child_process';
 import { fsp } from '../../native/user-fs.js';
 import type { ConflictInfo, Emit, JobFileRecord as FileRecord, WireError } from '../contract.js';
-import { decodeEnginePath, type ConflictEvent, type EngineEvent, type RunningJob } from '../../native/index.js';
+import { decodeEnginePath, type ConflictEvent, type EngineEvent, type FlushResult, type RunningJob } from '../../native/index.js';
 import type * as native from '../../native/index.js';
 import { errorDescription, FerryError, toWireError } from '../../native/errors.js';
 import type { Job } from './job.js';
@@ -14,7 +13,6 @@ import { incompleteFolders } from './partials.js';
 import { plan, topPairs, type Run } from './planner.js';
 import { queueRecord, removeEmptiedFolders } from './recovery.js';
 import { incompleteRun, partialError } from './summary.js';
-import { movedByRename } from './tally.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
@@ -33,6 +31,9 @@ export interface RunDeps {
   changed: () => void;
 }
 
+/** The ids the engine accepts as a job's tag (JobSpec.tag). */
+const ENGINE_TAG = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** The queue shows at most this many files in flight per job. */
 const MAX_CURRENT = 32;
 
@@ -44,17 +45,20 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.cancelRequested = false;
   job.shutdown = false;
   job.applyAll = null;
-  job.skipRequested = false;
   job.meter.reset();
   job.verifier.reset();
   job.setState('scanning');
+  // The engine's checked final flush of each run: what it could not make durable (after the
+  // verifier, whose record of such a file must not stand).
+  const flushes: FlushResult[] = [];
   try {
     const { runs, records } = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
     for (const r of records) job.finish(r); // counted by the plan already
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
-      await runEngine(job, run, deps);
+      const flush = await runEngine(job, run, deps);
+      if (flush) flushes.push(flush);
     }
     if (job.verifier.busy) {
       job.phase('verifying');
@@ -66,11 +70,6 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       job.phase('flushing');
       const t0 = Date.now();
       await deps.logs.flush(s.id);
-      const err = await syncfs(s.destDir);
-      if (err) {
-        markNotOnDisk(job, err);
-        s.error = err;
-      }
       s.flushMs += Date.now() - t0;
     }
   } catch (e) {
@@ -80,6 +79,11 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       job.phase('verifying');
       await job.verifier.idle();
     }
+  }
+  for (const f of flushes) {
+    if (f.ok || !f.error) continue;
+    markNotOnDisk(job, f.error, f.notOnDisk);
+    s.error ??= f.error;
   }
   job.current = [];
   job.engine = null;
@@ -117,26 +121,25 @@ export function jobRecord(job: Job, error: WireError): FileRecord {
 }
 
 /**
- * The final flush failed: nothing this job wrote is known to be on disk. Every entry it reports
- * done becomes a failure that says so (a later record for the same destination replaces it).
+ * A run's final flush failed (`err`): the entries the engine names in `notOnDisk` are not known to
+ * be on disk. Each one this job reported done (or verified) becomes a failure that says so.
  */
-function markNotOnDisk(job: Job, err: WireError): void {
+function markNotOnDisk(job: Job, err: WireError, notOnDisk: readonly string[]): void {
   const why = errorDescription(err);
-  const bad: FileRecord[] = [];
-  for (const r of job.live.records) {
-    if (!r.ok || r.skipped || r.type === 'dir') continue;
+  for (const dest of notOnDisk) {
+    const r = job.live.get(dest);
+    if (!r || !r.ok || r.skipped || r.scope === 'job') continue;
     const error = toWireError(new FerryError(err.code, `not known to be on disk: the final flush failed (${why})`, { errno: err.errno, syscall: err.syscall ?? 'syncfs', path: r.dest }));
-    bad.push({ ...r, ok: false, error });
-  }
-  for (const r of bad) {
-    job.live.add(r);
-    job.finish(r);
+    const bad: FileRecord = { ...r, ok: false, error, ...(r.verified ? { verified: null } : {}) };
+    job.live.add(bad);
+    job.finish(bad);
   }
 }
 
-function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
+/** One engine job for `run`; resolves with its final flush's answer. */
+function runEngine(job: Job, run: Run, deps: RunDeps): Promise<FlushResult | undefined> {
   const o = job.s.options;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<FlushResult | undefined>((resolve, reject) => {
     let h: RunningJob;
     try {
       h = deps.engine.startJob(run.pairs, {
@@ -149,6 +152,8 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
         threads: deps.threads(),
         conflict: run.conflict,
         move: run.move,
+        flush: true, // syncfs each destination filesystem at the end, checked (JobResult.flush)
+        tag: ENGINE_TAG.test(job.s.id) ? job.s.id : '', // on the hidden folders it builds: findTemps() names the job
         onEvents: (evs) => onEvents(job, run, evs, deps),
       });
     } catch (e) {
@@ -163,11 +168,10 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
       job.engine = null;
       job.current = [];
       job.verifier.runEnded(run);
-      await Promise.all(run.pending);
       job.flushLog();
     };
     h.done.then(
-      () => end().then(resolve),
+      (res) => end().then(() => resolve(res.flush)),
       (e: unknown) => end().then(() => reject(e)),
     );
   });
@@ -182,7 +186,7 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
       case 'scan':
         break; // the planner's survey counted (engine jobs run with scan: false)
       case 'files':
-        for (const r of e.records) onRecord(job, run, r, deps);
+        for (const r of e.records) onRecord(job, run, r);
         break;
       case 'conflict':
         onConflict(job, run, e, deps.emit);
@@ -196,30 +200,13 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
   deps.changed();
 }
 
-function onRecord(job: Job, run: Run, r0: FileRecord, deps: RunDeps): void {
+function onRecord(job: Job, run: Run, r0: FileRecord): void {
   if (r0.skipped && run.suppress.has(r0.dest)) return; // finished in an earlier run: not news
   let r = r0;
   if (r.skipped && run.asError.has(r.dest)) {
     r = { ...r, ok: false, skipped: false, error: { code: 'EEXIST', message: `destination exists: ${r.dest}`, path: r.dest } };
   } else if (r.skipped && run.adopted.has(r.dest)) {
     r = { ...r, ok: true, skipped: false, warnings: [...r.warnings, 'already complete at the destination (copied before the interruption)'] };
-  } else if (r.skipped && !r.skipReason) {
-    r = { ...r, skipReason: job.skipReason(r.dest) };
-  }
-  if (r.type === 'dir' && movedByRename(r)) {
-    // A folder renamed whole: count what it holds, at its new place, before it counts.
-    const rec = r;
-    run.pending.push(
-      deps.engine.scan([rec.dest], { recursive: true }).done.then(
-        (m) => ({ ...rec, contains: { files: m.files, bytes: m.bytes } }),
-        () => rec,
-      ).then((out) => {
-        job.live.add(out);
-        job.finish(out);
-        deps.changed();
-      }),
-    );
-    return;
   }
   job.live.add(r);
   if (wantsVerify(job.s.options, run, r)) job.verifier.add(r, run);
@@ -227,7 +214,6 @@ function onRecord(job: Job, run: Run, r0: FileRecord, deps: RunDeps): void {
 }
 
 function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
-  job.conflictDests.add(e.dest);
   const decided = run.auto?.(e) ?? job.applyAll;
   if (decided) {
     job.engine?.resolveConflict(e.conflictId, decided, false);
@@ -245,19 +231,4 @@ function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
   };
   job.conflicts.set(e.conflictId, info);
   emit('job.conflict', info);
-}
-
-/**
- * syncfs(2) on the destination's filesystem (coreutils `sync -f`), checked: 'flushing' lasts until
- * the data is durable, and a write-back error (EIO, ENOSPC…) comes back as the job's error.
- */
-function syncfs(dir: string): Promise<WireError | null> {
-  return new Promise((resolve) => {
-    execFile('sync', ['-f', dir], { timeout: 10 * 60_000 }, (err, _out, stderr) => {
-      if (!err) return resolve(null);
-      const said = String(stderr).trim().replace(/^sync: /, '');
-      const code = /space/i.test(said) ? 'ENOSPC' : 'EIO';
-      resolve(toWireError(new FerryError(code, `the final flush failed: ${said || err.message}`, { syscall: 'syncfs', path: dir })));
-    });
-  });
 }

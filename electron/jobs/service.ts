@@ -27,7 +27,6 @@ import { dataDirError, Journal, newStoredJob, prepareDataDir, type LoadReport, t
 import { LogStore, exportLog } from './log-store.js';
 import { jobLabel, Notices, recoveryNotice } from './notices.js';
 import { describePartial, findTemps, removePartial } from './partials.js';
-import { tallyAll } from './tally.js';
 import { failedPairs, topPairs } from './planner.js';
 import { JobQueue, destDevice, startable } from './queue.js';
 import { DEFAULT_OPTIONS, restore } from './recovery.js';
@@ -182,8 +181,7 @@ export class JobService {
     if (!item) throw new FerryError('ENOENT', 'no incomplete copy is known there', { path: p.path });
     const job = item.jobId ? [...this.#queue].find((j) => j.id === item.jobId) ?? null : null;
     if (job && (ACTIVE_STATES.has(job.s.state) || job.s.state === 'queued')) throw new FerryError('EBUSY', 'its transfer is running: cancel it first', { path: p.path });
-    const records = job ? tallyAll(await this.#logs.records(job.id)).last : new Map();
-    const res = await removePartial(item, job ? { startedAt: job.s.startedAt ?? job.s.createdAt, records, sources: job.s.sources } : null);
+    const res = await removePartial(item, job ? { records: await this.#logs.records(job.id), sources: job.s.sources } : null);
     if (res.removed.includes(item.path)) {
       this.#temps = this.#temps.filter((t) => t.path !== item.path);
       if (job && job.s.partial) {
@@ -316,11 +314,7 @@ export class JobService {
           job.setState('cancelled');
         } else if (ACTIVE_STATES.has(st)) {
           job.cancelRequested = true;
-          for (const [id, c] of job.conflicts) {
-            job.cancelSkips.add(c.dest);
-            job.engine?.resolveConflict(id, 'skip', false);
-          }
-          job.conflicts.clear();
+          job.conflicts.clear(); // the engine's cancel answers them (skipped, 'cancel')
           job.engine?.cancel();
           job.walk?.cancel();
           job.wake();
@@ -328,7 +322,6 @@ export class JobService {
         break;
       case 'skip':
         if (ACTIVE_STATES.has(st)) {
-          job.skipRequested = true;
           job.engine?.skipCurrent();
         }
         break;

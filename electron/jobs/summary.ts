@@ -85,6 +85,7 @@ export function summarize(x: SummaryInput): JobSummary {
     flushMs: s.flushMs,
     bytesSkipped: t.bytesSkipped,
     filesVerifyFailed: t.verifyFailed,
+    ...(t.changed ? { filesChanged: t.changed } : {}),
     filesSkipped: t.filesSkipped,
     filesNotStarted,
     foldersFailed: t.foldersFailed,
@@ -98,7 +99,7 @@ export function summarize(x: SummaryInput): JobSummary {
 /** The counters a job keeps in the journal, from its tally. */
 export type StoredCounters = Pick<
   StoredJob,
-  'filesDone' | 'filesFailed' | 'filesSkipped' | 'foldersFailed' | 'notStarted' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod' | 'verifyFailed' | 'skippedBy' | 'failedBy'
+  'filesDone' | 'filesFailed' | 'filesSkipped' | 'foldersFailed' | 'notStarted' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod' | 'verifyFailed' | 'filesChanged' | 'skippedBy' | 'failedBy'
 >;
 
 export function storedCounters(t: Tally): StoredCounters {
@@ -113,6 +114,7 @@ export function storedCounters(t: Tally): StoredCounters {
     bytesSkipped: t.bytesSkipped,
     byMethod: structuredClone(t.byMethod),
     verifyFailed: t.verifyFailed,
+    filesChanged: t.changed,
     skippedBy: { ...t.skippedBy },
     failedBy: { ...t.failedBy },
   };
@@ -132,6 +134,7 @@ export function tallyOfStored(s: StoredJob): Tally {
     bytesSkipped: s.bytesSkipped ?? 0,
     byMethod: structuredClone(s.byMethod ?? {}),
     verifyFailed: s.verifyFailed ?? 0,
+    changed: s.filesChanged ?? 0,
     skippedBy: { ...s.skippedBy },
     failedBy: { ...s.failedBy },
   };

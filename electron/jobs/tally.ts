@@ -25,6 +25,8 @@ export interface Tally {
   bytesCopied: number;
   byMethod: ByMethod;
   verifyFailed: number;
+  /** Entries done whose source changed while it was read (the record's `changed`). */
+  changed: number;
   /** Skipped entries per reason (`skipReason`). */
   skippedBy: Record<string, number>;
   /** Failed entries (folders included) per error code. */
@@ -44,6 +46,7 @@ export function emptyTally(): Tally {
     bytesCopied: 0,
     byMethod: {},
     verifyFailed: 0,
+    changed: 0,
     skippedBy: {},
     failedBy: {},
   };
@@ -95,6 +98,7 @@ export function count(t: Tally, r: FileRecord, sign: 1 | -1 = 1): void {
   }
   t.filesDone += sign;
   t.bytesDone += sign * r.size;
+  if (r.changed) t.changed += sign;
   if (r.method) {
     const m = (t.byMethod[r.method] ??= { files: 0, bytes: 0 });
     m.files += sign;
@@ -113,9 +117,17 @@ export class LiveTally {
   t: Tally = emptyTally();
   #last = new Map<string, FileRecord>();
 
-  /** Counts `r`, replacing the record counted before for its destination. */
+  /**
+   * Counts `r`, replacing the record counted before for its destination — or, for the engine's
+   * correction of a published tree (`replaces`), the record of the destination it names.
+   */
   add(r: FileRecord): void {
     if (r.scope === 'job') return;
+    if (r.replaces !== undefined && r.replaces !== r.dest) {
+      const old = this.#last.get(r.replaces);
+      if (old) count(this.t, old, -1);
+      this.#last.delete(r.replaces);
+    }
     const prev = this.#last.get(r.dest);
     if (prev) count(this.t, prev, -1);
     count(this.t, r, 1);

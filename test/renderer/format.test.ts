@@ -88,6 +88,9 @@ test('jobs: a stopped job\'s outcome accounts for every entry, with the reasons'
   assert.equal(parts.reduce((n, p) => n + (p.key === 'folders' ? 0 : p.n), 0), 60, 'the entries add up to the total');
   const moved: Part[] = F.jobOutcome(job({ kind: 'move', state: 'cancelled', filesDone: 3, filesNotStarted: 2 }));
   assert.deepEqual(moved.map((p) => p.text), ['3 moved', '2 not started']);
+  const changed: Part[] = F.jobOutcome(job({ state: 'done', filesTotal: 3, filesDone: 3, filesChanged: 1 }));
+  assert.deepEqual(changed.map((p) => [p.text, p.why]), [['3 copied', '1 changed during copy']], 'a changed source is said, among the copied');
+  assert.equal(F.skipReasonText('newer'), 'the destination was as new or newer');
 });
 
 test('records: status cell and throughput', () => {

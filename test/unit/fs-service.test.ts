@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { Events, EventName } from '../../electron/contract.js';
 import { FsService } from '../../electron/fs-service.js';
 
@@ -154,6 +155,19 @@ test('fs.info names the filesystem and its free space', async () => {
   const proc = await svc.info({ path: '/proc' });
   assert.equal(proc.fsType, 'procfs'); // the engine's table (native/src/fsinfo.cc) names it
   assert.equal(proc.reflink, false);
+});
+
+test('fs.info of a mount point whose name is not UTF-8: the engine reads its exact bytes', { skip: process.getuid?.() !== 0 && 'needs root (mount)' }, async () => {
+  const mnt = Buffer.concat([Buffer.from(path.join(dir, 'mnt-')), Buffer.from([0xff])]);
+  fs.mkdirSync(mnt);
+  execFileSync('sh', ['-c', `mount -t tmpfs -o size=1M ferry-t "$(printf '%s\\377' "$1")"`, 'sh', path.join(dir, 'mnt-')]);
+  try {
+    const i = await svc.info({ path: path.join(dir, 'mnt-\\xFF') });
+    assert.equal(i.fsType, 'tmpfs', 'the mount itself, not the folder it sits in');
+    assert.equal(i.totalBytes, 1 << 20);
+  } finally {
+    execFileSync('sh', ['-c', `umount "$(printf '%s\\377' "$1")"`, 'sh', path.join(dir, 'mnt-')]);
+  }
 });
 
 test('fs.watch reports changes and a vanished folder', async () => {

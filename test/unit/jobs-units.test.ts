@@ -100,3 +100,28 @@ test('log store: idle logs are evicted past the memory budget and reload from di
   assert.equal(again[79]!.src, '/s/79');
   await store.close();
 });
+
+test('live tally: the engine\'s corrections of a published tree (replaces) take the place of the records they name', () => {
+  // A new tree's final name was taken while the job ran; the policy ('rename') put it under
+  // "t (1)": each entry's correction names the record it replaces. Counted once, at its new place.
+  const live = new LiveTally();
+  for (const d of ['a', 'b']) live.add(rec({ dest: `/d/t/${d}` }));
+  for (const d of ['a', 'b']) live.add(rec({ dest: `/d/t (1)/${d}`, replaces: `/d/t/${d}` }));
+  assert.deepEqual([live.t.filesDone, live.t.bytesDone], [2, 200], 'never counted twice');
+  assert.equal(live.get('/d/t/a'), undefined, 'the replaced record is gone');
+  // 'skip': the tree was removed, its entries end skipped (same destination, a correction).
+  live.add(rec({ dest: '/d/t (1)/a', ok: false, skipped: true, skipReason: 'conflict', method: null, replaces: '/d/t (1)/a' }));
+  assert.deepEqual([live.t.filesDone, live.t.filesSkipped], [1, 1]);
+  // A recount from the log agrees.
+  const { tally } = tallyAll([rec({ dest: '/d/t/a' }), rec({ dest: '/d/t (1)/a', replaces: '/d/t/a' })]);
+  assert.equal(tally.filesDone, 1);
+});
+
+test('tally: a copy whose source changed while it was read is done, and counted as changed', () => {
+  const live = new LiveTally();
+  live.add(rec({ dest: '/d/grow', changed: true, warnings: ['changed during copy: size 10 → 20 while it was read'] }));
+  live.add(rec({ dest: '/d/same' }));
+  assert.deepEqual([live.t.filesDone, live.t.changed], [2, 1]);
+  live.add(rec({ dest: '/d/grow' })); // a retry copied it unchanged
+  assert.equal(live.t.changed, 0);
+});

@@ -27,7 +27,7 @@ test('a temp holding a file whose source is gone is the only copy: never removed
   fs.mkdirSync(temp);
   fs.writeFileSync(path.join(temp, 'a'), 'a');
   fs.writeFileSync(path.join(temp, 'b'), 'b'); // b's source was moved away after its verification
-  const job = { startedAt: Date.now() - 10_000, records: new Map(), sources: [path.join(src, 't')] };
+  const job = { records: [], sources: [path.join(src, 't')] };
   const p = { path: temp, kind: 'temp' as const, finalPath: path.join(dst, 't'), jobId: 'j1', files: 2, bytes: 2, mtimeMs: 0 };
   const res = await removePartial(p, job);
   assert.deepEqual(res.removed, []);

@@ -157,6 +157,7 @@ export function fraction(j: JobSummary): number {
 const SKIP_REASON: Record<string, string> = {
   conflict: 'kept what was at the destination',
   'skip-current': 'skipped by you',
+  newer: 'the destination was as new or newer',
   cancel: 'the transfer was cancelled',
 };
 
@@ -188,7 +189,9 @@ function reasons(by: Record<string, number> | undefined, label: (k: string) => s
  */
 export function jobOutcome(j: JobSummary): OutcomePart[] {
   const moved = j.kind === 'move';
-  const parts: OutcomePart[] = [{ key: 'copied', n: j.filesDone, text: `${formatCount(j.filesDone)} ${moved ? 'moved' : 'copied'}`, why: '' }];
+  // Of those copied, the ones whose source changed while it was read (the copy holds what it was when opened).
+  const changed = j.filesChanged ?? 0;
+  const parts: OutcomePart[] = [{ key: 'copied', n: j.filesDone, text: `${formatCount(j.filesDone)} ${moved ? 'moved' : 'copied'}`, why: changed ? `${formatCount(changed)} changed during copy` : '' }];
   const skipped = j.filesSkipped ?? 0;
   if (skipped) parts.push({ key: 'skipped', n: skipped, text: `${formatCount(skipped)} skipped`, why: reasons(j.skippedBy, skipReasonText) });
   const failedBy = reasons(j.failedBy, (code) => code);
