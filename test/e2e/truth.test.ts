@@ -122,7 +122,7 @@ describe('never say done: the window tells the truth', { skip }, () => {
     await j.locator('[data-action="remove-partial"]').waitFor({ state: 'detached' });
   });
 
-  test('a name that is not UTF-8 (bytes ff fe): listed, renamed and trashed under its exact bytes', async () => {
+  test('a name that is not UTF-8 (bytes ff fe): listed, explained, copied, moved, renamed and trashed under its exact bytes', async () => {
     const raw = Buffer.concat([Buffer.from(L + '/odd-'), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]);
     fs.writeFileSync(raw, 'odd bytes');
     const wire = `${L}/odd-\\xFF\\xFE.txt`;
@@ -132,6 +132,33 @@ describe('never say done: the window tells the truth', { skip }, () => {
     await r.waitFor();
     assert.equal(await r.getAttribute('data-escaped'), 'true');
     assert.equal(await r.locator('.name').innerText(), 'odd-\\xFF\\xFE.txt');
+    // Explain (context menu): the engine reads the wire spelling as the exact bytes.
+    await r.click({ button: 'right' });
+    await page.locator('[role="menu"] [data-action="explain"]').click();
+    const explain = page.locator('[data-testid="explain-dialog"]');
+    await explain.locator(`[data-src=${cssValue(wire)}] .method-badge`).first().waitFor();
+    assert.match(await explain.locator(`[data-src=${cssValue(wire)}]`).innerText(), /reflink|copy_file_range|splice|buffered/);
+    await page.keyboard.press('Escape');
+    await explain.waitFor({ state: 'detached' });
+    // Copy (F5) and move (F6) to the other pane: the copy has the exact bytes as its name.
+    const transfer = async (key: 'F5' | 'F6'): Promise<void> => {
+      await r.click();
+      await page.keyboard.press(key);
+      const dlg = page.locator('[data-testid="transfer-dialog"]');
+      await dlg.waitFor();
+      await page.keyboard.press('Enter');
+      await dlg.waitFor({ state: 'detached' });
+    };
+    const copied = Buffer.concat([Buffer.from(R + '/odd-'), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]);
+    await transfer('F5');
+    await until(() => fs.existsSync(copied) && fs.readFileSync(copied, 'utf8') === 'odd bytes', 'copied under its exact bytes');
+    fs.rmSync(copied);
+    await transfer('F6');
+    await until(() => fs.existsSync(copied) && !fs.existsSync(raw), 'moved under its exact bytes');
+    fs.renameSync(copied, raw); // back, for the rename below
+    await page.locator('[data-pane="left"] .grid').focus();
+    await page.keyboard.press('Control+r');
+    await r.waitFor();
     // Rename (F2): the dialog starts from the name as shown; the new name keeps one odd byte.
     await r.click();
     await page.keyboard.press('F2');

@@ -58,6 +58,40 @@ test('a selection with one vanished item copies the rest and says "1 failed"; Re
   }
 });
 
+test('names that are not UTF-8 (bytes ff fe), as a file and as a folder: explained, copied and moved under their exact bytes', async () => {
+  const h = new Harness();
+  const src = tmpdir();
+  const dst = tmpdir();
+  const raw = (dir: string, ...tail: (string | number[])[]) => Buffer.concat([Buffer.from(dir + '/'), ...tail.map((t) => Buffer.from(t as string))]);
+  fs.writeFileSync(raw(src, 'f-', [0xff, 0xfe]), 'file');
+  fs.mkdirSync(raw(src, 'd-', [0xff]));
+  fs.writeFileSync(raw(src, 'd-', [0xff], '/in-', [0xfe]), 'inside');
+  const f = `${src}/f-\\xFF\\xFE`;
+  const d = `${src}/d-\\xFF`;
+  try {
+    const ex = await h.svc.explain({ sources: [f, d], destDir: dst });
+    assert.deepEqual(ex.items.map((x) => [x.src, x.type]), [[f, 'file'], [d, 'dir']]);
+    let { jobId } = await h.svc.start({ kind: 'copy', sources: [f, d], destDir: dst, options: opts({ verify: true }) });
+    let j = await h.finished(jobId);
+    assert.equal(j.state, 'done', JSON.stringify(j.error));
+    assert.deepEqual([j.filesDone, j.filesFailed, j.filesTotal], [2, 0, 2]);
+    assert.equal(fs.readFileSync(raw(dst, 'f-', [0xff, 0xfe]), 'utf8'), 'file');
+    assert.equal(fs.readFileSync(raw(dst, 'd-', [0xff], '/in-', [0xfe]), 'utf8'), 'inside');
+    const recs = (await h.svc.logRead({ offset: 0, limit: 100, jobId })).records;
+    assert.ok(recs.some((r) => r.dest === `${dst}/d-\\xFF/in-\\xFE` && r.verified === true), 'the log spells it as the pane does');
+    fs.rmSync(dst, { recursive: true });
+    fs.mkdirSync(dst);
+    ({ jobId } = await h.svc.start({ kind: 'move', sources: [f, d], destDir: dst, options: opts() }));
+    j = await h.finished(jobId);
+    assert.equal(j.state, 'done', JSON.stringify(j.error));
+    assert.equal(j.filesDone, 2);
+    assert.deepEqual(fs.readdirSync(src), [], 'moved: nothing left at the source');
+    assert.equal(fs.readFileSync(raw(dst, 'd-', [0xff], '/in-', [0xfe]), 'utf8'), 'inside');
+  } finally {
+    await h.dispose();
+  }
+});
+
 test('a folder that fails at mkdir: 1 folder failed and its files "not started"; skipped files say why; the counts add up', { skip: !isRoot && 'needs root (chattr +i)' }, async () => {
   const h = new Harness();
   const src = tmpdir();
