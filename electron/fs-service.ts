@@ -73,16 +73,6 @@ function slicer(): () => Promise<void> {
 
 export { entryType };
 
-function direntType(d: fs.Dirent): EntryType {
-  if (d.isFile()) return 'file';
-  if (d.isDirectory()) return 'dir';
-  if (d.isSymbolicLink()) return 'symlink';
-  if (d.isFIFO()) return 'fifo';
-  if (d.isCharacterDevice()) return 'chardev';
-  if (d.isBlockDevice()) return 'blockdev';
-  return 'socket';
-}
-
 /** Builds a pane row for one path (wire spelling); never throws (a failed stat becomes the row's error). */
 export async function describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
   const base: DirEntry = { name, path: full, type: hint ?? 'file', size: 0, mtimeMs: 0, mode: 0, hidden: name.startsWith('.') };
@@ -250,7 +240,7 @@ export class FsService {
 
   async #row(dir: string, d: fs.Dirent): Promise<DirEntry> {
     const name = encodeEnginePath(d.name as unknown as Buffer);
-    return this.#describe(path.join(dir, name), name, direntType(d));
+    return this.#describe(path.join(dir, name), name, entryType(d));
   }
 
   async stat(p: ValidParams<'fs.stat'>): Promise<Results['fs.stat']> {

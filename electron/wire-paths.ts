@@ -44,7 +44,8 @@ export function fsFailure(e: unknown, syscall: string, wire: string, dest?: stri
   return toWireError(fsError(e, syscall, wire, dest));
 }
 
-export function entryType(st: fs.Stats): EntryType {
+/** The entry type of a stat or a directory entry. */
+export function entryType(st: fs.Stats | fs.Dirent): EntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
