@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import { encodeEnginePath, fsInfo } from '../native/index.js';
-import { bytesOf, entryType, fsError, textOf } from './wire-paths.js';
+import { bytesOf, entryType, fsError, fsPathOf, textOf } from './wire-paths.js';
 import { trashBytes } from './fs-trash.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
@@ -77,7 +77,7 @@ export { entryType };
 export async function describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
   const base: DirEntry = { name, path: full, type: hint ?? 'file', size: 0, mtimeMs: 0, mode: 0, hidden: name.startsWith('.') };
   if (/\\x[0-9A-Fa-f]{2}/.test(name)) base.escaped = true;
-  const bytes = bytesOf(full);
+  const bytes = fsPathOf(full);
   try {
     const st = await fsp.lstat(bytes);
     base.type = entryType(st);

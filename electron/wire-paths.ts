@@ -13,6 +13,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** A wire path's exact bytes (what the file system gets). */
 export const bytesOf = decodeEnginePath;
 
+/**
+ * A wire path as a file-system call takes it: the string itself when it holds no escape (Node
+ * passes it as its UTF-8 bytes: the same bytes), else its bytes. Cheaper per row of a big listing.
+ */
+export function fsPathOf(wire: string): string | Buffer {
+  return wire.includes('\\x') ? decodeEnginePath(wire) : wire;
+}
+
 /** A wire path as the UTF-8 text that APIs taking only strings need, or null when a name in it is not UTF-8. */
 export function textOf(wire: string): string | null {
   try {
