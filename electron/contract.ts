@@ -16,9 +16,9 @@ import type * as v from 'valibot';
 
 // The engine's records and their vocabulary have their home in the engine layer (native/types.ts);
 // the contract carries them as they are.
-export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, SkipReason, VerifiedRecord, WireError } from '../native/types.js';
-export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
-import type { ConflictEvent, ConflictPolicy, CurrentFile, EntryType, Explanation, Method, VerifiedRecord, WireError } from '../native/types.js';
+export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, FileRecord, FitItem, Holds, Method, Problem, ProblemKind, SkipReason, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
+export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS, PROBLEM_KINDS, UNFIT_POLICIES } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, Method, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 
 /**
  * One directory entry as the panes show it. `name` and `path` are spelled as the engine spells
@@ -146,6 +146,8 @@ export interface JobSummary {
   failedBy?: Record<string, number>;
   /** Folders this job left incomplete under their final names (the queue offers to remove them). */
   partial?: string[];
+  /** Said once per job, not per file: metadata a foreign destination (exFAT…) cannot keep, items it could not hold. */
+  warnings?: string[];
 }
 
 export interface CopyOptions {
@@ -154,6 +156,17 @@ export interface CopyOptions {
   verify: boolean;
   fsync: boolean;
   preserve: boolean;
+  /**
+   * Foreign destinations (FAT, exFAT, NTFS), the copy dialog's choices, remembered with the job:
+   * entries the destination cannot hold as they are fail with a plain reason ('fail', the
+   * default), are left out ('skip'; a move leaves them at the source), or stop the job before
+   * anything is copied ('stop').
+   */
+  unfit?: UnfitPolicy;
+  /** Replace the characters the destination forbids (reversible; README). */
+  mapNames?: boolean;
+  /** Where symbolic links cannot be stored, copy what they point to. */
+  followLinks?: boolean;
 }
 
 /** A conflict waiting for a decision: the engine's conflict event, tagged with its job. */
@@ -232,6 +245,7 @@ export const REQUEST_NAMES = [
   'fs.watch',
   'fs.unwatch',
   'copy.explain',
+  'copy.check',
   'jobs.start',
   'jobs.control',
   'jobs.list',
@@ -278,6 +292,8 @@ export interface Results {
   'fs.watch': { watchId: string };
   'fs.unwatch': { watchId: string };
   'copy.explain': { items: Explanation[] };
+  /** Before a copy: per destination filesystem, what it cannot hold (foreign ones), and whether there is room. */
+  'copy.check': { destinations: DestinationFit[] };
   'jobs.start': { jobId: string };
   'jobs.control': { jobId: string; state: JobState };
   'jobs.list': { jobs: JobSummary[] };

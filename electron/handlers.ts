@@ -25,6 +25,7 @@ export interface JobApi {
   files(p: ValidParams<'jobs.files'>): Results['jobs.files'];
   resolveConflict(p: ValidParams<'jobs.resolveConflict'>): Results['jobs.resolveConflict'];
   explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']>;
+  check(p: ValidParams<'copy.check'>): Promise<Results['copy.check']>;
   logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']>;
   logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
   settings(): Results['settings.get'];
@@ -71,6 +72,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'fs.watch': (p, ctx) => d.fs.watch(p, ctx.client),
     'fs.unwatch': (p, ctx) => d.fs.unwatch(p, ctx.client),
     'copy.explain': (p) => d.jobs.explain(p),
+    'copy.check': (p) => d.jobs.check(p),
     'jobs.start': (p) => d.jobs.start(p),
     'jobs.control': (p) => d.jobs.control(p),
     'jobs.list': () => d.jobs.list(),

@@ -3,7 +3,7 @@
 // runs, so a malformed or hostile request gets an error reply and never reaches a handler. The
 // renderer imports contract.ts (names and types) and never ships these validators.
 import * as v from 'valibot';
-import { CONFLICT_DECISIONS, CONFLICT_POLICIES, METHODS, type RequestName, type WireError } from './contract.js';
+import { CONFLICT_DECISIONS, CONFLICT_POLICIES, METHODS, UNFIT_POLICIES, type RequestName, type WireError } from './contract.js';
 
 
 const MAX_PATH_BYTES = 64 * 1024;
@@ -73,6 +73,9 @@ export const CopyOptionsSchema = v.object({
   verify: v.optional(v.boolean(), false),
   fsync: v.optional(v.boolean(), false),
   preserve: v.optional(v.boolean(), true),
+  unfit: v.optional(v.picklist(UNFIT_POLICIES)),
+  mapNames: v.optional(v.boolean()),
+  followLinks: v.optional(v.boolean()),
 });
 
 export const requestSchemas = {
@@ -91,6 +94,11 @@ export const requestSchemas = {
   'fs.watch': v.strictObject({ path: AbsPath, watchId: Id }),
   'fs.unwatch': v.strictObject({ watchId: Id }),
   'copy.explain': v.strictObject({
+    sources: PathList(MAX_SOURCES),
+    destDir: AbsPath,
+  }),
+  'copy.check': v.strictObject({
+    kind: v.picklist(['copy', 'move']),
     sources: PathList(MAX_SOURCES),
     destDir: AbsPath,
   }),

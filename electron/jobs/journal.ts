@@ -54,6 +54,8 @@ export interface StoredJob {
   error: WireError | null;
   /** Folders it left incomplete under their final names (cancelled, failed, interrupted). */
   partial?: string[];
+  /** Said once per job by the engine (a foreign destination's lost metadata, items left behind). */
+  warnings?: string[];
 }
 
 /** A job as it is first queued: its identity and options, every counter at zero. */

@@ -11,7 +11,7 @@ import type { ConflictDecision, ConflictPolicy, CopyOptions, JobKind, JobFileRec
 import type * as native from '../../native/index.js';
 import { decodeEnginePath, type ConflictEvent, type CopyPair, type ScanTotals } from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
-import { isFailure } from '../../native/types.js';
+import { isFailure, sameMtime } from '../../native/types.js';
 import type { Job, Mode } from './job.js';
 import type { LogStore } from './log-store.js';
 import { finishInterruptedMove, queueRecord, recoverTempTop } from './recovery.js';
@@ -101,7 +101,7 @@ export function conflictRules(
   const auto = (c: ConflictEvent): ConflictDecision | null => {
     if (suppress.has(c.dest)) return 'skip';
     if (mode === 'retry' && retrying.has(c.dest)) return 'overwrite';
-    if (mode === 'resume' && !move && o.preserve && c.destSize === c.srcSize && Math.trunc(c.destMtimeMs) === Math.trunc(c.srcMtimeMs)) {
+    if (mode === 'resume' && !move && o.preserve && c.destSize === c.srcSize && sameMtime(c.srcMtimeMs, c.destMtimeMs, c.mtimeWindowMs)) {
       adopted.add(c.dest);
       return 'skip';
     }
@@ -199,7 +199,7 @@ export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: 
   if (live.length === 0 || job.cancelRequested) return { live, failed, files: 0, bytes: 0, predictedReflink: 0 };
   const walk = deps.scan(
     live.map((x) => x.pair.src),
-    { recursive: true, dest: s.destDir, move: s.kind === 'move', method: s.options.method, checkSpace: true, spaceCredit },
+    { recursive: true, dest: s.destDir, move: s.kind === 'move', method: s.options.method, checkSpace: true, spaceCredit, mapNames: s.options.mapNames ?? false, followLinks: s.options.followLinks ?? false },
     (t) => {
       onTotals(t);
       deps.changed();

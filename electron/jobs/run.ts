@@ -42,6 +42,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   s.startedAt ??= Date.now();
   s.finishedAt = null;
   s.error = null;
+  s.warnings = [];
   job.cancelRequested = false;
   job.shutdown = false;
   job.applyAll = null;
@@ -154,6 +155,9 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<FlushResult | und
         move: run.move,
         flush: true, // syncfs each destination filesystem at the end, checked (JobResult.flush)
         tag: ENGINE_TAG.test(job.s.id) ? job.s.id : '', // on the hidden folders it builds: findTemps() names the job
+        unfit: o.unfit ?? 'fail',
+        mapNames: o.mapNames ?? false,
+        followLinks: o.followLinks ?? false,
         onEvents: (evs) => onEvents(job, run, evs, deps),
       });
     } catch (e) {
@@ -164,15 +168,23 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<FlushResult | und
     job.verifier.runStarted(run);
     if (job.paused) h.pause();
     if (job.cancelRequested) h.cancel();
-    const end = async (): Promise<void> => {
+    const end = (): void => {
       job.engine = null;
       job.current = [];
       job.verifier.runEnded(run);
       job.flushLog();
     };
     h.done.then(
-      (res) => end().then(() => resolve(res.flush)),
-      (e: unknown) => end().then(() => reject(e)),
+      (r) => {
+        // Said once per job (a foreign destination's lost metadata, items left behind).
+        for (const w of r.warnings ?? []) if (!job.s.warnings?.includes(w)) (job.s.warnings ??= []).push(w);
+        end();
+        resolve(r.flush);
+      },
+      (e: unknown) => {
+        end();
+        reject(e);
+      },
     );
   });
 }

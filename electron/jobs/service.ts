@@ -379,6 +379,16 @@ export class JobService {
     return { items: topPairs(p.sources, destDir).map(({ src, dest }) => this.#engine.explain(src, dest, 'auto')) };
   }
 
+  /**
+   * What the copy dialog shows before a copy: the engine's one walk over the sources (scan()) with
+   * the destination, per destination filesystem: what a foreign one cannot hold, and the room.
+   */
+  async check(p: ValidParams<'copy.check'>): Promise<Results['copy.check']> {
+    const destDir = path.resolve(p.destDir);
+    const result = await this.#engine.scan(p.sources.map((s) => path.resolve(s)), { recursive: true, dest: destDir, move: p.kind === 'move' }).done;
+    return { destinations: result.destinations ?? [] };
+  }
+
   async logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']> {
     for (const job of this.#queue) job.flushLog();
     return this.#logs.query(p, p.offset, p.limit);

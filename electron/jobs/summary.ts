@@ -92,6 +92,7 @@ export function summarize(x: SummaryInput): JobSummary {
     skippedBy: { ...t.skippedBy },
     failedBy: { ...t.failedBy },
     ...(s.partial?.length ? { partial: s.partial } : {}),
+    ...(s.warnings?.length ? { warnings: [...s.warnings] } : {}),
     ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
   };
 }

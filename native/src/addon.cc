@@ -1,5 +1,6 @@
-// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, tempName, errnoName,
-// and the promise-returning findTemps, removeTemp, publishTemp, dropCache (run on libuv's pool).
+// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, mapName, unmapName,
+// tempName, errnoName, and the promise-returning findTemps, removeTemp, publishTemp, dropCache
+// (run on libuv's pool).
 // The only file that touches N-API.
 //
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
@@ -15,6 +16,7 @@
 
 #include "engine.h"
 #include "explain.h"
+#include "foreign.h"
 #include "fsinfo.h"
 #include "job.h"
 #include "runs.h"
@@ -277,6 +279,10 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   spec.progress = get_bool(so, "progress", true);
   spec.flush = get_bool(so, "flush", false);
   spec.tag = get_string(so, "tag", "");
+  const std::string unfit = get_string(so, "unfit", "fail");
+  spec.unfit = unfit == "skip" ? UnfitPolicy::Skip : unfit == "stop" ? UnfitPolicy::Stop : UnfitPolicy::Fail;
+  spec.map_names = get_bool(so, "mapNames", false);
+  spec.follow_links = get_bool(so, "followLinks", false);
   auto job = std::make_shared<Job>(std::move(spec), sink_at(info, 1, "ferry-copy-job"));
   return launch(env, job, job);
 }
@@ -293,24 +299,34 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   Napi::Object o = info[1].As<Napi::Object>();
   ScanOpts opts{get_bool(o, "recursive", true), get_bool(o, "move", false), get_method(o)};
   opts.check_space = get_bool(o, "checkSpace", false);
+  opts.map_names = get_bool(o, "mapNames", false);
+  opts.follow_links = get_bool(o, "followLinks", false);
   Napi::Value credit = o.Get("spaceCredit");
   if (credit.IsNumber() && credit.As<Napi::Number>().DoubleValue() > 0) opts.space_credit = (uint64_t)credit.As<Napi::Number>().DoubleValue();
   return launch(info.Env(), std::make_shared<ScanRun>(std::move(sources), get_string(o, "dest", ""), opts, sink_at(info, 2, "ferry-scan")));
 }
 
-// explainTrees(pairs, {method, recursive}, onEvents, onDone)
+// The explain options from {method, recursive, mapNames, followLinks, problemsOnly}.
+ExplainOpts explain_opts(Napi::Object o) {
+  ExplainOpts opts{get_method(o), get_bool(o, "recursive", true)};
+  opts.map_names = get_bool(o, "mapNames", false);
+  opts.follow_links = get_bool(o, "followLinks", false);
+  opts.problems_only = get_bool(o, "problemsOnly", false);
+  return opts;
+}
+
+// explainTrees(pairs, {method, recursive, mapNames, followLinks, problemsOnly}, onEvents, onDone)
 Napi::Value ExplainTrees(const Napi::CallbackInfo& info) {
   if (!walk_args(info)) return type_error(info.Env(), "explainTrees(pairs, options, onEvents, onDone)");
-  Napi::Object o = info[1].As<Napi::Object>();
-  ExplainOpts opts{get_method(o), get_bool(o, "recursive", true)};
+  ExplainOpts opts = explain_opts(info[1].As<Napi::Object>());
   return launch(info.Env(), std::make_shared<ExplainRun>(get_pairs(info[0]), opts, sink_at(info, 2, "ferry-explain")));
 }
 
-// explain(src, dest, method, recursive)
+// explain(src, dest, method, recursive, {mapNames, followLinks}?)
 Napi::Value Explain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) return type_error(env, "explain(src, dest, method, recursive)");
-  ExplainOpts opts;
+  ExplainOpts opts = info.Length() > 4 && info[4].IsObject() ? explain_opts(info[4].As<Napi::Object>()) : ExplainOpts{};
   opts.forced = info.Length() > 2 && info[2].IsString() ? method_from_name(info[2].As<Napi::String>().Utf8Value()) : -1;
   opts.recursive = !(info.Length() > 3 && info[3].IsBoolean()) || info[3].As<Napi::Boolean>().Value();
   Explanation ex;
@@ -339,6 +355,10 @@ Napi::Value FsInfoOf(const Napi::CallbackInfo& info) {
   o.Set("mountType", fi.mount_type.empty() ? env.Null() : Napi::String::New(env, fi.mount_type));
   o.Set("source", fi.source.empty() ? env.Null() : Napi::String::New(env, fi.source));
   o.Set("readOnly", fi.read_only);
+  o.Set("label", fi.kind.label ? Napi::Value(Napi::String::New(env, fi.kind.label)) : env.Null());
+  o.Set("foreign", is_foreign(fi.kind));
+  o.Set("holds", parse_json(env, holds_json(fi.kind)));
+  o.Set("clusterSize", fi.kind.cluster ? Napi::Value(Napi::Number::New(env, fi.kind.cluster)) : env.Null());
   o.Set("totalBytes", Napi::Number::New(env, (double)fi.total_bytes));
   o.Set("freeBytes", Napi::Number::New(env, (double)fi.free_bytes));
   o.Set("availBytes", Napi::Number::New(env, (double)fi.avail_bytes));
@@ -419,6 +439,16 @@ Napi::Value DropCache(const Napi::CallbackInfo& info) {
   return PromiseWork::Run(info.Env(), [path](std::string&, WireErr& err) { return drop_cache(path, err); });
 }
 
+// mapName(name) / unmapName(name): foreign.h's reversible mapping of the names Windows forbids.
+Napi::Value MapName(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(info.Env(), "mapName(name)");
+  return Napi::String::New(info.Env(), map_name(info[0].As<Napi::String>().Utf8Value(), kAllNameRules));
+}
+Napi::Value UnmapName(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(info.Env(), "unmapName(name)");
+  return Napi::String::New(info.Env(), escape_name(unmap_name(info[0].As<Napi::String>().Utf8Value())));
+}
+
 Napi::Value TempName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), random_tmp_name()); }
 
 Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
@@ -452,6 +482,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
   exports.Set("fsInfo", Napi::Function::New(env, FsInfoOf, "fsInfo"));
   exports.Set("tempName", Napi::Function::New(env, TempName, "tempName"));
+  exports.Set("mapName", Napi::Function::New(env, MapName, "mapName"));
+  exports.Set("unmapName", Napi::Function::New(env, UnmapName, "unmapName"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
   exports.Set("findTemps", Napi::Function::New(env, FindTemps, "findTemps"));
   exports.Set("removeTemp", Napi::Function::New(env, RemoveTemp, "removeTemp"));

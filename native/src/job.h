@@ -14,12 +14,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "conflict.h"
 #include "copy.h"
+#include "foreign.h"
 #include "engine.h"
 #include "flush.h"
 #include "meta.h"
@@ -28,6 +30,11 @@
 #include "scan.h"
 
 namespace ferry {
+
+// What a job does with an entry a foreign destination cannot hold as it is (a name it refuses, a
+// symlink, a FIFO, a file too large…): try it and fail with a plain reason, skip it, or stop the
+// job before anything is copied.
+enum class UnfitPolicy : int { Fail, Skip, Stop };
 
 struct Spec {
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -43,6 +50,9 @@ struct Spec {
   bool progress = true;
   bool flush = false;  // syncfs every destination filesystem at the end, checked (flush.h)
   std::string tag;     // the caller's id for the job, recorded on its temp trees
+  UnfitPolicy unfit = UnfitPolicy::Fail;
+  bool map_names = false;     // replace characters the destination forbids (foreign.h's mapping)
+  bool follow_links = false;  // where symlinks cannot be stored, copy what they point to
 };
 
 // native/types.ts JobResult.
@@ -59,6 +69,7 @@ struct JobResult {
   bool flushed = false;  // a flush was asked for
   std::optional<WireErr> flush_error;
   std::vector<std::string> not_on_disk;
+  std::vector<std::string> warnings;  // once per job: metadata a destination cannot keep, items left behind
 };
 std::string job_result_json(const JobResult& r);
 
@@ -93,7 +104,7 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   bool scan_all();  // false: the free-space check refused the job
   void process_top(const std::string& src, const std::string& dest);
   std::shared_ptr<DirNode> open_dir(const std::shared_ptr<DirNode>& parent, const std::string& sname, const std::string& dname,
-                                    const std::string& spath, const std::string& dpath, bool top);
+                                    const std::string& spath, const std::string& dpath, bool top, bool mapped = false, bool via_link = false);
   void enqueue(Task&& t);
   void release(const std::shared_ptr<DirNode>& d);
   void finalize_dir(DirNode& d);
@@ -114,9 +125,17 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   void do_task(Worker& w, Task& t);
   void copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream);
   void copy_other(Task& t, const struct stat& st, Record& rec);
+  // Foreign destinations (entry.cc): true when the entry is settled (skipped or failed) before
+  // anything is made; else it goes on (maybe with warnings, maybe to fail with a plain reason).
+  bool unfit_name(DirNode& d, const std::string& sname, const std::string& dname, bool mapped, Record& rec);
+  bool unfit_type(Task& t, const struct stat& st, bool stream, Record& rec);
+  void settle_unfit(DirNode& d, const Problem& p, int err, Record& rec);
+  bool copy_link_target(Worker& w, Task& t, Record& rec);
+  WireErr dest_fail(const DirNode& d, int err, const char* syscall, const std::string& dname, const Record& rec);
+  void note_destination(const DirNode& d);  // its metadata warning, once per filesystem
   bool try_move_rename(Task& t, const struct stat& st, Record& rec);
   enum class Pub { New, Replace, Done };
-  Pub settle_taken(const struct stat& sst, const struct stat& dst, int dfd, std::string& dname, Record& rec, std::optional<Decision>& asked);
+  Pub settle_taken(const struct stat& sst, const struct stat& dst, const DirNode& d, std::string& dname, Record& rec, std::optional<Decision>& asked);
   int check(const Worker& w);
   // Hard links (entry.cc)
   enum class HardLink { None, Leader, Linked };
@@ -156,6 +175,12 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   std::mutex incomplete_mu_;
   std::vector<JobResult::Incomplete> incomplete_;
   FlushSet flush_;
+  // Foreign destinations: warnings said once per filesystem, and entries they could not hold.
+  std::mutex notes_mu_;
+  std::vector<std::string> notes_;
+  std::set<dev_t> noted_;
+  std::atomic<uint64_t> unfit_{0};
+  std::string unfit_fs_;  // the label of the filesystem those were for (under notes_mu_)
 
   Scanner scanner_;
   std::atomic<int> scan_state_{0};  // 0 none, 1 running, 2 done (not yet reported), 3 reported

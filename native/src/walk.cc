@@ -32,7 +32,7 @@ int list_dir(int fd, std::vector<Dirent>& out) {
       pos += d->d_reclen;
       const char* nm = d->d_name;
       if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
-      out.push_back({nm, d->d_type});
+      out.push_back({nm, d->d_type, false});
     }
   }
 }

@@ -18,6 +18,7 @@ namespace ferry {
 struct Dirent {
   std::string name;
   unsigned char type;  // DT_* (never DT_UNKNOWN once walk_tree hands it over)
+  bool via_link = false;  // a symlink the visitor's listed() made a folder (its target is walked)
 };
 
 // Reads a whole directory with getdents64 (no DIR*, no full paths). 0 or an errno.
@@ -29,6 +30,9 @@ unsigned char dtype_of(mode_t m);
 //   static constexpr bool kSorted;           visit names in byte order (else as listed)
 //   int dir_fd(const Node&);                 the folder's fd (listing, fstatat)
 //   void unlisted(Node&, int err);           its listing failed (what was read is still walked)
+//   void listed(Node&, std::vector<Dirent>&);  a folder's whole listing, before its entries (names
+//                                            that clash on a case-folding destination; links whose
+//                                            folder is walked instead: type DT_DIR, via_link)
 //   bool stopped();                          cancelled: leave every folder now
 //   bool pace(size_t depth);                 before each entry; may block (pause); false: look again
 //   bool enter(Node& parent, const Dirent&, size_t depth, Node& child);  a folder: true to descend
@@ -42,6 +46,7 @@ struct PlainWalk {
   static constexpr bool kSorted = false;
   int dir_fd(const Node& n) const { return n.fd.get(); }
   void unlisted(Node&, int) {}
+  void listed(Node&, std::vector<Dirent>&) {}
   bool stopped() const { return false; }
   bool pace(size_t) const { return true; }
 };
@@ -59,6 +64,7 @@ void walk_tree(V& v, typename V::Node root) {
     Frame f{std::move(n), {}, 0};
     if (int e = list_dir(v.dir_fd(f.node), f.ents)) v.unlisted(f.node, e);
     if (V::kSorted) std::sort(f.ents.begin(), f.ents.end(), [](const Dirent& a, const Dirent& b) { return a.name < b.name; });
+    v.listed(f.node, f.ents);
     stack.push_back(std::move(f));
   };
   push(std::move(root));

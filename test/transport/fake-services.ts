@@ -23,6 +23,7 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     files: (p) => ({ jobId: p.jobId, total: 0, records: [] }),
     resolveConflict: () => ({ ok: true }),
     explain: async (p): Promise<Results['copy.explain']> => ({ items: p.sources.map((s) => ({ src: s, dest: p.destDir, type: 'file', method: 'buffered', chain: ['buffered'], reason: 'fake' })) }),
+    check: async () => ({ destinations: [] }),
     logRead: async () => ({ total: 0, records: [] }),
     logExport: async () => ({ path: '', filename: 'x.csv', content: '' }),
     settings: () => ({ retentionDays: 30, maxParallelDevices: 2, threads: 4 }),

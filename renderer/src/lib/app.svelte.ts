@@ -1,7 +1,7 @@
 // The window's state: the two panes, which one is active, the open dialog or menu, the drag in
 // progress and the last notice. Operations that span both panes (copy to the other pane, swap)
 // live here; everything about one folder lives in PaneState.
-import type { AppInfo, DirEntry, JobKind, WireError } from '../../../electron/contract';
+import type { AppInfo, CopyOptions, DirEntry, JobKind, WireError } from '../../../electron/contract';
 import { api, on } from './client';
 import { toWireError as toWire } from '../../../native/errors';
 import { PaneState, type Side } from './pane.svelte';
@@ -171,14 +171,14 @@ export class AppState {
   }
 
   /** Starts a copy/move job; returns an error message (for the caller to show inline) or null. */
-  async startJob(kind: JobKind, sources: string[], destDir: string): Promise<string | null> {
+  async startJob(kind: JobKind, sources: string[], destDir: string, options?: Partial<CopyOptions>): Promise<string | null> {
     const v = transferVerdict(kind, sources, destDir);
     if (!v.ok) {
       this.notify(v.label, true);
       return v.label;
     }
     try {
-      await api['jobs.start']({ kind, sources, destDir });
+      await api['jobs.start']({ kind, sources, destDir, ...(options ? { options } : {}) });
       this.notify(`${v.label} — started`);
       return null;
     } catch (e) {
