@@ -168,6 +168,7 @@ export function parseStoredJob(x: unknown, needSources: boolean): StoredJob | nu
     error: e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' ? toWireError(e) : null,
   };
   if (Array.isArray(o.partial)) job.partial = o.partial.filter((x): x is string => typeof x === 'string' && x.startsWith('/'));
+  if (Array.isArray(o.warnings)) job.warnings = o.warnings.filter((x): x is string => typeof x === 'string');
   return job;
 }
 
