@@ -41,7 +41,9 @@ Copy SOURCE to DEST, or each SOURCE into DIRECTORY, with the fastest correct ker
       --verify           re-read source and copy after copying and compare xxh64 hashes
       --no-preserve      do not keep times, owner, mode bits and extended attributes
   -j, --jobs=N           copy up to N files at once (engine threads)
-      --fsync            flush each file to disk before moving it into place
+      --fsync            flush each file, and the folder its name is in, to disk before
+                         moving on; at the end flush each destination filesystem and
+                         name every copy that is not known to be on disk
 
 USB sticks and disks shared with Windows (FAT32, exFAT, NTFS): names with : ? * " < > | \,
 names that differ only in case, symbolic links, FIFOs and devices, files over FAT32's 4 GiB.
@@ -56,7 +58,11 @@ names that differ only in case, symbolic links, FIFOs and devices, files over FA
   -h, --help             display this help and exit
   -V, --version          output version information and exit
 
-Exit status: 0 if every entry was copied, 1 if any failed (the others are still copied), 2 for usage errors.`;
+A source that changes while it is read is copied as it was when opened (at most the size it
+had then) and reported on stderr: "file changed as we read it".
+
+Exit status: 0 if every entry was copied, 1 if any failed (the others are still copied), a source
+changed while it was read, or a copy is not known to be on disk; 2 for usage errors.`;
 
 export const SHORT_USAGE = "Try 'ferry-cp --help' for more information.";
 

@@ -1,13 +1,14 @@
 // ferry-cp: cp for the command line on top of Ferry's native copy engine.
 //
 // Quiet on success like cp; with --json one record per entry (NDJSON) saying which syscall moved
-// the bytes and which attempts were refused on the way. Exit status 0 / 1 (some entry failed, the
-// rest still copied) / 2 (usage). SIGINT/SIGTERM cancel the engine job (it removes its temps) and
-// exit 130/143.
+// the bytes and which attempts were refused on the way. Exit status 0 / 1 (some entry failed, or
+// a source changed while it was read, as GNU tar does, or the final flush of --fsync failed: the
+// rest is still copied) / 2 (usage). SIGINT/SIGTERM cancel the engine job (it removes its temps)
+// and exit 130/143.
 import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeEnginePath, explainTrees, startJob, type EngineEvent, type ExplainItem, type VerifiedRecord as FileRecord, type RunningJob } from '../native/index.js';
+import { decodeEnginePath, encodeEnginePath, explainTrees, startJob, type CopyPair, type EngineEvent, type ExplainItem, type VerifiedRecord as FileRecord, type RunningJob } from '../native/index.js';
 import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.js';
 import { resolvePairs } from './resolve.js';
 
@@ -69,7 +70,8 @@ function err(line: string): void {
  * too) and streams the answers in walk order.
  */
 async function runExplain(opts: CliOptions): Promise<number> {
-  const { pairs, refused } = resolvePairs(opts.operands, opts.recursive);
+  const { pairs: given, refused } = resolvePairs(opts.operands, opts.recursive);
+  const pairs = enginePairs(given);
   let failed = 0;
   for (const r of refused) {
     failed++;
@@ -101,24 +103,21 @@ async function runExplain(opts: CliOptions): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The exact bytes of a record's path. The engine spells name bytes that are not UTF-8 as \xNN
- * (decodeEnginePath), but echoes the operands it was given as they are, so a prefix equal to an
- * operand is taken literally and only the rest is decoded.
+ * The operands as the engine reads paths: spelled with its \xNN escape (encodeEnginePath), so that
+ * an operand holding a literal "\x41" stays itself. Records come back in the same spelling, and
+ * decodeEnginePath() gives any record path's exact bytes.
  */
-function fsPath(p: string, roots: readonly string[]): Buffer {
-  for (const root of roots) {
-    if (p === root) return Buffer.from(root);
-    const pre = root.endsWith('/') ? root : root + '/';
-    if (p.startsWith(pre)) return Buffer.concat([Buffer.from(pre), decodeEnginePath(p.slice(pre.length))]);
-  }
-  return decodeEnginePath(p);
+function enginePairs(pairs: readonly CopyPair[]): CopyPair[] {
+  return pairs.map((p) => ({ src: encodeEnginePath(p.src), dest: encodeEnginePath(p.dest) }));
 }
 
-async function verifyRecord(r: FileRecord, roots: readonly string[]): Promise<FileRecord> {
+const fsPath = (p: string): Buffer => decodeEnginePath(p);
+
+async function verifyRecord(r: FileRecord): Promise<FileRecord> {
   if (!r.ok || r.skipped) return { ...r, verified: r.ok ? null : false };
   if (r.type === 'symlink') {
     try {
-      const same = readlinkSync(fsPath(r.src, roots), 'buffer').equals(readlinkSync(fsPath(r.dest, roots), 'buffer'));
+      const same = readlinkSync(fsPath(r.src), 'buffer').equals(readlinkSync(fsPath(r.dest), 'buffer'));
       return same
         ? { ...r, verified: true }
         : { ...r, verified: false, ok: false, error: { code: 'EVERIFY', message: `EVERIFY: symlink target differs, verify '${r.src}' -> '${r.dest}'`, syscall: 'verify', path: r.src, dest: r.dest } };
@@ -131,7 +130,7 @@ async function verifyRecord(r: FileRecord, roots: readonly string[]): Promise<Fi
   // Loaded on demand: the xxhash WASM module is not needed (nor paid for at start-up) without --verify.
   const { verifyPair } = await import('../native/verify.js');
   // Record paths spell bytes that are not UTF-8 as \xNN: decode them back to the exact bytes.
-  const v = await verifyPair(fsPath(r.src, roots), fsPath(r.dest, roots), r.src, r.dest);
+  const v = await verifyPair(fsPath(r.src), fsPath(r.dest), r.src, r.dest);
   if (v.ok) return { ...r, verified: true };
   return {
     ...r,
@@ -142,10 +141,17 @@ async function verifyRecord(r: FileRecord, roots: readonly string[]): Promise<Fi
 }
 
 async function runCopy(opts: CliOptions): Promise<number> {
-  const { pairs, refused } = resolvePairs(opts.operands, opts.recursive);
+  const { pairs: given, refused } = resolvePairs(opts.operands, opts.recursive);
+  const pairs = enginePairs(given);
   let failed = 0;
+  let changed = 0;
   const report = async (r: FileRecord): Promise<void> => {
     if (!r.ok && !r.skipped) failed++;
+    // GNU tar's "file changed as we read it": on stderr in every mode, and the exit status is 1.
+    if (r.changed) {
+      changed++;
+      err(`${r.src}: file changed as we read it (${r.warnings.find((w) => w.startsWith('changed during copy'))?.replace(/^changed during copy: /, '') ?? 'the copy may be inconsistent'})`);
+    }
     if (opts.json) {
       await out(JSON.stringify(r) + '\n');
       return;
@@ -156,8 +162,6 @@ async function runCopy(opts: CliOptions): Promise<number> {
   for (const r of refused) await report(opts.verify ? { ...r, verified: false } : r);
   if (pairs.length === 0) return failed > 0 ? 1 : 0;
 
-  // Longest first, so a nested operand wins over its parent.
-  const roots = pairs.flatMap((p) => [p.src, p.dest]).sort((a, b) => b.length - a.length);
   // Records are reported in the order the engine finished them. Without --verify they stream out
   // at once; with it they wait for the end of the job, because a tree is assembled under a temp
   // name and moved into place last, so a record's dest may not exist yet when the record arrives.
@@ -193,6 +197,9 @@ async function runCopy(opts: CliOptions): Promise<number> {
       move: false,
       scan: false,
       progress: false,
+      // --fsync: every file, its name and finally each destination filesystem flushed and checked.
+      // --verify flushes too: it then reads each copy back from the device (dropCache).
+      flush: opts.fsync || opts.verify,
       unfit: opts.unfit,
       mapNames: opts.mapNames,
       followLinks: opts.followLinks,
@@ -228,10 +235,16 @@ async function runCopy(opts: CliOptions): Promise<number> {
   for (const rec of toVerify) {
     if (signalled) break;
     try {
-      await report(await verifyRecord(rec, roots));
+      await report(await verifyRecord(rec));
     } catch (e) {
       chainError ??= e;
     }
+  }
+  // The final flush failed: the copies it was to make durable are not known to be on disk.
+  const flush = result?.flush;
+  if (flush && !flush.ok) {
+    err(`${flush.error?.message ?? 'the final flush failed'}: ${flush.notOnDisk.length} ${flush.notOnDisk.length === 1 ? 'copy is' : 'copies are'} not known to be on disk:`);
+    for (const d of flush.notOnDisk) err(`not on disk: '${d}'`);
   }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
@@ -242,7 +255,7 @@ async function runCopy(opts: CliOptions): Promise<number> {
   for (const w of result?.warnings ?? []) err(`warning: ${w}`);
   if (signalled) return signalled === 'SIGINT' ? 130 : 143;
   if (result?.cancelled) return 130;
-  if (jobError || chainError || failed > 0 || (result?.filesFailed ?? 0) > 0) return 1;
+  if (jobError || chainError || failed > 0 || changed > 0 || (result?.filesFailed ?? 0) > 0 || (flush && !flush.ok)) return 1;
   return 0;
 }
 

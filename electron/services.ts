@@ -63,9 +63,9 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
       }
     }
   };
-  const fsService = new FsService({ emit, trashItem: opts.trashItem });
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
   const pane = new PaneService({ emit });
+  const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p) });
   await jobs.init();
   const version = appVersion();
   const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({

@@ -17,11 +17,15 @@ import type {
   ExplainItem,
   Explanation,
   FilesystemInfo,
+  FileRecord,
   JobResult,
   JobSpec,
   ListedEntry,
   Method,
+  RemoveReport,
   ScanEvent,
+  ScanTotals,
+  TempInfo,
   ScanResult,
   WireError,
 } from './types.js';
@@ -44,6 +48,74 @@ export function decodeEnginePath(p: string): Buffer {
   out.push(Buffer.from(p.slice(last), 'utf8'));
   return Buffer.concat(out);
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const HEX = '0123456789ABCDEF';
+
+/** Length of the valid UTF-8 sequence at `b[i]` (the engine's utf8_seq_len: no overlongs, surrogates, > U+10FFFF), 0 if invalid. */
+function utf8SeqLen(b: Uint8Array, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  let n: number;
+  let cp: number;
+  if ((c & 0xe0) === 0xc0) [n, cp] = [2, c & 0x1f];
+  else if ((c & 0xf0) === 0xe0) [n, cp] = [3, c & 0x0f];
+  else if ((c & 0xf8) === 0xf0) [n, cp] = [4, c & 0x07];
+  else return 0;
+  if (b.length - i < n) return 0;
+  for (let k = 1; k < n; k++) {
+    if ((b[i + k]! & 0xc0) !== 0x80) return 0;
+    cp = (cp << 6) | (b[i + k]! & 0x3f);
+  }
+  if ((n === 2 && cp < 0x80) || (n === 3 && cp < 0x800) || (n === 4 && cp < 0x10000)) return 0;
+  if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return 0;
+  return n;
+}
+
+const isHex = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
+
+/**
+ * The inverse of `decodeEnginePath()`: a path (or name) as bytes, spelled the way the engine
+ * spells record paths — valid UTF-8 as it is, every other byte as `\xNN`, and a backslash that
+ * would read as such an escape as `\x5C` (native/src/util.cc escape_name). A string argument is
+ * taken as UTF-8. `decodeEnginePath(encodeEnginePath(b))` equals `b` for any bytes.
+ */
+export function encodeEnginePath(bytes: Buffer | Uint8Array | string): string {
+  const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  if (!b.includes(0x5c)) {
+    try {
+      return strictUtf8.decode(b); // the common case: valid UTF-8 without a backslash
+    } catch {
+      /* spell it byte by byte */
+    }
+  }
+  let out = '';
+  let run = 0; // start of the pending run of valid UTF-8
+  const flush = (end: number): void => {
+    if (end > run) out += Buffer.from(b.buffer, b.byteOffset + run, end - run).toString('utf8');
+  };
+  for (let i = 0; i < b.length; ) {
+    if (b[i] === 0x5c && b[i + 1] === 0x78 && isHex(b[i + 2]) && isHex(b[i + 3])) {
+      flush(i);
+      out += '\\x5C';
+      run = ++i;
+      continue;
+    }
+    const n = utf8SeqLen(b, i);
+    if (n === 0) {
+      flush(i);
+      out += `\\x${HEX[b[i]! >> 4]}${HEX[b[i]! & 15]}`;
+      run = ++i;
+    } else i += n;
+  }
+  flush(b.length);
+  return out;
+}
+
+// Paths handed TO the engine are read in the same spelling (every function below decodes them
+// with the rule of decodeEnginePath()): pass `encodeEnginePath(bytes)` for a name that is not
+// UTF-8, or for one that holds a literal `\xNN`. Paths the engine reports come back spelled the
+// same way, so a record's `src`/`dest` can be handed back as they are.
 
 /** Handle to a running native job. All controls are safe to call at any time, also after the end. */
 export interface NativeJob {
@@ -93,6 +165,10 @@ interface Binding {
   unmapName(name: string): string;
   tempName(): string;
   errnoName(errno: number): string;
+  findTemps(dir: string, recursive: boolean): Promise<TempInfo[]>;
+  removeTemp(path: string): Promise<void>;
+  publishTemp(path: string): Promise<{ dest: string }>;
+  dropCache(path: string): Promise<void>;
 }
 
 let binding: Binding | null = null;
@@ -158,6 +234,11 @@ function checkPairs(pairs: readonly CopyPair[]): CopyPair[] {
   return pairs.map((p) => ({ src: p.src, dest: p.dest }));
 }
 
+function checkTag(tag: string): string {
+  if (tag !== '' && !/^[A-Za-z0-9_-]{1,64}$/.test(tag)) throw new TypeError('tag must match [A-Za-z0-9_-]{1,64}');
+  return tag;
+}
+
 /** A promise and the onDone callback that settles it (a run's error becomes a FerryError). */
 function settle<R>(): { done: Promise<R>; onDone: OnDone<R> } {
   let onDone!: OnDone<R>;
@@ -169,8 +250,9 @@ function settle<R>(): { done: Promise<R>; onDone: OnDone<R> } {
 
 /**
  * Starts a native job. Events arrive batched and throttled (≤ 20 progress events/s). `done`
- * resolves with the totals when the job ends (also when cancelled), and rejects only when the job
- * as a whole failed (the free-space check of `spaceCheck`: a FerryError ENOSPC, nothing copied).
+ * resolves with the totals when the job ends (also when cancelled, and when the final flush of
+ * `flush` failed: see `result.flush`), and rejects only when the job as a whole failed before
+ * copying (the free-space check of `spaceCheck`: a FerryError ENOSPC, nothing copied).
  */
 export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob {
   const spec: JobSpec = {
@@ -185,6 +267,8 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
     scan: opts.scan ?? true,
     spaceCheck: opts.spaceCheck ?? false,
     progress: opts.progress ?? true,
+    flush: opts.flush ?? false,
+    tag: checkTag(opts.tag ?? ''),
     unfit: opts.unfit ?? 'fail',
     mapNames: opts.mapNames ?? false,
     followLinks: opts.followLinks ?? false,
@@ -368,4 +452,70 @@ export async function listDir(dir: string): Promise<DirListing> {
         l.next(Math.max(1, Math.floor(max)), (err, rows, done) => (err ? reject(FerryError.from(err)) : resolve({ rows, done }))),
       ),
   };
+}
+
+/** A rejected engine promise becomes a FerryError (Node's shape) with its stack from here. */
+async function engineCall<R>(p: () => Promise<R>): Promise<R> {
+  try {
+    return await p();
+  } catch (e) {
+    const w = e as WireError;
+    throw typeof w?.code === 'string' ? FerryError.from(w) : e;
+  }
+}
+
+const asEnginePath = (p: string | Buffer | Uint8Array): string => (typeof p === 'string' ? p : encodeEnginePath(p));
+
+/**
+ * The engine's temps (ENGINE_TEMP_NAME) directly inside `dir` (with `recursive`, also inside its
+ * subfolders, not descending into the temps themselves), each with its owner record and contents
+ * (TempInfo). Only a killed job leaves temps behind. Rejects with Node's shape when `dir` cannot
+ * be listed.
+ */
+export function findTemps(dir: string, opts: { recursive?: boolean } = {}): Promise<TempInfo[]> {
+  checkPath(dir, 'dir');
+  return engineCall(() => load().findTemps(dir, opts.recursive ?? false));
+}
+
+/**
+ * Removes one engine temp and everything in it (by directory descriptors: deep paths and any
+ * names). Refuses (FerryError EINVAL) a path whose name does not match ENGINE_TEMP_NAME, and a
+ * folder whose owner record is not the engine's.
+ */
+export function removeTemp(path: string): Promise<void> {
+  checkPath(path, 'path');
+  return engineCall(() => load().removeTemp(path));
+}
+
+/**
+ * Gives a temp folder its final name (from its owner record) with rename(RENAME_NOREPLACE) and
+ * drops the owner record: EEXIST when the name is taken, ENODATA when the temp has no owner
+ * record. Delete its `partial` files first (findTemps), or resume the job into it.
+ */
+export function publishTemp(path: string): Promise<{ dest: string }> {
+  checkPath(path, 'path');
+  return engineCall(() => load().publishTemp(path));
+}
+
+/**
+ * Makes a file's data durable and drops its cached pages, so that the next read comes from the
+ * device: fdatasync(2), then posix_fadvise(POSIX_FADV_DONTNEED). A write-back error rejects in
+ * Node's shape (syscall 'fdatasync', path as given). Runs off the JS thread.
+ */
+export function dropCache(path: string | Buffer): Promise<void> {
+  const p = asEnginePath(path);
+  checkPath(p, 'path');
+  return engineCall(() => load().dropCache(p));
+}
+
+/**
+ * Removes what a job created under `items` (folders or files its records name), and nothing else:
+ * an entry goes only when the job's record for it (the last one per `dest`) has an `ino` that its
+ * inode still has, and for a file the same size; a folder goes only when it is empty afterwards.
+ * Entries the job replaced (overwrites), moved, or did not create are kept; so is anything created
+ * or changed since. Pass the job's records as they came (corrections included).
+ */
+export async function removePartial(items: readonly { path: string }[], records: Iterable<Pick<FileRecord, 'dest' | 'type' | 'size' | 'ino' | 'ok'> & { replaces?: string | undefined; changed?: boolean | undefined }>): Promise<RemoveReport> {
+  const { removeCreated } = await import('./partial.js');
+  return removeCreated(items, records);
 }

@@ -31,7 +31,31 @@ export interface Attempt {
   bytes: number;
 }
 
-/** The engine's record of one finished entry. */
+/**
+ * Why an entry was skipped (on every record with `skipped: true`; stable strings):
+ * - 'conflict': the destination name was taken and the job's policy (or the person's answer)
+ *   kept what was there;
+ * - 'newer': policy 'newer' (or that answer) and the destination was as new or newer;
+ * - 'skip-current': skipCurrent() abandoned the entry while it was being copied;
+ * - 'cancel': the job was cancelled while the entry was being copied (or waited for an answer).
+ */
+export const SKIP_REASONS = ['conflict', 'newer', 'skip-current', 'cancel'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** A number of entries that are not folders (as ScanTotals.files counts them) and their apparent bytes. */
+export interface EntryCount {
+  files: number;
+  bytes: number;
+}
+
+/**
+ * The engine's record of one finished entry.
+ *
+ * Accounting rule (what "every item accounted for" rests on): each entry that is not a folder gets
+ * exactly one record — copied (`ok`), skipped (`skipped`, with `skipReason`) or failed — unless it
+ * is counted in some folder's `notStarted`, or the job was cancelled before it was reached. A
+ * record with `replaces` takes the place of the earlier record it names (see there).
+ */
 export interface FileRecord {
   src: string;
   dest: string;
@@ -46,6 +70,38 @@ export interface FileRecord {
   skipped: boolean;
   error: WireError | null;
   warnings: string[];
+  /** Present (and only then) when `skipped` is true. */
+  skipReason?: SkipReason;
+  /**
+   * The source changed while it was read (its size, mtime or ctime moved between open and the end
+   * of the copy; a sparse file extended, a file that shrank or grew). The copy holds at most the
+   * bytes the file had when it was opened, and may mix old and new contents. A copy stays
+   * `ok: true` (with a warning saying so); a move keeps such a source and fails with ECHANGED
+   * (nothing is published). Absent when the source did not change.
+   */
+  changed?: boolean;
+  /**
+   * On a folder's record (failed, skipped, or a top-level folder that could not be walked): the
+   * entries below it, counted from the source, that the job never started and reports nothing
+   * for. Absent when there are none.
+   */
+  notStarted?: EntryCount;
+  /** A folder moved whole by one rename (its entries get no records): what it holds, counted where it now is. */
+  contains?: EntryCount;
+  /**
+   * The inode number of what this job created under `dest`: a file, folder, symlink or node made
+   * under a name that was free. Absent for overwrites (the entry replaced something), for moves
+   * (the source is gone: never removable), for hard links to an earlier copy, and for failures.
+   * removePartial() removes only entries whose inode still matches.
+   */
+  ino?: number;
+  /**
+   * A correction: this record replaces the earlier record of the same job whose `dest` was this
+   * value (drop that one, count this one). The engine sends corrections only after a conflict
+   * found when a new folder tree was published (its name was taken meanwhile, see `JobSpec`):
+   * entries of the tree that ended skipped, failed or under another name.
+   */
+  replaces?: string;
 }
 
 /** A record after Ferry's optional verification pass (ferry-cp --verify, jobs with verify on). */
@@ -205,6 +261,20 @@ export interface JobSpec {
   spaceCheck: boolean;
   /** Do not emit progress events at all (benchmarks measure their cost). */
   progress: boolean;
+  /**
+   * Make the copies durable and check it. When the job starts, the engine opens one descriptor
+   * on each destination filesystem (and on any other one the walk reaches); at its end (also a
+   * cancelled end) it syncfs(2)es each and checks the result. Write-back errors reach a
+   * descriptor only for writes after it was opened (errseq), which is why it is opened first and
+   * why a later `sync -f` can miss them. The answer is `JobResult.flush`.
+   */
+  flush: boolean;
+  /**
+   * The caller's id for the job ('' for none; `[A-Za-z0-9_-]{1,64}`). Recorded, with the final
+   * name and the source, on every hidden folder the job builds a new tree in (xattr
+   * `user.ferry.temp`, where the filesystem has user xattrs), so findTemps() can say whose it is.
+   */
+  tag: string;
   /** Entries a foreign destination cannot hold as they are: fail each, skip them, or stop before copying. */
   unfit: UnfitPolicy;
   /** Replace the characters a foreign destination forbids (reversible: `unmapName()`, README). */
@@ -270,11 +340,61 @@ export interface ConflictEvent {
 }
 export type EngineEvent = ProgressEvent | ScanEvent | FilesEvent | ConflictEvent;
 
+/** The job's final flush (`JobSpec.flush`). */
+export interface FlushResult {
+  /** Every destination filesystem was flushed without error. */
+  ok: boolean;
+  /**
+   * The first failure, in Node's shape: code EIO/ENOSPC/…, syscall 'syncfs', path the destination
+   * folder the descriptor was opened on (`EIO: i/o error, syncfs '/mnt/dest'`). null when ok.
+   */
+  error: WireError | null;
+  /**
+   * The `dest` of every record this job reported ok (files, folders, symlinks, nodes; after
+   * corrections) on a filesystem whose flush failed, except those made durable one by one (an
+   * fsync through the descriptor they were written with: `fsync`, moves across filesystems).
+   * Their data is not known to be on disk: treat them as failed. Empty when ok.
+   */
+  notOnDisk: string[];
+}
+
+/** What a job did, per entry that is not a folder (as ScanTotals.files counts them). */
+export interface JobCounts {
+  copied: number;
+  skipped: number;
+  failed: number;
+  /**
+   * Entries known not to have been started: the sum of the folders' `notStarted`, plus, for a
+   * cancelled job, the entries that were queued and dropped. Entries a cancelled walk never
+   * reached are not known here: with its own scan the engine adds them (total minus the others);
+   * without one, the caller's scan total minus the other three counts gives them.
+   */
+  notStarted: number;
+}
+
+/** A destination this job left incomplete (cancel, or entries below it failed or were not started). */
+export interface IncompleteDest {
+  /** The outermost folder that is missing entries. */
+  path: string;
+  /**
+   * 'final': published under its final name with entries missing (what a cancelled tree copy
+   * does, and a merge into an existing folder); 'temp': kept under the engine's hidden name (its
+   * final name could not be taken: see the folder's record), listed by findTemps().
+   */
+  where: 'final' | 'temp';
+}
+
 export interface JobResult {
   filesDone: number;
   filesFailed: number;
   bytesDone: number;
   cancelled: boolean;
+  /** See JobCounts. */
+  counts: JobCounts;
+  /** The outermost destinations left incomplete; empty when everything asked for was done. */
+  incomplete: IncompleteDest[];
+  /** With `JobSpec.flush`: what the final flush found; absent without it. */
+  flush?: FlushResult;
   /** Once per job: metadata a foreign destination cannot keep, items it could not hold (a move leaves them at the source). */
   warnings?: string[];
 }
@@ -330,6 +450,52 @@ export interface FilesystemInfo {
  */
 export const ENGINE_TEMP_NAME = /^\.ferry-[0-9a-f]{16}\.tmp$/;
 
+/**
+ * One of the engine's temps (ENGINE_TEMP_NAME) found by findTemps(). Only a killed job leaves
+ * one behind: a job that ends any other way removes or publishes its temps.
+ * - type 'dir': a new folder tree that was being built. Everything in it was created by the job.
+ *   Files in it are created under their own names, so the ones that were being copied at the kill
+ *   are partial (at most one per engine thread); `partial` lists them when it can tell.
+ * - type 'file': a single file's data that never got its name (a filesystem without O_TMPFILE,
+ *   or an overwrite caught between its two steps: the old file is still in place). Always safe to
+ *   remove.
+ * Moves never build folder trees under a temp name (they merge entry by entry, and each source
+ * goes only once its copy is durable under its final name), so a temp never holds the only copy
+ * of a moved file.
+ */
+export interface TempInfo {
+  /** The temp itself (escaped like record paths). */
+  path: string;
+  type: 'dir' | 'file';
+  /** The name (in the same folder) it was being built for, from its owner record; null when unknown. */
+  finalName: string | null;
+  /** The same as a path; null when unknown. */
+  finalPath: string | null;
+  /** The source folder it copies (the owner record), null when unknown. */
+  src: string | null;
+  /** The job's `tag`, null when unknown or none was given. */
+  tag: string | null;
+  /** Entries that are not folders, and their apparent bytes. */
+  files: number;
+  bytes: number;
+  mtimeMs: number;
+  /**
+   * Files inside (escaped paths) that are not complete copies of their source: missing from the
+   * source, or of another size or mtime (the engine sets the source's mtime last, so a complete
+   * copy made with `preserve` has it). null when it cannot tell: no owner record, a job without
+   * `preserve`, or the source folder is gone. Every other file inside is complete.
+   */
+  partial: string[] | null;
+}
+
+/** What removePartial() did. */
+export interface RemoveReport {
+  /** Entries removed (escaped paths). */
+  removed: string[];
+  /** Entries left in place, and why (something else changed or owns them). */
+  kept: { path: string; reason: string }[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Predicates over records (one definition each; the log filter, the tallies and the UI use them)
 // ---------------------------------------------------------------------------------------------
@@ -362,7 +528,7 @@ export function describeChain(attempts: readonly Attempt[]): string {
 /**
  * One row of a folder listing (`listDir()`; the panes' DirEntry in electron/contract.ts is this
  * type). Names and paths spell bytes that are not UTF-8 as `\xNN` (decodeEnginePath), and such a
- * row carries an EILSEQ error.
+ * row says so with `escaped`.
  */
 export interface ListedEntry {
   name: string;
@@ -372,11 +538,13 @@ export interface ListedEntry {
   mtimeMs: number;
   mode: number;
   hidden: boolean;
+  /** The name is not valid UTF-8: `name` spells its odd bytes as `\xNN`. */
+  escaped?: boolean;
   /** For symlinks: where it points, and the type of the target (null when dangling or looping). */
   linkTarget?: string;
   targetType?: EntryType | null;
   /**
-   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
+   * Set when the entry could not be stat'ed, or when it is a
    * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
    * still shown, with this error inline.
    */

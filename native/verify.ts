@@ -7,10 +7,15 @@
 //   unreadable  one of them could not be read: nothing is known about the copy, and the error
 //               (Node's shape, naming the file that failed) says why. Never reported as "differs".
 // A fourth, cancelled, comes only from the caller's `gate` (a job being cancelled).
+//
+// The copy is read from the device, not from the page cache that the copy itself filled: its data
+// is made durable first (fdatasync) and its cached pages dropped (dropCache()). A write-back that
+// failed then shows as an fdatasync error or as data that differs, never as "equal".
 import { fsp } from './user-fs.js';
 import { getSystemErrorMap } from 'node:util';
 import xxhash from 'xxhash-wasm';
 import { formatErrorMessage } from './errors.js';
+import { dropCache } from './index.js';
 import type { WireError } from './types.js';
 
 type Api = Awaited<ReturnType<typeof xxhash>>;
@@ -67,7 +72,7 @@ export async function verifyPair(
   destName = String(dest),
   ctl: VerifyControl = {},
 ): Promise<VerifyResult> {
-  const [a, b] = await Promise.allSettled([xxh64File(src, ctl), xxh64File(dest, ctl)]);
+  const [a, b] = await Promise.allSettled([xxh64File(src, ctl), fromDevice(dest).then(() => xxh64File(dest, ctl))]);
   const where = { syscall: 'verify', path: srcName, dest: destName };
   if (a.status === 'rejected') return unreadable(a.reason, 'source', srcName);
   if (b.status === 'rejected') return unreadable(b.reason, 'copy', destName);
@@ -77,6 +82,11 @@ export async function verifyPair(
   if (a.value === b.value) return { ok: true, outcome: 'equal' };
   const description = `copy differs from source (xxh64 ${a.value.toString(16)} != ${b.value.toString(16)})`;
   return { ok: false, outcome: 'different', mismatch: true, code: 'EVERIFY', message: formatErrorMessage('EVERIFY', description, where), ...where };
+}
+
+/** The copy's data durable and out of the page cache, so that reading it reads the device. */
+function fromDevice(dest: string | Buffer): Promise<void> {
+  return dropCache(dest);
 }
 
 /** A read error as the user should see it: which file could not be read back, and why. */
@@ -91,7 +101,7 @@ function unreadable(e: unknown, which: 'source' | 'copy', name: string): VerifyF
     outcome: 'unreadable',
     mismatch: false,
     code,
-    message: formatErrorMessage(code, `cannot read the ${which} back to verify it (${why})`, fields),
+    message: formatErrorMessage(code, fields.syscall === 'fdatasync' ? `the ${which} could not be written to the device (${why})` : `cannot read the ${which} back to verify it (${why})`, fields),
     ...(errno !== undefined ? { errno } : {}),
     syscall: fields.syscall,
     path: name,

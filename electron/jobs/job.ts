@@ -8,7 +8,7 @@ import type { Journal, StoredJob } from './journal.js';
 import type { LogStore } from './log-store.js';
 import { SpeedMeter } from './speed.js';
 import { storedCounters, summarize } from './summary.js';
-import { emptyTally, type Tally } from './tally.js';
+import { LiveTally, type Tally } from './tally.js';
 import { Verifier } from './verifier.js';
 
 /** fresh: a first run; resume: go on after an interruption; retry: run the failed entries again. */
@@ -35,7 +35,8 @@ export class Job {
   conflicts = new Map<number, ConflictInfo>();
   applyAll: ConflictDecision | null = null;
   meter = new SpeedMeter(3000);
-  tally: Tally = emptyTally();
+  /** What the job's records add up to (the last record per destination counts). */
+  readonly live = new LiveTally();
   predictedReflink = 0;
   paused = false;
   /** The phase a paused job returns to. */
@@ -59,6 +60,10 @@ export class Job {
 
   get id(): string {
     return this.s.id;
+  }
+
+  get tally(): Tally {
+    return this.live.t;
   }
 
   /** Resolves when not paused; true when the job is being cancelled. */

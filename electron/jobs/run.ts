@@ -2,17 +2,17 @@
 // flushing → done / failed / cancelled (or interrupted, when Ferry shuts down). The engine's
 // batched events become the job's current files, counters and records; its conflicts are decided
 // by the run's rules or sent to the user at once.
-import { execFile } from 'node:child_process';
 import { fsp } from '../../native/user-fs.js';
-import type { ConflictInfo, Emit, JobFileRecord as FileRecord, LogRecord } from '../contract.js';
+import type { ConflictInfo, Emit, JobFileRecord as FileRecord, WireError } from '../contract.js';
+import { decodeEnginePath, type ConflictEvent, type EngineEvent, type FlushResult, type RunningJob } from '../../native/index.js';
 import type * as native from '../../native/index.js';
-import type { ConflictEvent, EngineEvent, RunningJob } from '../../native/index.js';
-import { toWireError } from '../../native/errors.js';
+import { errorDescription, FerryError, toWireError } from '../../native/errors.js';
 import type { Job } from './job.js';
 import type { LogStore } from './log-store.js';
-import { plan, type Run } from './planner.js';
-import { partialError } from './summary.js';
-import { count } from './tally.js';
+import { incompleteFolders } from './partials.js';
+import { plan, topPairs, type Run } from './planner.js';
+import { queueRecord, removeEmptiedFolders } from './recovery.js';
+import { incompleteRun, partialError } from './summary.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
@@ -31,6 +31,9 @@ export interface RunDeps {
   changed: () => void;
 }
 
+/** The ids the engine accepts as a job's tag (JobSpec.tag). */
+const ENGINE_TAG = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** The queue shows at most this many files in flight per job. */
 const MAX_CURRENT = 32;
 
@@ -46,24 +49,28 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.meter.reset();
   job.verifier.reset();
   job.setState('scanning');
+  // The engine's checked final flush of each run: what it could not make durable (after the
+  // verifier, whose record of such a file must not stand).
+  const flushes: FlushResult[] = [];
   try {
-    const runs = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
+    const { runs, records } = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
+    for (const r of records) job.finish(r); // counted by the plan already
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
-      await runEngine(job, run, deps);
+      const flush = await runEngine(job, run, deps);
+      if (flush) flushes.push(flush);
     }
     if (job.verifier.busy) {
       job.phase('verifying');
       await job.verifier.idle();
     }
-    for (const run of runs) if (run.deleteAfterVerify && !job.cancelRequested) await removeEmptySourceDirs(run, deps.logs.cached(s.id) ?? []);
+    if (s.kind === 'move' && !job.cancelRequested) await removeEmptiedFolders(job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir));
     job.flushLog();
     if (!job.cancelRequested) {
       job.phase('flushing');
       const t0 = Date.now();
       await deps.logs.flush(s.id);
-      await syncfs(s.destDir);
       s.flushMs += Date.now() - t0;
     }
   } catch (e) {
@@ -74,13 +81,25 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       await job.verifier.idle();
     }
   }
-  job.flushLog();
-  await deps.logs.closeJob(s.id);
+  for (const f of flushes) {
+    if (f.ok || !f.error) continue;
+    markNotOnDisk(job, f.error, f.notOnDisk);
+    s.error ??= f.error;
+  }
   job.current = [];
   job.engine = null;
   job.conflicts.clear();
   job.paused = false;
   job.syncTally();
+  if (!job.shutdown && !job.cancelRequested) {
+    if (!s.error && incompleteRun(job.tally, s.filesTotal)) s.error = partialError(job.tally, s.filesTotal);
+    // The job's own failure is a record too: "Errors only" in the log shows why it failed.
+    if (s.error) job.finish(jobRecord(job, s.error));
+  }
+  // Folders left missing entries under their final names: the pane marks them, the queue offers removal.
+  s.partial = s.error || job.cancelRequested || job.shutdown ? await stillThere(incompleteFolders(job.live.records)) : [];
+  job.flushLog();
+  await deps.logs.closeJob(s.id);
   if (job.shutdown) {
     job.setState('interrupted');
     return;
@@ -88,15 +107,40 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   s.finishedAt = Date.now();
   if (job.cancelRequested) job.setState('cancelled');
   else if (s.error) job.setState('failed');
-  else if (job.tally.filesFailed > 0) {
-    s.error = partialError(job.tally, s.filesTotal);
-    job.setState('failed');
-  } else job.setState('done');
+  else job.setState('done');
 }
 
-function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
+async function stillThere(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) if (await fsp.lstat(decodeEnginePath(p)).then((st) => st.isDirectory(), () => false)) out.push(p);
+  return out;
+}
+
+/** The log record of a job-level failure (it counts in no tally). */
+export function jobRecord(job: Job, error: WireError): FileRecord {
+  return { ...queueRecord(job.s.sources[0] ?? job.s.destDir, job.s.destDir, 'dir', { ok: false, error }), scope: 'job' };
+}
+
+/**
+ * A run's final flush failed (`err`): the entries the engine names in `notOnDisk` are not known to
+ * be on disk. Each one this job reported done (or verified) becomes a failure that says so.
+ */
+function markNotOnDisk(job: Job, err: WireError, notOnDisk: readonly string[]): void {
+  const why = errorDescription(err);
+  for (const dest of notOnDisk) {
+    const r = job.live.get(dest);
+    if (!r || !r.ok || r.skipped || r.scope === 'job') continue;
+    const error = toWireError(new FerryError(err.code, `not known to be on disk: the final flush failed (${why})`, { errno: err.errno, syscall: err.syscall ?? 'syncfs', path: r.dest }));
+    const bad: FileRecord = { ...r, ok: false, error, ...(r.verified ? { verified: null } : {}) };
+    job.live.add(bad);
+    job.finish(bad);
+  }
+}
+
+/** One engine job for `run`; resolves with its final flush's answer. */
+function runEngine(job: Job, run: Run, deps: RunDeps): Promise<FlushResult | undefined> {
   const o = job.s.options;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<FlushResult | undefined>((resolve, reject) => {
     let h: RunningJob;
     try {
       h = deps.engine.startJob(run.pairs, {
@@ -109,6 +153,8 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
         threads: deps.threads(),
         conflict: run.conflict,
         move: run.move,
+        flush: true, // syncfs each destination filesystem at the end, checked (JobResult.flush)
+        tag: ENGINE_TAG.test(job.s.id) ? job.s.id : '', // on the hidden folders it builds: findTemps() names the job
         unfit: o.unfit ?? 'fail',
         mapNames: o.mapNames ?? false,
         followLinks: o.followLinks ?? false,
@@ -133,7 +179,7 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
         // Said once per job (a foreign destination's lost metadata, items left behind).
         for (const w of r.warnings ?? []) if (!job.s.warnings?.includes(w)) (job.s.warnings ??= []).push(w);
         end();
-        resolve();
+        resolve(r.flush);
       },
       (e: unknown) => {
         end();
@@ -150,7 +196,7 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
         job.current = e.current.slice(0, MAX_CURRENT).map((c) => ({ src: c.src, dest: c.dest, size: c.size, bytes: c.bytes, method: c.method }));
         break;
       case 'scan':
-        break; // totals come from the planner's measurement (same counting as the records)
+        break; // the planner's survey counted (engine jobs run with scan: false)
       case 'files':
         for (const r of e.records) onRecord(job, run, r);
         break;
@@ -171,8 +217,10 @@ function onRecord(job: Job, run: Run, r0: FileRecord): void {
   let r = r0;
   if (r.skipped && run.asError.has(r.dest)) {
     r = { ...r, ok: false, skipped: false, error: { code: 'EEXIST', message: `destination exists: ${r.dest}`, path: r.dest } };
+  } else if (r.skipped && run.adopted.has(r.dest)) {
+    r = { ...r, ok: true, skipped: false, warnings: [...r.warnings, 'already complete at the destination (copied before the interruption)'] };
   }
-  count(job.tally, r, 1);
+  job.live.add(r);
   if (wantsVerify(job.s.options, run, r)) job.verifier.add(r, run);
   else job.finish(r);
 }
@@ -195,26 +243,4 @@ function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
   };
   job.conflicts.set(e.conflictId, info);
   emit('job.conflict', info);
-}
-
-/** After a verified cross-filesystem move: remove the source directories the move emptied. */
-async function removeEmptySourceDirs(run: Run, records: readonly LogRecord[]): Promise<void> {
-  const dirs = new Set<string>();
-  for (const r of records) if (r.type === 'dir' && r.ok && run.pairs.some((p) => r.src === p.src || r.src.startsWith(p.src + '/'))) dirs.add(r.src);
-  for (const p of run.pairs) dirs.add(p.src);
-  const sorted = [...dirs].sort((a, b) => b.split('/').length - a.split('/').length);
-  for (const d of sorted) {
-    try {
-      await fsp.rmdir(d);
-    } catch {
-      /* not empty (a failed file stays with its directory) or not a directory */
-    }
-  }
-}
-
-/** syncfs(2) on the destination's filesystem (coreutils `sync -f`): 'flushing' until data is durable. */
-function syncfs(dir: string): Promise<void> {
-  return new Promise((resolve) => {
-    execFile('sync', ['-f', dir], { timeout: 10 * 60_000 }, () => resolve());
-  });
 }

@@ -1,5 +1,6 @@
 // Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, probeCopy, mapName,
-// unmapName, tempName, errnoName, and the DirLister class (fs.list's rows).
+// unmapName, tempName, errnoName, the DirLister class (fs.list's rows), and the promise-returning
+// findTemps, removeTemp, publishTemp, dropCache (run on libuv's pool).
 // The only file that touches N-API.
 //
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
@@ -22,6 +23,7 @@
 #include "probe.h"
 #include "runs.h"
 #include "tempfile.h"
+#include "temps.h"
 
 using namespace ferry;
 
@@ -277,6 +279,8 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   spec.scan = get_bool(so, "scan", true);
   spec.space_check = get_bool(so, "spaceCheck", false);
   spec.progress = get_bool(so, "progress", true);
+  spec.flush = get_bool(so, "flush", false);
+  spec.tag = get_string(so, "tag", "");
   const std::string unfit = get_string(so, "unfit", "fail");
   spec.unfit = unfit == "skip" ? UnfitPolicy::Skip : unfit == "stop" ? UnfitPolicy::Stop : UnfitPolicy::Fail;
   spec.map_names = get_bool(so, "mapNames", false);
@@ -380,6 +384,80 @@ Napi::Value ProbeCopy(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// A few filesystem calls off the JS thread, answered with a promise: `fn` (libuv worker thread,
+// no N-API) fills `json` (the result, "" for undefined) or `err` (the rejection, Node's shape).
+class PromiseWork : public Napi::AsyncWorker {
+ public:
+  using Fn = std::function<bool(std::string& json, WireErr& err)>;
+  PromiseWork(Napi::Env env, Fn fn) : Napi::AsyncWorker(env, "ferry-fs"), deferred_(Napi::Promise::Deferred::New(env)), fn_(std::move(fn)) {}
+  static Napi::Value Run(Napi::Env env, Fn fn) {
+    auto* w = new PromiseWork(env, std::move(fn));  // deleted by node-addon-api after OnOK
+    Napi::Promise p = w->deferred_.Promise();
+    w->Queue();
+    return p;
+  }
+  void Execute() override { ok_ = fn_(json_, err_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (ok_) deferred_.Resolve(json_.empty() ? env.Undefined() : parse_json(env, json_));
+    else deferred_.Reject(parse_json(env, wire_error_json(err_)));
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Fn fn_;
+  bool ok_ = false;
+  std::string json_;
+  WireErr err_;
+};
+
+// One string argument (a path in the escaped spelling), or a TypeError.
+bool path_arg(const Napi::CallbackInfo& info, std::string& out, const char* usage) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    type_error(info.Env(), usage);
+    return false;
+  }
+  out = info[0].As<Napi::String>().Utf8Value();
+  return true;
+}
+
+// findTemps(dir, recursive)
+Napi::Value FindTemps(const Napi::CallbackInfo& info) {
+  std::string dir;
+  if (!path_arg(info, dir, "findTemps(dir, recursive)")) return info.Env().Undefined();
+  const bool recursive = info.Length() > 1 && info[1].ToBoolean().Value();
+  return PromiseWork::Run(info.Env(), [dir, recursive](std::string& json, WireErr& err) {
+    std::vector<TempInfo> temps;
+    if (!find_temps(dir, recursive, temps, err)) return false;
+    json = temps_json(temps);
+    return true;
+  });
+}
+
+Napi::Value RemoveTemp(const Napi::CallbackInfo& info) {
+  std::string path;
+  if (!path_arg(info, path, "removeTemp(path)")) return info.Env().Undefined();
+  return PromiseWork::Run(info.Env(), [path](std::string&, WireErr& err) { return remove_temp(path, err); });
+}
+
+Napi::Value PublishTemp(const Napi::CallbackInfo& info) {
+  std::string path;
+  if (!path_arg(info, path, "publishTemp(path)")) return info.Env().Undefined();
+  return PromiseWork::Run(info.Env(), [path](std::string& json, WireErr& err) {
+    std::string dest;
+    if (!publish_temp(path, dest, err)) return false;
+    json = "{\"dest\":" + wire_string_json(dest) + "}";
+    return true;
+  });
+}
+
+Napi::Value DropCache(const Napi::CallbackInfo& info) {
+  std::string path;
+  if (!path_arg(info, path, "dropCache(path)")) return info.Env().Undefined();
+  return PromiseWork::Run(info.Env(), [path](std::string&, WireErr& err) { return drop_cache(path, err); });
+}
+
 // mapName(name) / unmapName(name): foreign.h's reversible mapping of the names Windows forbids.
 Napi::Value MapName(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) return type_error(info.Env(), "mapName(name)");
@@ -481,6 +559,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unmapName", Napi::Function::New(env, UnmapName, "unmapName"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
   exports.Set("DirLister", ListerWrap::Define(env));
+  exports.Set("findTemps", Napi::Function::New(env, FindTemps, "findTemps"));
+  exports.Set("removeTemp", Napi::Function::New(env, RemoveTemp, "removeTemp"));
+  exports.Set("publishTemp", Napi::Function::New(env, PublishTemp, "publishTemp"));
+  exports.Set("dropCache", Napi::Function::New(env, DropCache, "dropCache"));
   return exports;
 }
 

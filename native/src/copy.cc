@@ -205,15 +205,15 @@ bool all_zero(const char* p, size_t n) {
 // ftruncate to the length read. For sources whose st_blocks say "sparse" but whose filesystem
 // cannot say where the holes are (SEEK_HOLE finds none, e.g. FUSE without lseek): cp's
 // --sparse=auto does the same.
-Step do_buffered_zero(WorkerRes& r, int in, int out, CopyHooks& h, bool& made_hole) {
+Step do_buffered_zero(WorkerRes& r, int in, int out, uint64_t len, CopyHooks& h, bool& made_hole) {
   if (!ensure_buf(r)) return error(ENOMEM, "read", 0);
   constexpr size_t kBlock = 4096;
   made_hole = false;
   uint64_t total = 0;
   const char* buf = r.buf.get();
-  for (;;) {
+  while (total < len) {
     if (int c = h.check()) return error(c, "read", total);
-    ssize_t n = read(in, r.buf.get(), r.buf_size);
+    ssize_t n = read(in, r.buf.get(), (size_t)std::min<uint64_t>(r.buf_size, len - total));
     if (n < 0) {
       if (errno == EINTR) continue;
       return error(errno, "read", total);
@@ -270,6 +270,20 @@ bool size_is_exact(const FsKind& k) {
     default:
       return false;
   }
+}
+
+// After a copy_file_range/splice error: does the source itself fail when read from `off` (up to
+// one chunk)? Then the error is the source's (a damaged block), and says so.
+bool source_unreadable(WorkerRes& r, int in, uint64_t off) {
+  if (!ensure_buf(r)) return false;
+  for (uint64_t done = 0; done < kCfrChunk;) {
+    ssize_t n = pread(in, r.buf.get(), std::min<uint64_t>(r.buf_size, kCfrChunk - done), (off_t)(off + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return true;
+    if (n == 0) return false;
+    done += (uint64_t)n;
+  }
+  return false;
 }
 
 // Copies the data extents of a sparse source with method m and leaves holes as holes.
@@ -536,9 +550,11 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
   const bool sparse_src = plan.sparse;
   const bool zero_detect = plan.zero_detect;
   const bool pseudo = ci.src_fs.pseudo;
-  // Where a whole-file copy stops: at the size seen at open on filesystems where it is exact
-  // (empty files still ask once: nothing else tells an empty file from a lying one), else at EOF.
-  const uint64_t whole_len = S_ISREG(ci.st.st_mode) && ci.st.st_size > 0 && size_is_exact(ci.src_fs) ? (uint64_t)ci.st.st_size : kToEof;
+  // What the file was when it was opened, where st_size is exact (size_is_exact: one call less
+  // per file, no EOF probe); pseudo files, FUSE and network filesystems (and an empty file where
+  // sizes may lie: empty_size_trusted) are read to EOF.
+  const bool to_eof = pseudo || !S_ISREG(ci.st.st_mode) || !size_is_exact(ci.src_fs) || (ci.st.st_size == 0 && !empty_size_trusted(ci.src_fs));
+  const uint64_t limit = to_eof ? kToEof : (uint64_t)ci.st.st_size;
 
   // Sparse by st_blocks, but the filesystem shows no hole: the holes are found by reading
   // (buffered, zero blocks skipped) unless a reflink shares the extents as they are.
@@ -550,7 +566,7 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
     bool extents = false, shrank = false;
     if (zero_detect && m == Method::Buffered) {
       bool made_hole = false;
-      s = do_buffered_zero(res, ci.in, ci.out, hooks, made_hole);
+      s = do_buffered_zero(res, ci.in, ci.out, size_lied ? kToEof : limit, hooks, made_hole);
       if (s.k == K::Done) {
         attempt(m, Outcome::Ok, 0, s.bytes);
         r.ok = true;
@@ -573,6 +589,11 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
       }
       s = do_reflink(ci.in, ci.out);
       if (s.k == K::Fallback && is_clone_fs_level(s.err)) res.clone_err = s.err;
+      // The clone shares the file as it is now: a file that grew since it was opened is cut back.
+      if (s.k == K::Done && limit != kToEof && s.bytes > limit) {
+        if (ftruncate(ci.out, (off_t)limit) != 0) s = error(errno, "ftruncate", 0);
+        else s.bytes = limit;
+      }
     } else {
       if (m == Method::CopyFileRange) {
         int why = 0;
@@ -591,12 +612,12 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
         s = copy_extents(m, res, ci, hooks, plain, shrank);
         if (plain) {
           lseek(ci.in, 0, SEEK_SET);
-          s = run_method(m, res, ci.in, ci.out, 0, size_lied ? kToEof : whole_len, true, hooks);
+          s = run_method(m, res, ci.in, ci.out, 0, size_lied ? kToEof : limit, true, hooks);
         } else {
           extents = true;
         }
       } else {
-        s = run_method(m, res, ci.in, ci.out, 0, size_lied ? kToEof : whole_len, true, hooks);
+        s = run_method(m, res, ci.in, ci.out, 0, size_lied ? kToEof : limit, true, hooks);
       }
       if (m == Method::CopyFileRange && s.k == K::Fallback && is_cfr_fs_level(s.err)) res.cfr_err = s.err;
     }
@@ -637,6 +658,7 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
     r.ok = false;
     r.err = s.err;
     r.syscall = s.sys;
+    if (s.err > 0 && (m == Method::CopyFileRange || m == Method::Splice) && source_unreadable(res, ci.in, s.bytes)) r.syscall = "read";
     r.bytes = s.bytes;
     r.method = (int)m;
     return r;

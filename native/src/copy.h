@@ -10,6 +10,11 @@
 //
 // A method may only fall back while it has written nothing; after progress an error is an error.
 // Sources on pseudo filesystems (procfs, sysfs…) go straight to buffered: their st_size lies.
+// Every other source is copied as it was when it was opened: never more than the st_size seen
+// then (a file that grows meanwhile is not followed; the caller sees the change by fstat). A
+// method that copies nothing at all from the start says the size lied: buffered reads to EOF.
+// An error after progress that the source gives again when read directly is reported as a read
+// error (syscall 'read'): the source is what could not be read.
 // Sparse sources (st_blocks*512 < st_size) are copied extent by extent (SEEK_DATA/SEEK_HOLE) with
 // the chosen method, then the destination is ftruncate'd to the full size.
 //

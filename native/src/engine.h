@@ -63,9 +63,13 @@ WireErr sys_error(int err, const char* syscall, const std::string& path, const s
 // A custom code (ESAMEFILE, EINTOSELF…) with a full message.
 WireErr custom_error(const char* code, const std::string& message, const std::string& path, const std::string& dest);
 
-// How an entry ended. The record's `ok` and `skipped` are derived from it; a cancelled entry
-// gets no record at all.
+// How an entry ended. The record's `ok` and `skipped` are derived from it. Cancelled is an
+// entry stopped by the job's cancel: it is reported as skipped with the reason 'cancel'.
 enum class Result : int { Failed, Copied, Renamed, Linked, Skipped, Cancelled };
+
+// Why an entry was skipped (native/types.ts SKIP_REASONS, same order).
+enum class SkipReason : int { Conflict, Newer, SkipCurrent, Cancel };
+const char* skip_reason_name(SkipReason r);
 
 struct Record {
   std::string src;
@@ -78,16 +82,35 @@ struct Record {
   bool sparse = false;
   double ms = 0;
   Result result = Result::Failed;
+  SkipReason skip_reason = SkipReason::Conflict;  // with Skipped
   std::optional<WireErr> error;
   std::vector<std::string> warnings;
+  bool changed = false;               // the source changed while it was read
+  uint64_t not_started_files = 0;     // a folder's entries the job never started
+  uint64_t not_started_bytes = 0;
+  uint64_t ino = 0;                   // what this job created under dest (0: nothing / not known)
+  uint64_t contains_files = 0;        // a folder moved whole by one rename: what it holds
+  uint64_t contains_bytes = 0;
+  std::optional<std::string> replaces;  // a correction of the record for this dest
+  // Not reported: where dest is, for the final flush, and whether it was made durable already.
+  dev_t dest_dev = 0;
+  bool durable = false;
 
   bool ok() const { return result == Result::Copied || result == Result::Renamed || result == Result::Linked; }
-  bool skipped() const { return result == Result::Skipped; }
+  bool skipped() const { return result == Result::Skipped || result == Result::Cancelled; }
   bool failed() const { return result == Result::Failed; }
   void fail(WireErr e) {
     result = Result::Failed;
     error = std::move(e);
+    ino = 0;
   }
+  void skip(SkipReason why) {
+    result = Result::Skipped;
+    skip_reason = why;
+    ino = 0;
+  }
+  // The reason the record reports: a cancelled entry is skipped because of the cancel.
+  SkipReason reported_skip_reason() const { return result == Result::Cancelled ? SkipReason::Cancel : skip_reason; }
 };
 
 // errno number (positive) → "ENOSPC"; "UNKNOWN" for a number Linux does not define.
@@ -110,8 +133,10 @@ std::string join_path(const std::string& dir, const std::string& escaped_name);
 std::string parent_of(const std::string& p);
 
 // ---- helpers (util.cc) ----
-// Opens the parent directory of `path` (O_PATH); `name` gets the last component. Works for paths
-// longer than PATH_MAX by walking the components with openat. Invalid (and err set) on failure.
+// Opens the parent directory of `path` (O_PATH); `name` gets the last component. `path` is in the
+// escaped spelling (decode_path: every path JS hands the engine is), `name` comes back as raw
+// bytes. Works for paths longer than PATH_MAX by walking the components with openat. Invalid (and
+// err set) on failure.
 UniqueFd open_parent(const std::string& path, std::string& name, int& err);
 // Opens a directory path of any length (flags added to O_DIRECTORY|O_CLOEXEC).
 UniqueFd open_dir_long(const std::string& path, int flags, int& err);

@@ -20,9 +20,37 @@ namespace ferry {
 namespace {
 
 void skipped_while_copying(Record& rec) {
-  rec.result = Result::Skipped;
+  rec.skip(SkipReason::SkipCurrent);
   rec.bytes = 0;
   rec.warnings.push_back("skipped while copying: the partial copy was removed");
+}
+
+void cancelled_while_copying(Record& rec) {
+  rec.result = Result::Cancelled;
+  rec.ino = 0;
+  rec.bytes = 0;
+  rec.warnings.push_back("the job was cancelled while this was being copied: the partial copy was removed");
+}
+
+// Did the source change while it was read? (size, mtime or ctime since `st`, its open-time fstat)
+bool source_changed(int in, const struct stat& st, std::string& how) {
+  struct stat now;
+  if (fstat(in, &now) != 0) return false;
+  auto ts_eq = [](const struct timespec& a, const struct timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; };
+  if (now.st_size != st.st_size) {
+    how = std::string(now.st_size > st.st_size ? "grew" : "shrank") + " from " + std::to_string((uint64_t)st.st_size) + " to " +
+          std::to_string((uint64_t)now.st_size) + " bytes";
+    return true;
+  }
+  if (!ts_eq(now.st_mtim, st.st_mtim)) {
+    how = "was modified";
+    return true;
+  }
+  if (!ts_eq(now.st_ctim, st.st_ctim)) {
+    how = "was changed (ctime)";
+    return true;
+  }
+  return false;
 }
 
 UniqueFd open_source(int dirfd, const std::string& name) {
@@ -48,7 +76,13 @@ void Job::worker_main(size_t idx) {
     while (!mine.empty()) {
       Task t = std::move(mine.front());
       mine.pop_front();
-      if (!cancelled_) do_task(w, t);
+      if (!cancelled_) {
+        do_task(w, t);
+      } else {
+        // Queued, never started: counted, so that a cancelled job still accounts for it.
+        n_not_started_.fetch_add(1);
+        t.dir->child_failed = true;
+      }
       release(t.dir);
     }
   }
@@ -115,6 +149,9 @@ void Job::flush_unlinks() {
     } else if (unlinkat(d.sfd.get(), u.sname.c_str(), 0) != 0) {
       rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
       d.child_failed = true;
+    } else {
+      rec.durable = true;  // its filesystem was flushed before the source went: the final flush need not vouch for it
+      rec.ino = 0;         // moved: the source is gone, so the copy is never "partial"
     }
     emit(std::move(rec));
     release(u.dir);
@@ -150,12 +187,12 @@ Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, const
       rec.result = Result::Cancelled;
       return Pub::Done;
     case Decision::Skip:
-      rec.result = Result::Skipped;
+      rec.skip(SkipReason::Conflict);
       rec.warnings.push_back("destination exists: skipped");
       return Pub::Done;
     case Decision::Newer:
       if (!newer_than(sst, dst, window)) {
-        rec.result = Result::Skipped;
+        rec.skip(SkipReason::Newer);
         rec.warnings.push_back("destination is as new or newer: skipped");
         return Pub::Done;
       }
@@ -198,13 +235,11 @@ void Job::do_task(Worker& w, Task& t) {
   DirNode& d = *t.dir;
   struct stat st;
   UniqueFd in;
+  rec.dest_dev = d.ddev;
   auto finish = [&] {
-    if (rec.result == Result::Cancelled) {  // no record
-      d.child_failed = true;
-      return;
-    }
     rec.ms = ms_since(t0);
-    if (rec.failed()) d.child_failed = true;
+    // A cancelled entry is reported skipped (reason 'cancel'): every started entry has a record.
+    if (rec.failed() || rec.result == Result::Cancelled) d.child_failed = true;
     if (rec.skipped() && spec_.move) d.child_failed = true;
     emit(std::move(rec));
   };
@@ -262,6 +297,10 @@ void Job::do_task(Worker& w, Task& t) {
     // The source goes once the copy (data and name) is on disk: in a batch (flush_unlinks).
     rec.ms = ms_since(t0);
     return defer_unlink(t, std::move(rec));
+  } else if (rec.ok() && spec_.fsync && t.top && d.anchor) {
+    // --fsync: the new name in the destination folder is durable too (folders inside trees are
+    // flushed once, when they are finished).
+    if (int e = fsync_dir(d.dfd.get())) rec.fail(sys_error(e, "fsync", rec.src, rec.dest));
   }
   finish();
 }
@@ -471,16 +510,25 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   rec.sparse = cr.sparse;
   rec.method = cr.method;
   if (!cr.ok) {
-    if (cr.err == kErrCancelled) {
-      rec.result = Result::Cancelled;
-      return;
-    }
+    if (cr.err == kErrCancelled) return cancelled_while_copying(rec);
     if (cr.err == kErrSkipped) return skipped_while_copying(rec);
     rec.method = -1;
     if (!cr.custom_code.empty()) return rec.fail(node_error(cr.custom_code, cr.err, cr.custom_message, cr.syscall, rec.src, rec.dest));
     return rec.fail(dest_fail(d, cr.err, cr.syscall, dname, rec));
   }
   rec.bytes = cr.bytes;
+  // The copy holds the file as it was at open, at most; a change since is said (GNU tar's "file
+  // changed as we read it"). A move keeps such a source and publishes nothing.
+  std::string how;
+  if (!stream && !d.sfs.pseudo && source_changed(in, st, how)) {
+    if (spec_.move) {
+      rec.method = -1;
+      return rec.fail(custom_error("ECHANGED", "source changed while it was copied (it " + how + "): it was kept, nothing was moved, move '" + rec.src + "' -> '" + rec.dest + "'", rec.src, rec.dest));
+    }
+    rec.changed = true;
+    rec.warnings.push_back("changed during copy: the source " + how + " while it was read; the copy holds at most the " +
+                           std::to_string((uint64_t)st.st_size) + " bytes it had when it was opened and may mix old and new contents");
+  }
   // (A move across filesystems deletes the source only after its batch's syncfs: flush_unlinks.)
   if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(sys_error(errno, "fsync", rec.src, rec.dest));
   if (spec_.preserve) {
@@ -494,7 +542,10 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   } else if (!(tmp.direct() && d.no_default_acl) && d.dfs.holds.modes) {
     if (int e = set_plain_mode(meta_, tmp.fd(), st.st_mode)) rec.warnings.push_back(std::string("mode not set: ") + errno_name(e));
   }
-  if (check(w) == kErrSkipped) return skipped_while_copying(rec);
+  if (int c = check(w)) return c == kErrSkipped ? skipped_while_copying(rec) : cancelled_while_copying(rec);
+  // What this job creates (removePartial() checks it): the inode gets the name as it is.
+  struct stat ost;
+  if (fstat(tmp.fd(), &ost) == 0) rec.ino = (uint64_t)ost.st_ino;
   // Publish.
   t.dname = dname;  // the name it gets (the rename policy may have picked another)
   if (tmp.direct()) {
@@ -508,6 +559,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
       TempFile::Err pe = tmp.publish_over(dname, meta_.root);
       if (pe.err) return rec.fail(dest_fail(d, pe.err, pe.syscall, dname, rec));
       rec.result = Result::Copied;
+      rec.ino = 0;  // it replaced something: removing it would not give that back
       return;
     }
     TempFile::Err pe = tmp.publish_new(dname, meta_.root);
@@ -584,6 +636,8 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     if (e == 0) {
       apply_meta_path(meta_, dfd, dname, st, rec, link, d.dfs.holds);
       rec.result = Result::Copied;
+      struct stat ns;
+      if (fstatat(dfd, dname.c_str(), &ns, AT_SYMLINK_NOFOLLOW) == 0) rec.ino = (uint64_t)ns.st_ino;
       return;
     }
     if (e != EEXIST) return rec.fail(dest_fail(d, e, sys, dname, rec));

@@ -57,6 +57,10 @@ struct FsKind {
   bool renames_dirs = true;
 };
 FsKind fs_kind_of_magic(uint64_t magic);
+// Does an st_size of 0 mean empty? On the table's own filesystems, yes; a filesystem the table
+// does not know, or FUSE (whose daemon may serve anything, /proc included), may report 0 for a
+// file with data: such an empty file is read until EOF.
+inline bool empty_size_trusted(const FsKind& k) { return k.known && !k.pseudo && k.magic != 0x65735546; }
 // The row of the filesystem `fd` is on. A FUSE mount gets the row of its driver: from the mount's
 // subtype, else the format in its device's boot sector (exFAT, NTFS, FAT), else the daemon's name
 // (cached per device for a few seconds).

@@ -117,14 +117,39 @@ bool Job::wait_if_paused() {
 // ---------------------------------------------------------------------------------------------
 
 void Job::emit(Record&& r) {
+  const bool dir = r.type == EntryType::Dir;
+  // A correction takes back what the record it replaces counted (see publish.cc).
+  if (r.replaces) {
+    if (!dir) n_copied_.fetch_sub(1);
+    if (spec_.flush) flush_.retire(*r.replaces);
+  }
   if (r.ok()) {
     // A folder counts as a file only when it was moved in one rename (its files are not listed).
-    if (r.type != EntryType::Dir || r.result == Result::Renamed) files_done_.fetch_add(1);
-    bytes_done_.fetch_add(r.bytes);
+    if (!r.replaces && (!dir || r.result == Result::Renamed)) files_done_.fetch_add(1);
+    if (!r.replaces) bytes_done_.fetch_add(r.bytes);
+    if (!dir) n_copied_.fetch_add(1);
+    else if (r.result == Result::Renamed) n_copied_.fetch_add(r.contains_files);
+    if (spec_.flush && !r.durable) flush_.pending(r.dest_dev, r.dest);
   } else if (r.failed()) {
     files_failed_.fetch_add(1);
+    if (!dir) n_failed_.fetch_add(1);
+  } else if (r.skipped()) {
+    if (!dir) n_skipped_.fetch_add(1);
   }
+  n_not_started_.fetch_add(r.not_started_files);
   reporter_.add_record(std::move(r));
+}
+
+void Job::watch_fs(dev_t dev, int dirfd, const std::string& folder) {
+  if (spec_.flush) flush_.watch(dev, dirfd, folder);
+}
+
+void Job::count_not_started(int sfd, Record& rec) {
+  Scanner counter(ScanOpts{}, cancelled_);
+  counter.add_tree(sfd);
+  const ScanTotals t = counter.totals();
+  rec.not_started_files = t.files;
+  rec.not_started_bytes = t.bytes;
 }
 
 bool Job::scan_event(Event& e) {
@@ -159,6 +184,16 @@ bool Job::progress_event(Event& p, bool fin) {
 // ---------------------------------------------------------------------------------------------
 
 void Job::coordinator() {
+  if (spec_.flush) {
+    // Before anything is written: the descriptors must predate the writes (flush.h).
+    for (auto& p : spec_.pairs) {
+      int err = 0;
+      std::string folder;
+      UniqueFd d = dest_folder(p.second, false, err, &folder);
+      struct stat ds;
+      if (d && fstat(d.get(), &ds) == 0) watch_fs(ds.st_dev, d.get(), folder);
+    }
+  }
   if ((spec_.scan || spec_.space_check || spec_.unfit == UnfitPolicy::Stop) && !scan_all()) return;
   size_t nworkers = (size_t)spec_.threads;
   if (!spec_.recursive && spec_.pairs.size() < nworkers) nworkers = std::max<size_t>(1, spec_.pairs.size());
@@ -180,12 +215,27 @@ void Job::coordinator() {
     std::lock_guard<std::mutex> lk(links_mu_);
     links_.clear();
   }
-  finished_ = true;
   JobResult r;
   r.files_done = files_done_.load();
   r.files_failed = files_failed_.load();
   r.bytes_done = bytes_done_.load();
   r.cancelled = cancelled_.load();
+  r.copied = n_copied_.load();
+  r.skipped = n_skipped_.load();
+  r.failed = n_failed_.load();
+  r.not_started = n_not_started_.load();
+  // A cancelled walk did not reach everything: with the job's own scan the rest is known.
+  const uint64_t seen = r.copied + r.skipped + r.failed + r.not_started;
+  if (r.cancelled && spec_.scan && scan_state_.load() >= 2 && scanner_.totals().files > seen) r.not_started += scanner_.totals().files - seen;
+  {
+    std::lock_guard<std::mutex> lk(incomplete_mu_);
+    r.incomplete = std::move(incomplete_);
+  }
+  // The final flush, also after a cancel: what was copied must be on disk, or said not to be.
+  if (spec_.flush) {
+    r.flushed = true;
+    r.flush_error = flush_.sync(r.not_on_disk);
+  }
   {
     std::lock_guard<std::mutex> lk(notes_mu_);
     r.warnings = notes_;
@@ -197,6 +247,7 @@ void Job::coordinator() {
       r.warnings.push_back(std::move(w));
     }
   }
+  finished_ = true;
   reporter_.finish(job_result_json(r));
 }
 
@@ -370,9 +421,18 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   const uint64_t t0 = now_ns();
   std::string dname = dname0, dpath = dpath0;
   Record rec = base_record(spath, dpath, EntryType::Dir);
+  rec.dest_dev = parent->ddev;
+  UniqueFd sfd;
+  // The folder will not be copied: everything below it is counted as not started (the walk the
+  // copy would have made; when the source folder cannot be opened, the scan could not count
+  // inside it either).
+  auto untouched = [&](Record& r) {
+    if (sfd) count_not_started(sfd.get(), r);
+  };
   auto fail = [&](WireErr e) -> std::shared_ptr<DirNode> {
     rec.fail(std::move(e));
     rec.dest = dpath;
+    untouched(rec);
     rec.ms = ms_since(t0);
     parent->child_failed = true;
     emit(std::move(rec));
@@ -380,7 +440,7 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   };
   const int pdfd = parent->dfd.get();
   // A folder reached through a link (follow_links) is opened through it.
-  UniqueFd sfd(openat(parent->sfd.get(), sname.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (via_link ? 0 : O_NOFOLLOW)));
+  sfd.reset(openat(parent->sfd.get(), sname.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (via_link ? 0 : O_NOFOLLOW)));
   if (!sfd) return fail(sys_error(errno, "open", spath, dpath));
   struct stat st;
   if (fstat(sfd.get(), &st) != 0) return fail(sys_error(errno, "fstat", spath, dpath));
@@ -406,6 +466,12 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
     if (re == 0) {
       rec.result = Result::Renamed;
       rec.warnings.push_back("renamed");
+      // What it holds, counted where it now is (the accounting counts entries, not folders).
+      Scanner counter(ScanOpts{}, cancelled_);
+      counter.add_tree(sfd.get());
+      rec.contains_files = counter.totals().files;
+      rec.contains_bytes = counter.totals().bytes;
+      rec.bytes = rec.contains_bytes;
       rec.ms = ms_since(t0);
       emit(std::move(rec));
       return nullptr;
@@ -449,8 +515,8 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
       std::optional<Decision> asked;
       const Decision d = conflicts_.decide(ConflictInfo{0, spath, dpath, 0, (uint64_t)ds.st_size, mtime_ms(st), mtime_ms(ds)}, asked);
       if (d == Decision::Skip || d == Decision::Cancel) {
-        if (d == Decision::Cancel) return nullptr;  // no record
-        rec.result = Result::Skipped;
+        rec.skip(d == Decision::Cancel ? SkipReason::Cancel : SkipReason::Conflict);
+        if (d == Decision::Skip) untouched(rec);  // after a cancel the caller counts what is left
         rec.ms = ms_since(t0);
         emit(std::move(rec));
         return nullptr;
@@ -467,6 +533,8 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   }
   UniqueFd dfd(openat(pdfd, tmp_top.armed() ? tmp_top.name().c_str() : dname.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dfd) return fail(sys_error(errno, "open", spath, dpath));
+  // Whose hidden tree this is, for findTemps() after a crash (one xattr per tree).
+  if (tmp_top.armed()) write_temp_owner(dfd.get(), TempOwner{escape_name(dname), spath, spec_.tag, spec_.preserve});
   auto d = std::make_shared<DirNode>();
   live_dirs_.fetch_add(1);
   d->parent = parent;
@@ -490,7 +558,10 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
     d->ddev = dst.st_dev;
     d->dst_setgid = (dst.st_mode & S_ISGID) != 0;
     d->dst_gid = dst.st_gid;
+    if (fresh) d->dino = (uint64_t)dst.st_ino;
   }
+  // A folder on another filesystem than its parent (a mount inside a merged tree) is flushed too.
+  if (parent->anchor || d->ddev != parent->ddev) watch_fs(d->ddev, d->dfd.get(), dpath);
   if (direct) {
     d->no_default_acl = parent->direct ? parent->no_default_acl
                                        : (fgetxattr(d->dfd.get(), "system.posix_acl_default", nullptr, 0) < 0 && (errno == ENODATA || errno == ENOTSUP));
@@ -521,11 +592,13 @@ void Job::release(const std::shared_ptr<DirNode>& d) {
   finalize_dir(*d);
 }
 
-// All children are done: the folder gets its times/owner/xattrs/mode, then (move) the source
-// folder is removed when everything in it was moved.
+// All children are done: the folder gets its times/owner/xattrs/mode, a hidden tree its final
+// name (publish.cc), then (move) the source folder is removed when everything in it was moved.
 void Job::finalize_dir(DirNode& d) {
   Record rec = base_record(d.src_path, d.dest_path, EntryType::Dir);
   rec.warnings = d.warnings;
+  rec.dest_dev = d.ddev;
+  rec.ino = d.dino;
   if (spec_.preserve) {
     apply_meta_fd(meta_, d.sfd.get(), d.dfd.get(), d.st, rec, nullptr, d.dfs.holds);
   } else if (d.fresh) {
@@ -533,25 +606,29 @@ void Job::finalize_dir(DirNode& d) {
   }
   rec.result = Result::Copied;
   DirNode& p = *d.parent;
-  if (!d.tmp_top.empty()) {
-    const int pdfd = p.dfd.get();
-    int e = rename_noreplace(pdfd, d.tmp_top.c_str(), pdfd, d.dname.c_str(), false);
-    // The name was free when the job started but is taken now (another pair of this job, or
-    // something else): "keep both" gives the tree the next free numbered name.
-    if (e == EEXIST && spec_.conflict == Conflict::Rename) {
-      std::string got;
-      e = take_numbered(d.dname, 1000, [&](const std::string& c) { return rename_noreplace(pdfd, d.tmp_top.c_str(), pdfd, c.c_str(), false); }, &got);
-      if (e == 0) rec.dest = join_path(parent_of(d.dest_path), escape_name(got));
-    }
-    if (e) {
-      rec.fail(sys_error(e, "rename", d.src_path, d.dest_path));
-      rec.warnings.push_back("the copied tree was left under " + join_path(parent_of(d.dest_path), d.tmp_top));
-    }
-  }
+  // fsync (ferry-cp --fsync): the names linked into this folder are durable too. A failure is the
+  // folder's (the tree is still published: its data is there, only not known to be durable).
+  int fsync_err = spec_.fsync ? fsync_dir(d.dfd.get()) : 0;
   bool failed = d.child_failed.load();
-  if (failed || cancelled_) {
+  bool hidden = !d.tmp_top.empty();  // still under its temp name
+  if (hidden) {
+    hidden = !publish_tree(d, rec);
+    if (spec_.fsync && !hidden && rec.ok() && !fsync_err) fsync_err = fsync_dir(p.dfd.get());
+    if (!rec.ok() && !rec.skipped()) failed = true;
+  }
+  if (fsync_err && rec.ok()) {
+    rec.fail(sys_error(fsync_err, "fsync", d.src_path, rec.dest));
+    failed = true;
+  }
+  const bool incomplete = rec.ok() && (failed || cancelled_);
+  if (incomplete) {
     rec.warnings.push_back(cancelled_ ? "incomplete: the job was cancelled before everything inside was copied"
                                       : "incomplete: some entries inside were not copied (see their records)");
+  }
+  // The outermost folders left incomplete (an inner one makes its parent incomplete too).
+  if (p.anchor && (incomplete || hidden)) {
+    std::lock_guard<std::mutex> lk(incomplete_mu_);
+    incomplete_.push_back({hidden ? join_path(parent_of(d.dest_path), escape_name(d.tmp_top)) : rec.dest, hidden});
   }
   if (spec_.move && !cancelled_ && !failed && d.followed) {
     failed = true;  // the link (or the folder reached through one) stays: only a copy of its target went

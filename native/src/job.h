@@ -23,6 +23,7 @@
 #include "copy.h"
 #include "foreign.h"
 #include "engine.h"
+#include "flush.h"
 #include "meta.h"
 #include "queue.h"
 #include "reporter.h"
@@ -47,14 +48,27 @@ struct Spec {
   bool scan = true;
   bool space_check = false;
   bool progress = true;
+  bool flush = false;  // syncfs every destination filesystem at the end, checked (flush.h)
+  std::string tag;     // the caller's id for the job, recorded on its temp trees
   UnfitPolicy unfit = UnfitPolicy::Fail;
   bool map_names = false;     // replace characters the destination forbids (foreign.h's mapping)
   bool follow_links = false;  // where symlinks cannot be stored, copy what they point to
 };
 
+// native/types.ts JobResult.
 struct JobResult {
   uint64_t files_done = 0, files_failed = 0, bytes_done = 0;
   bool cancelled = false;
+  // Per entry that is not a folder (types.ts JobCounts).
+  uint64_t copied = 0, skipped = 0, failed = 0, not_started = 0;
+  struct Incomplete {
+    std::string path;
+    bool temp = false;
+  };
+  std::vector<Incomplete> incomplete;
+  bool flushed = false;  // a flush was asked for
+  std::optional<WireErr> flush_error;
+  std::vector<std::string> not_on_disk;
   std::vector<std::string> warnings;  // once per job: metadata a destination cannot keep, items left behind
 };
 std::string job_result_json(const JobResult& r);
@@ -94,7 +108,15 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   void enqueue(Task&& t);
   void release(const std::shared_ptr<DirNode>& d);
   void finalize_dir(DirNode& d);
+  // publish.cc: the hidden tree `d` gets its final name; a name taken meanwhile is settled by the
+  // job's conflict policy. Fills rec (the folder's record); true when the tree left its temp name.
+  bool publish_tree(DirNode& d, Record& rec);
+  bool left_hidden(DirNode& d, Record& rec, int err, const std::string& tmp_path, const std::function<void(Record&&)>& out);
   void emit(Record&& r);
+  // The destination folders' filesystems, watched for the final flush (no-op without flush).
+  void watch_fs(dev_t dev, int dirfd, const std::string& folder);
+  // The entries below a source folder, for a folder's record when they will not be copied.
+  void count_not_started(int sfd, Record& rec);
   // Blocks while paused (walker, between entries). True when it waited.
   bool wait_if_paused();
 
@@ -148,6 +170,11 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   std::condition_variable dirs_cv_;
 
   std::atomic<uint64_t> files_done_{0}, files_failed_{0}, bytes_done_{0};
+  // JobCounts (per entry that is not a folder).
+  std::atomic<uint64_t> n_copied_{0}, n_skipped_{0}, n_failed_{0}, n_not_started_{0};
+  std::mutex incomplete_mu_;
+  std::vector<JobResult::Incomplete> incomplete_;
+  FlushSet flush_;
   // Foreign destinations: warnings said once per filesystem, and entries they could not hold.
   std::mutex notes_mu_;
   std::vector<std::string> notes_;

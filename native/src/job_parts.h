@@ -34,6 +34,7 @@ struct DirNode {
   // created directly under their names, the whole tree appears at once when the top is renamed.
   bool direct = false;
   std::string tmp_top;  // the hidden name of that top folder while it fills
+  uint64_t dino = 0;    // the destination folder's inode when this job created it (else 0)
   bool no_default_acl = false;  // the destination folder has no default ACL (creation modes are exact)
   bool dst_setgid = false;
   gid_t dst_gid = 0;

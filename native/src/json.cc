@@ -9,6 +9,7 @@
 #include "job.h"
 #include "listing.h"
 #include "reporter.h"
+#include "temps.h"
 
 namespace ferry {
 
@@ -121,6 +122,17 @@ void wire_error(W& w, const WireErr& e) {
   w.raw("}");
 }
 
+// "k":n,"k":n… (no braces).
+void u64_fields(W& w, std::initializer_list<std::pair<const char*, uint64_t>> fields) {
+  bool first = true;
+  for (const auto& [k, v] : fields) {
+    if (!first) w.raw(",");
+    first = false;
+    w.key(k);
+    w.u64(v);
+  }
+}
+
 void record(W& w, const Record& r) {
   w.raw("{\"src\":");
   w.str(r.src);
@@ -161,18 +173,31 @@ void record(W& w, const Record& r) {
   else w.raw("null");
   w.raw(",\"warnings\":");
   w.array(r.warnings, [&](const std::string& x) { w.str(x); });
-  w.raw("}");
-}
-
-// "k":n,"k":n… (no braces).
-void u64_fields(W& w, std::initializer_list<std::pair<const char*, uint64_t>> fields) {
-  bool first = true;
-  for (const auto& [k, v] : fields) {
-    if (!first) w.raw(",");
-    first = false;
-    w.key(k);
-    w.u64(v);
+  // Optional fields: only when they say something (the common record stays as small as it was).
+  if (r.skipped()) {
+    w.raw(",\"skipReason\":");
+    w.name_or_null(skip_reason_name(r.reported_skip_reason()));
   }
+  if (r.changed) w.raw(",\"changed\":true");
+  if (r.not_started_files) {
+    w.raw(",\"notStarted\":{");
+    u64_fields(w, {{"files", r.not_started_files}, {"bytes", r.not_started_bytes}});
+    w.raw("}");
+  }
+  if (r.contains_files || r.contains_bytes) {
+    w.raw(",\"contains\":{");
+    u64_fields(w, {{"files", r.contains_files}, {"bytes", r.contains_bytes}});
+    w.raw("}");
+  }
+  if (r.ino && r.ok()) {
+    w.raw(",\"ino\":");
+    w.u64(r.ino);
+  }
+  if (r.replaces) {
+    w.raw(",\"replaces\":");
+    w.str(*r.replaces);
+  }
+  w.raw("}");
 }
 
 void totals(W& w, const ScanTotals& t) {
@@ -275,6 +300,7 @@ void listed_row_json(std::string& out, const ListedRow& r) {
   w.u64(r.mode);
   w.raw(",\"hidden\":");
   w.boolean(r.hidden);
+  if (r.escaped) w.raw(",\"escaped\":true");
   if (r.has_link_target) {
     w.raw(",\"linkTarget\":");
     w.str(r.link_target);
@@ -359,9 +385,63 @@ std::string job_result_json(const JobResult& r) {
   u64_fields(w, {{"filesDone", r.files_done}, {"filesFailed", r.files_failed}, {"bytesDone", r.bytes_done}});
   w.raw(",\"cancelled\":");
   w.boolean(r.cancelled);
+  w.raw(",\"counts\":{");
+  u64_fields(w, {{"copied", r.copied}, {"skipped", r.skipped}, {"failed", r.failed}, {"notStarted", r.not_started}});
+  w.raw("},\"incomplete\":");
+  w.array(r.incomplete, [&](const JobResult::Incomplete& i) {
+    w.raw("{\"path\":");
+    w.str(i.path);
+    w.raw(i.temp ? ",\"where\":\"temp\"}" : ",\"where\":\"final\"}");
+  });
+  if (r.flushed) {
+    w.raw(",\"flush\":{\"ok\":");
+    w.boolean(!r.flush_error);
+    w.raw(",\"error\":");
+    if (r.flush_error) wire_error(w, *r.flush_error);
+    else w.raw("null");
+    w.raw(",\"notOnDisk\":");
+    w.array(r.not_on_disk, [&](const std::string& d) { w.str(d); });
+    w.raw("}");
+  }
   w.raw(",\"warnings\":");
   w.array(r.warnings, [&](const std::string& x) { w.str(x); });
   w.raw("}");
+  return out;
+}
+
+std::string temps_json(const std::vector<TempInfo>& temps) {
+  std::string out;
+  W w{out};
+  w.array(temps, [&](const TempInfo& t) {
+    w.raw("{\"path\":");
+    w.str(t.path);
+    w.raw(t.dir ? ",\"type\":\"dir\"" : ",\"type\":\"file\"");
+    auto str_or_null = [&](const char* k, bool has, const std::string& v) {
+      w.raw(",");
+      w.key(k);
+      if (has) w.str(v);
+      else w.raw("null");
+    };
+    str_or_null("finalName", t.owner.has_value(), t.owner ? t.owner->final_name : "");
+    str_or_null("finalPath", t.owner.has_value(), t.final_path);
+    str_or_null("src", t.owner && !t.owner->src.empty(), t.owner ? t.owner->src : "");
+    str_or_null("tag", t.owner && !t.owner->tag.empty(), t.owner ? t.owner->tag : "");
+    w.raw(",");
+    u64_fields(w, {{"files", t.files}, {"bytes", t.bytes}});
+    w.raw(",\"mtimeMs\":");
+    w.dbl(t.mtime_ms);
+    w.raw(",\"partial\":");
+    if (t.partial_known) w.array(t.partial, [&](const std::string& p) { w.str(p); });
+    else w.raw("null");
+    w.raw("}");
+  });
+  return out;
+}
+
+std::string wire_string_json(const std::string& s) {
+  std::string out;
+  W w{out};
+  w.str(s);
   return out;
 }
 

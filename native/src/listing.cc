@@ -138,12 +138,8 @@ int DirLister::next(size_t max, std::string& out, bool& done) {
         }
       }
     }
-    if (!valid_utf8(nm, nlen)) {
-      // The name is kept exactly (\xNN), but other requests take UTF-8 paths: say so on the row.
-      r.error = WireErr{};
-      r.error->code = "EILSEQ";
-      r.error->message = "name is not valid UTF-8: its other bytes are shown as \\xNN; copy its folder to move it";
-    }
+    // The name is kept exactly (\xNN); every request takes paths in that spelling.
+    r.escaped = !valid_utf8(nm, nlen);
     if (n) out += ',';
     listed_row_json(out, r);
     n++;

@@ -28,6 +28,7 @@ struct ListedRow {
   double mtime_ms = 0;
   uint32_t mode = 0;
   bool hidden = false;
+  bool escaped = false;  // the name is not valid UTF-8: its other bytes are spelled \xNN
   bool link = false;
   bool has_link_target = false;
   std::string link_target;            // escaped

@@ -6,8 +6,9 @@
 //   two filesystems → copy_file_range only between two mounts of a type that implements it
 //     (NFS, CIFS, Ceph, FUSE, overlayfs), else EXDEV since Linux 5.19 and splice;
 //   copy_file_range blocked (seccomp) → splice;
-//   an empty file ends in buffered (a kernel copy of 0 bytes cannot tell "empty" from "size lied",
-//     so read() confirms EOF);
+//   an empty file on a filesystem whose sizes may lie (not in the table, or FUSE) ends in buffered
+//     (a kernel copy of 0 bytes cannot tell "empty" from "size lied", so read() confirms EOF);
+//     elsewhere an empty file is empty, and nothing is read;
 //   sparse by st_blocks → data extents only; where SEEK_HOLE finds no hole, buffered with zero
 //     blocks left as holes (the chain then skips copy_file_range and splice);
 //   a forced method is the whole chain, or a refusal when it cannot apply.
@@ -132,7 +133,7 @@ Plan plan_copy(const PlanFacts& f) {
     m = (int)Method::Splice;
     reason += std::string("; but copy_file_range is blocked here (") + errno_name(f.cfr_err ? f.cfr_err : ENOSYS) + "), so splice";
   }
-  if (file && f.size == 0 && (m == (int)Method::CopyFileRange || m == (int)Method::Splice)) {
+  if (file && f.size == 0 && !empty_size_trusted(f.src_fs) && (m == (int)Method::CopyFileRange || m == (int)Method::Splice)) {
     m = (int)Method::Buffered;
     reason = "empty file: a kernel copy of 0 bytes cannot tell empty from a size that lies, so read() confirms EOF (" + reason + ")";
   }

@@ -133,5 +133,7 @@ std::string holds_json(const FsKind& k);
 // One explanation, appended to `out`.
 void explanation_json(std::string& out, const Explanation& x);
 std::string wire_error_json(const WireErr& e);
+// A string as a JSON string literal.
+std::string wire_string_json(const std::string& s);
 
 }  // namespace ferry

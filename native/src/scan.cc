@@ -109,6 +109,17 @@ void Scanner::add(const std::string& src, const std::string& dest) {
   walk_tree(w, std::move(root));
 }
 
+void Scanner::add_tree(int dirfd) {
+  cur_ = kNoDest;
+  SNode root;
+  root.fd.reset(openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  struct stat st;
+  if (!root.fd || fstat(root.fd.get(), &st) != 0) return;
+  root.dev = st.st_dev;
+  Walk w(*this);
+  walk_tree(w, std::move(root));
+}
+
 void Scanner::check_entry(const SNode& n, const std::string& name, const struct stat& st, const std::string& src) {
   Dest& d = dests_[cur_];
   const FsKind& fs = d.side.fs;

@@ -65,6 +65,8 @@ class Scanner {
   // Counts `src` and, with recursive, everything below it. With a destination (the path `src`
   // will have), its folder's filesystem is planned against; "" counts without predicting.
   void add(const std::string& src, const std::string& dest);
+  // Counts everything below the folder `dirfd` (not the folder itself), predicting nothing.
+  void add_tree(int dirfd);
   ScanTotals totals() const;
   // Per destination filesystem: do the bytes that must be written (less opts.space_credit) fit in
   // its free space? An ENOSPC error (not enough space: needs X, Y free…, statfs '<folder>') when

@@ -5,10 +5,13 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <random>
+#include <vector>
 
 namespace ferry {
 
@@ -74,6 +77,59 @@ int fsync_dir(int dfd) {
   if (!fd) return errno;
   return fsync(fd.get()) == 0 ? 0 : errno;
 }
+
+bool is_temp_name(const std::string& n) {
+  const size_t pre = strlen(kTmpPrefix), suf = strlen(kTmpSuffix);
+  if (n.size() != pre + 16 + suf || n.compare(0, pre, kTmpPrefix) != 0 || n.compare(pre + 16, suf, kTmpSuffix) != 0) return false;
+  for (size_t i = pre; i < pre + 16; i++)
+    if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f'))) return false;
+  return true;
+}
+
+namespace {
+const char* const kOwnerXattr = "user.ferry.temp";
+const char* const kOwnerMagic = "ferry.temp.1";
+}  // namespace
+
+void write_temp_owner(int dirfd, const TempOwner& o) {
+  std::string v = kOwnerMagic;
+  for (const std::string* f : {&o.final_name, &o.src, &o.tag}) {
+    v += '\0';
+    v += *f;
+  }
+  v += '\0';
+  v += o.preserve ? '1' : '0';
+  fsetxattr(dirfd, kOwnerXattr, v.data(), v.size(), 0);
+}
+
+int read_temp_owner(int fd, TempOwner& o) {
+  std::vector<char> buf(8192);
+  ssize_t n = fgetxattr(fd, kOwnerXattr, buf.data(), buf.size());
+  if (n < 0 && errno == ERANGE) {
+    ssize_t need = fgetxattr(fd, kOwnerXattr, nullptr, 0);
+    if (need > 0) {
+      buf.resize((size_t)need);
+      n = fgetxattr(fd, kOwnerXattr, buf.data(), buf.size());
+    }
+  }
+  if (n < 0) return 0;
+  std::vector<std::string> f;
+  size_t start = 0;
+  for (size_t i = 0; i <= (size_t)n; i++) {
+    if (i == (size_t)n || buf[i] == '\0') {
+      f.emplace_back(buf.data() + start, i - start);
+      start = i + 1;
+    }
+  }
+  if (f.size() != 5 || f[0] != kOwnerMagic) return -1;
+  o.final_name = f[1];
+  o.src = f[2];
+  o.tag = f[3];
+  o.preserve = f[4] == "1";
+  return 1;
+}
+
+void clear_temp_owner(int dirfd) { fremovexattr(dirfd, kOwnerXattr); }
 
 // ---- TempName ----
 

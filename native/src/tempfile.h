@@ -38,6 +38,29 @@ int rename_noreplace(int odfd, const char* oname, int ndfd, const char* nname, b
 // fsync() of a folder held by an O_PATH descriptor (fsync needs a readable one). 0 or an errno.
 int fsync_dir(int dfd);
 
+// Does `name` have the shape of an engine temp (".ferry-" + 16 lower-case hex digits + ".tmp")?
+bool is_temp_name(const std::string& name);
+
+// The owner record of a hidden tree (xattr user.ferry.temp on its top folder): what findTemps()
+// reports after a crash. Stored as NUL-separated fields ("ferry.temp.1", final name, source, tag,
+// "1"/"0" preserve): names and paths never hold a NUL, and may hold anything else.
+struct TempOwner {
+  std::string final_name;  // escaped, in the same folder
+  std::string src;         // escaped source folder
+  std::string tag;
+  bool preserve = true;
+};
+// Best effort (a filesystem without user xattrs keeps no record; findTemps() then says unknown).
+void write_temp_owner(int dirfd, const TempOwner& o);
+// 1 read, 0 no record, -1 a record that is not the engine's (another program's xattr).
+int read_temp_owner(int fd, TempOwner& o);
+// The tree got its final name: it is an ordinary folder now.
+void clear_temp_owner(int dirfd);
+
+// Removes `name` in folder `pdfd`, a folder with everything in it, by descriptors (any depth, any
+// names). 0 or the first errno met (it goes on with the rest).
+int remove_tree(int pdfd, const std::string& name);
+
 // A name in a folder that is removed when this goes out of scope, unless released.
 class TempName {
  public:

@@ -267,7 +267,18 @@ UniqueFd open_dir_long(const std::string& path, int flags, int& err) {
   return cur;
 }
 
-UniqueFd open_parent(const std::string& path0, std::string& name, int& err) {
+const char* skip_reason_name(SkipReason r) {
+  switch (r) {
+    case SkipReason::Conflict: return "conflict";
+    case SkipReason::Newer: return "newer";
+    case SkipReason::SkipCurrent: return "skip-current";
+    case SkipReason::Cancel: return "cancel";
+  }
+  return "conflict";
+}
+
+UniqueFd open_parent(const std::string& escaped, std::string& name, int& err) {
+  const std::string path0 = decode_path(escaped);
   size_t end = path0.size();
   while (end > 1 && path0[end - 1] == '/') end--;
   const size_t slash = path0.rfind('/', end - 1);

@@ -59,6 +59,19 @@ struct InodeOrder<V, std::void_t<decltype(V::kInodeOrder)>> : std::bool_constant
 //   bool enter(Node& parent, const Dirent&, size_t depth, Node& child);  a folder: true to descend
 //   void entry(Node& parent, Dirent&&);      anything that is not a folder
 //   void leave(Node&&);                      a folder is done (or the walk stopped)
+// The usual answers of a visitor that walks a whole tree: it never stops or paces, and a folder
+// that cannot be listed is walked for what was read. `N` needs a UniqueFd `fd`.
+template <class N>
+struct PlainWalk {
+  using Node = N;
+  static constexpr bool kSorted = false;
+  int dir_fd(const Node& n) const { return n.fd.get(); }
+  void unlisted(Node&, int) {}
+  void listed(Node&, std::vector<Dirent>&) {}
+  bool stopped() const { return false; }
+  bool pace(size_t) const { return true; }
+};
+
 template <class V>
 void walk_tree(V& v, typename V::Node root) {
   using Node = typename V::Node;

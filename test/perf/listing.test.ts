@@ -51,7 +51,8 @@ test('listDir: rows in the panes shape; symlinks with their targets; a non-UTF-8
   assert.match(by.get('loop')?.error?.message ?? '', /broken symlink: loops/);
   const bad = rows.find((e) => e.name.startsWith('bad-'))!;
   assert.equal(bad.name, 'bad-\\xFF\\xFE.txt');
-  assert.equal(bad.error?.code, 'EILSEQ');
+  assert.equal(bad.escaped, true, 'a name that is not UTF-8 is a normal row that says so');
+  assert.equal(bad.error, undefined);
   assert.deepEqual(decodeEnginePath(bad.path), Buffer.concat([Buffer.from(d + '/'), badBytes]), 'the path names the very file');
   assert.equal(fs.readFileSync(decodeEnginePath(bad.path), 'utf8'), 'x');
 });

@@ -1,0 +1,52 @@
+// The job's final flush (JobSpec.flush): one descriptor per destination filesystem, opened before
+// the job writes there, syncfs(2)ed at the end, its answer checked.
+//
+// Why a descriptor opened first: write-back errors are recorded per superblock and reported to a
+// descriptor only for errors after it was opened (errseq, Linux >= 5.8 for syncfs). A fresh
+// `sync -f` at the end misses an error that background write-back met during the job.
+// (ENGINE-FACTS.md, "Durability".)
+//
+// Every ok record whose durability rests on that flush is remembered per filesystem (records that
+// were made durable one by one, e.g. a move's copies, are not); when a flush fails those are the
+// entries "not known to be on disk". Any thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+
+namespace ferry {
+
+class FlushSet {
+ public:
+  // Watches the filesystem of folder `dirfd` (device `dev`; `folder` is its escaped path, for the
+  // error) unless it is watched already. Cheap when it is.
+  void watch(dev_t dev, int dirfd, const std::string& folder);
+  // An ok record on `dev` that the final flush must make durable.
+  void pending(dev_t dev, const std::string& dest);
+  // A record that a correction replaced: it is no longer the job's word on `dest`.
+  void retire(const std::string& dest);
+  // syncfs on every watched filesystem. The first failure, if any; `not_on_disk` gets the pending
+  // records of every filesystem whose flush failed.
+  std::optional<WireErr> sync(std::vector<std::string>& not_on_disk);
+
+ private:
+  struct Fs {
+    dev_t dev = 0;
+    UniqueFd fd;
+    int open_err = 0;  // the descriptor could not be opened: nothing can be known
+    std::string folder;
+    std::vector<std::string> dests;
+  };
+  std::mutex mu_;
+  std::vector<Fs> fss_;  // a handful
+  std::set<std::string> retired_;
+};
+
+}  // namespace ferry
