@@ -8,9 +8,9 @@
 import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
+import type { DirEntry, Emit, EntryType, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import { fsInfo } from '../native/index.js';
+import { folderInfo } from './survey-service.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
 const FIRST_CHUNK = 200;
@@ -260,24 +260,8 @@ export class FsService {
   }
 
   async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {
-    const full = path.resolve(p.path);
-    const s = await fsp.statfs(full);
-    const kind = fsInfo(full);
-    let readOnly = false;
-    try {
-      await fsp.access(full, fs.constants.W_OK);
-    } catch {
-      readOnly = true;
-    }
-    const info: FsInfo = {
-      path: full,
-      fsType: kind.type,
-      reflink: kind.reflink,
-      freeBytes: s.bavail * s.bsize,
-      totalBytes: s.blocks * s.bsize,
-      readOnly,
-    };
-    return info;
+    // "read-only" is the mount's; a folder this user may not write to is `writable: false`.
+    return folderInfo(path.resolve(p.path));
   }
 
   async mkdir(p: ValidParams<'fs.mkdir'>): Promise<Results['fs.mkdir']> {

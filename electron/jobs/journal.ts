@@ -28,6 +28,12 @@ export interface StoredJob {
   byMethod: ByMethod;
   flushMs: number;
   error: WireError | null;
+  /** The latest run's working time and the bytes it really moved (summary.ts: activeMs, runBytesMoved). */
+  activeMs?: number;
+  runBytesMoved?: number;
+  /** Bytes really read and written over the job (the tally's bytesCopied), and its sparse files. */
+  bytesCopied?: number;
+  sparse?: { files: number; size: number; bytes: number };
 }
 
 /** A job as it is first queued: its identity and options, every counter at zero. */

@@ -129,6 +129,8 @@ export interface Survey {
   bytes: number;
   /** Apparent bytes the engine predicts will be reflinked (or renamed by a same-filesystem move). */
   predictedReflink: number;
+  /** Names the scan found taken at the destination (the conflicts to come). */
+  existing?: number;
 }
 
 /**
@@ -162,7 +164,7 @@ export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: 
   try {
     const t = await walk.done;
     onTotals(t);
-    return { live, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes };
+    return { live, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes, existing: t.existing ?? 0 };
   } finally {
     job.walk = null;
   }
@@ -197,6 +199,7 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Run[]> {
     s.bytesTotal = t.bytes + (movedAway ? job.tally.bytesDone : 0);
   });
   job.predictedReflink = survey.predictedReflink;
+  job.conflictsExpected = job.mode === 'fresh' && s.options.conflict === 'ask' ? (survey.existing ?? 0) : 0;
   deps.changed();
 
   return buildRuns(s.kind, s.options, survey.live, destStat.dev, () => conflictRules(job.mode, s.options, finished, retrying));

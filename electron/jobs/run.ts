@@ -44,9 +44,15 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.applyAll = null;
   job.meter.reset();
   job.verifier.reset();
+  job.clock.start(Date.now());
+  if (job.paused) job.clock.pause(Date.now());
+  job.conflictsExpected = 0;
+  job.conflictsRaised = 0;
+  job.lastMoving = -1;
   job.setState('scanning');
   try {
     const runs = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
+    job.runStartCopied = job.tally.bytesCopied;
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
@@ -75,6 +81,9 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   }
   job.flushLog();
   await deps.logs.closeJob(s.id);
+  job.clock.stop(Date.now());
+  s.activeMs = job.clock.ms(Date.now());
+  s.runBytesMoved = Math.max(0, job.tally.bytesCopied - job.runStartCopied);
   job.current = [];
   job.engine = null;
   job.conflicts.clear();
@@ -156,6 +165,9 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
   let moving = job.tally.bytesCopied;
   for (const c of job.current) if (c.method !== 'reflink') moving += c.bytes;
   if (!job.paused) job.meter.sample(moving);
+  // Bytes moved or entries finished: work, also while a question waits for its answer.
+  if (moving !== job.lastMoving || evs.some((e) => e.type === 'files')) job.clock.progress(Date.now());
+  job.lastMoving = moving;
   job.flushLog();
   deps.changed();
 }
@@ -172,6 +184,7 @@ function onRecord(job: Job, run: Run, r0: FileRecord): void {
 }
 
 function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
+  job.conflictsRaised++;
   const decided = run.auto?.(e) ?? job.applyAll;
   if (decided) {
     job.engine?.resolveConflict(e.conflictId, decided, false);
@@ -188,6 +201,7 @@ function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
     destMtimeMs: e.destMtimeMs,
   };
   job.conflicts.set(e.conflictId, info);
+  job.clock.waitStart(Date.now());
   emit('job.conflict', info);
 }
 

@@ -31,6 +31,11 @@ export interface SummaryInput {
   predictedReflink: number;
   /** The measured rate of the phase in progress (copying, or re-reading while verifying), bytes/s. */
   rate: number;
+  /** The latest run's working time so far (clock.ts), and the bytes it really moved. */
+  activeMs?: number;
+  runBytesMoved?: number;
+  /** Conflicts still to answer in this run (open now, or expected from the scan). */
+  conflictsLeft?: number;
 }
 
 /** Seconds left at `speed`: 0 when nothing remains, null when unknown. */
@@ -79,12 +84,19 @@ export function summarize(x: SummaryInput): JobSummary {
     bytesSkipped: t.bytesSkipped,
     filesVerifyFailed: t.verifyFailed,
     ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
+    ...(x.activeMs !== undefined || s.activeMs !== undefined ? { activeMs: x.activeMs ?? s.activeMs } : {}),
+    bytesMoved: t.bytesCopied,
+    ...(x.runBytesMoved !== undefined || s.runBytesMoved !== undefined ? { runBytesMoved: x.runBytesMoved ?? s.runBytesMoved } : {}),
+    ...(t.sparseFiles > 0 ? { sparse: { files: t.sparseFiles, size: t.sparseSize, bytes: t.sparseBytes } } : {}),
+    conflictsLeft: Math.max(x.conflicts.length, x.conflictsLeft ?? 0),
   };
 }
 
 /** The counters a job keeps in the journal, from its tally. */
-export function storedCounters(t: Tally): Pick<StoredJob, 'filesDone' | 'filesFailed' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod'> {
+export function storedCounters(t: Tally): Pick<StoredJob, 'filesDone' | 'filesFailed' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod' | 'bytesCopied' | 'sparse'> {
   return {
+    bytesCopied: t.bytesCopied,
+    sparse: { files: t.sparseFiles, size: t.sparseSize, bytes: t.sparseBytes },
     filesDone: t.filesDone,
     filesFailed: t.filesFailed,
     bytesDone: t.bytesDone,
@@ -104,6 +116,10 @@ export function tallyOfStored(s: StoredJob): Tally {
     bytesReflinked: s.bytesReflinked,
     bytesSkipped: s.bytesSkipped ?? 0,
     byMethod: structuredClone(s.byMethod ?? {}),
+    bytesCopied: s.bytesCopied ?? 0,
+    sparseFiles: s.sparse?.files ?? 0,
+    sparseSize: s.sparse?.size ?? 0,
+    sparseBytes: s.sparse?.bytes ?? 0,
   };
 }
 

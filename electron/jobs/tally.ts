@@ -13,10 +13,14 @@ export interface Tally {
   bytesCopied: number;
   byMethod: ByMethod;
   verifyFailed: number;
+  /** Sparse files copied: how many, their logical size, and the data bytes read and written for them. */
+  sparseFiles: number;
+  sparseSize: number;
+  sparseBytes: number;
 }
 
 export function emptyTally(): Tally {
-  return { filesDone: 0, filesFailed: 0, bytesDone: 0, bytesReflinked: 0, bytesSkipped: 0, bytesCopied: 0, byMethod: {}, verifyFailed: 0 };
+  return { filesDone: 0, filesFailed: 0, bytesDone: 0, bytesReflinked: 0, bytesSkipped: 0, bytesCopied: 0, byMethod: {}, verifyFailed: 0, sparseFiles: 0, sparseSize: 0, sparseBytes: 0 };
 }
 
 /** Adds (sign 1) or removes (sign -1) one record's contribution. Directories count no file. */
@@ -42,6 +46,11 @@ export function count(t: Tally, r: FileRecord, sign: 1 | -1 = 1): void {
     m.bytes += sign * r.size;
     if (r.method === 'reflink') t.bytesReflinked += sign * r.size;
     else t.bytesCopied += sign * r.bytes;
+  }
+  if (r.sparse && r.type === 'file') {
+    t.sparseFiles += sign;
+    t.sparseSize += sign * r.size;
+    if (r.method !== 'reflink') t.sparseBytes += sign * r.bytes;
   }
 }
 
