@@ -187,6 +187,8 @@ export interface CopyCheck {
   sameFs: number;
   /** Sources that no longer exist, or cannot be looked at (with why). */
   missing: { path: string; error: WireError }[];
+  /** A move: sources whose folder this user may not change, so they could be copied but not removed. */
+  cannotRemove: { path: string; error: WireError }[];
 }
 
 /** One completion of a typed path (`fs.complete`). */

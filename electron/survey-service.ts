@@ -121,7 +121,7 @@ export class SurveyService {
   /** The destination and the sources, looked at before a copy or move (no walk: the scan does that). */
   async check(p: ValidParams<'copy.check'>): Promise<Results['copy.check']> {
     const destDir = path.resolve(p.destDir);
-    const out: CopyCheck = { destDir, exists: false, error: null, writable: false, fs: null, sameFs: 0, missing: [] };
+    const out: CopyCheck = { destDir, exists: false, error: null, writable: false, fs: null, sameFs: 0, missing: [], cannotRemove: [] };
     let destDev = -1;
     try {
       const st = await fsp.stat(decodeEnginePath(destDir));
@@ -139,12 +139,21 @@ export class SurveyService {
         ? { code: 'EROFS', message: `EROFS: read-only file system, access '${destDir}'`, syscall: 'access', path: destDir, side: 'destination' }
         : { code: 'EACCES', message: `EACCES: permission denied, access '${destDir}'`, syscall: 'access', path: destDir, side: 'destination' };
     }
+    const parents = new Map<string, boolean>();
     for (const src of p.sources) {
+      const full = path.resolve(src);
       try {
-        const st = await fsp.lstat(decodeEnginePath(path.resolve(src)));
+        const st = await fsp.lstat(decodeEnginePath(full));
         if (st.dev === destDev) out.sameFs++;
       } catch (e) {
         out.missing.push({ path: src, error: { ...toWireError(e), side: 'source' } });
+        continue;
+      }
+      if (p.kind !== 'move') continue;
+      const parent = path.dirname(full);
+      if (!parents.has(parent)) parents.set(parent, await canWrite(decodeEnginePath(parent)));
+      if (!parents.get(parent)) {
+        out.cannotRemove.push({ path: src, error: { code: 'EACCES', message: `EACCES: permission denied, access '${parent}'`, syscall: 'access', path: parent, side: 'source' } });
       }
     }
     return out;
