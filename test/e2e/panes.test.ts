@@ -198,7 +198,7 @@ describe('dual-pane browser', { skip }, () => {
     await page.waitForSelector(`${pane('left')}[data-cwd="${folder}"][data-state="ready"]`);
     await page.keyboard.press('Alt+ArrowRight');
     await page.waitForSelector(`${pane('left')}[data-cwd="${L}"][data-state="ready"]`);
-    // Tab goes to the other pane (and, from the right one, on to the transfers: see steer-a11y).
+    // Tab goes to the other pane (and, from the right one, on to the transfers: see steer-log).
     await page.keyboard.press('Tab');
     await page.waitForSelector(`${pane('right')} .grid:focus`);
     await page.keyboard.press('Shift+Tab');
