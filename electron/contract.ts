@@ -18,7 +18,7 @@ import type * as v from 'valibot';
 // the contract carries them as they are.
 export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, ScanKind, ScanTotals, VerifiedRecord, WireError } from '../native/types.js';
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
-import type { ConflictPolicy, CurrentFile, EntryType, Explanation, Method, ScanTotals, VerifiedRecord, WireError } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, EntryType, Explanation, Method, ScanTotals, VerifiedRecord, WireError } from '../native/types.js';
 
 /** One directory entry as the panes show it. */
 export interface DirEntry {
@@ -125,15 +125,9 @@ export interface CopyOptions {
   preserve: boolean;
 }
 
-export interface ConflictInfo {
+/** A conflict waiting for a decision: the engine's conflict event, tagged with its job. */
+export interface ConflictInfo extends Omit<ConflictEvent, 'type'> {
   jobId: string;
-  conflictId: number;
-  src: string;
-  dest: string;
-  srcSize: number;
-  srcMtimeMs: number;
-  destSize: number;
-  destMtimeMs: number;
 }
 
 export interface LogRecord extends VerifiedRecord {
