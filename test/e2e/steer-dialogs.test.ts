@@ -83,6 +83,17 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
     assert.match(lines[0]!, /3,000 files, 2\.9 KiB · \w+ → \w+/);
     assert.match(lines[1]!, /^1 folder/);
     assert.match(await page.locator(`${dialog} [data-testid="transfer-space"]`).innerText(), /^needs [\d.]+ \w+ of [\d.]+ \w+ free \(\w+\)/);
+    // Once counted, it stays counted (the destination's check does not start the scan again).
+    const restarts = await page.evaluate(async () => {
+      const el = document.querySelector('[data-testid="transfer-totals"]')!;
+      let n = 0;
+      const obs = new MutationObserver(() => (el.getAttribute('data-done') === 'false' ? n++ : 0));
+      obs.observe(el, { attributes: true });
+      await new Promise((r) => setTimeout(r, 1500));
+      obs.disconnect();
+      return n;
+    });
+    assert.equal(restarts, 0);
     await closeDialog(page);
     fs.rmSync(big, { recursive: true });
   });
