@@ -1,7 +1,7 @@
 // Command-line parsing for ferry-cp: node:util parseArgs in strict mode, every problem turned into
 // a UsageError (exit status 2, like cp's usage errors).
 import { parseArgs } from 'node:util';
-import type { Method } from '../native/index.js';
+import { UNFIT_POLICIES, type Method, type UnfitPolicy } from '../native/index.js';
 
 export const METHOD_CHOICES = ['auto', 'reflink', 'copy_file_range', 'splice', 'buffered'] as const;
 export type MethodChoice = (typeof METHOD_CHOICES)[number];
@@ -15,6 +15,10 @@ export interface CliOptions {
   preserve: boolean;
   jobs: number | null;
   fsync: boolean;
+  /** Entries a foreign destination (FAT, exFAT, NTFS) cannot hold as they are. */
+  unfit: UnfitPolicy;
+  mapNames: boolean;
+  followLinks: boolean;
   help: boolean;
   version: boolean;
   /** SOURCE... then DEST, as given. */
@@ -38,6 +42,17 @@ Copy SOURCE to DEST, or each SOURCE into DIRECTORY, with the fastest correct ker
       --no-preserve      do not keep times, owner, mode bits and extended attributes
   -j, --jobs=N           copy up to N files at once (engine threads)
       --fsync            flush each file to disk before moving it into place
+
+USB sticks and disks shared with Windows (FAT32, exFAT, NTFS): names with : ? * " < > | \,
+names that differ only in case, symbolic links, FIFOs and devices, files over FAT32's 4 GiB.
+      --unfit=WHAT       what to do with entries the destination cannot hold as they are:
+                         fail (default: try each, and say in plain words why it failed),
+                         skip (leave them out; a move leaves them at the source),
+                         stop (copy nothing if there is any; each gets a record saying why)
+      --map-names        replace the characters the destination forbids with look-alikes
+                         from Unicode's private use area (':' becomes U+F03A, like Cygwin and
+                         Linux cifs' mapchars); reversible, see the README
+      --follow-links     where symbolic links cannot be stored, copy what they point to
   -h, --help             display this help and exit
   -V, --version          output version information and exit
 
@@ -63,6 +78,9 @@ export function parseCli(argv: string[]): CliOptions {
         preserve: { type: 'boolean' },
         jobs: { type: 'string', short: 'j' },
         fsync: { type: 'boolean' },
+        unfit: { type: 'string' },
+        'map-names': { type: 'boolean' },
+        'follow-links': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -74,6 +92,10 @@ export function parseCli(argv: string[]): CliOptions {
   const method = v.method ?? 'auto';
   if (!(METHOD_CHOICES as readonly string[]).includes(method)) {
     throw new UsageError(`invalid argument '${method}' for '--method'\nValid arguments are: ${METHOD_CHOICES.join(', ')}`);
+  }
+  const unfit = v.unfit ?? 'fail';
+  if (!(UNFIT_POLICIES as readonly string[]).includes(unfit)) {
+    throw new UsageError(`invalid argument '${unfit}' for '--unfit'\nValid arguments are: ${UNFIT_POLICIES.join(', ')}`);
   }
   let jobs: number | null = null;
   if (v.jobs !== undefined) {
@@ -92,6 +114,9 @@ export function parseCli(argv: string[]): CliOptions {
     preserve: !v['no-preserve'],
     jobs,
     fsync: Boolean(v.fsync),
+    unfit: unfit as UnfitPolicy,
+    mapNames: Boolean(v['map-names']),
+    followLinks: Boolean(v['follow-links']),
     help: Boolean(v.help),
     version: Boolean(v.version),
     operands: parsed.positionals,

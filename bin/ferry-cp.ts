@@ -81,10 +81,14 @@ async function runExplain(opts: CliOptions): Promise<number> {
     if (x.error) failed++;
     if (opts.json) await out(JSON.stringify(x) + '\n');
     else if (x.error) err(x.error.message);
-    else await out(`${x.src} -> ${x.dest}: ${x.method ?? 'none'} (${x.reason})\n`);
+    else {
+      // What a foreign destination cannot hold, or changes, under the entry's line.
+      const problems = (x.problems ?? []).map((p) => `  ${p.fails ? 'cannot copy' : 'changed'}: ${p.reason}\n`).join('');
+      await out(`${x.src} -> ${x.dest}: ${x.method ?? 'none'} (${x.reason})\n${problems}`);
+    }
   };
   let chain: Promise<void> = Promise.resolve();
-  const run = explainTrees(pairs, { method: opts.method, recursive: opts.recursive }, (items) => {
+  const run = explainTrees(pairs, { method: opts.method, recursive: opts.recursive, mapNames: opts.mapNames, followLinks: opts.followLinks }, (items) => {
     for (const x of items) chain = chain.then(() => print(x));
   });
   await run.done;
@@ -189,6 +193,9 @@ async function runCopy(opts: CliOptions): Promise<number> {
       move: false,
       scan: false,
       progress: false,
+      unfit: opts.unfit,
+      mapNames: opts.mapNames,
+      followLinks: opts.followLinks,
       onEvents,
     });
   } catch (e) {
@@ -231,6 +238,8 @@ async function runCopy(opts: CliOptions): Promise<number> {
 
   if (chainError) err(`internal error: ${(chainError as Error).message ?? String(chainError)}`);
   if (jobError) err(jobError.message);
+  // Once per job, not per file: what a foreign destination could not keep or hold.
+  for (const w of result?.warnings ?? []) err(`warning: ${w}`);
   if (signalled) return signalled === 'SIGINT' ? 130 : 143;
   if (result?.cancelled) return 130;
   if (jobError || chainError || failed > 0 || (result?.filesFailed ?? 0) > 0) return 1;

@@ -16,29 +16,12 @@ import type * as v from 'valibot';
 
 // The engine's records and their vocabulary have their home in the engine layer (native/types.ts);
 // the contract carries them as they are.
-export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, ScanKind, ScanTotals, VerifiedRecord, WireError } from '../native/types.js';
-export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
-import type { ConflictEvent, ConflictPolicy, CurrentFile, EntryType, Explanation, Method, ScanTotals, VerifiedRecord, WireError } from '../native/types.js';
+export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, FileRecord, FitItem, Holds, Method, Problem, ProblemKind, ScanKind, ScanTotals, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
+export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS, PROBLEM_KINDS, UNFIT_POLICIES } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, ListedEntry, Method, ScanTotals, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 
-/** One directory entry as the panes show it. */
-export interface DirEntry {
-  name: string;
-  path: string;
-  type: EntryType;
-  size: number;
-  mtimeMs: number;
-  mode: number;
-  hidden: boolean;
-  /** For symlinks: where it points, and the type of the target (null when dangling or looping). */
-  linkTarget?: string;
-  targetType?: EntryType | null;
-  /**
-   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
-   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
-   * still shown, with this error inline.
-   */
-  error?: WireError;
-}
+/** One directory entry as the panes show it: the engine's listing row (native/types.ts ListedEntry). */
+export type DirEntry = ListedEntry;
 
 export interface FsInfo {
   path: string;
@@ -115,6 +98,10 @@ export interface JobSummary {
    * names the scan found taken that have not been asked about yet, whichever is more.
    */
   conflictsLeft?: number;
+  /** The names the sources get in destDir, when not their own (a duplicate in its own folder). */
+  names?: string[];
+  /** Said once per job, not per file: metadata a foreign destination (exFAT…) cannot keep, items it could not hold. */
+  warnings?: string[];
 }
 
 export interface CopyOptions {
@@ -123,6 +110,17 @@ export interface CopyOptions {
   verify: boolean;
   fsync: boolean;
   preserve: boolean;
+  /**
+   * Foreign destinations (FAT, exFAT, NTFS), the copy dialog's choices, remembered with the job:
+   * entries the destination cannot hold as they are fail with a plain reason ('fail', the
+   * default), are left out ('skip'; a move leaves them at the source), or stop the job before
+   * anything is copied ('stop').
+   */
+  unfit?: UnfitPolicy;
+  /** Replace the characters the destination forbids (reversible; README). */
+  mapNames?: boolean;
+  /** Where symbolic links cannot be stored, copy what they point to. */
+  followLinks?: boolean;
 }
 
 /** A conflict waiting for a decision: the engine's conflict event, tagged with its job. */
@@ -164,6 +162,91 @@ export interface AppInfo {
    * left pane, the second in the right. They win over the folders the panes remember.
    */
   open?: string[];
+  /** Files are opened with the desktop's application only after the user agreed (serve mode: the page may be another machine's browser tab). */
+  openNeedsConsent?: boolean;
+  /** `clipboard.read`/`clipboard.write` reach the desktop's clipboard (Electron); else the page keeps its own. */
+  systemClipboard?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commander basics (issue 13): search, quick view, places, path bar, open with, clipboard
+// ---------------------------------------------------------------------------------------------
+
+/** How a name pattern is read: a glob list (`*.txt;*.md | test*`) or a regular expression. */
+export interface NamePattern {
+  pattern: string;
+  regex?: boolean;
+  caseSensitive?: boolean;
+}
+
+/** What a walk over folders counted (the engine's scan): the delete confirmation and folder statistics. */
+export interface Measure {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  specials: number;
+  /** Apparent size of the regular files. */
+  bytes: number;
+  /** Bytes they occupy on disk. */
+  allocated: number;
+}
+
+/** What quick view shows for one path; never more than a bounded slice of a file. */
+export type Peek =
+  | { kind: 'text'; path: string; size: number; encoding: string; text: string; offset: number; bytesRead: number; truncated: boolean }
+  | { kind: 'image'; path: string; size: number; mime: string; dataBase64: string }
+  | { kind: 'binary'; path: string; size: number; offset: number; dataBase64: string; truncated: boolean; why?: string }
+  | { kind: 'dir'; path: string }
+  | { kind: 'other'; path: string; size: number; type: EntryType; text: string };
+
+/** Copy capabilities of a filesystem as the engine probes them (null: could not tell, e.g. read-only). */
+export interface CopyCaps {
+  /** FICLONE shares extents within it (probed on two O_TMPFILEs where it can be written). */
+  reflink: boolean | null;
+  /** What the engine's table says of the type (btrfs, xfs… can; XFS only when made with reflink=1). */
+  reflinkByType: boolean;
+  /** copy_file_range between two filesystems of this type (within one it always works). */
+  copyFileRangeAcross: boolean;
+  /** New files can be built unnamed (O_TMPFILE), so no half-written file ever has a name. */
+  tmpfile: boolean | null;
+}
+
+export interface MountPlace {
+  mountPoint: string;
+  /** The engine's name of the filesystem (btrfs, ext4, fuse…), and mountinfo's own. */
+  fsType: string;
+  mountType: string;
+  source: string;
+  readOnly: boolean;
+  totalBytes: number;
+  freeBytes: number;
+  /** Pseudo or system mounts (proc, sysfs, cgroup, /run, /boot/efi, snaps, bind-mounted files…): hidden unless asked for. */
+  system: boolean;
+  caps: CopyCaps | null;
+  /** The mount could not be examined (or did not answer in time). */
+  error?: WireError;
+}
+
+export interface Places {
+  home: string;
+  mounts: MountPlace[];
+}
+
+/** A desktop entry (freedesktop .desktop file) that can open a file. */
+export interface DesktopApp {
+  /** Its desktop file id, e.g. "org.gnome.gedit.desktop". */
+  id: string;
+  name: string;
+  /** The Exec line as written. */
+  exec: string;
+  /** The user's or the system's default for this type (mimeapps.list). */
+  isDefault: boolean;
+}
+
+/** Files on a clipboard: copied or cut. */
+export interface ClipboardFiles {
+  op: 'copy' | 'cut';
+  paths: string[];
 }
 
 /** What `copy.check` finds out about a destination before anything is copied (the copy dialog). */
@@ -183,6 +266,8 @@ export interface CopyCheck {
   missing: { path: string; error: WireError }[];
   /** A move: sources whose folder this user may not change, so they could be copied but not removed. */
   cannotRemove: { path: string; error: WireError }[];
+  /** Per destination filesystem: what it cannot hold (foreign ones: exFAT, FAT32, NTFS…), and whether there is room. */
+  destinations: DestinationFit[];
 }
 
 /** One completion of a typed path (`fs.complete`). */
@@ -223,7 +308,6 @@ export const REQUEST_NAMES = [
   'fs.unwatch',
   'fs.scan',
   'fs.scanCancel',
-  'fs.complete',
   'fs.compare',
   'copy.explain',
   'copy.check',
@@ -237,6 +321,21 @@ export const REQUEST_NAMES = [
   'log.export',
   'settings.get',
   'settings.set',
+  'fs.search',
+  'fs.searchCancel',
+  'fs.measure',
+  'fs.measureCancel',
+  'fs.peek',
+  'fs.places',
+  'fs.delete',
+  'fs.rmdir',
+  'fs.untrash',
+  'fs.resolve',
+  'fs.complete',
+  'fs.apps',
+  'fs.openWith',
+  'clipboard.read',
+  'clipboard.write',
 ] as const;
 export type RequestName = (typeof REQUEST_NAMES)[number];
 type Schemas = typeof import('./schemas.js').requestSchemas;
@@ -272,9 +371,13 @@ export interface Results {
   /** The totals stream as `scan.progress` events tagged with the scanId (the last has done: true). */
   'fs.scan': { scanId: string };
   'fs.scanCancel': { scanId: string; cancelled: boolean };
-  'fs.complete': { dir: string; matches: PathCompletion[]; more: boolean };
   'fs.compare': FileComparison;
   'copy.explain': { items: Explanation[] };
+  /**
+   * Before a copy: the destination (exists, writable, its filesystem), the sources (gone, or not
+   * removable by a move), and per destination filesystem what it cannot hold (foreign ones) and
+   * whether there is room.
+   */
   'copy.check': CopyCheck;
   'jobs.start': { jobId: string };
   'jobs.control': { jobId: string; state: JobState };
@@ -286,6 +389,25 @@ export interface Results {
   'log.export': { path: string; filename: string; content: string };
   'settings.get': Settings;
   'settings.set': Settings;
+  /** The matches stream as `search.results` events tagged with the searchId. */
+  'fs.search': { searchId: string; root: string };
+  'fs.searchCancel': { searchId: string };
+  /** The final totals; `measure.progress` events bring them while they grow. */
+  'fs.measure': Measure & { measureId: string; cancelled: boolean };
+  'fs.measureCancel': { measureId: string };
+  'fs.peek': Peek;
+  'fs.places': Places;
+  'fs.delete': { deleted: string[]; failed: { path: string; error: WireError }[] };
+  'fs.rmdir': { path: string };
+  'fs.untrash': { restored: string[]; failed: { path: string; error: WireError }[] };
+  /** A typed path made absolute (~, relative to base): a folder to open, or a file's folder and the file. */
+  'fs.resolve': { path: string; dir: string; select: string | null };
+  /** Names in `dir` that start with `prefix` (folders end in "/"), for Tab completion. */
+  'fs.complete': { dir: string; prefix: string; names: string[]; matches: PathCompletion[]; more: boolean };
+  'fs.apps': { mime: string; apps: DesktopApp[] };
+  'fs.openWith': { opened: boolean };
+  'clipboard.read': { files: ClipboardFiles | null; text: string };
+  'clipboard.write': { written: boolean };
 }
 export type Result<K extends RequestName> = Results[K];
 
@@ -303,9 +425,12 @@ export interface Events {
   'app.open': { paths: string[] };
   /** A `fs.scan`'s totals as they grow (at most ~20 a second), and once with done: true (or the error that ended it). */
   'scan.progress': { scanId: string; totals: ScanTotals; done: boolean; error?: WireError };
+  /** Matches of a search, in batches; the last has done: true (and `error` when the walk could not start). */
+  'search.results': { searchId: string; entries: DirEntry[]; folders: number; scanned: number; unreadable: number; done: boolean; error?: WireError };
+  'measure.progress': { measureId: string } & Measure;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open', 'scan.progress'];
+export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open', 'scan.progress', 'search.results', 'measure.progress'];
 
 // ---------------------------------------------------------------------------------------------
 // Wire envelope, shared by both transports

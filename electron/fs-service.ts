@@ -11,12 +11,14 @@ import { performance } from 'node:perf_hooks';
 import type { DirEntry, Emit, EntryType, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import { folderInfo } from './survey-service.js';
+import { listDir, type DirListing } from '../native/index.js';
 
-/** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
+/**
+ * Entries in the first `dir.entries` event (the first screenful and more); each later one twice
+ * the one before, up to CHUNK (few messages for a huge folder, and few merges in the renderer).
+ */
 const FIRST_CHUNK = 200;
-const CHUNK = 1000;
-/** lstat calls in flight while listing. */
-const STAT_CONCURRENCY = 32;
+const CHUNK = 5000;
 /** Paths being trashed at once. */
 const TRASH_CONCURRENCY = 8;
 /** Longest run of work between two turns of the event loop in long requests (trash). */
@@ -71,18 +73,6 @@ export function entryType(st: fs.Stats): EntryType {
   if (st.isBlockDevice()) return 'blockdev';
   return 'socket';
 }
-
-function direntType(d: fs.Dirent): EntryType {
-  if (d.isFile()) return 'file';
-  if (d.isDirectory()) return 'dir';
-  if (d.isSymbolicLink()) return 'symlink';
-  if (d.isFIFO()) return 'fifo';
-  if (d.isCharacterDevice()) return 'chardev';
-  if (d.isBlockDevice()) return 'blockdev';
-  return 'socket';
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Builds a pane row for one path; never throws (a failed stat becomes the row's error). */
 export async function describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
@@ -178,79 +168,52 @@ export class FsService {
   }
 
   /**
-   * Lists a folder. Opens it (so a missing or unreadable folder is an error reply), starts
-   * streaming the entries at once in chunks as `dir.entries` events (the last has done: true),
-   * and replies with the number of names, counted alongside. The first rows of a 100 000-entry
-   * folder do not wait for the whole folder to be read. `from`: the client that asked (its
-   * listing ids are its own, the entries go to it alone, at the pace it reads them).
+   * Lists a folder. Opens it (so a missing or unreadable folder is an error reply) and counts its
+   * names, replies with that count, and streams the rows as `dir.entries` events (the last has
+   * done: true): read by the engine off the main thread (native listDir: getdents64 and statx),
+   * a small first chunk so the first rows show at once, then larger ones. `from`: the client that
+   * asked (its listing ids are its own, the entries go to it alone, at the pace it reads them: the
+   * next rows are read only when it has taken the last ones).
    */
   async list(p: ValidParams<'fs.list'>, from: Requester = this.#everyone): Promise<Results['fs.list']> {
     const dir = path.resolve(p.path);
     const st = await fsp.stat(dir);
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'not a directory', { path: dir, syscall: 'scandir' });
-    // Names as bytes: a name that is not UTF-8 is shown with an inline error instead of a wrong path.
-    const handle = await fsp.opendir(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+    const listing = await listDir(dir);
     const seq = ++this.#listingSeq;
     const listings = this.#own(from).listings;
     listings.set(p.listingId, seq);
     const release = from.busy();
-    void this.#stream(from, listings, p.listingId, seq, dir, handle).finally(release);
-    const names = await fsp.readdir(dir, { encoding: 'buffer' });
-    return { listingId: p.listingId, path: dir, total: names.length };
+    void this.#stream(from, listings, p.listingId, seq, dir, listing).finally(release);
+    return { listingId: p.listingId, path: dir, total: listing.total };
   }
 
-  async #stream(to: Requester, listings: Map<string, number>, listingId: string, seq: number, dir: string, handle: fs.Dir): Promise<void> {
-    let batch: fs.Dirent[] = [];
-    let sent = 0;
+  async #stream(to: Requester, listings: Map<string, number>, listingId: string, seq: number, dir: string, listing: DirListing): Promise<void> {
     /** False once superseded by a newer listing of the same id, or the client is gone. */
     const current = () => listings.get(listingId) === seq;
-    const flush = async (done: boolean) => {
-      const slice = batch;
-      batch = [];
-      const entries = await mapLimit(slice, STAT_CONCURRENCY, (d) => this.#row(dir, d));
-      sent += entries.length;
-      if (current()) to.emit('dir.entries', { listingId, path: dir, entries, done });
-    };
+    let size = FIRST_CHUNK;
     try {
-      for await (const d of handle) {
+      let next = listing.next(size);
+      for (;;) {
+        const { rows, done } = await next;
         if (!current()) return;
-        batch.push(d);
-        // The first chunk is small so the first rows show at once; later ones are larger.
-        if (batch.length >= (sent === 0 ? FIRST_CHUNK : CHUNK)) {
-          await flush(false);
-          // Backpressure: read on only when the client has taken what it was sent.
-          if (!(await to.ready())) return;
+        // Read the next rows while these go out.
+        size = Math.min(CHUNK, size * 2);
+        if (!done) next = listing.next(size);
+        const entries: DirEntry[] = rows;
+        to.emit('dir.entries', { listingId, path: dir, entries, done });
+        if (done) return;
+        // Backpressure: go on only when the client has taken what it was sent.
+        if (!(await to.ready())) {
+          await next.catch(() => {});
+          return;
         }
       }
-      await flush(true);
     } catch (e) {
       if (current()) to.emit('dir.entries', { listingId, path: dir, entries: [], done: true, error: toWireError(e) });
     } finally {
       if (current()) listings.delete(listingId);
-      // for-await closes the handle when it ends; a listing that stops early must close it.
-      await handle.close().catch(() => {});
     }
-  }
-
-  async #row(dir: string, d: fs.Dirent): Promise<DirEntry> {
-    const nameBuf = d.name as unknown as Buffer;
-    let name: string;
-    try {
-      name = utf8.decode(nameBuf);
-    } catch {
-      name = nameBuf.toString('latin1');
-      return {
-        name,
-        path: path.join(dir, name),
-        type: direntType(d),
-        size: 0,
-        mtimeMs: 0,
-        mode: 0,
-        hidden: name.startsWith('.'),
-        error: { code: 'EILSEQ', message: 'name is not valid UTF-8: shown approximately; copy its folder to move it' },
-      };
-    }
-    return describe(path.join(dir, name), name, direntType(d));
   }
 
   async stat(p: ValidParams<'fs.stat'>): Promise<Results['fs.stat']> {

@@ -5,6 +5,8 @@ import { parseRequest } from './schemas.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import type { FsService, Requester } from './fs-service.js';
 import type { SurveyService } from './survey-service.js';
+import type { ClipboardBridge } from './clipboard.js';
+import type { PaneService } from './pane-service.js';
 
 export interface RequestContext {
   transport: 'ipc' | 'ws';
@@ -38,8 +40,16 @@ export interface HandlerDeps {
   fs: FsService;
   jobs: JobApi;
   survey: SurveyService;
-  /** Opens a file with the desktop's default application (Electron only). */
+  /** Opens a file with the desktop's default application (Electron; serve mode once the user agreed in the page). */
   openPath: ((p: string) => Promise<void>) | null;
+  /** Search, quick view, places, delete, undo helpers, path bar, open with. */
+  pane: PaneService;
+  /** The desktop's clipboard (Electron only). */
+  clipboard: ClipboardBridge | null;
+}
+
+function noClipboard(): never {
+  throw new FerryError('ENOTSUP', "the desktop's clipboard is reachable from the Ferry window only (serve mode keeps its own)");
 }
 
 export function createHandlers(d: HandlerDeps): Handlers {
@@ -69,7 +79,6 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'fs.unwatch': (p, ctx) => d.fs.unwatch(p, ctx.client),
     'fs.scan': (p, ctx) => d.survey.scan(p, ctx.client),
     'fs.scanCancel': (p, ctx) => d.survey.scanCancel(p, ctx.client),
-    'fs.complete': (p) => d.survey.complete(p),
     'fs.compare': (p) => d.survey.compare(p),
     'copy.explain': (p) => d.jobs.explain(p),
     'copy.check': (p) => d.survey.check(p),
@@ -83,6 +92,21 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'log.export': (p) => d.jobs.logExport(p),
     'settings.get': () => d.jobs.settings(),
     'settings.set': (p) => d.jobs.updateSettings(p),
+    'fs.search': (p, ctx) => d.pane.search(p, ctx.client),
+    'fs.searchCancel': (p, ctx) => d.pane.searchCancel(p, ctx.client),
+    'fs.measure': (p, ctx) => d.pane.measure(p, ctx.client),
+    'fs.measureCancel': (p, ctx) => d.pane.measureCancel(p, ctx.client),
+    'fs.peek': (p) => d.pane.peek(p),
+    'fs.places': () => d.pane.places(),
+    'fs.delete': (p) => d.pane.delete(p),
+    'fs.rmdir': (p) => d.pane.rmdir(p),
+    'fs.untrash': (p) => d.pane.untrash(p),
+    'fs.resolve': (p) => d.pane.resolve(p),
+    'fs.complete': (p) => d.pane.complete(p),
+    'fs.apps': (p) => d.pane.apps(p),
+    'fs.openWith': (p) => d.pane.openWith(p),
+    'clipboard.read': () => (d.clipboard ? d.clipboard.read() : noClipboard()),
+    'clipboard.write': (p) => (d.clipboard ? d.clipboard.write(p) : noClipboard()),
   };
 }
 

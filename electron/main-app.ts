@@ -18,13 +18,14 @@ import { APP_PAGE, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolHandler, isOwnP
 import { appMenuTemplate } from './app-menu.js';
 import { parseLaunchArgs, UsageError, type LaunchOptions } from './args.js';
 import { IPC_EVENT_CHANNEL, isActive, type Events } from './contract.js';
+import { clipboardBridge } from './clipboard.js';
 import { registerIpc } from './ipc.js';
 import { openWithDesktop, type OpenPathOptions } from './open-path.js';
 import { createServices, repoRoot, type Services } from './services.js';
 import { useUserFs, type FsModule } from '../native/user-fs.js';
 import { loadWindowState, trackWindowState } from './window-state.js';
 
-export type ElectronModule = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'session' | 'shell' | 'screen' | 'Menu' | 'nativeImage' | 'protocol' | 'dialog'> & {
+export type ElectronModule = Pick<typeof Electron, 'app' | 'BrowserWindow' | 'ipcMain' | 'session' | 'shell' | 'screen' | 'Menu' | 'nativeImage' | 'protocol' | 'dialog' | 'clipboard'> & {
   /** Electron's unpatched `fs` (`require('original-fs')`): user paths are read through it. */
   originalFs: FsModule;
 };
@@ -211,6 +212,7 @@ export function startApp(electron: ElectronModule, argv: string[], overrides: St
         trashItem: (p) => shell.trashItem(p),
         openPath: (p) => openWithDesktop(p, overrides.openPath),
         canStartDrag: true,
+        clipboard: clipboardBridge(electron.clipboard),
       });
       handle.services = services;
 

@@ -5,7 +5,7 @@ import * as electron from 'electron';
 import { startApp, type ElectronModule } from './main-app.js';
 import type { FsModule } from '../native/user-fs.js';
 
-const { app, BrowserWindow, ipcMain, session, shell, screen, Menu, nativeImage, protocol, dialog } = electron;
+const { app, BrowserWindow, ipcMain, session, shell, screen, Menu, nativeImage, protocol, dialog, clipboard } = electron;
 const originalFs = createRequire(import.meta.url)('original-fs') as FsModule;
-const modules: ElectronModule = { app, BrowserWindow, ipcMain, session, shell, screen, Menu, nativeImage, protocol, dialog, originalFs };
+const modules: ElectronModule = { app, BrowserWindow, ipcMain, session, shell, screen, Menu, nativeImage, protocol, dialog, clipboard, originalFs };
 startApp(modules, process.argv.slice(app.isPackaged ? 1 : 2));

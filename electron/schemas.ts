@@ -3,7 +3,7 @@
 // runs, so a malformed or hostile request gets an error reply and never reaches a handler. The
 // renderer imports contract.ts (names and types) and never ships these validators.
 import * as v from 'valibot';
-import { CONFLICT_DECISIONS, CONFLICT_POLICIES, METHODS, type RequestName, type WireError } from './contract.js';
+import { CONFLICT_DECISIONS, CONFLICT_POLICIES, METHODS, UNFIT_POLICIES, type RequestName, type WireError } from './contract.js';
 
 
 const MAX_PATH_BYTES = 64 * 1024;
@@ -46,6 +46,13 @@ function PathList(max: number) {
   );
 }
 
+/** A path as the user types it in the path bar: relative, `~`, a file:// URI… (resolved by fs.resolve). */
+const TypedPath = v.pipe(
+  v.string(),
+  v.maxLength(MAX_PATH_BYTES, 'path is too long'),
+  v.check((s) => !s.includes('\0'), 'path must not contain NUL'),
+);
+
 /** A single file name: no '/', not '.' or '..', not empty, at most 255 bytes in UTF-8. */
 export const FileName = v.pipe(
   v.string(),
@@ -56,6 +63,9 @@ export const FileName = v.pipe(
   v.check((s) => new TextEncoder().encode(s).length <= 255, 'name is longer than 255 bytes'),
 );
 
+/** New names, one per source (duplicates: "a (copy).txt"). */
+const NameList = v.pipe(v.array(FileName), v.minLength(1), v.maxLength(10_000));
+
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/));
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000));
 
@@ -65,6 +75,9 @@ export const CopyOptionsSchema = v.object({
   verify: v.optional(v.boolean(), false),
   fsync: v.optional(v.boolean(), false),
   preserve: v.optional(v.boolean(), true),
+  unfit: v.optional(v.picklist(UNFIT_POLICIES)),
+  mapNames: v.optional(v.boolean()),
+  followLinks: v.optional(v.boolean()),
 });
 
 export const requestSchemas = {
@@ -89,29 +102,29 @@ export const requestSchemas = {
     method: v.optional(v.picklist(['auto', ...METHODS]), 'auto'),
   }),
   'fs.scanCancel': v.strictObject({ scanId: Id }),
-  /** Completions of a typed path: the entries of its folder whose names start with its last part. */
-  'fs.complete': v.strictObject({
-    path: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATH_BYTES), v.check((s) => !s.includes('\0'), 'path must not contain NUL')),
-    dirsOnly: v.optional(v.boolean(), false),
-    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 50),
-  }),
   /** Two files side by side (a conflict): sizes, dates, identical content by extents, or by hashing with `hash`. */
   'fs.compare': v.strictObject({ a: AbsPath, b: AbsPath, hash: v.optional(v.boolean(), false) }),
   'copy.explain': v.strictObject({
     sources: PathList(MAX_SOURCES),
     destDir: AbsPath,
+    names: v.optional(NameList),
   }),
-  /** The destination and the sources looked at before copying (the copy dialog's up-front checks). */
+  /** The destination and the sources looked at before copying (the copy dialog's up-front checks, and what a foreign destination cannot hold). */
   'copy.check': v.strictObject({
     kind: v.picklist(['copy', 'move']),
     sources: PathList(MAX_SOURCES),
     destDir: AbsPath,
+    /** The job's choices for foreign destinations, applied to the prediction (as CopyOptions). */
+    mapNames: v.optional(v.boolean(), false),
+    followLinks: v.optional(v.boolean(), false),
   }),
   'jobs.start': v.strictObject({
     kind: v.picklist(['copy', 'move']),
     sources: PathList(MAX_SOURCES),
     destDir: AbsPath,
     options: v.optional(CopyOptionsSchema, {}),
+    /** The name each source gets in destDir (a duplicate in its own folder); default: its own. */
+    names: v.optional(NameList),
   }),
   'jobs.control': v.strictObject({
     jobId: Id,
@@ -154,6 +167,47 @@ export const requestSchemas = {
     retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
     maxParallelDevices: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8))),
     threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64))),
+  }),
+  'fs.search': v.strictObject({
+    searchId: Id,
+    root: AbsPath,
+    pattern: v.pipe(v.string(), v.minLength(1, 'pattern must not be empty'), v.maxLength(4096)),
+    regex: v.optional(v.boolean(), false),
+    caseSensitive: v.optional(v.boolean(), false),
+    hidden: v.optional(v.boolean(), false),
+  }),
+  'fs.searchCancel': v.strictObject({ searchId: Id }),
+  'fs.measure': v.strictObject({ measureId: Id, paths: PathList(MAX_SOURCES) }),
+  'fs.measureCancel': v.strictObject({ measureId: Id }),
+  'fs.peek': v.strictObject({
+    path: AbsPath,
+    offset: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)), 0),
+    /** 'hex' shows any file as bytes; 'auto' picks text, image or bytes. */
+    as: v.optional(v.picklist(['auto', 'hex', 'text']), 'auto'),
+  }),
+  'fs.places': v.strictObject({}),
+  'fs.delete': v.strictObject({ paths: PathList(MAX_SOURCES) }),
+  'fs.rmdir': v.strictObject({ path: AbsPath }),
+  'fs.untrash': v.strictObject({
+    paths: PathList(10_000),
+    /** Only trash entries made at or after this time (ms since the epoch; the trash keeps seconds). */
+    since: v.pipe(v.number(), v.minValue(0)),
+  }),
+  'fs.resolve': v.strictObject({ input: TypedPath, base: AbsPath }),
+  /** Completions of a typed path (path bar, copy dialog): the entries of its folder whose names start with its last part. */
+  'fs.complete': v.strictObject({
+    input: TypedPath,
+    base: AbsPath,
+    /** Only folders and links to folders (a destination). */
+    dirsOnly: v.optional(v.boolean(), false),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(200)), 200),
+  }),
+  'fs.apps': v.strictObject({ path: AbsPath }),
+  'fs.openWith': v.strictObject({ path: AbsPath, appId: v.pipe(v.string(), v.minLength(1), v.maxLength(255), v.regex(/^[^/\0]+\.desktop$/, 'expected a desktop file id')) }),
+  'clipboard.read': v.strictObject({}),
+  'clipboard.write': v.strictObject({
+    text: v.optional(v.pipe(v.string(), v.maxLength(16 * 1024 * 1024))),
+    files: v.optional(v.strictObject({ op: v.picklist(['copy', 'cut']), paths: PathList(MAX_SOURCES) })),
   }),
 } as const satisfies Record<RequestName, v.GenericSchema>;
 

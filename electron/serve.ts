@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseLaunchArgs, UsageError } from './args.js';
+import { openWithDesktop } from './open-path.js';
 import { createServices, defaultDataDir, repoRoot } from './services.js';
 import { WorkerTrash } from './trash-worker.js';
 import { startServer } from './ws-server.js';
@@ -30,7 +31,10 @@ export async function main(argv: string[]): Promise<void> {
     left: opts.left,
     right: opts.right,
     trashItem: trash.trashItem,
-    openPath: null,
+    // The server runs on the user's own machine: the page opens files with its applications
+    // (xdg-open) once the user has said yes to that (openNeedsConsent).
+    openPath: (p) => openWithDesktop(p),
+    openNeedsConsent: true,
     canStartDrag: false,
   });
   const server = await startServer({

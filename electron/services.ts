@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo, Emit, EventName, Events } from './contract.js';
 import { FsService } from './fs-service.js';
+import type { ClipboardBridge } from './clipboard.js';
+import { PaneService } from './pane-service.js';
 import { createHandlers, type Handlers } from './handlers.js';
 import { JobService } from './jobs/service.js';
 import { SurveyService } from './survey-service.js';
@@ -22,6 +24,10 @@ export interface ServicesOptions {
   trashItem: (p: string) => Promise<void>;
   openPath: ((p: string) => Promise<void>) | null;
   canStartDrag: boolean;
+  /** Opening files needs the user's yes in the page first (serve mode). */
+  openNeedsConsent?: boolean;
+  /** The desktop's clipboard (Electron). */
+  clipboard?: ClipboardBridge | null;
 }
 
 export interface Services {
@@ -61,6 +67,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   const fsService = new FsService({ emit, trashItem: opts.trashItem });
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
   const survey = new SurveyService({ emit });
+  const pane = new PaneService({ emit });
   await jobs.init();
   const version = appVersion();
   const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({
@@ -73,8 +80,10 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     open: [...(opts.open ?? [])],
     canOpenExternally: opts.openPath !== null,
     canStartDrag: opts.canStartDrag,
+    openNeedsConsent: opts.openNeedsConsent ?? false,
+    systemClipboard: Boolean(opts.clipboard),
   });
-  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath });
+  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath, pane, clipboard: opts.clipboard ?? null });
   return {
     handlers,
     addSink(sink) {
@@ -84,6 +93,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     async close() {
       fsService.close();
       survey.close();
+      pane.close();
       await jobs.close();
       sinks.clear();
     },

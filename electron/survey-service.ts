@@ -7,12 +7,11 @@
 // Scans belong to the client that asked (like listings): their events go to it alone, and they
 // stop when it goes away. Runs in Electron's main process and in serve mode: no `electron`.
 import path from 'node:path';
-import os from 'node:os';
 import { fs, fsp } from '../native/user-fs.js';
-import type { CopyCheck, Emit, FileComparison, FsInfo, PathCompletion, Results, ValidParams, WireError } from './contract.js';
+import type { CopyCheck, Emit, FileComparison, FsInfo, Params, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import * as native from '../native/index.js';
-import { decodeEnginePath, encodeEnginePath } from '../native/index.js';
+import { decodeEnginePath } from '../native/index.js';
 import { xxh64File } from '../native/verify.js';
 import type { Requester } from './fs-service.js';
 
@@ -22,9 +21,6 @@ export interface SurveyEngine {
   fsInfo: typeof native.fsInfo;
   compareExtents: typeof native.compareExtents;
 }
-
-/** Directory entries looked at per completion request (a huge folder is not read to its end). */
-const COMPLETE_SCAN = 20_000;
 
 /** Whether this user may create entries in `dir` (write and search permission). */
 async function canWrite(dir: Buffer): Promise<boolean> {
@@ -118,10 +114,15 @@ export class SurveyService {
     return { scanId: p.scanId, cancelled: run !== undefined };
   }
 
-  /** The destination and the sources, looked at before a copy or move (no walk: the scan does that). */
-  async check(p: ValidParams<'copy.check'>): Promise<Results['copy.check']> {
+  /**
+   * What the copy dialog shows before a copy or move: the destination (exists, writable, its
+   * filesystem), the sources (gone, or not removable by a move), and, from the engine's one walk
+   * over the sources with the destination (scan()), per destination filesystem what a foreign one
+   * cannot hold and whether there is room (with the job's name and link choices applied).
+   */
+  async check(p: Params<'copy.check'>): Promise<Results['copy.check']> {
     const destDir = path.resolve(p.destDir);
-    const out: CopyCheck = { destDir, exists: false, error: null, writable: false, fs: null, sameFs: 0, missing: [], cannotRemove: [] };
+    const out: CopyCheck = { destDir, exists: false, error: null, writable: false, fs: null, sameFs: 0, missing: [], cannotRemove: [], destinations: [] };
     let destDev = -1;
     try {
       const st = await fsp.stat(decodeEnginePath(destDir));
@@ -140,6 +141,7 @@ export class SurveyService {
         : { code: 'EACCES', message: `EACCES: permission denied, access '${destDir}'`, syscall: 'access', path: destDir, side: 'destination' };
     }
     const parents = new Map<string, boolean>();
+    const present: string[] = [];
     for (const src of p.sources) {
       const full = path.resolve(src);
       try {
@@ -149,6 +151,7 @@ export class SurveyService {
         out.missing.push({ path: src, error: { ...toWireError(e), side: 'source' } });
         continue;
       }
+      present.push(full);
       if (p.kind !== 'move') continue;
       const parent = path.dirname(full);
       if (!parents.has(parent)) parents.set(parent, await canWrite(decodeEnginePath(parent)));
@@ -156,45 +159,11 @@ export class SurveyService {
         out.cannotRemove.push({ path: src, error: { code: 'EACCES', message: `EACCES: permission denied, access '${parent}'`, syscall: 'access', path: parent, side: 'source' } });
       }
     }
-    return out;
-  }
-
-  /**
-   * Completions of a typed path: "~" is the home folder; "/a/b/pre" lists /a/b and keeps names
-   * starting with "pre" (hidden ones only when "pre" starts with a dot), folders first, then by
-   * name; with dirsOnly (a destination) only folders and links to folders.
-   */
-  async complete(p: ValidParams<'fs.complete'>): Promise<Results['fs.complete']> {
-    let typed = p.path;
-    if (typed === '~' || typed.startsWith('~/')) typed = os.homedir() + typed.slice(1);
-    if (!typed.startsWith('/')) throw new FerryError('EINVAL', 'type an absolute path (starting with / or ~)', { path: p.path });
-    const slash = typed.lastIndexOf('/');
-    const dir = path.resolve(typed.slice(0, slash + 1) || '/');
-    const prefix = typed.slice(slash + 1);
-    const matches: PathCompletion[] = [];
-    let more = false;
-    const handle = await fsp.opendir(decodeEnginePath(dir), { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
-    try {
-      let seen = 0;
-      for await (const d of handle) {
-        if (++seen > COMPLETE_SCAN) {
-          more = true;
-          break;
-        }
-        const name = encodeEnginePath(d.name as unknown as Buffer);
-        if (!name.startsWith(prefix) || (name.startsWith('.') && !prefix.startsWith('.'))) continue;
-        const full = path.join(dir, name);
-        let isDir = d.isDirectory();
-        if (d.isSymbolicLink()) isDir = await fsp.stat(decodeEnginePath(full)).then((s) => s.isDirectory(), () => false);
-        if (p.dirsOnly && !isDir) continue;
-        matches.push({ name, path: full, isDir });
-      }
-    } finally {
-      await handle.close().catch(() => {});
+    if (out.exists && present.length) {
+      const walk = this.#engine.scan(present, { recursive: true, dest: destDir, move: p.kind === 'move', mapNames: p.mapNames, followLinks: p.followLinks });
+      out.destinations = (await walk.done).destinations ?? [];
     }
-    matches.sort((a, b) => Number(b.isDir) - Number(a.isDir) || a.name.localeCompare(b.name));
-    if (matches.length > p.limit) more = true;
-    return { dir, matches: matches.slice(0, p.limit), more };
+    return out;
   }
 
   /** Two files side by side: sizes and dates; identical content by shared extents, or by hashes when asked. */

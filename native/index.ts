@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { FerryError } from './errors.js';
 import type {
   ConflictDecision,
+  CopyProbe,
   CopyPair,
   EngineEvent,
   ExplainItem,
@@ -18,9 +19,10 @@ import type {
   FilesystemInfo,
   JobResult,
   JobSpec,
+  ListedEntry,
   Method,
   ScanEvent,
-  ScanTotals,
+  ScanResult,
   WireError,
 } from './types.js';
 
@@ -122,22 +124,42 @@ export interface NativeJob {
 }
 
 type OnDone<R> = (err: WireError | null, result: R) => void;
+
+/** A job's choices for foreign destinations, as explain() and scan() apply them to names and links. */
+export interface ForeignChoices {
+  /** Names as the job writes them: the characters the destination forbids replaced (unmapName() reverses it). */
+  mapNames?: boolean;
+  /** Links the destination cannot store are copied as what they point to. */
+  followLinks?: boolean;
+}
 interface ExplainBatch {
   type: 'explain';
   items: ExplainItem[];
 }
 interface Binding {
   startJob(spec: JobSpec, onEvents: (events: EngineEvent[]) => void, onDone: OnDone<JobResult>): NativeJob;
-  scan(sources: string[], opts: { recursive: boolean; dest: string; move: boolean; method: string; checkSpace: boolean; spaceCredit: number }, onEvents: (events: ScanEvent[]) => void, onDone: OnDone<ScanTotals>): { cancel(): void };
+  scan(
+    sources: string[],
+    opts: { recursive: boolean; dest: string; move: boolean; method: string; checkSpace: boolean; spaceCredit: number } & ForeignChoices,
+    onEvents: (events: ScanEvent[]) => void,
+    onDone: OnDone<ScanResult>,
+  ): { cancel(): void };
   explainTrees(
     pairs: CopyPair[],
-    opts: { method: string; recursive: boolean },
+    opts: { method: string; recursive: boolean; problemsOnly: boolean } & ForeignChoices,
     onEvents: (events: ExplainBatch[]) => void,
     onDone: OnDone<{ count: number; cancelled: boolean }>,
   ): { cancel(): void };
-  explain(src: string, dest: string, method: string, recursive: boolean): Explanation;
+  explain(src: string, dest: string, method: string, recursive: boolean, choices: ForeignChoices): Explanation;
+  DirLister: new (path: string) => {
+    open(cb: (err: WireError | null, count: number) => void): void;
+    next(max: number, cb: (err: WireError | null, rows: ListedEntry[], done: boolean) => void): void;
+  };
   fsInfo(path: string): FilesystemInfo;
   compareExtents(a: string, b: string): ExtentsAnswer;
+  probeCopy(dir: string): CopyProbe;
+  mapName(name: string): string;
+  unmapName(name: string): string;
   tempName(): string;
   errnoName(errno: number): string;
 }
@@ -237,6 +259,9 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
     scan: opts.scan ?? true,
     spaceCheck: opts.spaceCheck ?? false,
     progress: opts.progress ?? true,
+    unfit: opts.unfit ?? 'fail',
+    mapNames: opts.mapNames ?? false,
+    followLinks: opts.followLinks ?? false,
   };
   const onEvents = opts.onEvents ?? (() => {});
   const { done, onDone } = settle<JobResult>();
@@ -261,11 +286,11 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
  * a FIFO's or device's data is read, where a tree recreates the node. Throws the source's
  * lstat error (Node's shape) when it cannot be examined.
  */
-export function explain(src: string, dest: string, method: 'auto' | Method = 'auto', opts: { recursive?: boolean } = {}): Explanation {
-  return load().explain(src, dest, method, opts.recursive ?? true);
+export function explain(src: string, dest: string, method: 'auto' | Method = 'auto', opts: { recursive?: boolean } & ForeignChoices = {}): Explanation {
+  return load().explain(src, dest, method, opts.recursive ?? true, { mapNames: opts.mapNames ?? false, followLinks: opts.followLinks ?? false });
 }
 
-export interface ScanOptions {
+export interface ScanOptions extends ForeignChoices {
   /** Count what is below folders (a copy without recursive refuses folders: they count nothing). Default true. */
   recursive?: boolean;
   /**
@@ -295,12 +320,13 @@ export interface RunningWalk<R> {
  * Counts what copying `sources` would do, on the engine's threads with its one walker (the same
  * one a job's scan uses): files, folders, symlinks, specials, apparent and allocated bytes, and
  * the bytes the planner predicts will be reflinked. `onProgress` gets the totals as they grow
- * (≤ 20 a second) and once more with done:true.
+ * (≤ 20 a second) and once more with done:true. With `dest`, the result also says per destination
+ * filesystem what a foreign one (FAT, exFAT, NTFS) cannot hold, and whether the copy fits there.
  */
-export function scan(sources: string[], opts: ScanOptions = {}, onProgress?: (totals: ScanEvent) => void): RunningWalk<ScanTotals> {
+export function scan(sources: string[], opts: ScanOptions = {}, onProgress?: (totals: ScanEvent) => void): RunningWalk<ScanResult> {
   sources.forEach((s, i) => checkPath(s, `sources[${i}]`));
   if (opts.dest !== undefined) checkPath(opts.dest, 'dest');
-  const { done, onDone } = settle<ScanTotals>();
+  const { done, onDone } = settle<ScanResult>();
   const run = load().scan(
     [...sources],
     {
@@ -310,6 +336,8 @@ export function scan(sources: string[], opts: ScanOptions = {}, onProgress?: (to
       method: opts.method ?? 'auto',
       checkSpace: opts.checkSpace ?? false,
       spaceCredit: Math.max(0, Math.floor(opts.spaceCredit ?? 0)),
+      mapNames: opts.mapNames ?? false,
+      followLinks: opts.followLinks ?? false,
     },
     (events) => {
       if (onProgress) for (const e of events) onProgress(e);
@@ -323,17 +351,24 @@ export function scan(sources: string[], opts: ScanOptions = {}, onProgress?: (to
  * explain() for every entry of each pair's tree (with recursive; else the pairs alone), walked by
  * the engine: pre-order, names in byte order, each with the path it will have under `dest`. Names
  * that are not UTF-8 come spelled `\xNN` like records (decodeEnginePath). An entry that cannot be
- * examined comes with `error` and type null. Items arrive in batches, in order.
+ * examined comes with `error` and type null. Items arrive in batches, in order. `problemsOnly`:
+ * only the entries a foreign destination cannot hold as they are, or changes.
  */
 export function explainTrees(
   pairs: CopyPair[],
-  opts: { method?: 'auto' | Method; recursive?: boolean },
+  opts: { method?: 'auto' | Method; recursive?: boolean; problemsOnly?: boolean } & ForeignChoices,
   onItems: (items: ExplainItem[]) => void,
 ): RunningWalk<{ count: number; cancelled: boolean }> {
   const { done, onDone } = settle<{ count: number; cancelled: boolean }>();
   const run = load().explainTrees(
     checkPairs(pairs),
-    { method: opts.method ?? 'auto', recursive: opts.recursive ?? true },
+    {
+      method: opts.method ?? 'auto',
+      recursive: opts.recursive ?? true,
+      problemsOnly: opts.problemsOnly ?? false,
+      mapNames: opts.mapNames ?? false,
+      followLinks: opts.followLinks ?? false,
+    },
     (events) => {
       for (const e of events) onItems(e.items);
     },
@@ -370,6 +405,32 @@ export function compareExtents(a: string, b: string): ExtentsAnswer {
   return load().compareExtents(a, b);
 }
 
+/**
+ * What the filesystem of the folder `dir` lets the engine do, tried rather than looked up: whether
+ * it can build unnamed files (O_TMPFILE) and share extents (FICLONE between two of them; cached per
+ * device for a few seconds). null: could not be tried (read-only, no permission). Throws Node's
+ * shape when `dir` cannot be opened as a folder.
+ */
+export function probeCopy(dir: string): CopyProbe {
+  checkPath(dir, 'dir');
+  return load().probeCopy(dir);
+}
+
+/**
+ * The name a job with `mapNames` writes on a foreign destination: each character Windows forbids
+ * becomes U+F000 + its code (':' → U+F03A, like Cygwin and Linux cifs' `mapchars`), a byte that is
+ * not UTF-8 U+F000 + the byte, a trailing '.' or ' ' U+F02E / U+F020, a device name's last letter
+ * likewise ('CON' → 'CO' U+F04E). unmapName() reverses it.
+ */
+export function mapName(name: string): string {
+  return load().mapName(name);
+}
+
+/** The original of a name mapName() made: every U+F001–U+F0FF back to its byte (names that are not UTF-8 come back as `\xNN`, like records). */
+export function unmapName(name: string): string {
+  return load().unmapName(name);
+}
+
 /** A fresh name of the kind the engine builds new entries under (it matches ENGINE_TEMP_NAME). */
 export function engineTempName(): string {
   return load().tempName();
@@ -377,4 +438,30 @@ export function engineTempName(): string {
 
 export function errnoName(errno: number): string {
   return load().errnoName(errno);
+}
+
+/** A folder being listed by `listDir()`: rows are read when asked for, so memory stays bounded. */
+export interface DirListing {
+  /** How many entries the folder has (counted when it was opened). */
+  readonly total: number;
+  /** The next `max` rows (fewer at the end); `done` once the folder is read. */
+  next(max: number): Promise<{ rows: ListedEntry[]; done: boolean }>;
+}
+
+/**
+ * Opens a folder for listing: getdents64 and one statx per entry off the JS thread (native/src/
+ * listing.h), rows built as JSON there and parsed here in one go per batch. Rejects with Node's
+ * error shape (syscall 'scandir') when the folder cannot be read. Call next() one at a time.
+ */
+export async function listDir(dir: string): Promise<DirListing> {
+  checkPath(dir, 'path');
+  const l = new (load().DirLister)(dir);
+  const total = await new Promise<number>((resolve, reject) => l.open((err, n) => (err ? reject(FerryError.from(err)) : resolve(n))));
+  return {
+    total,
+    next: (max) =>
+      new Promise((resolve, reject) =>
+        l.next(Math.max(1, Math.floor(max)), (err, rows, done) => (err ? reject(FerryError.from(err)) : resolve({ rows, done }))),
+      ),
+  };
 }

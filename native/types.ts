@@ -68,6 +68,107 @@ export interface Explanation {
   method: Method | null;
   chain: Method[];
   reason: string;
+  /** What a foreign destination (FAT, exFAT, NTFS) cannot hold of this entry, or changes (the engine always sends it; empty elsewhere). */
+  problems?: Problem[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Foreign destinations: USB sticks and disks shared with Windows (native/src/foreign.h)
+// ---------------------------------------------------------------------------------------------
+
+/** What an entry can run into on a foreign destination (native/src/foreign.h `Unfit`, same order). */
+export const PROBLEM_KINDS = ['name', 'case', 'symlink', 'special', 'too-large', 'holes', 'hardlink'] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
+export interface Problem {
+  kind: ProblemKind;
+  /** Not copied as it is (it fails unless a choice settles it); false: copied, with a change people should know of. */
+  fails: boolean;
+  /** Plain words: "name contains ':' which exFAT does not allow". */
+  reason: string;
+  /** The choice that settles it besides skipping: 'map' (replace forbidden characters), 'follow' (copy the link's target). */
+  fix: 'map' | 'follow' | null;
+}
+
+/**
+ * What a job does with entries a foreign destination cannot hold as they are: 'fail' tries each
+ * and fails it with a plain reason, 'skip' leaves them out (a move leaves them at the source),
+ * 'stop' copies nothing when there is any (each gets a record saying why).
+ */
+export const UNFIT_POLICIES = ['fail', 'skip', 'stop'] as const;
+export type UnfitPolicy = (typeof UNFIT_POLICIES)[number];
+
+/** What a filesystem holds (the engine's table, corrected by a probe in a destination folder). */
+export interface Holds {
+  /** Windows' naming rules apply (names Windows cannot use are reported). */
+  winNames: boolean;
+  /** Of those, what the driver refuses; the rest it stores (Windows cannot open them). */
+  refuses: ('chars' | 'trailing' | 'reserved' | 'encoding')[];
+  /** Names that differ only in case are one name. */
+  foldCase: boolean;
+  symlinks: boolean;
+  specials: boolean;
+  hardlinks: boolean;
+  modes: boolean;
+  owners: boolean;
+  xattrs: boolean;
+  /** Sparse files stay sparse. */
+  holes: boolean;
+  /** Largest file (FAT32: 4 GiB - 1), null when there is no limit worth checking. */
+  maxFileSize: number | null;
+  /** Granularity of file times (FAT 2 s, exfat-fuse 1 s, NTFS 100 ns). */
+  timeGranularityNs: number;
+  /** A probe in the destination said so (else the table's facts). */
+  probed: boolean;
+}
+
+/** One problem of one entry, as scan() lists them per destination. */
+export interface FitItem {
+  src: string;
+  dest: string;
+  type: EntryType;
+  problem: Problem;
+}
+
+/** A destination filesystem as scan() saw it: what it cannot hold, and whether it has the room. */
+export interface DestinationFit {
+  /** The destination folder (the nearest one that exists). */
+  folder: string;
+  /** The engine's name ('fuse' for exfat-fuse) and the name people know ('exFAT'). */
+  type: string;
+  label: string;
+  /** FAT, exFAT or NTFS: something a Linux filesystem holds is missing there. */
+  foreign: boolean;
+  holds: Holds;
+  /** "exFAT keeps no permissions, owners or extended attributes, and file times only to the second", or null. */
+  lost: string | null;
+  /** Allocation unit the space check rounds each file up to (0 where it does not). */
+  cluster: number;
+  /** Bytes the copy needs there (holes counted in full where they cannot be kept) and bytes free. */
+  needed: number;
+  free: number;
+  /** Bytes of holes written in full. */
+  holes: number;
+  /** The free-space refusal: "holes can't be kept on exFAT: needs 5.0 GiB, 300 MiB free". */
+  space: WireError | null;
+  /** Problems in all (items lists the first 1000), and those that fail. */
+  count: number;
+  failing: number;
+  kinds: Partial<Record<ProblemKind, number>>;
+  items: FitItem[];
+}
+
+/** scan()'s result: the totals, and per destination filesystem its problems and space. */
+export interface ScanResult extends ScanTotals {
+  destinations: DestinationFit[];
+}
+
+/**
+ * Two modification times are the same on a filesystem whose clock keeps `windowMs` (FAT's 2 s,
+ * exfat-fuse's 1 s): a copy whose time was rounded there is not a changed file.
+ */
+export function sameMtime(srcMs: number, destMs: number, windowMs = 0): boolean {
+  return Math.abs(srcMs - destMs) < Math.max(1, windowMs);
 }
 
 export const CONFLICT_POLICIES = ['ask', 'overwrite', 'skip', 'rename', 'newer', 'error'] as const;
@@ -111,6 +212,12 @@ export interface JobSpec {
   spaceCheck: boolean;
   /** Do not emit progress events at all (benchmarks measure their cost). */
   progress: boolean;
+  /** Entries a foreign destination cannot hold as they are: fail each, skip them, or stop before copying. */
+  unfit: UnfitPolicy;
+  /** Replace the characters a foreign destination forbids (reversible: `unmapName()`, README). */
+  mapNames: boolean;
+  /** Where symbolic links cannot be stored, copy what they point to. */
+  followLinks: boolean;
 }
 
 export interface CurrentFile {
@@ -192,6 +299,8 @@ export interface ConflictEvent {
   srcMtimeMs: number;
   destSize: number;
   destMtimeMs: number;
+  /** The destination's clock granularity in ms (FAT 2000, exfat-fuse 1000): closer times are the same time there. */
+  mtimeWindowMs?: number;
 }
 export type EngineEvent = ProgressEvent | ScanEvent | FilesEvent | ConflictEvent;
 
@@ -200,6 +309,8 @@ export interface JobResult {
   filesFailed: number;
   bytesDone: number;
   cancelled: boolean;
+  /** Once per job: metadata a foreign destination cannot keep, items it could not hold (a move leaves them at the source). */
+  warnings?: string[];
 }
 
 /** One entry of an explained tree (`explainTrees()`): an Explanation, or why it could not be made. */
@@ -237,6 +348,14 @@ export interface FilesystemInfo {
   freeBytes: number;
   /** Free bytes an unprivileged user may use (statfs f_bavail). */
   availBytes: number;
+  /** The name people know it by, for filesystems whose limits Ferry reports ('exFAT', 'NTFS', 'FAT32'), else null. */
+  label: string | null;
+  /** FAT, exFAT or NTFS (also through FUSE): it lacks something a Linux filesystem holds. */
+  foreign: boolean;
+  /** What it holds, from the table (a copy's destination is also probed: scan(), explain()). */
+  holds: Holds;
+  /** Allocation unit in bytes, when known (a foreign filesystem's cluster). */
+  clusterSize: number | null;
 }
 
 /**
@@ -272,4 +391,38 @@ export function describeChain(attempts: readonly Attempt[]): string {
     if (a.outcome !== 'ok') parts.push(a.errno ?? a.outcome);
   }
   return parts.join(' → ');
+}
+
+/**
+ * One row of a folder listing (`listDir()`; the panes' DirEntry in electron/contract.ts is this
+ * type). Names and paths spell bytes that are not UTF-8 as `\xNN` (decodeEnginePath), and such a
+ * row carries an EILSEQ error.
+ */
+export interface ListedEntry {
+  name: string;
+  path: string;
+  type: EntryType;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  hidden: boolean;
+  /** For symlinks: where it points, and the type of the target (null when dangling or looping). */
+  linkTarget?: string;
+  targetType?: EntryType | null;
+  /**
+   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
+   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
+   * still shown, with this error inline.
+   */
+  error?: WireError;
+}
+
+/** What probeCopy() found a folder's filesystem can do (null: could not be tried there). */
+export interface CopyProbe {
+  tmpfile: boolean | null;
+  /** Why O_TMPFILE failed ('EOPNOTSUPP', 'EROFS'…), or null. */
+  tmpfileErrno: string | null;
+  reflink: boolean | null;
+  /** Why FICLONE failed, or null. */
+  reflinkErrno: string | null;
 }

@@ -34,10 +34,14 @@ export interface StoredJob {
   /** Bytes really read and written over the job (the tally's bytesCopied), and its sparse files. */
   bytesCopied?: number;
   sparse?: { files: number; size: number; bytes: number };
+  /** The name each source gets in destDir when not its own (a duplicate in its own folder). */
+  names?: string[];
+  /** Said once per job by the engine (a foreign destination's lost metadata, items left behind). */
+  warnings?: string[];
 }
 
 /** A job as it is first queued: its identity and options, every counter at zero. */
-export function newStoredJob(j: Pick<StoredJob, 'id' | 'kind' | 'sources' | 'destDir' | 'options' | 'createdAt'>): StoredJob {
+export function newStoredJob(j: Pick<StoredJob, 'id' | 'kind' | 'sources' | 'destDir' | 'options' | 'createdAt' | 'names'>): StoredJob {
   return {
     ...j,
     state: 'queued',

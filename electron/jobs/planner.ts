@@ -11,7 +11,7 @@ import type { ConflictDecision, ConflictPolicy, CopyOptions, JobKind, JobFileRec
 import type * as native from '../../native/index.js';
 import type { ConflictEvent, CopyPair, ScanTotals } from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
-import { isFailure } from '../../native/types.js';
+import { isFailure, sameMtime } from '../../native/types.js';
 import type { Job, Mode } from './job.js';
 import type { LogStore } from './log-store.js';
 import { recoverTempTop } from './recovery.js';
@@ -39,9 +39,9 @@ export interface PlanDeps {
   changed: () => void;
 }
 
-/** Each source goes to the destination folder under its own name. */
-export function topPairs(sources: readonly string[], destDir: string): CopyPair[] {
-  return sources.map((src) => ({ src, dest: path.join(destDir, path.basename(src)) }));
+/** Each source goes to the destination folder under its own name, or under `names[i]` (a duplicate). */
+export function topPairs(sources: readonly string[], destDir: string, names?: readonly string[]): CopyPair[] {
+  return sources.map((src, i) => ({ src, dest: path.join(destDir, names?.[i] ?? path.basename(src)) }));
 }
 
 function isUnder(p: string, dirs: Set<string>): boolean {
@@ -89,7 +89,7 @@ export function conflictRules(
   const auto = (c: ConflictEvent): ConflictDecision | null => {
     if (suppress.has(c.dest)) return 'skip';
     if (mode === 'retry' && retrying.has(c.dest)) return 'overwrite';
-    if (mode === 'resume' && o.preserve && c.destSize === c.srcSize && Math.trunc(c.destMtimeMs) === Math.trunc(c.srcMtimeMs)) return 'skip';
+    if (mode === 'resume' && o.preserve && c.destSize === c.srcSize && sameMtime(c.srcMtimeMs, c.destMtimeMs, c.mtimeWindowMs)) return 'skip';
     if (policy === 'ask') return null;
     if (policy === 'error') {
       asError.add(c.dest);
@@ -154,7 +154,7 @@ export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: 
   if (live.length === 0 || job.cancelRequested) return { live, files: 0, bytes: 0, predictedReflink: 0 };
   const walk = deps.scan(
     live.map((x) => x.pair.src),
-    { recursive: true, dest: s.destDir, move: s.kind === 'move', method: s.options.method, checkSpace: true, spaceCredit },
+    { recursive: true, dest: s.destDir, move: s.kind === 'move', method: s.options.method, checkSpace: true, spaceCredit, mapNames: s.options.mapNames ?? false, followLinks: s.options.followLinks ?? false },
     (t) => {
       onTotals(t);
       deps.changed();
@@ -176,7 +176,7 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Run[]> {
   const destStat = await fsp.stat(s.destDir);
   if (!destStat.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: s.destDir });
   job.dev = destStat.dev;
-  const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir);
+  const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir, s.names);
 
   // What is already finished (resume/retry): recount from the log.
   const prior = deps.logs.cached(s.id) ?? (await deps.logs.records(s.id));

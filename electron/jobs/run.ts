@@ -39,6 +39,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   s.startedAt ??= Date.now();
   s.finishedAt = null;
   s.error = null;
+  s.warnings = [];
   job.cancelRequested = false;
   job.shutdown = false;
   job.applyAll = null;
@@ -117,6 +118,9 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
         threads: deps.threads(),
         conflict: run.conflict,
         move: run.move,
+        unfit: o.unfit ?? 'fail',
+        mapNames: o.mapNames ?? false,
+        followLinks: o.followLinks ?? false,
         onEvents: (evs) => onEvents(job, run, evs, deps),
       });
     } catch (e) {
@@ -134,7 +138,9 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
       job.flushLog();
     };
     h.done.then(
-      () => {
+      (r) => {
+        // Said once per job (a foreign destination's lost metadata, items left behind).
+        for (const w of r.warnings ?? []) if (!job.s.warnings?.includes(w)) (job.s.warnings ??= []).push(w);
         end();
         resolve();
       },

@@ -14,8 +14,7 @@ import { FerryError } from '../../native/errors.js';
  * the paths with symbolic links resolved as the engine meets them: the whole destination folder,
  * but only the source's parent (a source that is a symlink is copied as a link, never followed).
  */
-export function selfCopyRefusal(kind: JobKind, src: string, realSrc: string, destDir: string, realDest: string): FerryError | null {
-  const name = path.basename(src);
+export function selfCopyRefusal(kind: JobKind, src: string, realSrc: string, destDir: string, realDest: string, name = path.basename(src)): FerryError | null {
   if (realSrc === path.join(realDest, name)) {
     return new FerryError('ESAMEFILE', 'source and destination are the same file', { syscall: kind, path: src, dest: path.join(destDir, name) });
   }
@@ -33,16 +32,16 @@ async function realOr(p: string): Promise<string> {
   }
 }
 
-/** Throws the first refusal among `sources` (absolute paths). Resolves each parent folder once. */
-export async function refuseSelfCopy(kind: JobKind, sources: readonly string[], destDir: string): Promise<void> {
+/** Throws the first refusal among `sources` (absolute paths; each named `names[i]` in destDir when given). Resolves each parent folder once. */
+export async function refuseSelfCopy(kind: JobKind, sources: readonly string[], destDir: string, names?: readonly string[]): Promise<void> {
   const realDest = await realOr(destDir);
   const parents = new Map<string, Promise<string>>();
-  for (const src of sources) {
+  for (const [i, src] of sources.entries()) {
     const dir = path.dirname(src);
     let realDir = parents.get(dir);
     if (!realDir) parents.set(dir, (realDir = realOr(dir)));
     const realSrc = path.join(await realDir, path.basename(src));
-    const refusal = selfCopyRefusal(kind, src, realSrc, destDir, realDest);
+    const refusal = selfCopyRefusal(kind, src, realSrc, destDir, realDest, names?.[i]);
     if (refusal) throw refusal;
   }
 }

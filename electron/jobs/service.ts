@@ -158,10 +158,11 @@ export class JobService {
     const st = await fsp.stat(destDir); // ENOENT etc. with Node's code/syscall/path
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: destDir });
     const sources = p.sources.map((s) => path.resolve(s));
-    await refuseSelfCopy(p.kind, sources, destDir);
+    if (p.names && p.names.length !== sources.length) throw new FerryError('EINVAL', `names: expected one name per source (${sources.length}), got ${p.names.length}`);
+    await refuseSelfCopy(p.kind, sources, destDir, p.names);
     const options: CopyOptions = { ...DEFAULT_OPTIONS, ...(p.options as Partial<CopyOptions>) };
     const now = Date.now();
-    const job = this.#newJob(newStoredJob({ id: newId(now), kind: p.kind, sources, destDir, options, createdAt: now }));
+    const job = this.#newJob(newStoredJob({ id: newId(now), kind: p.kind, sources, destDir, options, createdAt: now, ...(p.names ? { names: p.names } : {}) }));
     job.dev = st.dev;
     this.#queue.add(job);
     this.#journal.put(job.s);
@@ -284,7 +285,7 @@ export class JobService {
 
   async explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']> {
     const destDir = path.resolve(p.destDir);
-    return { items: topPairs(p.sources, destDir).map(({ src, dest }) => this.#engine.explain(src, dest, 'auto')) };
+    return { items: topPairs(p.sources, destDir, p.names).map(({ src, dest }) => this.#engine.explain(src, dest, 'auto')) };
   }
 
   async logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']> {

@@ -1,4 +1,5 @@
-// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, compareExtents, tempName, errnoName.
+// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, compareExtents,
+// probeCopy, mapName, unmapName, tempName, errnoName, and the DirLister class (fs.list's rows).
 // The only file that touches N-API.
 //
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
@@ -15,8 +16,11 @@
 #include "engine.h"
 #include "explain.h"
 #include "extents.h"
+#include "foreign.h"
 #include "fsinfo.h"
 #include "job.h"
+#include "listing.h"
+#include "probe.h"
 #include "runs.h"
 #include "tempfile.h"
 
@@ -279,6 +283,10 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   spec.scan = get_bool(so, "scan", true);
   spec.space_check = get_bool(so, "spaceCheck", false);
   spec.progress = get_bool(so, "progress", true);
+  const std::string unfit = get_string(so, "unfit", "fail");
+  spec.unfit = unfit == "skip" ? UnfitPolicy::Skip : unfit == "stop" ? UnfitPolicy::Stop : UnfitPolicy::Fail;
+  spec.map_names = get_bool(so, "mapNames", false);
+  spec.follow_links = get_bool(so, "followLinks", false);
   auto job = std::make_shared<Job>(std::move(spec), sink_at(info, 1, "ferry-copy-job"));
   return launch(env, job, job);
 }
@@ -295,24 +303,34 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   Napi::Object o = info[1].As<Napi::Object>();
   ScanOpts opts{get_bool(o, "recursive", true), get_bool(o, "move", false), get_method(o)};
   opts.check_space = get_bool(o, "checkSpace", false);
+  opts.map_names = get_bool(o, "mapNames", false);
+  opts.follow_links = get_bool(o, "followLinks", false);
   Napi::Value credit = o.Get("spaceCredit");
   if (credit.IsNumber() && credit.As<Napi::Number>().DoubleValue() > 0) opts.space_credit = (uint64_t)credit.As<Napi::Number>().DoubleValue();
   return launch(info.Env(), std::make_shared<ScanRun>(std::move(sources), get_string(o, "dest", ""), opts, sink_at(info, 2, "ferry-scan")));
 }
 
-// explainTrees(pairs, {method, recursive}, onEvents, onDone)
+// The explain options from {method, recursive, mapNames, followLinks, problemsOnly}.
+ExplainOpts explain_opts(Napi::Object o) {
+  ExplainOpts opts{get_method(o), get_bool(o, "recursive", true)};
+  opts.map_names = get_bool(o, "mapNames", false);
+  opts.follow_links = get_bool(o, "followLinks", false);
+  opts.problems_only = get_bool(o, "problemsOnly", false);
+  return opts;
+}
+
+// explainTrees(pairs, {method, recursive, mapNames, followLinks, problemsOnly}, onEvents, onDone)
 Napi::Value ExplainTrees(const Napi::CallbackInfo& info) {
   if (!walk_args(info)) return type_error(info.Env(), "explainTrees(pairs, options, onEvents, onDone)");
-  Napi::Object o = info[1].As<Napi::Object>();
-  ExplainOpts opts{get_method(o), get_bool(o, "recursive", true)};
+  ExplainOpts opts = explain_opts(info[1].As<Napi::Object>());
   return launch(info.Env(), std::make_shared<ExplainRun>(get_pairs(info[0]), opts, sink_at(info, 2, "ferry-explain")));
 }
 
-// explain(src, dest, method, recursive)
+// explain(src, dest, method, recursive, {mapNames, followLinks}?)
 Napi::Value Explain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) return type_error(env, "explain(src, dest, method, recursive)");
-  ExplainOpts opts;
+  ExplainOpts opts = info.Length() > 4 && info[4].IsObject() ? explain_opts(info[4].As<Napi::Object>()) : ExplainOpts{};
   opts.forced = info.Length() > 2 && info[2].IsString() ? method_from_name(info[2].As<Napi::String>().Utf8Value()) : -1;
   opts.recursive = !(info.Length() > 3 && info[3].IsBoolean()) || info[3].As<Napi::Boolean>().Value();
   Explanation ex;
@@ -341,6 +359,10 @@ Napi::Value FsInfoOf(const Napi::CallbackInfo& info) {
   o.Set("mountType", fi.mount_type.empty() ? env.Null() : Napi::String::New(env, fi.mount_type));
   o.Set("source", fi.source.empty() ? env.Null() : Napi::String::New(env, fi.source));
   o.Set("readOnly", fi.read_only);
+  o.Set("label", fi.kind.label ? Napi::Value(Napi::String::New(env, fi.kind.label)) : env.Null());
+  o.Set("foreign", is_foreign(fi.kind));
+  o.Set("holds", parse_json(env, holds_json(fi.kind)));
+  o.Set("clusterSize", fi.kind.cluster ? Napi::Value(Napi::Number::New(env, fi.kind.cluster)) : env.Null());
   o.Set("totalBytes", Napi::Number::New(env, (double)fi.total_bytes));
   o.Set("freeBytes", Napi::Number::New(env, (double)fi.free_bytes));
   o.Set("availBytes", Napi::Number::New(env, (double)fi.avail_bytes));
@@ -360,6 +382,33 @@ Napi::Value CompareExtents(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// probeCopy(dir): what the folder's filesystem lets the engine do (O_TMPFILE, FICLONE).
+Napi::Value ProbeCopy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(env, "probeCopy(dir)");
+  CopyProbe p;
+  WireErr err;
+  if (!probe_copy(info[0].As<Napi::String>().Utf8Value(), p, err)) return throw_wire(env, err);
+  auto tri = [&](int v) -> Napi::Value { return v < 0 ? env.Null() : Napi::Boolean::New(env, v == 1); };
+  auto name = [&](int e) -> Napi::Value { return e ? Napi::String::New(env, errno_name(e)) : env.Null(); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("tmpfile", tri(p.tmpfile));
+  o.Set("tmpfileErrno", name(p.tmpfile_errno));
+  o.Set("reflink", tri(p.reflink));
+  o.Set("reflinkErrno", name(p.reflink_errno));
+  return o;
+}
+
+// mapName(name) / unmapName(name): foreign.h's reversible mapping of the names Windows forbids.
+Napi::Value MapName(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(info.Env(), "mapName(name)");
+  return Napi::String::New(info.Env(), map_name(info[0].As<Napi::String>().Utf8Value(), kAllNameRules));
+}
+Napi::Value UnmapName(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) return type_error(info.Env(), "unmapName(name)");
+  return Napi::String::New(info.Env(), escape_name(unmap_name(info[0].As<Napi::String>().Utf8Value())));
+}
+
 Napi::Value TempName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), random_tmp_name()); }
 
 Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
@@ -368,6 +417,59 @@ Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
   if (n < 0) n = -n;
   return Napi::String::New(env, errno_name(n));
 }
+
+// new DirLister(path): open(cb(err, count)) then next(max, cb(err, rows, done)) until done. Each
+// call runs as async work off the JS thread (listing.h); one call at a time (the wrapper waits).
+class ListWork : public Napi::AsyncWorker {
+ public:
+  ListWork(Napi::Function cb, std::shared_ptr<DirLister> l, size_t max) : Napi::AsyncWorker(cb, "ferry-list"), l_(std::move(l)), max_(max) {}
+  void Execute() override { err_ = max_ == 0 ? l_->open_and_count(count_) : l_->next(max_, json_, done_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      Callback().Call({parse_json(env, wire_error_json(sys_error(err_, "scandir", l_->path(), "")))});
+    } else if (max_ == 0) {
+      Callback().Call({env.Null(), Napi::Number::New(env, (double)count_)});
+    } else {
+      Callback().Call({env.Null(), parse_json(env, json_), Napi::Boolean::New(env, done_)});
+    }
+  }
+
+ private:
+  std::shared_ptr<DirLister> l_;
+  size_t max_;
+  int err_ = 0;
+  uint64_t count_ = 0;
+  std::string json_;
+  bool done_ = false;
+};
+
+class ListerWrap : public Napi::ObjectWrap<ListerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "DirLister", {InstanceMethod("open", &ListerWrap::Open), InstanceMethod("next", &ListerWrap::Next)});
+  }
+  explicit ListerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ListerWrap>(info) {
+    if (info.Length() < 1 || !info[0].IsString()) {
+      Napi::TypeError::New(info.Env(), "new DirLister(path)").ThrowAsJavaScriptException();
+      return;
+    }
+    l_ = std::make_shared<DirLister>(info[0].As<Napi::String>().Utf8Value());
+  }
+
+ private:
+  Napi::Value Open(const Napi::CallbackInfo& info) { return queue(info, 0, 0); }
+  Napi::Value Next(const Napi::CallbackInfo& info) {
+    if (info.Length() < 2 || !info[0].IsNumber()) return type_error(info.Env(), "next(max, cb)");
+    return queue(info, 1, (size_t)std::max(1.0, info[0].As<Napi::Number>().DoubleValue()));
+  }
+  Napi::Value queue(const Napi::CallbackInfo& info, size_t cb_at, size_t max) {
+    if (!l_ || info.Length() <= cb_at || !info[cb_at].IsFunction()) return type_error(info.Env(), "a callback is needed");
+    (new ListWork(info[cb_at].As<Napi::Function>(), l_, max))->Queue();
+    return info.Env().Undefined();
+  }
+  std::shared_ptr<DirLister> l_;
+};
 
 // Engine threads are detached and may outlive the environment that started them by a moment (a
 // worker thread ending, process.exit()). Node unloads an addon when its last environment goes
@@ -393,8 +495,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
   exports.Set("fsInfo", Napi::Function::New(env, FsInfoOf, "fsInfo"));
   exports.Set("compareExtents", Napi::Function::New(env, CompareExtents, "compareExtents"));
+  exports.Set("probeCopy", Napi::Function::New(env, ProbeCopy, "probeCopy"));
   exports.Set("tempName", Napi::Function::New(env, TempName, "tempName"));
+  exports.Set("mapName", Napi::Function::New(env, MapName, "mapName"));
+  exports.Set("unmapName", Napi::Function::New(env, UnmapName, "unmapName"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
+  exports.Set("DirLister", ListerWrap::Define(env));
   return exports;
 }
 

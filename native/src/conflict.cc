@@ -5,9 +5,10 @@ namespace ferry {
 
 double mtime_ms(const struct stat& st) { return (double)st.st_mtim.tv_sec * 1000.0 + (double)st.st_mtim.tv_nsec / 1e6; }
 
-bool newer_than(const struct stat& a, const struct stat& b) {
-  if (a.st_mtim.tv_sec != b.st_mtim.tv_sec) return a.st_mtim.tv_sec > b.st_mtim.tv_sec;
-  return a.st_mtim.tv_nsec > b.st_mtim.tv_nsec;
+bool newer_than(const struct stat& a, const struct stat& b, uint32_t window_ns) {
+  const __int128 na = (__int128)a.st_mtim.tv_sec * 1000000000 + a.st_mtim.tv_nsec;
+  const __int128 nb = (__int128)b.st_mtim.tv_sec * 1000000000 + b.st_mtim.tv_nsec;
+  return na - nb >= (__int128)(window_ns ? window_ns : 1);
 }
 
 Decision Conflicts::decide(const ConflictInfo& c, std::optional<Answer>& asked) {

@@ -31,10 +31,15 @@ struct ConflictInfo {
   std::string src, dest;
   uint64_t src_size = 0, dest_size = 0;
   double src_mtime_ms = 0, dest_mtime_ms = 0;
+  // The destination's clock granularity (FAT 2 s, exfat-fuse 1 s): times closer than this are
+  // the same time there.
+  double mtime_window_ms = 0;
 };
 
 double mtime_ms(const struct stat& st);
-bool newer_than(const struct stat& a, const struct stat& b);
+// Is `a` newer than `b`, where `b` is on a filesystem whose clock keeps `window_ns` (a copy whose
+// time was rounded there is not older than its source).
+bool newer_than(const struct stat& a, const struct stat& b, uint32_t window_ns = 1);
 
 class Conflicts {
  public:

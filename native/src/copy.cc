@@ -73,9 +73,10 @@ Step do_reflink(int in, int out) {
   return done((uint64_t)ds.st_size);
 }
 
-// copy_file_range from off for len bytes (kToEof: until it returns 0). Never trusts st_size.
-// Returns Fallback with err 0 when it copied nothing at all on a whole-file copy ("size lied").
-Step do_cfr(int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+// copy_file_range from off for len bytes (kToEof: until it returns 0). `whole`: a whole-file copy
+// (len is kToEof, or the size of a file whose size is exact: see size_is_exact()). Returns
+// Fallback with err 0 when it copied nothing at all on a whole-file copy ("size lied").
+Step do_cfr(int in, int out, off_t off, uint64_t len, bool whole, CopyHooks& h) {
   uint64_t total = 0;
   while (total < len) {
     if (int c = h.check()) return error(c, "copy_file_range", total);
@@ -89,7 +90,7 @@ Step do_cfr(int in, int out, off_t off, uint64_t len, CopyHooks& h) {
       return error(e, "copy_file_range", total);
     }
     if (n == 0) {
-      if (total == 0 && len == kToEof) return fallback(0, "copy_file_range");
+      if (total == 0 && whole) return fallback(0, "copy_file_range");
       break;  // EOF (the caller compares with what fstat said)
     }
     total += (uint64_t)n;
@@ -125,7 +126,7 @@ bool ensure_pipe(WorkerRes& r) {
 }
 
 // file → pipe → file with splice: the zero-copy route when copy_file_range refuses (EXDEV).
-Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, bool whole, CopyHooks& h) {
   if (!ensure_pipe(r)) return fallback(errno, "pipe2");
   uint64_t total = 0;
   while (total < len) {
@@ -140,7 +141,7 @@ Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks
       return error(e, "splice", total);
     }
     if (n == 0) {
-      if (total == 0 && len == kToEof) return fallback(0, "splice");
+      if (total == 0 && whole) return fallback(0, "splice");
       break;
     }
     loff_t oo = off + (off_t)total;
@@ -168,11 +169,11 @@ Step do_splice(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks
   return done(total);
 }
 
-// read/write with a 1 MiB aligned buffer. Whole-file (len == kToEof): read() until it returns 0,
-// whatever st_size said. Extents: pread/pwrite at the offsets.
-Step do_buffered(WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+// read/write with a 1 MiB aligned buffer. Whole-file: read() until it returns 0 (len kToEof,
+// whatever st_size said) or len bytes were read. Extents: pread/pwrite at the offsets.
+Step do_buffered(WorkerRes& r, int in, int out, off_t off, uint64_t len, bool whole, CopyHooks& h) {
   if (!ensure_buf(r)) return error(ENOMEM, "read", 0);
-  bool positional = len != kToEof;
+  bool positional = !whole;
   uint64_t total = 0;
   while (total < len) {
     if (int c = h.check()) return error(c, "read", total);
@@ -242,11 +243,32 @@ Step do_buffered_zero(WorkerRes& r, int in, int out, CopyHooks& h, bool& made_ho
   return done(total);
 }
 
-Step run_method(Method m, WorkerRes& r, int in, int out, off_t off, uint64_t len, CopyHooks& h) {
+Step run_method(Method m, WorkerRes& r, int in, int out, off_t off, uint64_t len, bool whole, CopyHooks& h) {
   switch (m) {
-    case Method::CopyFileRange: return do_cfr(in, out, off, len, h);
-    case Method::Splice: return do_splice(r, in, out, off, len, h);
-    default: return do_buffered(r, in, out, off, len, h);
+    case Method::CopyFileRange: return do_cfr(in, out, off, len, whole, h);
+    case Method::Splice: return do_splice(r, in, out, off, len, whole, h);
+    default: return do_buffered(r, in, out, off, len, whole, h);
+  }
+}
+
+// Local filesystems whose st_size is the file's length when it was opened: a whole-file copy of
+// a regular file stops at that size instead of one more call to see EOF (fuc and cp do the same;
+// one syscall less per file). A file that grows meanwhile is copied as it was at open. Pseudo
+// files (their size lies), FUSE and network filesystems (a daemon or another machine answers)
+// read on until EOF.
+bool size_is_exact(const FsKind& k) {
+  switch (k.magic) {
+    case 0xEF53:       // ext4 (and ext2/3)
+    case 0x58465342:   // xfs
+    case 0x9123683E:   // btrfs
+    case 0xca451a4e:   // bcachefs
+    case 0x2fc12fc1:   // zfs
+    case 0xF2F52010:   // f2fs
+    case 0x01021994:   // tmpfs
+    case 0x858458f6:   // ramfs
+      return !k.pseudo;
+    default:
+      return false;
   }
 }
 
@@ -272,7 +294,7 @@ Step copy_extents(Method m, WorkerRes& r, const CopyInput& ci, CopyHooks& h, boo
     if (hole > size) hole = size;
     if (first && d == 0 && hole >= size) { plain = true; return done(0); }  // no hole (compressed fs…)
     if (d >= hole) break;
-    Step s = run_method(m, r, ci.in, ci.out, d, (uint64_t)(hole - d), h);
+    Step s = run_method(m, r, ci.in, ci.out, d, (uint64_t)(hole - d), false, h);
     if (s.k == K::Fallback) {
       if (total == 0) return s;
       return error(s.err ? s.err : EIO, s.sys, total);
@@ -514,6 +536,9 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
   const bool sparse_src = plan.sparse;
   const bool zero_detect = plan.zero_detect;
   const bool pseudo = ci.src_fs.pseudo;
+  // Where a whole-file copy stops: at the size seen at open on filesystems where it is exact
+  // (empty files still ask once: nothing else tells an empty file from a lying one), else at EOF.
+  const uint64_t whole_len = S_ISREG(ci.st.st_mode) && ci.st.st_size > 0 && size_is_exact(ci.src_fs) ? (uint64_t)ci.st.st_size : kToEof;
 
   // Sparse by st_blocks, but the filesystem shows no hole: the holes are found by reading
   // (buffered, zero blocks skipped) unless a reflink shares the extents as they are.
@@ -566,12 +591,12 @@ CopyResult copy_data(WorkerRes& res, const CopyInput& ci, CopyHooks& hooks) {
         s = copy_extents(m, res, ci, hooks, plain, shrank);
         if (plain) {
           lseek(ci.in, 0, SEEK_SET);
-          s = run_method(m, res, ci.in, ci.out, 0, kToEof, hooks);
+          s = run_method(m, res, ci.in, ci.out, 0, size_lied ? kToEof : whole_len, true, hooks);
         } else {
           extents = true;
         }
       } else {
-        s = run_method(m, res, ci.in, ci.out, 0, kToEof, hooks);
+        s = run_method(m, res, ci.in, ci.out, 0, size_lied ? kToEof : whole_len, true, hooks);
       }
       if (m == Method::CopyFileRange && s.k == K::Fallback && is_cfr_fs_level(s.err)) res.cfr_err = s.err;
     }

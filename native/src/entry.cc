@@ -6,9 +6,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <map>
+
 #include "job.h"
 #include "job_parts.h"
 #include "tempfile.h"
+
+#include <vector>
 
 namespace ferry {
 
@@ -30,13 +35,89 @@ UniqueFd open_source(int dirfd, const std::string& name) {
 void Job::worker_main(size_t idx) {
   Worker& w = *workers_[idx];
   std::deque<Task> mine;
-  while (queue_.pop(mine, idx, workers_.size())) {
+  for (;;) {
+    // Moves: entries waiting for their batch's flush hold their folders open (and the walker may
+    // wait for folders to close): flush when no work comes for a moment.
+    int got = unlinks_waiting() ? queue_.pop_for(mine, idx, workers_.size(), std::chrono::milliseconds(20))
+                                : (queue_.pop(mine, idx, workers_.size()) ? 1 : 0);
+    if (got == 0) break;
+    if (got < 0) {
+      flush_unlinks();
+      continue;
+    }
     while (!mine.empty()) {
       Task t = std::move(mine.front());
       mine.pop_front();
       if (!cancelled_) do_task(w, t);
       release(t.dir);
     }
+  }
+  flush_unlinks();
+}
+
+bool Job::unlinks_waiting() {
+  if (!spec_.move) return false;
+  std::lock_guard<std::mutex> lk(unlinks_mu_);
+  return !unlinks_.empty();
+}
+
+void Job::note_dest_fs(const DirNode& d) {
+  if (!spec_.move || !d.dfd) return;
+  std::lock_guard<std::mutex> lk(unlinks_mu_);
+  if (sync_fds_.count(d.ddev)) return;
+  UniqueFd fd(openat(d.dfd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) sync_fds_.emplace(d.ddev, std::move(fd));
+}
+
+// A copied entry of a move: its record and source wait for the batch's flush.
+void Job::defer_unlink(Task& t, Record&& rec) {
+  t.dir->pending.fetch_add(1, std::memory_order_relaxed);
+  bool full;
+  {
+    std::lock_guard<std::mutex> lk(unlinks_mu_);
+    const uint64_t now = now_ns();
+    if (unlinks_.empty()) unlink_t0_ = now;
+    unlink_bytes_ += rec.bytes;
+    unlinks_.push_back({t.dir, t.sname, std::move(rec)});
+    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || now - unlink_t0_ >= kUnlinkBatchNs;
+  }
+  if (full) flush_unlinks();
+}
+
+// One checked syncfs per destination filesystem of the batch; then each source goes (or, when its
+// filesystem could not be flushed, stays with a warning) and the records are emitted.
+void Job::flush_unlinks() {
+  std::vector<Unlink> batch;
+  std::map<dev_t, std::pair<int, int>> syncs;  // device → (descriptor to syncfs, its errno)
+  {
+    std::lock_guard<std::mutex> lk(unlinks_mu_);
+    batch.swap(unlinks_);
+    unlink_bytes_ = 0;
+    for (const auto& u : batch) {
+      // The walker noted each destination device before its first file; the folder's own fd (also
+      // opened before its files were written) stands in should that open have failed.
+      auto it = sync_fds_.find(u.dir->ddev);
+      syncs.emplace(u.dir->ddev, std::make_pair(it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get(), 0));
+    }
+  }
+  if (batch.empty()) return;
+  for (auto& [dev, s] : syncs) s.second = syncfs(s.first) == 0 ? 0 : errno;
+  for (auto& u : batch) {
+    DirNode& d = *u.dir;
+    Record& rec = u.rec;
+    const int e = syncs[d.ddev].second;
+    if (e) {
+      rec.warnings.push_back(std::string("source kept: the destination could not be flushed: ") + errno_name(e) + " (" + errno_desc(e) + ")");
+      d.child_failed = true;
+    } else if (cancelled_) {
+      rec.warnings.push_back("source kept: the job was cancelled");
+      d.child_failed = true;
+    } else if (unlinkat(d.sfd.get(), u.sname.c_str(), 0) != 0) {
+      rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
+      d.child_failed = true;
+    }
+    emit(std::move(rec));
+    release(u.dir);
   }
 }
 
@@ -55,13 +136,15 @@ int Job::check(const Worker& w) {
 // The destination name `dname` is taken by `dst`. Decides (policy, or the person once per entry)
 // and says how to go on: New (a new free name was picked: dname and rec.dest changed), Replace,
 // or Done (rec is settled: skipped, failed or cancelled).
-Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, int dfd, std::string& dname, Record& rec,
+Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, const DirNode& d, std::string& dname, Record& rec,
                            std::optional<Answer>& asked) {
+  const int dfd = d.dfd.get();
   if (same_inode(dst, sst)) {
     rec.fail(custom_error("ESAMEFILE", "'" + rec.src + "' and '" + rec.dest + "' are the same file", rec.src, rec.dest));
     return Pub::Done;
   }
-  const ConflictInfo ci{0, rec.src, rec.dest, rec.size, (uint64_t)dst.st_size, mtime_ms(sst), mtime_ms(dst)};
+  const uint32_t window = d.dfs.holds.time_ns;
+  const ConflictInfo ci{0, rec.src, rec.dest, rec.size, (uint64_t)dst.st_size, mtime_ms(sst), mtime_ms(dst), window / 1e6};
   switch (conflicts_.decide(ci, asked)) {
     case Decision::Cancel:
       rec.result = Result::Cancelled;
@@ -71,7 +154,7 @@ Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, int d
       rec.warnings.push_back("destination exists: skipped");
       return Pub::Done;
     case Decision::Newer:
-      if (!newer_than(sst, dst)) {
+      if (!newer_than(sst, dst, window)) {
         rec.result = Result::Skipped;
         rec.warnings.push_back("destination is as new or newer: skipped");
         return Pub::Done;
@@ -110,7 +193,7 @@ Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, int d
       dname = decode_path(chosen);
       rec.dest = join_path(parent_of(rec.dest), chosen);
       struct stat again;
-      if (fstatat(dfd, dname.c_str(), &again, AT_SYMLINK_NOFOLLOW) == 0) return settle_taken(sst, again, dfd, dname, rec, asked);
+      if (fstatat(dfd, dname.c_str(), &again, AT_SYMLINK_NOFOLLOW) == 0) return settle_taken(sst, again, d, dname, rec, asked);
       return Pub::New;
     }
     case Decision::Error:
@@ -153,34 +236,156 @@ void Job::do_task(Worker& w, Task& t) {
   }
   rec.type = entry_type_of(st.st_mode);
   rec.size = S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? (uint64_t)st.st_size : 0;
-  if (spec_.move && !d.rename_exdev.load(std::memory_order_relaxed) && try_move_rename(t, st, rec)) return finish();
+  if (spec_.move && !d.followed && !d.rename_exdev.load(std::memory_order_relaxed) && try_move_rename(t, st, rec)) return finish();
   // An explicit FIFO/device pair without recursive: its data is copied into a regular file
   // (cp's behaviour); inside trees, and with recursive, such nodes are recreated instead.
   const bool stream = t.top && !spec_.recursive && !spec_.move && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
-  if (stream || S_ISREG(st.st_mode)) {
+  // A move keeps the source of what was not copied as it is: a link whose target was copied, and
+  // everything reached through one.
+  bool keep_source = d.followed;
+  const bool foreign = is_foreign(d.dfs);
+  if (foreign && unfit_name(d, t.sname, t.dname, t.mapped, rec)) return finish();
+  if (foreign && S_ISLNK(st.st_mode) && spec_.follow_links && !d.dfs.holds.symlinks) {
+    in.reset();
+    keep_source = copy_link_target(w, t, rec);
+  } else if (foreign && unfit_type(t, st, stream, rec)) {
+    return finish();
+  } else if (stream || S_ISREG(st.st_mode)) {
     if (!in) in = open_source(d.sfd.get(), t.sname);
     if (!in) {
       rec.fail(at_source(sys_error(errno, "open", t.src_path, t.dest_path)));
       return finish();
     }
-    const HardLink hl = !stream && spec_.preserve && st.st_nlink > 1 ? link_or_lead(t, st, rec) : HardLink::None;
+    const bool links = spec_.preserve && d.dfs.holds.hardlinks;
+    const HardLink hl = !stream && links && st.st_nlink > 1 ? link_or_lead(t, st, rec) : HardLink::None;
     if (hl != HardLink::Linked) copy_regular(w, t, in.get(), st, rec, stream);
     if (hl == HardLink::Leader) leader_done(t, st, rec);
     in.reset();
   } else {
     copy_other(t, st, rec);
   }
-  if (rec.ok() && spec_.move && !cancelled_) {
-    // The copy's name must be durable too before the source goes (the data was fsynced).
-    if (fsync_dir(d.dfd.get()) != 0) {
-      rec.warnings.push_back(std::string("source kept: the destination folder could not be flushed"));
-      d.child_failed = true;
-    } else if (unlinkat(d.sfd.get(), t.sname.c_str(), 0) != 0) {
-      rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
-      d.child_failed = true;
-    }
+  if (rec.ok() && spec_.move && !cancelled_ && keep_source) {
+    rec.warnings.push_back(d.followed ? std::string("the source stays: it was reached through a link, so it is not part of what was moved")
+                                      : std::string("the source stays: ") + fs_label(d.dfs) + " holds a copy of what the link points to, not the link");
+    unfit_.fetch_add(1);
+    d.child_failed = true;
+  } else if (rec.ok() && spec_.move && !cancelled_) {
+    // The source goes once the copy (data and name) is on disk: in a batch (flush_unlinks).
+    rec.ms = ms_since(t0);
+    return defer_unlink(t, std::move(rec));
   }
   finish();
+}
+
+// ---- Foreign destinations (see foreign.h) ----
+
+// Counts an entry the destination could not hold and settles it: skipped with its reason, or,
+// with `err` and the policy 'fail', failed with it (the raw errno it would have met).
+void Job::settle_unfit(DirNode& d, const Problem& p, int err, Record& rec) {
+  unfit_.fetch_add(1);
+  {
+    std::lock_guard<std::mutex> lk(notes_mu_);
+    if (unfit_fs_.empty()) unfit_fs_ = fs_label(d.dfs);
+  }
+  if (spec_.unfit == UnfitPolicy::Fail && err) return rec.fail(node_error(errno_name(err), err, p.reason, "copyfile", rec.src, rec.dest));
+  rec.result = Result::Skipped;
+  rec.warnings.push_back("skipped: " + p.reason);
+}
+
+bool Job::unfit_name(DirNode& d, const std::string& sname, const std::string& dname, bool mapped, Record& rec) {
+  if (!is_foreign(d.dfs)) return false;
+  auto c = d.clash.find(sname);
+  if (c != d.clash.end()) {
+    // Never tried: the name is taken by the first, and the conflict policy would overwrite it.
+    const Problem p = case_problem(d.dfs, c->second, sname);
+    if (p.fails) {
+      settle_unfit(d, p, EEXIST, rec);
+      return true;
+    }
+    rec.warnings.push_back(p.reason);
+  }
+  if (mapped) rec.warnings.push_back(mapped_problem(d.dfs, sname).reason);
+  Problem p;
+  if (name_problem(d.dfs, dname, p)) {
+    if (!p.fails) {
+      rec.warnings.push_back(p.reason);
+    } else if (spec_.unfit != UnfitPolicy::Fail) {
+      settle_unfit(d, p, 0, rec);
+      return true;
+    }
+    // 'fail': the destination is asked, and its answer read with what is known (dest_fail).
+  }
+  return false;
+}
+
+bool Job::unfit_type(Task& t, const struct stat& st, bool stream, Record& rec) {
+  DirNode& d = *t.dir;
+  std::vector<Problem> ps;
+  type_problems(d.dfs, st, stream, ps);
+  for (const Problem& p : ps) {
+    if (!p.fails) {
+      rec.warnings.push_back(p.reason);
+    } else if (p.kind == Unfit::TooLarge) {
+      settle_unfit(d, p, EFBIG, rec);  // never tried: gigabytes would be written first
+      return true;
+    } else if (spec_.unfit != UnfitPolicy::Fail) {
+      settle_unfit(d, p, 0, rec);
+      return true;
+    }
+  }
+  return false;
+}
+
+// A symlink where the destination cannot store one, with follow_links: what it points to is
+// copied under its name (folders it points to were made folders by the walker). True when the
+// link's target was copied (a move keeps the link).
+bool Job::copy_link_target(Worker& w, Task& t, Record& rec) {
+  DirNode& d = *t.dir;
+  std::vector<char> buf(4096);
+  const ssize_t n = readlinkat(d.sfd.get(), t.sname.c_str(), buf.data(), buf.size() - 1);
+  const std::string target = escape_name(std::string(buf.data(), n > 0 ? (size_t)n : 0));
+  struct stat ts;
+  UniqueFd in(openat(d.sfd.get(), t.sname.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  if (!in || fstat(in.get(), &ts) != 0) {
+    const int e = errno;
+    const std::string why = "the link points to nothing that can be read ('" + target + "'), so nothing can be copied instead of it";
+    // Neither the link nor its target can be copied: with 'skip' it is left out like the others.
+    if (spec_.unfit == UnfitPolicy::Skip) {
+      settle_unfit(d, Problem{Unfit::Symlink, true, type_reason(d.dfs, EntryType::Symlink) + ", and " + why}, 0, rec);
+      return false;
+    }
+    rec.fail(node_error(errno_name(e), e, why, "open", rec.src, rec.dest));
+    return false;
+  }
+  if (!S_ISREG(ts.st_mode)) {
+    in.reset();
+    if (unfit_type(t, ts, false, rec)) return false;
+    copy_other(t, ts, rec);
+    return rec.ok();
+  }
+  rec.size = (uint64_t)ts.st_size;
+  if (unfit_type(t, ts, false, rec)) return false;
+  copy_regular(w, t, in.get(), ts, rec, false);
+  if (rec.ok()) rec.warnings.push_back("copied what the link points to ('" + target + "'): " + type_reason(d.dfs, EntryType::Symlink));
+  return rec.ok();
+}
+
+WireErr Job::dest_fail(const DirNode& d, int err, const char* syscall, const std::string& dname, const Record& rec) {
+  WireErr e = dest_error(d.dfs, err, syscall, dname, rec.type, rec.size, rec.src, rec.dest);
+  if (is_foreign(d.dfs) && e.message != sys_error(err, syscall, rec.src, rec.dest).message) {
+    unfit_.fetch_add(1);
+    std::lock_guard<std::mutex> lk(notes_mu_);
+    if (unfit_fs_.empty()) unfit_fs_ = fs_label(d.dfs);
+  }
+  return e;
+}
+
+void Job::note_destination(const DirNode& d) {
+  if (!spec_.preserve || !is_foreign(d.dfs)) return;
+  const std::string lost = lost_metadata(d.dfs);
+  std::lock_guard<std::mutex> lk(notes_mu_);
+  if (lost.empty() || !noted_.insert(d.ddev).second) return;
+  notes_.push_back(lost + " (copies in '" + d.dest_path + "')");
 }
 
 // Move within one filesystem: renameat2(NOREPLACE); conflicts are resolved first. Returns true
@@ -208,7 +413,7 @@ bool Job::try_move_rename(Task& t, const struct stat& st, Record& rec) {
     }
     struct stat dst;
     if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile: retry
-    const Pub p = settle_taken(st, dst, d.dfd.get(), dname, rec, asked);
+    const Pub p = settle_taken(st, dst, d, dname, rec, asked);
     if (p == Pub::Done) return true;
     if (p == Pub::Replace) {
       if (renameat(d.sfd.get(), t.sname.c_str(), d.dfd.get(), dname.c_str()) == 0) return renamed();
@@ -237,13 +442,13 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   if (!d.fresh) {
     struct stat dst;
     if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0) {
-      mode = settle_taken(st, dst, d.dfd.get(), dname, rec, asked);
+      mode = settle_taken(st, dst, d, dname, rec, asked);
       if (mode == Pub::Done) return;
     }
   }
 
   TempFile tmp;  // discarded on every return below that does not publish it
-  if (int e = tmp.open(d.dfd.get(), d.direct, dname, st.st_mode, d.no_tmpfile)) return rec.fail(at_dest(sys_error(e, "open", rec.src, rec.dest)));
+  if (int e = tmp.open(d.dfd.get(), d.direct, dname, st.st_mode, d.no_tmpfile)) return rec.fail(at_dest(dest_fail(d, e, "open", dname, rec)));
   // progress slot
   w.gen = skip_gen_.load();
   w.bytes.store(0, std::memory_order_relaxed);
@@ -284,11 +489,11 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     if (cr.err == kErrSkipped) return skipped_while_copying(rec);
     rec.method = -1;
     if (!cr.custom_code.empty()) return rec.fail(node_error(cr.custom_code, cr.err, cr.custom_message, cr.syscall, rec.src, rec.dest));
-    return rec.fail(copy_side(sys_error(cr.err, cr.syscall, rec.src, rec.dest), cr.err));
+    return rec.fail(copy_side(dest_fail(d, cr.err, cr.syscall, dname, rec), cr.err));
   }
   rec.bytes = cr.bytes;
-  // A move across filesystems deletes the source next: its copy must be on disk first.
-  if ((spec_.fsync || spec_.move) && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));
+  // (A move across filesystems deletes the source only after its batch's syncfs: flush_unlinks.)
+  if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));
   if (spec_.preserve) {
     Created c;
     if (tmp.direct()) {
@@ -296,8 +501,8 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
       c.gid = d.dst_setgid ? d.dst_gid : egid_;
       c.mode_exact = d.no_default_acl && (st.st_mode & 0777 & meta_.umask) == 0;
     }
-    apply_meta_fd(meta_, in, tmp.fd(), st, rec, tmp.direct() ? &c : nullptr);
-  } else if (!(tmp.direct() && d.no_default_acl)) {
+    apply_meta_fd(meta_, in, tmp.fd(), st, rec, tmp.direct() ? &c : nullptr, d.dfs.holds);
+  } else if (!(tmp.direct() && d.no_default_acl) && d.dfs.holds.modes) {
     if (int e = set_plain_mode(meta_, tmp.fd(), st.st_mode)) rec.warnings.push_back(std::string("mode not set: ") + errno_name(e));
   }
   if (check(w) == kErrSkipped) return skipped_while_copying(rec);
@@ -312,7 +517,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     if (mode == Pub::Replace) {
       // Under a hidden name, then renamed over the old file (atomic).
       TempFile::Err pe = tmp.publish_over(dname, meta_.root);
-      if (pe.err) return rec.fail(at_dest(sys_error(pe.err, pe.syscall, rec.src, rec.dest)));
+      if (pe.err) return rec.fail(at_dest(dest_fail(d, pe.err, pe.syscall, dname, rec)));
       rec.result = Result::Copied;
       return;
     }
@@ -322,11 +527,11 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
       rec.result = Result::Copied;
       return;
     }
-    if (pe.err != EEXIST) return rec.fail(at_dest(sys_error(pe.err, pe.syscall, rec.src, rec.dest)));
+    if (pe.err != EEXIST) return rec.fail(at_dest(dest_fail(d, pe.err, pe.syscall, dname, rec)));
     // Someone created it meanwhile: a conflict after all.
     struct stat dst;
     if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    mode = settle_taken(st, dst, d.dfd.get(), dname, rec, asked);
+    mode = settle_taken(st, dst, d, dname, rec, asked);
     if (mode == Pub::Done) {
       if (rec.skipped()) rec.bytes = 0;
       return;
@@ -355,8 +560,16 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     }
   }
   auto make = [&](const std::string& name) -> int {
-    if (link) return symlinkat(target.c_str(), dfd, name.c_str()) == 0 ? 0 : errno;
-    return mknodat(dfd, name.c_str(), (st.st_mode & S_IFMT) | 0600, st.st_rdev) == 0 ? 0 : errno;
+    const int r = link ? symlinkat(target.c_str(), dfd, name.c_str()) : mknodat(dfd, name.c_str(), (st.st_mode & S_IFMT) | 0600, st.st_rdev);
+    if (r == 0) return 0;
+    const int e = errno;
+    // The name was free (the answer is not EEXIST), so whatever a refusing driver left under it
+    // is Ferry's own: exfat-fuse answers a FIFO with EIO and leaves an empty file there.
+    struct stat left;
+    if (e != EEXIST && fstatat(dfd, name.c_str(), &left, AT_SYMLINK_NOFOLLOW) == 0 &&
+        ((S_ISREG(left.st_mode) && left.st_size == 0) || (left.st_mode & S_IFMT) == (st.st_mode & S_IFMT)))
+      unlinkat(dfd, name.c_str(), 0);
+    return e;
   };
   const char* sys = link ? "symlink" : "mknod";
   std::optional<Answer> asked;
@@ -371,8 +584,8 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
         e = make(name);
         if (e == 0) tmp = TempName(dfd, std::move(name));
       }
-      if (e) return rec.fail(at_dest(sys_error(e, sys, rec.src, rec.dest)));
-      apply_meta_path(meta_, dfd, tmp.name(), st, rec, link);
+      if (e) return rec.fail(at_dest(dest_fail(d, e, sys, dname, rec)));
+      apply_meta_path(meta_, dfd, tmp.name(), st, rec, link, d.dfs.holds);
       if (renameat(dfd, tmp.name().c_str(), dfd, dname.c_str()) != 0) return rec.fail(at_dest(sys_error(errno, "rename", rec.src, rec.dest)));
       tmp.release();
       rec.result = Result::Copied;
@@ -380,14 +593,14 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     }
     int e = make(dname);
     if (e == 0) {
-      apply_meta_path(meta_, dfd, dname, st, rec, link);
+      apply_meta_path(meta_, dfd, dname, st, rec, link, d.dfs.holds);
       rec.result = Result::Copied;
       return;
     }
-    if (e != EEXIST) return rec.fail(at_dest(sys_error(e, sys, rec.src, rec.dest)));
+    if (e != EEXIST) return rec.fail(at_dest(dest_fail(d, e, sys, dname, rec)));
     struct stat dst;
     if (fstatat(dfd, dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    mode = settle_taken(st, dst, dfd, dname, rec, asked);
+    mode = settle_taken(st, dst, d, dname, rec, asked);
     if (mode == Pub::Done) return;
   }
   rec.fail(sys_error(EEXIST, sys, rec.src, rec.dest));

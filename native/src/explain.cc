@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
 #include <memory>
 
 #include "copy.h"
@@ -33,8 +34,11 @@ FsSide side_of_entry(const FsSide& folder, int dirfd, const std::string& name, c
 bool streamed(const struct stat& st) { return S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode); }
 
 // The planner's answer for one entry (`name` in folder `dirfd`, already lstat'ed).
+// `name` in `dirfd` is the source; `dname` the name it is given (before the job's mapping);
+// `clash_with`: the name it is the same as on a case-folding destination (else null).
 void explain_entry(const struct stat& st, const FsSide& src, int dst_fd, const FsSide& dst, int dirfd, const std::string& name,
-                   bool stream, int forced, Explanation& out) {
+                   const std::string& dname, const std::string* clash_with, bool stream, const ExplainOpts& opts, Explanation& out) {
+  const int forced = opts.forced;
   PlanFacts f;
   f.type = entry_type_of(st.st_mode);
   f.stream = stream && streamed(st);
@@ -62,6 +66,7 @@ void explain_entry(const struct stat& st, const FsSide& src, int dst_fd, const F
   }
   f.forced = forced;
   Plan p = plan_copy(f);
+  entry_problems(dst.fs, dname, clash_with, st, f.stream, opts.map_names, opts.follow_links, out.problems);
   out.type = f.type;
   out.method = p.method;
   out.chain = std::move(p.chain);
@@ -90,16 +95,17 @@ struct XNode {
   FsSide side;                       // its filesystem
   std::shared_ptr<DestFolder> dst;   // where its children land (nearest existing folder)
   bool dst_exact = false;            // ...which is this folder's own destination
+  std::map<std::string, std::string> clash;  // names that are another's on a case-folding destination
 };
 
 // Opens the destination of a folder below `parent` when it exists (merging into it), else shares
 // the parent's nearest existing one.
-void child_dest(const XNode& parent, const std::string& name, XNode& child) {
+void child_dest(const XNode& parent, const std::string& dname, XNode& child) {
   if (parent.dst_exact) {
-    UniqueFd d(openat(parent.dst->fd.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd d(openat(parent.dst->fd.get(), dname.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (d) {
       auto f = std::make_shared<DestFolder>();
-      f->side = fs_side_of_fd(d.get());
+      f->side = dest_side_of_fd(d.get());
       f->fd = std::move(d);
       child.dst = std::move(f);
       child.dst_exact = true;
@@ -119,6 +125,7 @@ class ExplainWalk {
 
   int dir_fd(const Node& n) const { return n.fd.get(); }
   void unlisted(Node& n, int e) { out_(failed(n.spath, n.dpath, sys_error(e, "scandir", n.spath, n.dpath))); }
+  void listed(Node& n, std::vector<Dirent>& ents) { n.clash = listing_clashes(n.dst->side.fs, ents, opts_.map_names); }
   bool stopped() const { return stopped_(); }
   bool pace(size_t) const { return true; }
   bool enter(Node& parent, const Dirent& e, size_t, Node& child) {
@@ -131,31 +138,37 @@ class ExplainWalk {
     if (!child.fd) x.error = sys_error(errno, "open", x.src, x.dest);
     if (child.fd) {
       child.side = side_of_entry(parent.side, parent.fd.get(), e.name, st);
-      child_dest(parent, e.name, child);
+      child_dest(parent, dest_name(parent.dst->side.fs, e.name, opts_.map_names), child);
     }
-    out_(std::move(x));
+    send(std::move(x));
     return child.fd.valid();
   }
   void entry(Node& parent, Dirent&& e) {
     Explanation x;
     struct stat st;
-    if (look(parent, e, st, x)) out_(std::move(x));
+    if (look(parent, e, st, x)) send(std::move(x));
   }
   void leave(Node&&) {}
 
  private:
   // lstat and plan one entry of `parent`; an entry that vanished or cannot be read is an error answer.
   bool look(Node& parent, const Dirent& e, struct stat& st, Explanation& x) {
-    const std::string esc = escape_name(e.name);
-    x.src = join_path(parent.spath, esc);
-    x.dest = join_path(parent.dpath, esc);
+    x.src = join_path(parent.spath, escape_name(e.name));
+    x.dest = join_path(parent.dpath, escape_name(dest_name(parent.dst->side.fs, e.name, opts_.map_names)));
     if (fstatat(parent.fd.get(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       out_(failed(x.src, x.dest, sys_error(errno, "lstat", x.src, x.dest)));
       return false;
     }
     FsSide side = side_of_entry(parent.side, parent.fd.get(), e.name, st);
-    explain_entry(st, side, parent.dst->fd.get(), parent.dst->side, parent.fd.get(), e.name, false, opts_.forced, x);
+    auto clash = parent.clash.find(e.name);
+    explain_entry(st, side, parent.dst->fd.get(), parent.dst->side, parent.fd.get(), e.name, e.name, clash == parent.clash.end() ? nullptr : &clash->second,
+                  false, opts_, x);
     return true;
+  }
+  // With problems_only, the entries that have none are not told.
+  void send(Explanation&& x) {
+    if (opts_.problems_only && x.problems.empty() && !x.error) return;
+    out_(std::move(x));
   }
 
   const ExplainOpts& opts_;
@@ -167,13 +180,14 @@ class ExplainWalk {
 struct Top {
   UniqueFd parent;
   std::string name;
+  std::string dname, dest;  // the destination's own name, and its path as the job's choice writes it
   struct stat st {};
   FsSide side;
   UniqueFd dfd;
   FsSide dside;
 };
 
-bool open_top(const std::string& src, const std::string& dest, Top& t, WireErr& werr) {
+bool open_top(const std::string& src, const std::string& dest, bool map, Top& t, WireErr& werr) {
   int err = 0;
   t.parent = open_parent(src, t.name, err);
   if (!t.parent) {
@@ -194,7 +208,10 @@ bool open_top(const std::string& src, const std::string& dest, Top& t, WireErr& 
     werr = sys_error(err, "open", src, dest);
     return false;
   }
-  t.dside = fs_side_of_fd(t.dfd.get());
+  t.dside = dest_side_of_fd(t.dfd.get());
+  const size_t slash = dest.rfind('/');
+  t.dname = slash == std::string::npos ? dest : dest.substr(slash + 1);
+  t.dest = slash == std::string::npos ? dest_name(t.dside.fs, t.dname, map) : dest.substr(0, slash + 1) + dest_name(t.dside.fs, t.dname, map);
   return true;
 }
 
@@ -204,8 +221,9 @@ bool explain_pair(const std::string& src, const std::string& dest, const Explain
   out.src = src;
   out.dest = dest;
   Top t;
-  if (!open_top(src, dest, t, werr)) return false;
-  explain_entry(t.st, t.side, t.dfd.get(), t.dside, t.parent.get(), t.name, !opts.recursive, opts.forced, out);
+  if (!open_top(src, dest, opts.map_names, t, werr)) return false;
+  explain_entry(t.st, t.side, t.dfd.get(), t.dside, t.parent.get(), t.name, t.dname, nullptr, !opts.recursive, opts, out);
+  out.dest = t.dest;
   return true;
 }
 
@@ -216,28 +234,30 @@ void explain_tree(const std::string& src, const std::string& dest, const Explain
   x.dest = dest;
   Top t;
   WireErr werr;
-  if (!open_top(src, dest, t, werr)) return out(failed(src, dest, werr));
-  explain_entry(t.st, t.side, t.dfd.get(), t.dside, t.parent.get(), t.name, !opts.recursive, opts.forced, x);
-  if (!S_ISDIR(t.st.st_mode) || !opts.recursive) return out(std::move(x));
+  if (!open_top(src, dest, opts.map_names, t, werr)) return out(failed(src, dest, werr));
+  explain_entry(t.st, t.side, t.dfd.get(), t.dside, t.parent.get(), t.name, t.dname, nullptr, !opts.recursive, opts, x);
+  x.dest = t.dest;
+  const bool tell = !opts.problems_only || !x.problems.empty();
+  if (!S_ISDIR(t.st.st_mode) || !opts.recursive) return tell ? out(std::move(x)) : void();
   XNode root;
   root.spath = src;
-  root.dpath = dest;
+  root.dpath = t.dest;
   root.side = t.side;
   root.fd.reset(openat(t.parent.get(), t.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root.fd) {
     x.error = sys_error(errno, "open", src, dest);
     return out(std::move(x));
   }
-  out(std::move(x));
+  if (tell) out(std::move(x));
   // Its children land in `dest` when that folder exists (a merge), else where `dest` will be made.
   std::string dname;
   int err = 0;
-  UniqueFd dparent = open_parent(dest, dname, err);
+  UniqueFd dparent = open_parent(t.dest, dname, err);
   UniqueFd own(dparent ? openat(dparent.get(), dname.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1);
   auto where = std::make_shared<DestFolder>();
   root.dst_exact = own.valid();
   if (own) {
-    where->side = fs_side_of_fd(own.get());
+    where->side = dest_side_of_fd(own.get());
     where->fd = std::move(own);
   } else {
     where->side = t.dside;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "foreign.h"
 
 namespace ferry {
 
@@ -20,12 +21,20 @@ struct Explanation {
   std::vector<Method> chain;
   std::string reason;
   std::optional<WireErr> error;  // tree walks: this entry could not be examined
+  // What the destination cannot hold of this entry, or changes (foreign filesystems).
+  std::vector<Problem> problems;
 };
 
 struct ExplainOpts {
   int forced = -1;  // -1 auto, else a Method
   // As the copy will run: without recursive a top-level FIFO or device has its data copied.
   bool recursive = true;
+  // The job's choices for foreign destinations: names as they will be written (mapped), links
+  // copied as what they point to. A problem a choice settles is reported as a change.
+  bool map_names = false;
+  bool follow_links = false;
+  // Tree walks: only the entries that have problems (the copy dialog's list).
+  bool problems_only = false;
 };
 
 // One pair. Returns false and fills err when src cannot be examined. JS thread (a few syscalls).

@@ -14,18 +14,36 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <dirent.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <vector>
 
 #include "fd.h"
+#include "tempfile.h"
 
 namespace ferry {
 
 namespace {
+
+// What FAT, exFAT and NTFS hold (see Holds). The probe corrects these per mount.
+// FAT32: long names in UTF-16, no Unix metadata, files below 4 GiB, a 2-second clock.
+constexpr Holds kFatHolds{.win_names = true, .refuses = kNameChars | kNameEncoding, .fold_case = true, .symlinks = false,
+                          .specials = false, .hardlinks = false, .modes = false, .owners = false, .xattrs = false, .holes = false,
+                          .max_file = 0xFFFFFFFFull, .time_ns = 2000000000u};
+// exFAT: like FAT without the 4 GiB limit, times to 10 ms (exfat-fuse 1.3 keeps whole seconds).
+constexpr Holds kExfatHolds{.win_names = true, .refuses = kNameChars | kNameEncoding, .fold_case = true, .symlinks = false,
+                            .specials = false, .hardlinks = false, .modes = false, .owners = false, .xattrs = false, .holes = false,
+                            .max_file = 0, .time_ns = 10000000u};
+// NTFS (ntfs-3g, ntfs3): Linux names are stored in the POSIX namespace (Windows cannot open
+// those it forbids unless the mount refuses them: windows_names), links, special files, hard
+// links, holes and xattrs are kept; Unix modes and owners only with a user mapping; times to 100 ns.
+constexpr Holds kNtfsHolds{.win_names = true, .refuses = kNameEncoding, .fold_case = false, .modes = false, .owners = false, .time_ns = 100u};
 
 constexpr FsKind kTable[] = {
     // st_size lies: procfs and friends.
@@ -55,20 +73,36 @@ constexpr FsKind kTable[] = {
     {.magic = 0x00c36400, .name = "ceph", .cfr_cross_fs = true},
     {.magic = 0xFF534D42, .name = "cifs", .reflink = true, .cfr_cross_fs = true},
     {.magic = 0xFE534D42, .name = "smb2", .reflink = true, .cfr_cross_fs = true},
+    // Foreign filesystems: USB sticks and disks shared with Windows and cameras.
+    {.magic = 0x4d44, .name = "vfat", .label = "FAT32", .holds = kFatHolds, .probe = true},
+    {.magic = 0x2011BAB0, .name = "exfat", .label = "exFAT", .holds = kExfatHolds, .probe = true},
+    {.magic = 0x5346544e, .name = "ntfs", .label = "NTFS", .holds = kNtfsHolds, .probe = true},
+    {.magic = 0x7366746e, .name = "ntfs3", .label = "NTFS", .holds = kNtfsHolds, .probe = true},
     // The rest.
     {.magic = 0x01021994, .name = "tmpfs"},
     {.magic = 0xEF53, .name = "ext4"},
     {.magic = 0xF2F52010, .name = "f2fs"},
-    {.magic = 0x4d44, .name = "vfat"},
-    {.magic = 0x2011BAB0, .name = "exfat"},
-    {.magic = 0x5346544e, .name = "ntfs"},
-    {.magic = 0x7366746e, .name = "ntfs3"},
     {.magic = 0x9660, .name = "iso9660"},
     {.magic = 0x73717368, .name = "squashfs"},
     {.magic = 0x858458f6, .name = "ramfs"},
     {.magic = 0x1373, .name = "devfs"},
     {.magic = 0x1cd1, .name = "devpts"},
     {.magic = 0x6e736673, .name = "nsfs"},
+};
+
+constexpr uint64_t kFuseMagic = 0x65735546;
+
+// FUSE drivers of foreign filesystems, by the mount's subtype or the daemon's name. The row stays
+// "fuse" (copy_file_range across FUSE mounts, the planner's words); label and holds are the format's.
+struct FuseRow {
+  const char* driver;
+  const char* label;
+  Holds holds;
+};
+constexpr FuseRow kFuseRows[] = {
+    {"exfat", "exFAT", kExfatHolds},   {"exfat-fuse", "exFAT", kExfatHolds}, {"ntfs-3g", "NTFS", kNtfsHolds},
+    {"ntfs", "NTFS", kNtfsHolds},      {"lowntfs-3g", "NTFS", kNtfsHolds},   {"fusefat", "FAT32", kFatHolds},
+    {"vfat", "FAT32", kFatHolds},      {"fat", "FAT32", kFatHolds},
 };
 
 constexpr uint64_t kBtrfsMagic = 0x9123683E;
@@ -129,8 +163,10 @@ uint64_t mount_id(int fd) {
 
 // A FUSE mount whose type carries no subtype ("fuse", "fuseblk"): the program serving it, as the
 // process whose command line names the mount point ("bindfs -o … SRC /mnt" → "bindfs",
-// "mount.exfat-fuse DEV /mnt" → "exfat-fuse"). "" when none does.
-std::string fuse_daemon(const std::string& mount_point) {
+// "mount.exfat-fuse DEV /mnt" → "exfat-fuse"), or, for a block device, the device (daemons
+// chdir to / once mounted, so a mount point given relative to where they started is lost).
+// "" when none does.
+std::string fuse_daemon(const std::string& mount_point, const std::string& device) {
   DIR* d = opendir("/proc");
   if (!d) return "";
   std::string found;
@@ -152,7 +188,7 @@ std::string fuse_daemon(const std::string& mount_point) {
       std::string a = args[i];
       if (!a.empty() && a[0] != '/' && !base.empty()) a = join_path(base, a);
       while (a.size() > 1 && a.back() == '/') a.pop_back();
-      if (a != mount_point) continue;
+      if (a != mount_point && (device.rfind("/dev/", 0) != 0 || args[i] != device)) continue;
       found = args[0].substr(args[0].rfind('/') == std::string::npos ? 0 : args[0].rfind('/') + 1);
       if (found.rfind("mount.", 0) == 0) found = found.substr(6);
     }
@@ -196,11 +232,195 @@ void read_mount(int fd, dev_t dev, const std::string& path, FsInfo& out) {
   }
   free(line);
   fclose(f);
-  // "fuse.sshfs", "fuseblk.exfat": the part after the dot is the daemon's subtype.
-  if (out.mount_type.rfind("fuse", 0) == 0) {
-    const size_t dot = out.mount_type.find('.');
-    out.subtype = dot != std::string::npos ? out.mount_type.substr(dot + 1) : fuse_daemon(out.mount_point);
+}
+
+// FUSE: the driver's name: "fuse.sshfs", "fuseblk.exfat" carry it after the dot, else the daemon
+// whose command line names the mount point.
+void fuse_subtype(FsInfo& out) {
+  if (out.mount_type.rfind("fuse", 0) != 0) return;
+  const size_t dot = out.mount_type.find('.');
+  out.subtype = dot != std::string::npos ? out.mount_type.substr(dot + 1) : fuse_daemon(out.mount_point, out.source);
+}
+
+// The on-disk format in a block device's boot sector (what blkid reads): exFAT, NTFS or FAT, with
+// its cluster size. False when `dev` is not a readable block device with one of these.
+struct Format {
+  const char* label;
+  Holds holds;
+  uint32_t cluster;
+};
+bool boot_format(const std::string& dev, Format& f) {
+  if (dev.rfind("/dev/", 0) != 0) return false;
+  UniqueFd fd(open(dev.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  struct stat st;
+  if (!fd || fstat(fd.get(), &st) != 0 || !S_ISBLK(st.st_mode)) return false;
+  unsigned char b[512];
+  if (pread(fd.get(), b, sizeof b, 0) != (ssize_t)sizeof b) return false;
+  const uint32_t bps = (uint32_t)b[11] | ((uint32_t)b[12] << 8);
+  if (memcmp(b + 3, "EXFAT   ", 8) == 0) {
+    const unsigned shift = (unsigned)b[108] + b[109];
+    f = {"exFAT", kExfatHolds, shift < 32 ? 1u << shift : 0};
+    return true;
   }
+  if (memcmp(b + 3, "NTFS    ", 8) == 0) {
+    // Sectors per cluster; from 0xF4 on, the cluster is 2^(256-n) bytes.
+    const uint32_t spc = b[13];
+    f = {"NTFS", kNtfsHolds, spc <= 0x80 ? bps * spc : (256 - spc < 32 ? 1u << (256 - spc) : 0)};
+    return true;
+  }
+  if (b[510] == 0x55 && b[511] == 0xAA && (memcmp(b + 82, "FAT32", 5) == 0 || memcmp(b + 54, "FAT1", 4) == 0)) {
+    f = {memcmp(b + 82, "FAT32", 5) == 0 ? "FAT32" : "FAT", kFatHolds, bps * b[13]};
+    return true;
+  }
+  return false;
+}
+
+// A value per device, kept for a few seconds (a device number can later be reused by another
+// mount, hence the short life).
+template <class T>
+class DevCache {
+ public:
+  bool get(dev_t dev, T& out) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = m_.find(dev);
+    if (it == m_.end() || now_ns() - it->second.second >= kLife) return false;
+    out = it->second.first;
+    return true;
+  }
+  void put(dev_t dev, const T& v) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (m_.size() > 256) m_.clear();
+    m_[dev] = {v, now_ns()};
+  }
+
+ private:
+  static constexpr uint64_t kLife = 5000000000ull;
+  std::mutex mu_;
+  std::map<dev_t, std::pair<T, uint64_t>> m_;
+};
+
+// The row of a FUSE mount's driver, or a foreign row with its device's format and cluster size.
+FsKind resolve_kind(int fd, dev_t dev, FsKind k, const struct statfs& sf) {
+  static DevCache<FsKind> cache;
+  FsKind got;
+  if (cache.get(dev, got)) return got;
+  FsInfo mi;
+  read_mount(fd, dev, "", mi);
+  Format f;
+  if (boot_format(mi.source, f)) {
+    k.label = f.label;
+    k.holds = f.holds;
+    k.cluster = f.cluster;
+    k.probe = true;
+  } else if (k.magic == kFuseMagic) {
+    fuse_subtype(mi);
+    for (const auto& r : kFuseRows)
+      if (mi.subtype == r.driver) {
+        k.label = r.label;
+        k.holds = r.holds;
+        k.probe = true;
+      }
+  }
+  if (k.magic == kFuseMagic) {
+    if (mi.subtype.empty()) fuse_subtype(mi);
+    // fusefat (0.1a) empties a folder that is renamed: new trees are made under their own names.
+    if (mi.subtype == "fusefat") k.renames_dirs = false;
+  }
+  // vfat and exfat report their cluster as the block size.
+  if (!k.cluster && k.magic != kFuseMagic && k.label) k.cluster = (uint32_t)sf.f_bsize;
+  cache.put(dev, k);
+  return k;
+}
+
+// The granularity of a filesystem's clock: a time set with nanoseconds `set`, read back as `got`.
+uint32_t clock_granularity(const struct timespec& set, const struct timespec& got) {
+  if (got.tv_sec != set.tv_sec) return 2000000000u;  // an odd second became even: FAT's 2 s
+  uint32_t g = 1;
+  while (g < 1000000000u && got.tv_nsec % ((long)g * 10) == 0) g *= 10;
+  return got.tv_nsec == set.tv_nsec ? 1 : g;
+}
+
+// probe_holds() without the cache (see fsinfo.h).
+Holds probe_holds_uncached(int dirfd, const Holds& row) {
+  Holds h = row;
+  const std::string base = random_tmp_name();
+  UniqueFd f(openat(dirfd, base.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!f) return row;  // read-only or not ours to write: the row stands
+  TempName made(dirfd, base);
+  h.probed = true;
+  // Another hidden name made from the probe's ("…<hex>" + what + ".tmp"), removed at once.
+  const std::string stem = base.substr(0, base.size() - strlen(kTmpSuffix));
+  auto refused = [&](const std::string& what) -> int {
+    const std::string n = stem + what + kTmpSuffix;
+    UniqueFd x(openat(dirfd, n.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (x) {
+      unlinkat(dirfd, n.c_str(), 0);
+      return 0;
+    }
+    return errno;
+  };
+  auto set_rule = [&](uint8_t rules, bool on) { h.refuses = on ? (h.refuses | rules) : (h.refuses & ~rules); };
+  if (int e = refused(":")) {
+    if (e == ENOENT || e == EINVAL || e == EILSEQ) set_rule(kNameChars, true);
+  } else {
+    set_rule(kNameChars, false);
+  }
+  if (int e = refused("\xff")) {
+    if (e == ENOENT || e == EINVAL || e == EILSEQ) set_rule(kNameEncoding, true);
+  } else {
+    set_rule(kNameEncoding, false);
+  }
+  {
+    // A trailing '.' refused (ntfs-3g windows_names, which refuses device names too), or dropped
+    // (the name then is the probe's own: EEXIST), or kept.
+    const std::string n = base + ".";
+    UniqueFd x(openat(dirfd, n.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (x) {
+      unlinkat(dirfd, n.c_str(), 0);
+      set_rule(kNameTrailing | kNameReserved, false);
+    } else if (errno == EEXIST || errno == EINVAL || errno == ENOENT) {
+      set_rule(kNameTrailing | kNameReserved, true);
+    }
+  }
+  {
+    std::string upper = base;
+    for (char& c : upper) c = (char)toupper((unsigned char)c);
+    // The name is random: if its upper-case spelling is found, it is the probe (exfat-fuse gives
+    // each spelling its own inode number, so the numbers cannot be compared).
+    struct stat b;
+    h.fold_case = fstatat(dirfd, upper.c_str(), &b, AT_SYMLINK_NOFOLLOW) == 0;
+  }
+  // Entries other than files: made under a fresh hidden name; whatever a refusal left there is
+  // ours (the name was free) and goes too.
+  auto can = [&](const std::function<int(const char*)>& make) {
+    const std::string n = random_tmp_name();
+    const bool ok = make(n.c_str()) == 0;
+    unlinkat(dirfd, n.c_str(), 0);
+    return ok;
+  };
+  h.symlinks = can([&](const char* n) { return symlinkat("target", dirfd, n); });
+  h.specials = can([&](const char* n) { return mknodat(dirfd, n, S_IFIFO | 0600, 0); });
+  h.hardlinks = can([&](const char* n) { return linkat(dirfd, base.c_str(), dirfd, n, 0); });
+  struct stat st;
+  if (fchmod(f.get(), 0640) == 0 && fstat(f.get(), &st) == 0) h.modes = (st.st_mode & 07777) == 0640;
+  if (geteuid() == 0 && fstat(f.get(), &st) == 0) {
+    const uid_t other = st.st_uid == 65534 ? 65533 : 65534;
+    struct stat after;
+    h.owners = fchown(f.get(), other, (gid_t)-1) == 0 && fstat(f.get(), &after) == 0 && after.st_uid == other;
+  }
+  if (fsetxattr(f.get(), "user.ferry-probe", "1", 1, 0) == 0) h.xattrs = true;
+  else if (errno == ENOTSUP || errno == EOPNOTSUPP) h.xattrs = false;
+  {
+    const off_t len = 1 << 20;  // larger than any cluster
+    if (ftruncate(f.get(), len) == 0 && fstat(f.get(), &st) == 0) h.holes = (uint64_t)st.st_blocks * 512 < (uint64_t)len;
+    (void)!ftruncate(f.get(), 0);
+  }
+  {
+    const struct timespec set = {1000000001, 123456789};
+    const struct timespec ts[2] = {set, set};
+    if (futimens(f.get(), ts) == 0 && fstat(f.get(), &st) == 0) h.time_ns = clock_granularity(set, st.st_mtim);
+  }
+  return h;
 }
 
 }  // namespace
@@ -220,7 +440,29 @@ FsKind fs_kind_of_magic(uint64_t magic) {
 FsKind fs_kind_of_fd(int fd) {
   struct statfs sf;
   if (fstatfs(fd, &sf) != 0) return FsKind{};
-  return fs_kind_of_magic((uint64_t)(uint32_t)sf.f_type);
+  FsKind k = fs_kind_of_magic((uint64_t)(uint32_t)sf.f_type);
+  if (k.magic != kFuseMagic && !k.probe) return k;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return k;
+  return resolve_kind(fd, st.st_dev, k, sf);
+}
+
+FsKind dest_kind_of_fd(int dirfd) {
+  FsKind k = fs_kind_of_fd(dirfd);
+  struct stat st;
+  if (k.probe && fstat(dirfd, &st) == 0) k.holds = probe_holds(dirfd, st.st_dev, k);
+  return k;
+}
+
+bool is_foreign(const FsKind& k) { return k.label != nullptr; }
+
+Holds probe_holds(int dirfd, dev_t dev, const FsKind& row) {
+  static DevCache<Holds> cache;
+  Holds h;
+  if (cache.get(dev, h)) return h;
+  h = probe_holds_uncached(dirfd, row.holds);
+  if (h.probed) cache.put(dev, h);
+  return h;
 }
 
 FsSide fs_side_of_fd(int fd) {
@@ -229,6 +471,13 @@ FsSide fs_side_of_fd(int fd) {
   if (fstat(fd, &st) == 0) s.dev = st.st_dev;
   s.fs = fs_kind_of_fd(fd);
   if (s.fs.magic == kBtrfsMagic) s.has_fsid = btrfs_fsid(fd, s.fsid);
+  return s;
+}
+
+FsSide dest_side_of_fd(int fd) {
+  FsSide s = fs_side_of_fd(fd);
+  struct stat st;
+  if (s.fs.probe && fstat(fd, &st) == 0) s.fs.holds = probe_holds(fd, st.st_dev, s.fs);
   return s;
 }
 
@@ -288,12 +537,13 @@ bool fs_info(const std::string& path, FsInfo& out, WireErr& err) {
     err = sys_error(errno, "statfs", path, "");
     return false;
   }
-  out.kind = fs_kind_of_magic((uint64_t)(uint32_t)sf.f_type);
+  out.kind = fs_kind_of_fd(fd.get());
   const uint64_t frsize = sf.f_frsize ? (uint64_t)sf.f_frsize : (uint64_t)sf.f_bsize;
   out.total_bytes = (uint64_t)sf.f_blocks * frsize;
   out.free_bytes = (uint64_t)sf.f_bfree * frsize;
   out.avail_bytes = (uint64_t)sf.f_bavail * frsize;
   read_mount(fd.get(), st.st_dev, path, out);
+  fuse_subtype(out);
   if (sf.f_flags & ST_RDONLY) out.read_only = true;
   if (out.kind.known) {
     out.type = out.kind.name;

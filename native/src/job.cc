@@ -41,7 +41,9 @@ Job::Job(Spec spec, Sink sink)
           },
           [this] { cancel(); }),
       queue_(cancelled_),
-      scanner_(ScanOpts{spec_.recursive, spec_.move, spec_.method}, cancelled_) {
+      scanner_(ScanOpts{.recursive = spec_.recursive, .move = spec_.move, .forced = spec_.method, .map_names = spec_.map_names,
+                        .follow_links = spec_.follow_links},
+               cancelled_) {
   meta_.umask = umask(0);  // JS thread, like process.umask()
   umask(meta_.umask);
   meta_.root = geteuid() == 0;
@@ -157,7 +159,7 @@ bool Job::progress_event(Event& p, bool fin) {
 // ---------------------------------------------------------------------------------------------
 
 void Job::coordinator() {
-  if ((spec_.scan || spec_.space_check) && !scan_all()) return;
+  if ((spec_.scan || spec_.space_check || spec_.unfit == UnfitPolicy::Stop) && !scan_all()) return;
   size_t nworkers = (size_t)spec_.threads;
   if (!spec_.recursive && spec_.pairs.size() < nworkers) nworkers = std::max<size_t>(1, spec_.pairs.size());
   {
@@ -184,6 +186,17 @@ void Job::coordinator() {
   r.files_failed = files_failed_.load();
   r.bytes_done = bytes_done_.load();
   r.cancelled = cancelled_.load();
+  {
+    std::lock_guard<std::mutex> lk(notes_mu_);
+    r.warnings = notes_;
+    if (const uint64_t n = unfit_.load()) {
+      const bool one = n == 1;
+      std::string w = std::to_string(n) + (one ? " item " : " items ");
+      w += spec_.move ? (one ? "stays at the source: " : "stay at the source: ") : (one ? "not copied as it is: " : "not copied as they are: ");
+      w += unfit_fs_ + " cannot hold " + (one ? "it (see its record)" : "them (see their records)");
+      r.warnings.push_back(std::move(w));
+    }
+  }
   reporter_.finish(job_result_json(r));
 }
 
@@ -195,12 +208,24 @@ bool Job::scan_all() {
   }
   scan_state_ = 2;
   reporter_.wake();
-  if (!spec_.space_check || cancelled_) return true;
-  std::optional<WireErr> refusal = scanner_.check_space();
+  if (cancelled_) return true;
+  std::optional<WireErr> refusal = spec_.space_check ? scanner_.check_space() : std::nullopt;
+  if (!refusal && spec_.unfit == UnfitPolicy::Stop && (refusal = scanner_.check_fit())) {
+    // Stop: nothing is copied; each entry that stopped the job gets its record, with the reason.
+    for (const DestFit& f : scanner_.fit())
+      for (const FitItem& it : f.items) {
+        if (!it.problem.fails) continue;
+        Record r = base_record(it.src, it.dest, it.type);
+        r.fail(node_error("EUNFIT", 0, it.problem.reason, "copyfile", it.src, it.dest));
+        emit(std::move(r));
+      }
+  }
   if (!refusal) return true;
   // Nothing is copied: the job fails as a whole.
   finished_ = true;
-  reporter_.finish(job_result_json(JobResult{}), std::move(refusal));
+  JobResult r;
+  r.files_failed = files_failed_.load();
+  reporter_.finish(job_result_json(r), std::move(refusal));
   return false;
 }
 
@@ -209,6 +234,7 @@ class TreeCopy {
  public:
   using Node = std::shared_ptr<DirNode>;
   static constexpr bool kSorted = false;
+  static constexpr bool kInodeOrder = true;
   explicit TreeCopy(Job& j) : j_(j) {}
   int dir_fd(const Node& n) const { return n->sfd.get(); }
   void unlisted(Node& n, int e) {
@@ -217,6 +243,20 @@ class TreeCopy {
   }
   bool stopped() const { return j_.cancelled_.load(); }
   bool pace(size_t) { return !j_.wait_if_paused(); }
+  void listed(Node& n, std::vector<Dirent>& ents) {
+    if (!is_foreign(n->dfs)) return;
+    n->clash = listing_clashes(n->dfs, ents, j_.spec_.map_names);
+    if (!j_.spec_.follow_links || n->dfs.holds.symlinks) return;
+    // Links the destination cannot store and whose target is a folder: that folder is copied.
+    for (auto& e : ents) {
+      struct stat st;
+      if ((e.type == DT_LNK || e.type == DT_UNKNOWN) && fstatat(n->sfd.get(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+          fstatat(n->sfd.get(), e.name.c_str(), &st, 0) == 0 && S_ISDIR(st.st_mode)) {
+        e.type = DT_DIR;
+        e.via_link = true;
+      }
+    }
+  }
   bool enter(Node& parent, const Dirent& e, size_t depth, Node& child) {
     // Bounded open folders (beyond those on the walk's own stack, which cannot finish before it
     // pops them).
@@ -225,17 +265,18 @@ class TreeCopy {
       std::unique_lock<std::mutex> lk(j_.dirs_mu_);
       j_.dirs_cv_.wait(lk, [&] { return j_.live_dirs_.load() <= Job::kMaxLiveDirs + depth || j_.cancelled_; });
     }
-    const std::string esc = escape_name(e.name);
-    child = j_.open_dir(parent, e.name, e.name, join_path(parent->src_path, esc), join_path(parent->dest_path, esc), false);
+    const std::string dname = dest_name(parent->dfs, e.name, j_.spec_.map_names);
+    child = j_.open_dir(parent, e.name, dname, join_path(parent->src_path, escape_name(e.name)), join_path(parent->dest_path, escape_name(dname)), false,
+                        dname != e.name, e.via_link);
     return child != nullptr;
   }
   void entry(Node& parent, Dirent&& e) {
-    const std::string esc = escape_name(e.name);
     Task t;
     t.dir = parent;
-    t.src_path = join_path(parent->src_path, esc);
-    t.dest_path = join_path(parent->dest_path, esc);
-    t.dname = e.name;
+    t.dname = dest_name(parent->dfs, e.name, j_.spec_.map_names);
+    t.mapped = t.dname != e.name;
+    t.src_path = join_path(parent->src_path, escape_name(e.name));
+    t.dest_path = join_path(parent->dest_path, escape_name(t.dname));
     t.sname = std::move(e.name);
     t.dtype = e.type;
     j_.enqueue(std::move(t));
@@ -271,14 +312,20 @@ void Job::process_top(const std::string& src, const std::string& dest) {
   fstat(a->sfd.get(), &a->st);
   if (fstat(a->dfd.get(), &pst) == 0) a->ddev = pst.st_dev;
   a->sfs = fs_kind_of_fd(a->sfd.get());
-  a->dfs = fs_kind_of_fd(a->dfd.get());
+  a->dfs = dest_kind_of_fd(a->dfd.get());
   a->src_path = parent_of(src);
   a->dest_path = parent_of(dest);
+  note_dest_fs(*a);
+  note_destination(*a);
+  // The destination's own name as the job's choice writes it.
+  const std::string given = dname;
+  dname = dest_name(a->dfs, given, spec_.map_names);
+  const std::string dpath = dname == given ? dest : join_path(a->dest_path, escape_name(dname));
   rec.type = entry_type_of(st.st_mode);
   if (S_ISDIR(st.st_mode)) {
     if (!spec_.recursive)
       return fail(custom_error("EISDIR", "source is a directory (copy it with recursive), cp '" + src + "' -> '" + dest + "'", src, dest));
-    if (auto d = open_dir(a, sname, dname, src, dest, true)) {
+    if (auto d = open_dir(a, sname, dname, src, dpath, true, dname != given)) {
       TreeCopy v(*this);
       walk_tree(v, std::move(d));
     }
@@ -289,8 +336,9 @@ void Job::process_top(const std::string& src, const std::string& dest) {
   t.dir = a;
   t.sname = sname;
   t.dname = dname;
+  t.mapped = dname != given;
   t.src_path = src;
-  t.dest_path = dest;
+  t.dest_path = dpath;
   t.dtype = dtype_of(st.st_mode);
   t.top = true;
   enqueue(std::move(t));
@@ -318,7 +366,7 @@ bool is_ancestor(int dfd, const struct stat& st) {
 
 // Creates (or merges into) the destination folder and opens both fds. Walker thread.
 std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, const std::string& sname, const std::string& dname0,
-                                       const std::string& spath, const std::string& dpath0, bool top) {
+                                       const std::string& spath, const std::string& dpath0, bool top, bool mapped, bool via_link) {
   const uint64_t t0 = now_ns();
   std::string dname = dname0, dpath = dpath0;
   Record rec = base_record(spath, dpath, EntryType::Dir);
@@ -331,14 +379,29 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
     return nullptr;
   };
   const int pdfd = parent->dfd.get();
-  UniqueFd sfd(openat(parent->sfd.get(), sname.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  // A folder reached through a link (follow_links) is opened through it.
+  UniqueFd sfd(openat(parent->sfd.get(), sname.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (via_link ? 0 : O_NOFOLLOW)));
   if (!sfd) return fail(at_source(sys_error(errno, "open", spath, dpath)));
   struct stat st;
   if (fstat(sfd.get(), &st) != 0) return fail(at_source(sys_error(errno, "fstat", spath, dpath)));
   if (top && is_ancestor(pdfd, st))
     return fail(custom_error("EINTOSELF", "cannot copy a directory, '" + spath + "', into itself, '" + dpath + "'", spath, dpath));
+  if (via_link) {
+    rec.type = EntryType::Symlink;
+    for (const DirNode* p = parent.get(); p && !p->anchor; p = p->parent.get())
+      if (same_inode(p->st, st))
+        return fail(node_error("ELOOP", ELOOP, "the link leads back to a folder that is being copied ('" + p->src_path + "')", "open", spath, dpath));
+  }
+  // Foreign destinations: a name it cannot hold, or one that is another's there.
+  if (unfit_name(*parent, sname, dname, mapped, rec)) {
+    if (rec.failed()) return fail(*rec.error);
+    if (spec_.move) parent->child_failed = true;
+    rec.ms = ms_since(t0);
+    emit(std::move(rec));
+    return nullptr;
+  }
   // Move within one filesystem: one rename for the whole folder.
-  if (spec_.move && !parent->rename_exdev) {
+  if (spec_.move && !parent->rename_exdev && !via_link && !parent->followed) {
     int re = rename_noreplace(parent->sfd.get(), sname.c_str(), pdfd, dname.c_str(), false);
     if (re == 0) {
       rec.result = Result::Renamed;
@@ -353,7 +416,7 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   bool fresh = false;
   bool direct = parent->direct;
   TempName tmp_top;  // removed again unless the folder node takes it over
-  if (top && !spec_.move && faccessat(pdfd, dname.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
+  if (top && !spec_.move && parent->dfs.renames_dirs && faccessat(pdfd, dname.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
     // A new top folder is built under a hidden name and renamed into place when complete: its
     // files can then be created directly (no per-file temp + link), and nothing half-done ever
     // stands under the final name.
@@ -371,7 +434,11 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   } else if (mkdirat(pdfd, dname.c_str(), 0700) == 0) {
     fresh = true;
   } else {
-    if (errno != EEXIST) return fail(at_dest(sys_error(errno, "mkdir", spath, dpath)));
+    if (errno != EEXIST) {
+      const int e = errno;
+      rec.dest = dpath;
+      return fail(at_dest(dest_fail(*parent, e, "mkdir", dname, rec)));
+    }
     struct stat ds;
     if (fstatat(pdfd, dname.c_str(), &ds, AT_SYMLINK_NOFOLLOW) != 0) return fail(at_dest(sys_error(errno, "lstat", spath, dpath)));
     if (same_inode(ds, st)) return fail(custom_error("ESAMEFILE", "'" + spath + "' and '" + dpath + "' are the same file", spath, dpath));
@@ -434,7 +501,14 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
     d->no_default_acl = parent->direct ? parent->no_default_acl
                                        : (fgetxattr(d->dfd.get(), "system.posix_acl_default", nullptr, 0) < 0 && (errno == ENODATA || errno == ENOTSUP));
   }
-  d->dfs = d->ddev == parent->ddev ? parent->dfs : fs_kind_of_fd(d->dfd.get());
+  d->dfs = d->ddev == parent->ddev ? parent->dfs : dest_kind_of_fd(d->dfd.get());
+  d->followed = via_link || parent->followed;
+  d->warnings = std::move(rec.warnings);  // what unfit_name() had to say (a changed name…)
+  if (via_link) d->warnings.push_back("copied the folder the link points to: " + type_reason(d->dfs, EntryType::Symlink));
+  if (d->ddev != parent->ddev) {
+    note_dest_fs(*d);
+    note_destination(*d);
+  }
   return d;
 }
 
@@ -459,7 +533,7 @@ void Job::finalize_dir(DirNode& d) {
   Record rec = base_record(d.src_path, d.dest_path, EntryType::Dir);
   rec.warnings = d.warnings;
   if (spec_.preserve) {
-    apply_meta_fd(meta_, d.sfd.get(), d.dfd.get(), d.st, rec, nullptr);
+    apply_meta_fd(meta_, d.sfd.get(), d.dfd.get(), d.st, rec, nullptr, d.dfs.holds);
   } else if (d.fresh) {
     if (int e = set_plain_mode(meta_, d.dfd.get(), d.st.st_mode)) rec.warnings.push_back(std::string("mode not set: ") + errno_name(e));
   }
@@ -485,7 +559,9 @@ void Job::finalize_dir(DirNode& d) {
     rec.warnings.push_back(cancelled_ ? "incomplete: the job was cancelled before everything inside was copied"
                                       : "incomplete: some entries inside were not copied (see their records)");
   }
-  if (spec_.move && !cancelled_ && !failed) {
+  if (spec_.move && !cancelled_ && !failed && d.followed) {
+    failed = true;  // the link (or the folder reached through one) stays: only a copy of its target went
+  } else if (spec_.move && !cancelled_ && !failed) {
     if (unlinkat(p.sfd.get(), d.sname.c_str(), AT_REMOVEDIR) != 0) {
       rec.warnings.push_back(std::string("source folder not removed: ") + errno_name(errno));
       failed = true;

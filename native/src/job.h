@@ -14,12 +14,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "conflict.h"
 #include "copy.h"
+#include "foreign.h"
 #include "engine.h"
 #include "meta.h"
 #include "queue.h"
@@ -27,6 +29,11 @@
 #include "scan.h"
 
 namespace ferry {
+
+// What a job does with an entry a foreign destination cannot hold as it is (a name it refuses, a
+// symlink, a FIFO, a file too large…): try it and fail with a plain reason, skip it, or stop the
+// job before anything is copied.
+enum class UnfitPolicy : int { Fail, Skip, Stop };
 
 struct Spec {
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -40,11 +47,15 @@ struct Spec {
   bool scan = true;
   bool space_check = false;
   bool progress = true;
+  UnfitPolicy unfit = UnfitPolicy::Fail;
+  bool map_names = false;     // replace characters the destination forbids (foreign.h's mapping)
+  bool follow_links = false;  // where symlinks cannot be stored, copy what they point to
 };
 
 struct JobResult {
   uint64_t files_done = 0, files_failed = 0, bytes_done = 0;
   bool cancelled = false;
+  std::vector<std::string> warnings;  // once per job: metadata a destination cannot keep, items left behind
 };
 std::string job_result_json(const JobResult& r);
 
@@ -79,7 +90,7 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   bool scan_all();  // false: the free-space check refused the job
   void process_top(const std::string& src, const std::string& dest);
   std::shared_ptr<DirNode> open_dir(const std::shared_ptr<DirNode>& parent, const std::string& sname, const std::string& dname,
-                                    const std::string& spath, const std::string& dpath, bool top);
+                                    const std::string& spath, const std::string& dpath, bool top, bool mapped = false, bool via_link = false);
   void enqueue(Task&& t);
   void release(const std::shared_ptr<DirNode>& d);
   void finalize_dir(DirNode& d);
@@ -92,9 +103,17 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   void do_task(Worker& w, Task& t);
   void copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream);
   void copy_other(Task& t, const struct stat& st, Record& rec);
+  // Foreign destinations (entry.cc): true when the entry is settled (skipped or failed) before
+  // anything is made; else it goes on (maybe with warnings, maybe to fail with a plain reason).
+  bool unfit_name(DirNode& d, const std::string& sname, const std::string& dname, bool mapped, Record& rec);
+  bool unfit_type(Task& t, const struct stat& st, bool stream, Record& rec);
+  void settle_unfit(DirNode& d, const Problem& p, int err, Record& rec);
+  bool copy_link_target(Worker& w, Task& t, Record& rec);
+  WireErr dest_fail(const DirNode& d, int err, const char* syscall, const std::string& dname, const Record& rec);
+  void note_destination(const DirNode& d);  // its metadata warning, once per filesystem
   bool try_move_rename(Task& t, const struct stat& st, Record& rec);
   enum class Pub { New, Replace, Done };
-  Pub settle_taken(const struct stat& sst, const struct stat& dst, int dfd, std::string& dname, Record& rec, std::optional<Answer>& asked);
+  Pub settle_taken(const struct stat& sst, const struct stat& dst, const DirNode& d, std::string& dname, Record& rec, std::optional<Answer>& asked);
   int check(const Worker& w);
   // Hard links (entry.cc)
   enum class HardLink { None, Leader, Linked };
@@ -129,6 +148,37 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   std::condition_variable dirs_cv_;
 
   std::atomic<uint64_t> files_done_{0}, files_failed_{0}, bytes_done_{0};
+  // Foreign destinations: warnings said once per filesystem, and entries they could not hold.
+  std::mutex notes_mu_;
+  std::vector<std::string> notes_;
+  std::set<dev_t> noted_;
+  std::atomic<uint64_t> unfit_{0};
+  std::string unfit_fs_;  // the label of the filesystem those were for (under notes_mu_)
+
+  // Moves across filesystems (entry.cc): a copied entry's source is unlinked only once its copy
+  // is on disk. Instead of fsync for every file and folder, finished entries wait in a batch; one
+  // checked syncfs per destination filesystem, then the batch's sources go and its records are
+  // emitted. The syncfs goes through a descriptor opened before anything was written there
+  // (write-back errors reach only descriptors opened before them: ENGINE-FACTS.md).
+  struct Unlink {
+    std::shared_ptr<DirNode> dir;  // holds one `pending` until the batch is flushed
+    std::string sname;
+    Record rec;
+  };
+  // A batch is flushed when it holds this many entries or bytes, or its first entry waited this
+  // long (the records, and so the progress, of a move wait for the flush).
+  static constexpr size_t kUnlinkBatch = 4096;
+  static constexpr uint64_t kUnlinkBatchBytes = 1ull << 30;
+  static constexpr uint64_t kUnlinkBatchNs = 1000000000ull;
+  void defer_unlink(Task& t, Record&& rec);
+  void flush_unlinks();
+  bool unlinks_waiting();
+  void note_dest_fs(const DirNode& d);  // walker: the first descriptor on each destination device
+  std::mutex unlinks_mu_;
+  std::vector<Unlink> unlinks_;
+  uint64_t unlink_bytes_ = 0;
+  uint64_t unlink_t0_ = 0;  // when the batch's first entry came
+  std::map<dev_t, UniqueFd> sync_fds_;  // under unlinks_mu_
 
   Scanner scanner_;
   std::atomic<int> scan_state_{0};  // 0 none, 1 running, 2 done (not yet reported), 3 reported

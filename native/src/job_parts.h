@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ struct DirNode {
   std::atomic<bool> rename_exdev{false};
   std::atomic<bool> no_tmpfile{false};
   std::vector<std::string> warnings;
+  // Foreign destinations: names of this folder that are another's on a case-folding destination
+  // (→ that one), set by the walker before any child is queued.
+  std::map<std::string, std::string> clash;
+  // Reached through a link whose target is copied: nothing below it is the moved tree's own, so a
+  // move removes nothing there.
+  bool followed = false;
 };
 
 struct Task {
@@ -50,6 +57,7 @@ struct Task {
   std::string src_path, dest_path;
   unsigned char dtype = DT_UNKNOWN;
   bool top = false;  // an explicit pair (not found by walking a folder)
+  bool mapped = false;  // dname is sname with the characters the destination forbids replaced
 };
 
 struct Worker {

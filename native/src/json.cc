@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "job.h"
+#include "listing.h"
 #include "reporter.h"
 
 namespace ferry {
@@ -214,7 +215,55 @@ void totals(W& w, const ScanTotals& t) {
   });
 }
 
+// {"kind":"name","fails":true,"reason":"…","fix":"map"}: the choice that settles it, if any.
+void problem(W& w, const Problem& p) {
+  w.raw("{\"kind\":");
+  w.name_or_null(unfit_name(p.kind));
+  w.raw(",\"fails\":");
+  w.boolean(p.fails);
+  w.raw(",\"reason\":");
+  w.str(p.reason);
+  w.raw(",\"fix\":");
+  w.name_or_null(p.kind == Unfit::Name ? "map" : p.kind == Unfit::Symlink ? "follow" : nullptr);
+  w.raw("}");
+}
+
+void holds(W& w, const FsKind& k) {
+  const Holds& h = k.holds;
+  w.raw("{\"winNames\":");
+  w.boolean(h.win_names);
+  w.raw(",\"refuses\":[");
+  bool first = true;
+  for (auto [bit, name] : {std::pair<uint8_t, const char*>{kNameChars, "chars"}, {kNameTrailing, "trailing"}, {kNameReserved, "reserved"}, {kNameEncoding, "encoding"}}) {
+    if (!(h.refuses & bit)) continue;
+    if (!first) w.raw(",");
+    first = false;
+    w.name_or_null(name);
+  }
+  w.raw("],\"foldCase\":");
+  w.boolean(h.fold_case);
+  for (auto [key, v] : {std::pair<const char*, bool>{"symlinks", h.symlinks}, {"specials", h.specials}, {"hardlinks", h.hardlinks}, {"modes", h.modes},
+                        {"owners", h.owners}, {"xattrs", h.xattrs}, {"holes", h.holes}, {"probed", h.probed}}) {
+    w.raw(",");
+    w.key(key);
+    w.boolean(v);
+  }
+  w.raw(",\"maxFileSize\":");
+  if (h.max_file) w.u64(h.max_file);
+  else w.raw("null");
+  w.raw(",\"timeGranularityNs\":");
+  w.u64(h.time_ns);
+  w.raw("}");
+}
+
 }  // namespace
+
+std::string holds_json(const FsKind& k) {
+  std::string out;
+  W w{out};
+  holds(w, k);
+  return out;
+}
 
 void explanation_json(std::string& out, const Explanation& x) {
   W w{out};
@@ -230,9 +279,42 @@ void explanation_json(std::string& out, const Explanation& x) {
   w.array(x.chain, [&](Method m) { w.method((int)m); });
   w.raw(",\"reason\":");
   w.str(x.reason);
+  w.raw(",\"problems\":");
+  w.array(x.problems, [&](const Problem& p) { problem(w, p); });
   if (x.error) {
     w.raw(",\"error\":");
     wire_error(w, *x.error);
+  }
+  w.raw("}");
+}
+
+void listed_row_json(std::string& out, const ListedRow& r) {
+  W w{out};
+  w.raw("{\"name\":");
+  w.str(r.name);
+  w.raw(",\"path\":");
+  w.str(r.path);
+  w.raw(",\"type\":");
+  w.name_or_null(r.type);
+  w.raw(",\"size\":");
+  w.u64(r.size);
+  w.raw(",\"mtimeMs\":");
+  w.dbl(r.mtime_ms);
+  w.raw(",\"mode\":");
+  w.u64(r.mode);
+  w.raw(",\"hidden\":");
+  w.boolean(r.hidden);
+  if (r.has_link_target) {
+    w.raw(",\"linkTarget\":");
+    w.str(r.link_target);
+  }
+  if (r.link) {
+    w.raw(",\"targetType\":");
+    w.name_or_null(r.target_type);
+  }
+  if (r.error) {
+    w.raw(",\"error\":");
+    wire_error(w, *r.error);
   }
   w.raw("}");
 }
@@ -246,6 +328,59 @@ std::string scan_totals_json(const ScanTotals& t) {
   return out;
 }
 
+std::string scan_result_json(const ScanTotals& t, const std::vector<DestFit>& fit) {
+  std::string out;
+  W w{out};
+  w.raw("{");
+  totals(w, t);
+  w.raw(",\"destinations\":");
+  w.array(fit, [&](const DestFit& f) {
+    w.raw("{\"folder\":");
+    w.str(f.folder);
+    w.raw(",\"type\":");
+    w.str(f.fs.name);
+    w.raw(",\"label\":");
+    w.str(fs_label(f.fs));
+    w.raw(",\"foreign\":");
+    w.boolean(is_foreign(f.fs));
+    w.raw(",\"holds\":");
+    holds(w, f.fs);
+    w.raw(",\"lost\":");
+    const std::string lost = lost_metadata(f.fs);
+    if (lost.empty()) w.raw("null");
+    else w.str(lost);
+    w.raw(",");
+    u64_fields(w, {{"cluster", f.cluster}, {"needed", f.needed}, {"free", f.free}, {"holes", f.holes}, {"count", f.count}, {"failing", f.failing}});
+    w.raw(",\"space\":");
+    if (f.space) wire_error(w, *f.space);
+    else w.raw("null");
+    w.raw(",\"kinds\":{");
+    bool first = true;
+    for (int k = 0; k < 7; k++) {
+      if (!f.kinds[k]) continue;
+      if (!first) w.raw(",");
+      first = false;
+      w.key(unfit_name((Unfit)k));
+      w.u64(f.kinds[k]);
+    }
+    w.raw("},\"items\":");
+    w.array(f.items, [&](const FitItem& it) {
+      w.raw("{\"src\":");
+      w.str(it.src);
+      w.raw(",\"dest\":");
+      w.str(it.dest);
+      w.raw(",\"type\":\"");
+      w.raw(entry_type_name(it.type));
+      w.raw("\",\"problem\":");
+      problem(w, it.problem);
+      w.raw("}");
+    });
+    w.raw("}");
+  });
+  w.raw("}");
+  return out;
+}
+
 std::string job_result_json(const JobResult& r) {
   std::string out;
   W w{out};
@@ -253,6 +388,8 @@ std::string job_result_json(const JobResult& r) {
   u64_fields(w, {{"filesDone", r.files_done}, {"filesFailed", r.files_failed}, {"bytesDone", r.bytes_done}});
   w.raw(",\"cancelled\":");
   w.boolean(r.cancelled);
+  w.raw(",\"warnings\":");
+  w.array(r.warnings, [&](const std::string& x) { w.str(x); });
   w.raw("}");
   return out;
 }
@@ -332,6 +469,8 @@ std::string events_to_json(const std::vector<Event>& evs) {
         w.u64(e.conflict.dest_size);
         w.raw(",\"destMtimeMs\":");
         w.dbl(e.conflict.dest_mtime_ms);
+        w.raw(",\"mtimeWindowMs\":");
+        w.dbl(e.conflict.mtime_window_ms);
         w.raw("}");
         break;
     }

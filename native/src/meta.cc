@@ -67,24 +67,24 @@ int copy_xattrs(int in, int out, Record& rec) {
 
 }  // namespace
 
-void apply_meta_fd(const MetaPolicy& mp, int in, int out, const struct stat& st, Record& rec, const Created* created_as) {
+void apply_meta_fd(const MetaPolicy& mp, int in, int out, const struct stat& st, Record& rec, const Created* created_as, const Holds& holds) {
   struct timespec ts[2] = {st.st_atim, st.st_mtim};
   if (futimens(out, ts) != 0) warn(rec, "times not kept: ", errno);
-  bool owner_ok = created_as && created_as->uid == st.st_uid && created_as->gid == st.st_gid;
+  bool owner_ok = !holds.owners || (created_as && created_as->uid == st.st_uid && created_as->gid == st.st_gid);
   if (mp.root && !owner_ok && fchown(out, st.st_uid, st.st_gid) != 0) warn(rec, "owner not kept: ", errno);
-  int nx = copy_xattrs(in, out, rec);
-  bool mode_ok = created_as && created_as->mode_exact && nx == 0 && (st.st_mode & 07000) == 0;
+  int nx = holds.xattrs ? copy_xattrs(in, out, rec) : 0;
+  bool mode_ok = !holds.modes || (created_as && created_as->mode_exact && nx == 0 && (st.st_mode & 07000) == 0);
   if (!mode_ok && fchmod(out, st.st_mode & 07777) != 0) warn(rec, "mode not kept: ", errno);
 }
 
-void apply_meta_path(const MetaPolicy& mp, int dfd, const std::string& name, const struct stat& st, Record& rec, bool is_link) {
+void apply_meta_path(const MetaPolicy& mp, int dfd, const std::string& name, const struct stat& st, Record& rec, bool is_link, const Holds& holds) {
   if (!mp.preserve) {
-    if (!is_link && fchmodat(dfd, name.c_str(), st.st_mode & 0777 & ~mp.umask, 0) != 0) warn(rec, "mode not set: ", errno);
+    if (!is_link && holds.modes && fchmodat(dfd, name.c_str(), st.st_mode & 0777 & ~mp.umask, 0) != 0) warn(rec, "mode not set: ", errno);
     return;
   }
   struct timespec ts[2] = {st.st_atim, st.st_mtim};
-  if (mp.root && fchownat(dfd, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) warn(rec, "owner not kept: ", errno);
-  if (!is_link && fchmodat(dfd, name.c_str(), st.st_mode & 07777, 0) != 0) warn(rec, "mode not kept: ", errno);
+  if (mp.root && holds.owners && fchownat(dfd, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) warn(rec, "owner not kept: ", errno);
+  if (!is_link && holds.modes && fchmodat(dfd, name.c_str(), st.st_mode & 07777, 0) != 0) warn(rec, "mode not kept: ", errno);
   if (utimensat(dfd, name.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) warn(rec, "times not kept: ", errno);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine.h"
+#include "fsinfo.h"
 
 namespace ferry {
 
@@ -29,10 +30,13 @@ struct MetaPolicy {
   mode_t umask = 022;
 };
 
-// A file or folder through its descriptors (preserve).
-void apply_meta_fd(const MetaPolicy& mp, int in, int out, const struct stat& st, Record& rec, const Created* created_as);
+// A file or folder through its descriptors (preserve). `holds`: what the destination can keep (a
+// foreign filesystem's missing modes, owners or xattrs are not even tried: the job reports them
+// once, not each file).
+void apply_meta_fd(const MetaPolicy& mp, int in, int out, const struct stat& st, Record& rec, const Created* created_as, const Holds& holds = Holds{});
 // A recreated symlink or node, by name (preserve: owner, mode, times; else the mode minus umask).
-void apply_meta_path(const MetaPolicy& mp, int dfd, const std::string& name, const struct stat& st, Record& rec, bool is_link);
+void apply_meta_path(const MetaPolicy& mp, int dfd, const std::string& name, const struct stat& st, Record& rec, bool is_link,
+                     const Holds& holds = Holds{});
 // Without preserve: the source's permission bits minus the umask. 0 or an errno.
 inline int set_plain_mode(const MetaPolicy& mp, int fd, mode_t src_mode) { return fchmod(fd, src_mode & 0777 & ~mp.umask) == 0 ? 0 : errno; }
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -51,10 +52,17 @@ class WorkQueue {
   }
 
   // Worker `idx` of `nworkers`: moves a few tasks into `out`. False when closed and empty.
-  bool pop(std::deque<T>& out, size_t idx, size_t nworkers) {
+  bool pop(std::deque<T>& out, size_t idx, size_t nworkers) { return take(out, idx, nworkers, nullptr) > 0; }
+  // pop() that waits at most `wait`: 1 took tasks, 0 closed and empty, -1 nothing came in time.
+  int pop_for(std::deque<T>& out, size_t idx, size_t nworkers, std::chrono::milliseconds wait) { return take(out, idx, nworkers, &wait); }
+
+ private:
+  int take(std::deque<T>& out, size_t idx, size_t nworkers, const std::chrono::milliseconds* wait) {
     std::unique_lock<std::mutex> lk(mu_);
-    pop_cv_.wait(lk, [&] { return tasks_ > 0 || closed_; });
-    if (tasks_ == 0) return false;
+    auto ready = [&] { return tasks_ > 0 || closed_; };
+    if (!wait) pop_cv_.wait(lk, ready);
+    else if (!pop_cv_.wait_for(lk, *wait, ready)) return -1;
+    if (tasks_ == 0) return 0;
     size_t n = std::max<size_t>(1, std::min<size_t>(tasks_ / nworkers, 16));
     size_t pos = idx * batches_.size() / nworkers;
     if (pos >= batches_.size()) pos = batches_.size() - 1;
@@ -69,9 +77,10 @@ class WorkQueue {
     bool wake = walker_waiting_ && tasks_ < cap_;
     lk.unlock();
     if (wake) push_cv_.notify_one();
-    return true;
+    return 1;
   }
 
+ public:
   // The job was cancelled: a walker waiting for room goes on.
   void wake() {
     { std::lock_guard<std::mutex> lk(mu_); }

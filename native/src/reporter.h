@@ -143,6 +143,11 @@ class Reporter {
 // JSON text of an events array (json.cc): what crosses to JS.
 std::string events_to_json(const std::vector<Event>& evs);
 std::string scan_totals_json(const ScanTotals& t);
+// scan()'s result: the totals and, per destination filesystem, its problems and space.
+struct DestFit;
+std::string scan_result_json(const ScanTotals& t, const std::vector<DestFit>& fit);
+// What a filesystem holds (FsKind::holds) as a JSON object.
+std::string holds_json(const FsKind& k);
 // One explanation, appended to `out`.
 void explanation_json(std::string& out, const Explanation& x);
 std::string wire_error_json(const WireErr& e);

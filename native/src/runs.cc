@@ -34,7 +34,7 @@ void ScanRun::run() {
   state_ = 2;
   std::optional<WireErr> refusal;
   if (scanner_.opts().check_space && !cancelled_) refusal = scanner_.check_space();
-  reporter_.finish(scan_totals_json(scanner_.totals()), std::move(refusal));
+  reporter_.finish(scan_result_json(scanner_.totals(), scanner_.fit()), std::move(refusal));
 }
 
 bool ScanRun::scan_event(Event& e) {

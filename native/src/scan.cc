@@ -21,6 +21,9 @@ class Scanner::Walk {
   void unlisted(Node& n, int) { s_.unreadable(n.path); }  // the copy reports it too
   bool stopped() const { return s_.stop_.load(std::memory_order_relaxed); }
   bool pace(size_t) const { return true; }
+  void listed(Node& n, std::vector<Dirent>& ents) {
+    if (s_.foreign()) n.clash = listing_clashes(s_.dests_[s_.cur_].side.fs, ents, s_.opts_.map_names);
+  }
   bool enter(Node& parent, const Dirent& e, size_t, Node& child) {
     s_.dirs_.fetch_add(1, std::memory_order_relaxed);
     child.path = join_path(parent.path, escape_name(e.name));
@@ -38,11 +41,25 @@ class Scanner::Walk {
         else s_.taken(parent.dfd.get(), e.name, true, child.path);
       }
     }
+    if (s_.foreign()) {
+      s_.check_entry(parent, e.name, st);
+      child.dpath = join_path(parent.dpath, escape_name(dest_name(s_.dests_[s_.cur_].side.fs, e.name, s_.opts_.map_names)));
+    }
     return true;
   }
   void entry(Node& parent, Dirent&& e) {
     if (parent.dfd && faccessat(parent.dfd.get(), e.name.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
       s_.taken(parent.dfd.get(), e.name, false, join_path(parent.path, escape_name(e.name)));
+    if (s_.foreign()) {
+      struct stat st;
+      if (fstatat(parent.fd.get(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        s_.unreadable(join_path(parent.path, escape_name(e.name)));
+        return s_.count_type(e.type);
+      }
+      s_.check_entry(parent, e.name, st);
+      if (!S_ISREG(st.st_mode)) return s_.count_type(dtype_of(st.st_mode));
+      return s_.count_file(st, parent.fd.get());
+    }
     if (e.type != DT_REG) return s_.count_type(e.type);
     struct stat st;
     if (fstatat(parent.fd.get(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -77,7 +94,11 @@ void Scanner::add(const std::string& src, const std::string& dest) {
         Dest d;
         d.dev = ds.st_dev;
         d.folder = folder;
-        d.side = fs_side_of_fd(dfd.get());
+        d.side = dest_side_of_fd(dfd.get());
+        if (is_foreign(d.side.fs)) {
+          struct statvfs sv;
+          d.cluster = d.side.fs.cluster ? d.side.fs.cluster : fstatvfs(dfd.get(), &sv) == 0 ? sv.f_bsize : 4096;
+        }
         d.fd = std::move(dfd);
         dests_.push_back(std::move(d));
         cur_ = dests_.size() - 1;
@@ -91,11 +112,21 @@ void Scanner::add(const std::string& src, const std::string& dest) {
       else taken(dp.get(), dname, S_ISDIR(st.st_mode), src);
     }
   }
+  SNode root;
+  if (foreign()) {
+    // The top entry gets the name `dest` ends with.
+    const size_t slash = dest.rfind('/');
+    const std::string dname = slash == std::string::npos ? dest : dest.substr(slash + 1);
+    SNode top;
+    top.path = parent_of(src);
+    top.dpath = parent_of(dest);
+    check_entry(top, dname, st, src);
+    root.dpath = join_path(top.dpath, escape_name(dest_name(dests_[cur_].side.fs, dname, opts_.map_names)));
+  }
   if (S_ISREG(st.st_mode)) return count_file(st, parent.get());
   if (!S_ISDIR(st.st_mode)) return count_type(dtype_of(st.st_mode));
   if (!opts_.recursive) return;  // the copy refuses it
   dirs_.fetch_add(1, std::memory_order_relaxed);
-  SNode root;
   root.fd.reset(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   root.dev = st.st_dev;
   root.dfd = std::move(merge);
@@ -115,6 +146,28 @@ void Scanner::unreadable(const std::string& src_path) {
   unreadable_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lk(mu_);
   if (unreadable_sample_.size() < kSamples) unreadable_sample_.push_back(src_path);
+}
+
+void Scanner::check_entry(const SNode& n, const std::string& name, const struct stat& st, const std::string& src) {
+  Dest& d = dests_[cur_];
+  const FsKind& fs = d.side.fs;
+  std::vector<Problem> ps;
+  auto c = n.clash.find(name);
+  entry_problems(fs, name, c == n.clash.end() ? nullptr : &c->second, st, false, opts_.map_names, opts_.follow_links, ps);
+  if (ps.empty()) return;
+  DestFit& f = d.fit;
+  for (Problem& p : ps) {
+    f.count++;
+    if (p.fails) f.failing++;
+    f.kinds[(int)p.kind]++;
+    if (f.items.size() >= kMaxFitItems) continue;
+    FitItem it;
+    it.src = src.empty() ? join_path(n.path, escape_name(name)) : src;
+    it.dest = join_path(n.dpath, escape_name(dest_name(fs, name, opts_.map_names)));
+    it.type = entry_type_of(st.st_mode);
+    it.problem = std::move(p);
+    f.items.push_back(std::move(it));
+  }
 }
 
 void Scanner::count_type(unsigned char dtype) {
@@ -186,8 +239,18 @@ void Scanner::count_file(const struct stat& st, int dirfd) {
   const uint64_t alloc = (uint64_t)st.st_blocks * 512;
   allocated_.fetch_add(alloc, std::memory_order_relaxed);
   if (c.cost == Cost::Needed) {
-    needed_.fetch_add(alloc, std::memory_order_relaxed);
-    if (cur_ != kNoDest) dests_[cur_].needed += alloc;
+    uint64_t cost = alloc;
+    if (Dest* d = dest(); d && d->cluster) {
+      // A foreign destination: holes it cannot keep are written, and each file takes whole clusters.
+      const uint64_t size = (uint64_t)st.st_size;
+      if (!d->side.fs.holds.holes && alloc < size) {
+        d->holes += size - alloc;
+        cost = size;
+      }
+      cost = (cost + d->cluster - 1) / d->cluster * d->cluster;
+    }
+    needed_.fetch_add(cost, std::memory_order_relaxed);
+    if (cur_ != kNoDest) dests_[cur_].needed += cost;
     return;
   }
   reflink_bytes_.fetch_add((uint64_t)st.st_size, std::memory_order_relaxed);
@@ -219,25 +282,66 @@ ScanTotals Scanner::totals() const {
   return t;
 }
 
+namespace {
+
+uint64_t free_bytes(int fd, bool* known) {
+  struct statvfs sv;
+  *known = fstatvfs(fd, &sv) == 0;
+  return *known ? (uint64_t)sv.f_bavail * (sv.f_frsize ? sv.f_frsize : sv.f_bsize) : 0;
+}
+
+}  // namespace
+
 std::optional<WireErr> Scanner::check_space() const {
+  for (const DestFit& f : fit())
+    if (f.space) return f.space;
+  return std::nullopt;
+}
+
+std::vector<DestFit> Scanner::fit() const {
+  std::vector<DestFit> out;
   uint64_t credit = opts_.space_credit;
   for (const Dest& d : dests_) {
+    DestFit f = d.fit;
+    f.folder = d.folder;
+    f.fs = d.side.fs;
+    f.cluster = d.cluster;
+    f.holes = d.holes;
     const uint64_t taken = std::min(credit, d.needed);
     credit -= taken;
-    const uint64_t needed = d.needed - taken;
-    if (needed == 0) continue;
-    struct statvfs sv;
-    if (fstatvfs(d.fd.get(), &sv) != 0) continue;  // cannot tell: the copy will say
-    const uint64_t free = (uint64_t)sv.f_bavail * (sv.f_frsize ? sv.f_frsize : sv.f_bsize);
-    if (needed <= free) continue;
-    std::string desc = "not enough space: needs " + format_size(needed) + ", " + format_size(free) + " free";
-    std::string shared;
-    if (d.reflinked) shared = format_size(d.reflinked) + " will be reflinked";
-    if (d.renamed) shared += (shared.empty() ? "" : ", ") + format_size(d.renamed) + " will be moved by rename";
-    if (!shared.empty()) desc += " (" + shared + ")";
-    return node_error("ENOSPC", ENOSPC, desc, "statfs", d.folder, "");
+    f.needed = d.needed - taken;
+    bool known = false;
+    f.free = free_bytes(d.fd.get(), &known);
+    if (known && f.needed > f.free) {  // unknown: the copy will say
+      std::string desc = "not enough space: needs " + format_size(f.needed) + ", " + format_size(f.free) + " free";
+      if (d.holes) desc = "holes can't be kept on " + std::string(fs_label(d.side.fs)) + ": needs " + format_size(f.needed) + ", " + format_size(f.free) + " free";
+      std::string shared;
+      if (d.reflinked) shared = format_size(d.reflinked) + " will be reflinked";
+      if (d.renamed) shared += (shared.empty() ? "" : ", ") + format_size(d.renamed) + " will be moved by rename";
+      if (!shared.empty()) desc += " (" + shared + ")";
+      f.space = node_error("ENOSPC", ENOSPC, desc, "statfs", d.folder, "");
+    }
+    out.push_back(std::move(f));
   }
-  return std::nullopt;
+  return out;
+}
+
+std::optional<WireErr> Scanner::check_fit() const {
+  uint64_t failing = 0;
+  const FitItem* first = nullptr;
+  std::string fs;
+  for (const Dest& d : dests_) {
+    failing += d.fit.failing;
+    for (const FitItem& it : d.fit.items)
+      if (it.problem.fails && !first) {
+        first = &it;
+        fs = fs_label(d.side.fs);
+      }
+  }
+  if (!failing || !first) return std::nullopt;
+  std::string desc = std::to_string(failing) + (failing == 1 ? " item" : " items") + " cannot be copied to " + fs + " as " +
+                     (failing == 1 ? "it is" : "they are") + ", so nothing was copied (first: " + first->problem.reason + ")";
+  return node_error("EUNFIT", 0, desc, "copyfile", first->src, first->dest);
 }
 
 }  // namespace ferry

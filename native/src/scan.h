@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "foreign.h"
 #include "fsinfo.h"
 #include "reporter.h"
 
@@ -33,6 +34,30 @@ struct ScanOpts {
   // Bytes already written to the destination by an earlier run of the same copy (a resumed job):
   // they need no room again, so check_space() does not count them.
   uint64_t space_credit = 0;
+  // Foreign destinations: the job's choices (names as they will be written, links copied as what
+  // they point to) decide which problems are failures.
+  bool map_names = false;
+  bool follow_links = false;
+};
+
+// An entry a foreign destination cannot hold as it is, or changes.
+struct FitItem {
+  std::string src, dest;  // escaped, like records
+  EntryType type = EntryType::File;
+  Problem problem;
+};
+
+// What one destination filesystem is told (scan()'s result, the copy dialog).
+struct DestFit {
+  std::string folder;  // the destination folder (nearest existing)
+  FsKind fs;           // its row, probed
+  uint64_t cluster = 0;
+  uint64_t needed = 0, free = 0;  // what the space check compares
+  uint64_t holes = 0;             // bytes of holes written in full (they cannot be kept)
+  std::optional<WireErr> space;   // the space check's refusal for it
+  std::vector<FitItem> items;     // the first kMaxFitItems problems
+  uint64_t count = 0, failing = 0;  // all problems; those that fail
+  uint64_t kinds[7] = {0};          // per Unfit kind
 };
 
 class Scanner {
@@ -45,9 +70,16 @@ class Scanner {
   ScanTotals totals() const;
   // Per destination filesystem: do the bytes that must be written (less opts.space_credit) fit in
   // its free space? An ENOSPC error (not enough space: needs X, Y free…, statfs '<folder>') when
-  // they do not.
+  // they do not. Where holes cannot be kept, sparse files count at full size, and each file's
+  // bytes are rounded up to the cluster ("holes can't be kept on exFAT: needs X, Y free").
   std::optional<WireErr> check_space() const;
+  // Foreign destinations: an EUNFIT error when some entry cannot be copied as it is (a job that
+  // stops rather than skip or fail them).
+  std::optional<WireErr> check_fit() const;
+  // Per destination filesystem: its problems and space (after the walk).
+  std::vector<DestFit> fit() const;
   const ScanOpts& opts() const { return opts_; }
+  static constexpr size_t kMaxFitItems = 1000;
 
  private:
   struct Dest {
@@ -55,7 +87,9 @@ class Scanner {
     std::string folder;  // the destination folder (nearest existing), for the message
     UniqueFd fd;
     FsSide side;
-    uint64_t needed = 0, reflinked = 0, renamed = 0;
+    uint64_t cluster = 0;  // foreign: each file's bytes are rounded up to it
+    uint64_t needed = 0, reflinked = 0, renamed = 0, holes = 0;
+    DestFit fit;  // foreign: problems so far
   };
   struct SNode {
     UniqueFd fd;
@@ -64,6 +98,9 @@ class Scanner {
     // looked up there to count conflicts. Invalid when the destination folder is new.
     UniqueFd dfd;
     std::string path;  // the source folder (escaped), for the samples
+    // Foreign destinations only (else empty): the destination path for problem items, names that clash.
+    std::string dpath;
+    std::map<std::string, std::string> clash;
   };
   // One kind of pair (see ScanKind); counters are atomic so totals() can read them while the
   // walk adds. A deque: elements never move.
@@ -84,6 +121,11 @@ class Scanner {
   // The destination name `name` in `dfd` is taken by something the copy cannot merge into.
   void taken(int dfd, const std::string& name, bool src_is_dir, const std::string& src_path);
   void unreadable(const std::string& src_path);
+  // Foreign destinations: the problems of one entry (`name` in the folder `n`).
+  bool foreign() const { return cur_ != kNoDest && is_foreign(dests_[cur_].side.fs); }
+  // `src`: the entry's path when `n` is not its folder (a top entry).
+  void check_entry(const SNode& n, const std::string& name, const struct stat& st, const std::string& src = "");
+  Dest* dest() { return cur_ == kNoDest ? nullptr : &dests_[cur_]; }
 
   const ScanOpts opts_;
   const std::atomic<bool>& stop_;

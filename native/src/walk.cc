@@ -21,18 +21,11 @@ int list_dir(int fd, std::vector<Dirent>& out) {
     if (n == 0) return 0;
     long pos = 0;
     while (pos < n) {
-      struct linux_dirent64 {
-        uint64_t d_ino;
-        int64_t d_off;
-        unsigned short d_reclen;
-        unsigned char d_type;
-        char d_name[];
-      };
-      auto* d = (linux_dirent64*)(buf.data() + pos);
+      auto* d = (LinuxDirent64*)(buf.data() + pos);
       pos += d->d_reclen;
       const char* nm = d->d_name;
-      if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
-      out.push_back({nm, d->d_type});
+      if (is_dot_name(nm)) continue;
+      out.push_back({nm, d->d_type, false, d->d_ino});
     }
   }
 }

@@ -6,17 +6,23 @@
 // the ferry-cp *process* against the cp *process*; "ferry (in-process)" times the engine through
 // native/index.ts startJob without Node's start-up, which is what the reflink target is about.
 //
-// UI figures (panes, queue) come first, from ui.ts; --only=ui runs just those.
+// UI figures (panes, queue) come first, from ui.ts; --only=ui runs just those. Then the
+// main-process figures at scale (scale.ts: start-up, explain, listing, memory; --only=scale, or
+// one of those words). The run ends with one table of every target of issues 14 and 10 and its
+// verdict (verdict.ts).
 // Options: --quick (smaller cases), --only=SUBSTRING (cases whose name contains it),
 // env FERRY_BENCH_RUNS=N, FERRY_BENCH_DROP_CACHES=0 to keep the page cache between runs.
 // Needs root for loop mounts; without root it says why and exits 0.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startJob } from '../../native/index.js';
+import { DEFAULT_THREADS, startJob } from '../../native/index.js';
 import { uiBench } from './ui.js';
+import { scaleBench } from './scale.js';
+import { judge, noteVerdicts, printVerdicts, type Verdict } from './verdict.js';
 import { cleanupAll, hasCommand, isRoot, makeMount, type Mount, type MountKind } from '../helpers/mounts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,6 +60,12 @@ interface Case {
   judge(med: Map<string, number>, extra: Map<string, string>): string;
   /** Optional extra column per contender, measured after its first run (e.g. allocation). */
   inspect?(dest: string): string;
+  /** Keep the page cache between runs (a warm source) even where caches are dropped. */
+  warm?: boolean;
+  /** Untimed, before each run of each contender (e.g. a move's source made again). */
+  prepare?(src: string): void;
+  /** Rows of the closing targets table. */
+  verdicts?(med: Map<string, number>): Verdict[];
 }
 
 interface Row {
@@ -87,9 +99,9 @@ function proc(cmd: string, argv: string[]): Promise<void> {
  * modules, the engine, cp, rsync): a user's machine has them cached, and reading a 100 MB node
  * binary from disk is not what this benchmark compares.
  */
-function dropCaches(): void {
+function dropCaches(warm = false): void {
   sh('sync', []);
-  if (!DROP) return;
+  if (!DROP || warm) return;
   writeFileSync('/proc/sys/vm/drop_caches', '3');
   spawnSync(process.execPath, [CLI, '--version'], { stdio: 'ignore' });
   spawnSync(process.execPath, ['-e', "require('fs')"], { stdio: 'ignore' });
@@ -104,6 +116,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+const verdicts: Verdict[] = [];
+
 async function runCase(c: Case): Promise<Row[]> {
   process.stderr.write(`• ${c.name}: setting up…\n`);
   const { src, dest } = await c.setup();
@@ -113,7 +127,8 @@ async function runCase(c: Case): Promise<Row[]> {
     for (let k = 0; k < c.contenders.length; k++) {
       const who = c.contenders[(i + k) % c.contenders.length]!;
       sh('rm', ['-rf', dest]);
-      dropCaches();
+      c.prepare?.(src);
+      dropCaches(c.warm);
       const t0 = process.hrtime.bigint();
       await who.run(src, dest);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -127,6 +142,12 @@ async function runCase(c: Case): Promise<Row[]> {
   const med = new Map([...times].map(([k, v]) => [k, median(v)]));
   const cp = med.get('cp');
   const verdict = c.judge(med, extra);
+  process.stderr.write(`  → ${c.name}: ${[...med].map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}; ${verdict}\n`);
+  if (c.verdicts) {
+    const v = c.verdicts(med);
+    noteVerdicts(v);
+    verdicts.push(...v);
+  }
   const rows: Row[] = [...times].map(([name, v]) => ({
     caseName: c.name,
     contender: name,
@@ -250,6 +271,57 @@ const within = (x: number | undefined, limit: number): string => (x === undefine
 // Cases
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Move 3,001 × 64 KiB files xfs→btrfs against copying them: the engine as a job runs it (move:
+ * copy, make durable, then remove each source). The source is made again (a reflink copy of a
+ * pristine tree, untimed) before every run.
+ */
+function moveCase(): Case {
+  const files = 3001;
+  const engine = (name: string, move: boolean): Contender => ({
+    name,
+    run: async (s, d) => {
+      const job = startJob([{ src: s, dest: d }], { recursive: true, move, progress: true, scan: false, conflict: 'overwrite' });
+      const r = await job.done;
+      if (r.filesFailed > 0) throw new Error(`engine: ${r.filesFailed} files failed`);
+    },
+  });
+  return {
+    name: `move ${files.toLocaleString('en-US')} × 64 KiB xfs→btrfs`,
+    target: 'move ≤ 1.5× copy',
+    setup: async () => {
+      const xf = await mount('xfs', 12288);
+      const b = await mount('btrfs', 12288);
+      const pristine = path.join(xf.dir, 'move.pristine');
+      if (!existsSync(pristine)) {
+        mkdirSync(pristine);
+        for (let i = 0; i < files; i++) {
+          const d = path.join(pristine, `d${Math.floor(i / 300)}`);
+          if (i % 300 === 0) mkdirSync(d);
+          const off = (i * 8191) % (CHUNK.length - 65536);
+          writeFileSync(path.join(d, `f${i}.bin`), CHUNK.subarray(off, off + 65536));
+        }
+        sh('sync', []);
+      }
+      return { src: path.join(xf.dir, 'move.src'), dest: path.join(b.dir, 'moved') };
+    },
+    prepare: (src) => {
+      if (!existsSync(src)) sh('cp', ['-a', '--reflink=always', path.join(path.dirname(src), 'move.pristine'), src]);
+    },
+    contenders: [
+      engine('ferry copy (engine)', false),
+      engine('ferry move (engine)', true),
+      { name: 'mv (no flush)', run: (s, d) => proc('mv', [s, d]) },
+    ],
+    judge: (med) => `move/copy ${((med.get('ferry move (engine)') ?? NaN) / (med.get('ferry copy (engine)') ?? NaN)).toFixed(2)}× → ${within((med.get('ferry move (engine)') ?? NaN) / (med.get('ferry copy (engine)') ?? NaN), 1.5)}`,
+    verdicts: (med) => {
+      const mv = med.get('ferry move (engine)') ?? NaN;
+      const cpy = med.get('ferry copy (engine)') ?? NaN;
+      return [{ row: `move ${files.toLocaleString('en-US')} files xfs→btrfs`, figure: `${fmtMs(mv)} vs copy ${fmtMs(cpy)} = ${(mv / cpy).toFixed(2)}×`, target: '≤ 1.5× the copy', verdict: judge(mv / cpy <= 1.5, `${(mv / cpy - 1.5).toFixed(2)}× over`) }];
+    },
+  };
+}
+
 function cases(): Case[] {
   const treeFiles = QUICK ? 5_000 : 50_000;
   const big = QUICK ? 256 * MiB : GiB;
@@ -263,46 +335,92 @@ function cases(): Case[] {
   const reflinkMiB = QUICK ? 4096 : 12288;
   const ratioOf = (med: Map<string, number>, who = 'ferry-cp') => (med.get(who) ?? NaN) / (med.get('cp') ?? NaN);
 
-  const list: Case[] = [
-    {
-      name: `tree ${treeFiles / 1000}k × 4 KiB, ext4→ext4`,
-      target: 'ferry-cp ≤ 0.7× cp',
-      setup: async () => {
-        const m = await mount('ext4', ext4MiB);
-        makeTree(path.join(m.dir, 'tree'), treeFiles, 4096);
-        return { src: path.join(m.dir, 'tree'), dest: path.join(m.dir, 'tree.copy') };
-      },
-      // cp -r keeps no metadata while ferry-cp keeps times, mode and xattrs by default: show both
-      // sides at equal work too (cp -a, ferry-cp --no-preserve).
-      contenders: [
-        ...copyContenders(true),
-        { name: 'cp -a', run: (s, d) => proc('cp', ['-a', '--reflink=auto', s, d]) },
-        { name: 'ferry-cp --no-preserve', run: (s, d) => proc(process.execPath, [CLI, '-r', '--no-preserve', s, d]) },
-      ],
-      judge: (med) => `${ratioOf(med).toFixed(2)}× → ${within(ratioOf(med), 0.7)}; vs cp -a ${((med.get('ferry-cp') ?? NaN) / (med.get('cp -a') ?? NaN)).toFixed(2)}×`,
+  const x = (med: Map<string, number>, a: string, b = 'cp') => (med.get(a) ?? NaN) / (med.get(b) ?? NaN);
+  const ratioRow = (row: string, figure: string, r: number, limit: number, target: string): Verdict => ({
+    row,
+    figure,
+    target,
+    verdict: judge(r <= limit, `${(r - limit).toFixed(2)}× over`),
+  });
+  const treeCase = (warm: boolean): Case => ({
+    name: `tree ${treeFiles / 1000}k × 4 KiB, ext4→ext4${warm ? ', warm cache' : ''}`,
+    target: 'in-process ≤ 0.5× cp, ferry-cp ≤ 0.6× cp (metadata kept)',
+    warm,
+    setup: async () => {
+      const m = await mount('ext4', ext4MiB);
+      makeTree(path.join(m.dir, 'tree'), treeFiles, 4096);
+      return { src: path.join(m.dir, 'tree'), dest: path.join(m.dir, 'tree.copy') };
     },
+    // cp -r keeps no metadata while ferry-cp keeps times, mode and xattrs by default: show both
+    // sides at equal work too (cp -a, ferry-cp --no-preserve).
+    contenders: [
+      ...copyContenders(true, warm ? { fsCp: false, rsync: false } : {}),
+      { name: 'cp -a', run: (s, d) => proc('cp', ['-a', '--reflink=auto', s, d]) },
+      ...(warm ? [] : [{ name: 'ferry-cp --no-preserve', run: (s: string, d: string) => proc(process.execPath, [CLI, '-r', '--no-preserve', s, d]) }]),
+    ],
+    judge: (med) =>
+      `in-process ${x(med, 'ferry (in-process)').toFixed(2)}× → ${within(x(med, 'ferry (in-process)'), 0.5)}; ferry-cp ${x(med, 'ferry-cp').toFixed(2)}× → ${within(x(med, 'ferry-cp'), 0.6)}; vs cp -a ${x(med, 'ferry-cp', 'cp -a').toFixed(2)}×`,
+    verdicts: (med) => {
+      const label = `tree ${treeFiles / 1000}k × 4 KiB ext4, ${warm ? 'warm' : 'cold'}`;
+      return [
+        ratioRow(`${label}, in-process`, `${x(med, 'ferry (in-process)').toFixed(2)}× cp (${fmtMs(med.get('ferry (in-process)') ?? NaN)})`, x(med, 'ferry (in-process)'), 0.5, '≤ 0.5× cp'),
+        ratioRow(`${label}, ferry-cp`, `${x(med, 'ferry-cp').toFixed(2)}× cp (${fmtMs(med.get('ferry-cp') ?? NaN)}; cp -a ${x(med, 'cp -a').toFixed(2)}×)`, x(med, 'ferry-cp'), 0.6, '≤ 0.6× cp'),
+      ];
+    },
+  });
+
+  const list: Case[] = [
+    treeCase(false),
+    treeCase(true),
     {
       name: `${bigName} ext4→ext4`,
-      target: 'ferry-cp ≤ 1.05× cp',
+      target: 'ferry-cp ≤ 1.0× cp',
       setup: async () => {
         const m = await mount('ext4', ext4MiB);
         writeData(path.join(m.dir, 'big.bin'), big);
         return { src: path.join(m.dir, 'big.bin'), dest: path.join(m.dir, 'big.copy') };
       },
       contenders: copyContenders(false),
-      judge: (med) => `${ratioOf(med).toFixed(2)}× → ${within(ratioOf(med), 1.05)}`,
+      judge: (med) => `${ratioOf(med).toFixed(2)}× → ${within(ratioOf(med), 1.0)}`,
+      verdicts: (med) => [
+        ratioRow(`${bigName} ext4→ext4`, `ferry-cp ${ratioOf(med).toFixed(2)}× cp, in-process ${x(med, 'ferry (in-process)').toFixed(2)}×`, ratioOf(med), 1.0, '≤ 1.0× cp'),
+      ],
     },
     {
       name: `${bigName} ext4→xfs`,
-      target: 'ferry-cp ≤ 1.05× cp',
+      target: 'ferry-cp ≤ 0.95× cp and ≤ node fs.cp',
       setup: async () => {
         const m = await mount('ext4', ext4MiB);
-        const x = await mount('xfs', reflinkMiB);
+        const xf = await mount('xfs', reflinkMiB);
         writeData(path.join(m.dir, 'big.bin'), big);
-        return { src: path.join(m.dir, 'big.bin'), dest: path.join(x.dir, 'big.from-ext4') };
+        return { src: path.join(m.dir, 'big.bin'), dest: path.join(xf.dir, 'big.from-ext4') };
       },
       contenders: copyContenders(false),
-      judge: (med) => `${ratioOf(med).toFixed(2)}× → ${within(ratioOf(med), 1.05)}`,
+      judge: (med) => `${ratioOf(med).toFixed(2)}× → ${within(ratioOf(med), 0.95)}; vs fs.cp ${x(med, 'ferry-cp', 'node fs.cp').toFixed(2)}×`,
+      verdicts: (med) => [
+        ratioRow(`${bigName} ext4→xfs`, `ferry-cp ${ratioOf(med).toFixed(2)}× cp, in-process ${x(med, 'ferry (in-process)').toFixed(2)}×`, ratioOf(med), 0.95, '≤ 0.95× cp'),
+        ratioRow(`${bigName} ext4→xfs vs node fs.cp`, `ferry-cp ${x(med, 'ferry-cp', 'node fs.cp').toFixed(2)}× fs.cp (fs.cp ${x(med, 'node fs.cp').toFixed(2)}× cp)`, x(med, 'ferry-cp', 'node fs.cp'), 1.0, '≤ 1.0× fs.cp'),
+      ],
+    },
+    moveCase(),
+    {
+      // Issue 14's idea "more workers than cores for metadata-bound trees": the default (2 per
+      // core, 4..8) against twice that, cold cache (where reads in flight matter).
+      name: `workers ${DEFAULT_THREADS} vs ${2 * DEFAULT_THREADS} (engine, tree ${treeFiles / 1000}k, cold)`,
+      target: `keep ${DEFAULT_THREADS} unless ${2 * DEFAULT_THREADS} is ≥ 5% faster`,
+      setup: async () => {
+        const m = await mount('ext4', ext4MiB);
+        makeTree(path.join(m.dir, 'tree'), treeFiles, 4096);
+        return { src: path.join(m.dir, 'tree'), dest: path.join(m.dir, 'tree.workers') };
+      },
+      contenders: [
+        { ...ferryInProcess(true), name: `engine, ${DEFAULT_THREADS} workers` },
+        { name: `engine, ${2 * DEFAULT_THREADS} workers`, run: (s, d) => startJob([{ src: s, dest: d }], { recursive: true, threads: 2 * DEFAULT_THREADS, scan: false, conflict: 'overwrite' }).done.then(() => {}) },
+      ],
+      judge: (med) => {
+        const r = (med.get(`engine, ${2 * DEFAULT_THREADS} workers`) ?? NaN) / (med.get(`engine, ${DEFAULT_THREADS} workers`) ?? NaN);
+        return `${2 * DEFAULT_THREADS}/${DEFAULT_THREADS} = ${r.toFixed(2)}× → ${r <= 0.95 ? `more workers win` : `keep ${DEFAULT_THREADS}`}`;
+      },
     },
   ];
   const reflinkMed = new Map<string, number>();
@@ -378,39 +496,50 @@ function cases(): Case[] {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  const all: Verdict[] = [];
   if (!ONLY || ONLY === 'ui') {
     // Panes and queue figures (no root needed): 100k-entry folder, 100k-file job.
-    await uiBench({ quick: QUICK, runs: RUNS });
-    if (ONLY === 'ui') return;
+    const ui = await uiBench({ quick: QUICK, runs: RUNS });
+    noteVerdicts(ui);
+    all.push(...ui);
+    if (ONLY === 'ui') return printVerdicts(all);
   }
+  const load = () => `load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+  console.log(`\n${load()} on ${os.availableParallelism?.() ?? os.cpus().length} cores at the start of the scale rows`);
+  all.push(...(await scaleBench({ quick: QUICK, only: ONLY })));
   if (!isRoot()) {
     console.log('ferry bench: the copy cases need root for loop mounts (btrfs, xfs, ext4 images); skipped.');
-    return;
+    return printVerdicts(all);
   }
-  const cpVersion = spawnSync('cp', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? 'cp';
-  console.log(`Ferry copy benchmark — ${new Date().toISOString()}${QUICK ? ' (quick)' : ''}`);
-  console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}, ${cpVersion}, node ${process.version}`);
-  console.log(`runs per contender: ${RUNS} (alternating order), median shown`);
-  console.log(
-    DROP
-      ? 'page cache: sync + echo 3 > /proc/sys/vm/drop_caches before every run (cold source), then node/cp/rsync/ferry re-warmed'
-      : 'page cache: kept between runs (warm source; set FERRY_BENCH_DROP_CACHES=1 as root to drop)',
-  );
-  console.log('cp runs as `cp [-r] --reflink=auto`; rsync as `rsync [-r]`; fs.cp in a fresh node process; ferry-cp with defaults (keeps times, mode, xattrs).');
-  console.log('');
-  const rows: Row[] = [];
-  try {
-    for (const c of cases()) {
-      try {
-        rows.push(...(await runCase(c)));
-      } catch (e) {
-        rows.push({ caseName: c.name, contender: 'ERROR', median: NaN, min: NaN, max: NaN, ratio: '', extra: (e as Error).message.replace(/\s+/g, ' ').slice(0, 240) });
+  const selected = cases();
+  if (selected.length) {
+    const cpVersion = spawnSync('cp', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? 'cp';
+    console.log(`Ferry copy benchmark — ${new Date().toISOString()}${QUICK ? ' (quick)' : ''}, ${load()}`);
+    console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}, ${cpVersion}, node ${process.version}`);
+    console.log(`runs per contender: ${RUNS} (alternating order), median shown`);
+    console.log(
+      DROP
+        ? 'page cache: sync + echo 3 > /proc/sys/vm/drop_caches before every run (cold source; "warm cache" cases keep it), then node/cp/rsync/ferry re-warmed'
+        : 'page cache: kept between runs (warm source; set FERRY_BENCH_DROP_CACHES=1 as root to drop)',
+    );
+    console.log('cp runs as `cp [-r] --reflink=auto`; rsync as `rsync [-r]`; fs.cp in a fresh node process; ferry-cp with defaults (keeps times, mode, xattrs).');
+    console.log('');
+    const rows: Row[] = [];
+    try {
+      for (const c of selected) {
+        try {
+          rows.push(...(await runCase(c)));
+        } catch (e) {
+          rows.push({ caseName: c.name, contender: 'ERROR', median: NaN, min: NaN, max: NaN, ratio: '', extra: (e as Error).message.replace(/\s+/g, ' ').slice(0, 240) });
+        }
       }
+    } finally {
+      await cleanupAll();
     }
-  } finally {
-    await cleanupAll();
+    printTable(rows);
+    console.log(`(${load()} at the end)`);
   }
-  printTable(rows);
+  printVerdicts([...all, ...verdicts]);
 }
 
 main().catch(async (e: unknown) => {

@@ -432,13 +432,18 @@ describe('dual-pane browser', { skip }, () => {
   });
 
   test('errors show inline: a missing folder, a folder that vanishes while shown, and (non-root) permission denied', async () => {
+    // A typed path that does not exist is said under the path bar; the pane stays where it was.
     const missing = path.join(root, 'does-not-exist');
-    await go('right', missing, 'error');
+    const was = await page.locator(pane('right')).getAttribute('data-cwd');
+    await page.locator(`${pane('right')} .grid`).focus();
+    await page.keyboard.press('Control+l');
+    const input = page.locator(`${pane('right')} .path-input`);
+    await input.fill(missing);
+    await input.press('Enter');
+    assert.match(await page.locator(`${pane('right')} [data-testid="path-error"]`).innerText(), /^no such file or folder/);
+    assert.equal(await page.locator(pane('right')).getAttribute('data-cwd'), was);
+    await input.press('Escape');
     const err = page.locator(`${pane('right')} [data-testid="pane-error"]`);
-    assert.equal(await err.getAttribute('data-code'), 'ENOENT');
-    // The pane is still usable: Up goes to an existing folder.
-    await err.locator('button', { hasText: 'Go up' }).click();
-    await page.waitForSelector(`${pane('right')}[data-cwd="${root}"][data-state="ready"]`);
 
     // A folder removed while shown (works as root too): the watch fires and the pane says so.
     const doomed = path.join(root, 'doomed');
@@ -450,6 +455,10 @@ describe('dual-pane browser', { skip }, () => {
     await page.waitForSelector(`${pane('right')}[data-state="error"] [data-testid="pane-error"]`);
     assert.match(await err.innerText(), /no longer exists|does not exist|ENOENT/);
     assert.equal(await page.locator(`${pane('right')} [data-path]`).count(), 0, 'stale rows are not left behind');
+    assert.equal(await err.getAttribute('data-code'), 'ENOENT');
+    // The pane is still usable: Up goes to the nearest folder that exists.
+    await err.locator('button', { hasText: 'Go up' }).click();
+    await page.waitForSelector(`${pane('right')}[data-cwd="${root}"][data-state="ready"]`);
 
     // An entry that cannot be shown faithfully (a name that is not UTF-8) is a row with an inline error.
     const odd = path.join(root, 'odd');

@@ -18,6 +18,10 @@
 // - Electron's asar-patched `fs` (`patchFsForAsar`): lstat/stat/readdir treat `*.asar` as folders
 //   (and throw "Invalid package" for a `.asar` that is no archive), opendir is not patched;
 //   `originalFs` is the unpatched module.
+// - `clipboard` (Linux, X11 and Wayland alike): every write replaces the whole clipboard, and
+//   `writeBuffer` puts exactly one custom format on it (Electron 41 has no way to offer two
+//   custom formats at once); `writeText` offers text/plain; reading a format that is not there
+//   gives an empty Buffer (or ''). `fake.clipboard.offer()` plays another application copying.
 import { EventEmitter } from 'node:events';
 import nodeFs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
@@ -69,6 +73,33 @@ function imageFromPath(p: string): FakeNativeImage {
     return size ? new FakeNativeImage(size.width, size.height) : new FakeNativeImage(0, 0);
   } catch {
     return new FakeNativeImage(0, 0);
+  }
+}
+
+// ------------------------------------------------------------------------------- clipboard
+
+export class FakeClipboard {
+  /** What the clipboard offers now, by MIME type. */
+  formats = new Map<string, Buffer>();
+  /** Another application takes the clipboard and offers these formats. */
+  offer(formats: Record<string, string>) {
+    this.formats = new Map(Object.entries(formats).map(([k, v]) => [k, Buffer.from(v, 'utf8')]));
+  }
+  availableFormats() {
+    return [...this.formats.keys()];
+  }
+  readBuffer(format: string) {
+    return Buffer.from(this.formats.get(format) ?? Buffer.alloc(0));
+  }
+  readText() {
+    return (this.formats.get('text/plain') ?? Buffer.alloc(0)).toString('utf8');
+  }
+  writeBuffer(format: string, buffer: Buffer) {
+    if (!Buffer.isBuffer(buffer)) throw new TypeError('buffer must be a node Buffer');
+    this.formats = new Map([[format, Buffer.from(buffer)]]);
+  }
+  writeText(text: string) {
+    this.formats = new Map([['text/plain', Buffer.from(text, 'utf8')]]);
   }
 }
 
@@ -239,6 +270,7 @@ export interface Fake {
   messageBoxAnswers: number[];
   applicationMenu: { template: MenuItem[] } | null;
   displays: { workArea: { x: number; y: number; width: number; height: number } }[];
+  clipboard: FakeClipboard;
   /** Fires app 'ready'. */
   ready(): void;
   /** What the page would get for a URL (through the registered protocol handler). */
@@ -276,6 +308,7 @@ export function makeFakeElectron(userData: string, opts: { packaged?: boolean } 
     messageBoxAnswers: [],
     applicationMenu: null,
     displays: [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
+    clipboard: new FakeClipboard(),
     ready: () => {
       fake.isReady = true;
       readyResolve();
@@ -403,6 +436,7 @@ export function makeFakeElectron(userData: string, opts: { packaged?: boolean } 
     nativeImage,
     protocol,
     dialog,
+    clipboard: fake.clipboard,
     originalFs: unpatchedFs,
   } as unknown as ElectronModule;
   return fake;

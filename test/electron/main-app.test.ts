@@ -393,3 +393,42 @@ test('shell: window size and position are remembered, never restored off-screen'
   assert.equal(o3.x, undefined, 'off-screen position dropped');
   assert.equal(o3.width, 900);
 });
+
+test("shell: the desktop's clipboard, in the formats Linux file managers exchange", async () => {
+  const h = await launch([], { makeServices: createServices });
+  try {
+    const info = await call(fake, own(), 'app.info', {});
+    assert.equal((info.value as { systemClipboard: boolean }).systemClipboard, true);
+    const read = async () => (await call(fake, own(), 'clipboard.read', {})).value as { files: { op: string; paths: string[] } | null; text: string };
+
+    // Nautilus, Nemo, Thunar, Double Commander: x-special/gnome-copied-files, cut or copy.
+    fake.clipboard.offer({ 'x-special/gnome-copied-files': 'cut\nfile:///tmp/a%20b\nfile:///tmp/%23c%25\n', 'text/plain': '/tmp/a b\n/tmp/#c%' });
+    assert.deepEqual((await read()).files, { op: 'cut', paths: ['/tmp/a b', '/tmp/#c%'] });
+    // Dolphin: text/uri-list (CRLF, comments, other schemes skipped); KDE marks a cut apart.
+    fake.clipboard.offer({ 'text/uri-list': '# from Dolphin\r\nfile:///srv/x\r\nhttps://example.com/y\r\nfile://localhost/srv/%C3%A9t%C3%A9\r\n' });
+    assert.deepEqual((await read()).files, { op: 'copy', paths: ['/srv/x', '/srv/été'] });
+    fake.clipboard.offer({ 'text/uri-list': 'file:///srv/x\r\n', 'application/x-kde-cutselection': '1' });
+    assert.deepEqual((await read()).files, { op: 'cut', paths: ['/srv/x'] });
+    // A file on another host is not a local file.
+    fake.clipboard.offer({ 'text/uri-list': 'file://otherhost/srv/x\r\n' });
+    assert.equal((await read()).files, null);
+    // A terminal: paths as plain text copy; any other text is only text.
+    fake.clipboard.offer({ 'text/plain': '/etc/hostname\n/etc/hosts\n' });
+    assert.deepEqual((await read()).files, { op: 'copy', paths: ['/etc/hostname', '/etc/hosts'] });
+    fake.clipboard.offer({ 'text/plain': 'hello /etc/hosts' });
+    assert.deepEqual(await read(), { files: null, text: 'hello /etc/hosts' });
+
+    // Ferry's Ctrl+X: what the other file managers read, names escaped as URIs.
+    assert.equal((await call(fake, own(), 'clipboard.write', { files: { op: 'cut', paths: ['/home/u/a b', '/home/u/#1?%'] } })).ok, true);
+    assert.equal(fake.clipboard.readBuffer('x-special/gnome-copied-files').toString(), 'cut\nfile:///home/u/a%20b\nfile:///home/u/%231%3F%25');
+    assert.deepEqual((await read()).files, { op: 'cut', paths: ['/home/u/a b', '/home/u/#1?%'] });
+    // Copy path: plain text.
+    await call(fake, own(), 'clipboard.write', { text: '/home/u/a b' });
+    assert.deepEqual(fake.clipboard.availableFormats(), ['text/plain']);
+    assert.equal(fake.clipboard.readText(), '/home/u/a b');
+    // Not a list of paths: refused before it reaches the clipboard.
+    assert.equal((await call(fake, own(), 'clipboard.write', { files: { op: 'move', paths: ['/x'] } })).error?.code, 'EINVALIDPARAMS');
+  } finally {
+    await h.services?.close();
+  }
+});

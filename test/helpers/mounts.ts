@@ -12,8 +12,16 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmS
 import os from 'node:os';
 import path from 'node:path';
 
-export type MountKind = 'btrfs' | 'xfs' | 'ext4' | 'tmpfs' | 'bindfs';
-export const MOUNT_KINDS: readonly MountKind[] = ['btrfs', 'xfs', 'ext4', 'tmpfs', 'bindfs'];
+export type MountKind = 'btrfs' | 'xfs' | 'ext4' | 'tmpfs' | 'bindfs' | 'exfat' | 'ntfs' | 'fat';
+/** The Linux filesystems of the engine's matrix. */
+export const MOUNT_KINDS = ['btrfs', 'xfs', 'ext4', 'tmpfs', 'bindfs'] as const satisfies readonly MountKind[];
+/**
+ * Foreign filesystems, through FUSE on a loop device (this kernel has no vfat or exfat driver):
+ * exFAT (mkfs.exfat, mount.exfat-fuse) and NTFS (mkntfs -F -Q, ntfs-3g; `mountOptions:
+ * 'windows_names'` makes it refuse the names Windows forbids) and FAT32 (mkfs.fat -F 32, fusefat
+ * -o rw+; fusefat empties a folder that is renamed: the engine knows, see fsinfo.cc).
+ */
+export const FOREIGN_KINDS = ['exfat', 'ntfs', 'fat'] as const satisfies readonly MountKind[];
 
 export interface Mount {
   /** The mounted directory (empty apart from lost+found on ext4). */
@@ -27,7 +35,7 @@ export interface Mount {
 
 const PREFIX = 'ferry-loop-';
 /** Smallest images the mkfs tools accept (xfsprogs ≥ 5.19 refuses < 300 MiB). */
-const MIN_MIB: Record<MountKind, number> = { btrfs: 128, xfs: 300, ext4: 8, tmpfs: 1, bindfs: 1 };
+const MIN_MIB: Record<MountKind, number> = { btrfs: 128, xfs: 300, ext4: 8, tmpfs: 1, bindfs: 1, exfat: 8, ntfs: 8, fat: 40 };
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -46,13 +54,25 @@ export function fuseAvailable(): boolean {
   return existsSync('/dev/fuse') && hasCommand('bindfs') && hasCommand('fusermount');
 }
 
+function isForeign(kind: MountKind): kind is (typeof FOREIGN_KINDS)[number] {
+  return (FOREIGN_KINDS as readonly MountKind[]).includes(kind);
+}
+
 /** Why `kind` cannot be mounted here, or false when it can. */
 export function skipUnlessMountable(kind: MountKind): string | false {
   if (!isRoot()) return 'needs root for loop mounts';
-  const tool: Partial<Record<MountKind, string>> = { btrfs: 'mkfs.btrfs', xfs: 'mkfs.xfs', ext4: 'mkfs.ext4' };
-  const t = tool[kind];
-  if (t && !hasCommand(t)) return `${t} is not installed`;
+  const tools: Partial<Record<MountKind, string[]>> = {
+    btrfs: ['mkfs.btrfs'],
+    xfs: ['mkfs.xfs'],
+    ext4: ['mkfs.ext4'],
+    exfat: ['mkfs.exfat', 'mount.exfat-fuse', 'losetup'],
+    ntfs: ['mkntfs', 'ntfs-3g', 'losetup'],
+    fat: ['mkfs.fat', 'fusefat', 'losetup'],
+  };
+  const missing = (tools[kind] ?? []).find((t) => !hasCommand(t));
+  if (missing) return `${missing} is not installed (apt-get install exfat-fuse exfatprogs ntfs-3g fusefat dosfstools)`;
   if (kind === 'bindfs' && !fuseAvailable()) return 'bindfs or /dev/fuse is missing';
+  if (isForeign(kind) && !existsSync('/dev/fuse')) return '/dev/fuse is missing';
   return false;
 }
 
@@ -62,6 +82,8 @@ interface Record_ {
   img: string | null;
   /** For bindfs: the tmpfs under the FUSE mount. */
   inner: string | null;
+  /** A FUSE mount (bindfs, exfat-fuse, ntfs-3g). */
+  fuse: boolean;
   done: boolean;
 }
 const live = new Set<Record_>();
@@ -94,18 +116,23 @@ function unmount(dir: string, fuse: boolean): void {
   }
 }
 
-/** Detaches any loop device still backed by `img` (mount -o loop normally autoclears). */
+/**
+ * Detaches any loop device still backed by `img` (mount -o loop autoclears; the foreign mounts'
+ * `losetup -f --show` does not). A FUSE daemon may hold its device a moment after unmounting.
+ */
 function detachLoops(img: string): void {
-  const r = spawnSync('losetup', ['-j', img], { encoding: 'utf8', timeout: 10_000 });
-  for (const line of (r.stdout ?? '').split('\n')) {
-    const dev = line.split(':')[0];
-    if (dev && dev.startsWith('/dev/loop')) tryRun('losetup', ['-d', dev]);
+  for (let i = 0; i < 20; i++) {
+    const r = spawnSync('losetup', ['-j', img], { encoding: 'utf8', timeout: 10_000 });
+    const devs = (r.stdout ?? '').split('\n').map((l) => l.split(':')[0] ?? '').filter((d) => d.startsWith('/dev/loop'));
+    if (devs.length === 0) return;
+    for (const dev of devs) tryRun('losetup', ['-d', dev]);
+    spawnSync('sleep', ['0.1']);
   }
 }
 
 function cleanupSync(r: Record_): void {
   if (r.done) return;
-  unmount(r.mnt, r.inner !== null);
+  unmount(r.mnt, r.fuse);
   if (r.inner) unmount(r.inner, false);
   if (r.img) detachLoops(r.img);
   if (!isMounted(r.mnt) && !(r.inner && isMounted(r.inner))) {
@@ -156,7 +183,7 @@ export function sweepStale(): void {
     if (pid === process.pid || pidAlive(pid)) continue;
     const base = path.join(tmp, name);
     const img = path.join(base, 'image');
-    cleanupSync({ base, mnt: path.join(base, 'mnt'), img: existsSync(img) ? img : null, inner: path.join(base, 'inner'), done: false });
+    cleanupSync({ base, mnt: path.join(base, 'mnt'), img: existsSync(img) ? img : null, inner: path.join(base, 'inner'), fuse: true, done: false });
   }
 }
 
@@ -164,7 +191,8 @@ let counter = 0;
 
 /**
  * Creates and mounts a filesystem of `kind` of about `sizeMiB` MiB.
- * xfs is made with reflink=1; bindfs is a FUSE mount over a folder of a tmpfs of that size.
+ * xfs is made with reflink=1; bindfs is a FUSE mount over a folder of a tmpfs of that size; exfat,
+ * ntfs and fat are FUSE mounts (exfat-fuse, ntfs-3g, fusefat) of an image on a loop device.
  * `opts.mountOptions` adds -o options (e.g. 'ro' is not useful here: remount after filling).
  */
 export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountOptions?: string } = {}): Promise<Mount> {
@@ -175,7 +203,7 @@ export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountO
   const base = path.join(os.tmpdir(), `${PREFIX}${kind}-${process.pid}-${++counter}-${randomBytes(4).toString('hex')}`);
   const mnt = path.join(base, 'mnt');
   mkdirSync(mnt, { recursive: true });
-  const rec: Record_ = { base, mnt, img: null, inner: null, done: false };
+  const rec: Record_ = { base, mnt, img: null, inner: null, fuse: kind === 'bindfs' || isForeign(kind), done: false };
   live.add(rec);
   const extra = opts.mountOptions ? [`,${opts.mountOptions}`] : [''];
   try {
@@ -190,6 +218,19 @@ export async function makeMount(kind: MountKind, sizeMiB: number, opts: { mountO
       // bindfs can spin instead of failing; never wait on it for long.
       run('bindfs', ['-o', `allow_other${extra[0]}`, path.join(inner, 'data'), mnt], 20_000);
       if (!isMounted(mnt)) throw new Error('bindfs did not mount');
+    } else if (isForeign(kind)) {
+      const img = path.join(base, 'image');
+      rec.img = img;
+      run('truncate', ['-s', `${size}M`, img]);
+      if (kind === 'exfat') run('mkfs.exfat', [img]);
+      else if (kind === 'ntfs') run('mkntfs', ['-F', '-Q', '-q', img]);
+      else run('mkfs.fat', ['-F', '32', img]);
+      const dev = execFileSync('losetup', ['-f', '--show', img], { encoding: 'utf8', timeout: 20_000 }).trim();
+      // fusefat mounts read-only unless asked for rw+.
+      const o = [...(kind === 'fat' ? ['rw+'] : []), ...(opts.mountOptions ? [opts.mountOptions] : [])];
+      const daemon = { exfat: 'mount.exfat-fuse', ntfs: 'ntfs-3g', fat: 'fusefat' }[kind];
+      run(daemon, [...(o.length ? ['-o', o.join(',')] : []), dev, mnt], 20_000);
+      if (!isMounted(mnt)) throw new Error(`${kind} did not mount`);
     } else {
       const img = path.join(base, 'image');
       rec.img = img;
@@ -229,7 +270,7 @@ export async function makeWritebackFailingMount(backingMiB = 48, fsMiB = 1024): 
   mkdirSync(mnt, { recursive: true });
   mkdirSync(inner);
   const img = path.join(inner, 'image');
-  const rec: Record_ = { base, mnt, img, inner, done: false };
+  const rec: Record_ = { base, mnt, img, inner, fuse: false, done: false };
   live.add(rec);
   try {
     run('mount', ['-t', 'tmpfs', '-o', `size=${backingMiB}m,mode=0755`, 'tmpfs', inner]);

@@ -7,7 +7,7 @@ import { rendererSuite } from './load.js';
 const { M: K } = rendererSuite(['lib/keys.ts']);
 
 /** A KeyContext whose pane and app record every call; `state` sets what the pane reports. */
-function context(state: { selected?: number; typingAhead?: boolean } = {}) {
+function context(state: { selected?: number; typingAhead?: boolean; filter?: string; quickView?: string | null; search?: object | null } = {}) {
   const calls: string[] = [];
   const recorder = (who: string, props: Record<string, unknown>) =>
     new Proxy(props, {
@@ -19,20 +19,24 @@ function context(state: { selected?: number; typingAhead?: boolean } = {}) {
     cursorEntry: { name: 'x' },
     selected: { size: state.selected ?? 0 },
     typingAhead: () => state.typingAhead ?? false,
+    filter: state.filter ?? '',
+    search: state.search ?? null,
+    newTab: () => (calls.push('pane.newTab()'), true),
   });
-  const app = recorder('app', {});
+  const app = recorder('app', { quickView: state.quickView ?? null });
   const c = {
     app, pane, pageRows: 20,
     editPath: () => calls.push('editPath'),
+    editFilter: () => calls.push('editFilter'),
     openMenu: () => calls.push('openMenu'),
     cycleRegion: (dir: number) => calls.push(`cycleRegion(${dir})`),
   };
   return { c, calls };
 }
 
-function press(key: string, mods: { ctrl?: boolean; alt?: boolean; shift?: boolean } = {}, state = {}) {
+function press(key: string, mods: { ctrl?: boolean; alt?: boolean; shift?: boolean; code?: string } = {}, state = {}) {
   const { c, calls } = context(state);
-  const handled = K.paneKeydown({ key, ctrlKey: !!mods.ctrl, metaKey: false, altKey: !!mods.alt, shiftKey: !!mods.shift }, c);
+  const handled = K.paneKeydown({ key, code: mods.code ?? '', ctrlKey: !!mods.ctrl, metaKey: false, altKey: !!mods.alt, shiftKey: !!mods.shift }, c);
   return { handled, calls };
 }
 
@@ -62,6 +66,45 @@ test('plain keys: cursor, marks, commander function keys, type-ahead', () => {
   assert.deepEqual(press('Escape', {}, { selected: 2 }).calls, ['pane.clearSelection()']);
 });
 
+test('commander basics: clipboard, filter, search, tabs, places, quick view, pattern, duplicate, delete, undo', () => {
+  const cases: [string, object, string][] = [
+    ['c', { ctrl: true }, 'app.toClipboard("left","copy")'],
+    ['x', { ctrl: true }, 'app.toClipboard("left","cut")'],
+    ['v', { ctrl: true }, 'app.paste("left")'],
+    ['C', { ctrl: true, shift: true }, 'app.copyText("left","path")'],
+    ['c', { ctrl: true, alt: true }, 'app.copyText("left","name")'],
+    ['f', { ctrl: true }, 'editFilter'],
+    ['F', { ctrl: true, shift: true }, 'app.askSearch("left")'],
+    ['F7', { alt: true }, 'app.askSearch("left")'],
+    ['t', { ctrl: true }, 'pane.newTab()'],
+    ['t', { alt: true }, 'pane.newTab()'],
+    ['w', { ctrl: true }, 'pane.closeTab()'],
+    ['Tab', { ctrl: true }, 'pane.cycleTab(1)'],
+    ['Tab', { ctrl: true, shift: true }, 'pane.cycleTab(-1)'],
+    ['PageDown', { alt: true }, 'pane.cycleTab(1)'],
+    ['d', { ctrl: true }, 'app.bookmark("left")'],
+    ['F1', { alt: true }, 'app.openPlaces("left")'],
+    ['F2', { alt: true }, 'app.openPlaces("right")'],
+    ['F3', {}, 'app.toggleQuickView("left")'],
+    ['+', {}, 'app.askPattern("left",true)'],
+    ['-', {}, 'app.askPattern("left",false)'],
+    ['*', { shift: true }, 'pane.invertSelection()'],
+    ['F5', { shift: true }, 'app.askDuplicate("left")'],
+    ['Delete', { shift: true }, 'app.askDelete("left")'],
+    ['F8', { shift: true }, 'app.askDelete("left")'],
+    ['z', { ctrl: true }, 'app.askUndo("left")'],
+  ];
+  for (const [key, mods, call] of cases) assert.deepEqual(press(key, mods), { handled: true, calls: [call] }, `${key} ${JSON.stringify(mods)}`);
+  // Escape: the filter first, then the quick view, then a running search, then the marks.
+  assert.deepEqual(press('Escape', {}, { filter: 'ab', selected: 2 }).calls, ['pane.setFilter("")']);
+  assert.deepEqual(press('Escape', {}, { quickView: 'left', selected: 2 }).calls, ['app.closeQuickView()']);
+  assert.deepEqual(press('Escape', {}, { search: { running: true }, selected: 2 }).calls, ['pane.cancelSearch()']);
+  // Inside a type-ahead ("c-small"), + - * are part of the name; the keypad's still select.
+  assert.deepEqual(press('-', {}, { typingAhead: true }).calls, ['pane.typeahead("-")']);
+  assert.deepEqual(press('*', { shift: true }, { typingAhead: true }).calls, ['pane.typeahead("*")']);
+  assert.deepEqual(press('+', { code: 'NumpadAdd' }, { typingAhead: true }).calls, ['app.askPattern("left",true)']);
+});
+
 test('Ctrl and Alt keys; letters whatever the Shift state', () => {
   assert.deepEqual(press('a', { ctrl: true }).calls, ['pane.selectAll()']);
   assert.deepEqual(press('H', { ctrl: true, shift: true }).calls, ['pane.toggleHidden()']);
@@ -76,12 +119,11 @@ test('Ctrl and Alt keys; letters whatever the Shift state', () => {
 test('keys left to the browser', () => {
   for (const [key, mods, state] of [
     ['Escape', {}, {}],
-    ['F5', { shift: true }, {}],
     ['F10', {}, {}],
     ['p', { ctrl: true }, {}],
-    ['c', { ctrl: true }, {}],
     // Ctrl+J belongs to the window (regions.ts), wherever the focus is.
     ['j', { ctrl: true }, {}],
+    ['k', { ctrl: true }, {}],
     ['x', { alt: true }, {}],
     ['ArrowUp', { ctrl: true, alt: true }, {}],
     ['F12', {}, {}],

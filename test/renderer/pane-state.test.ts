@@ -90,6 +90,19 @@ test('a folder just made is selected once the listing shows it; a new folder end
   pane.dispose();
 });
 
+test('an entry due to be selected once listed is dropped when the user picks another first', async () => {
+  const pane = new P.PaneState('left');
+  await pane.navigate('/d');
+  list('/d', entry('/d', 'a'), entry('/d', 'b'));
+  pane.selectPath('/d/a (copy)');
+  pane.click(1, { ctrl: false, shift: false });
+  pane.refresh();
+  list('/d', entry('/d', 'a'), entry('/d', 'a (copy)'), entry('/d', 'b'));
+  assert.deepEqual([...pane.selected], ['/d/b'], 'the click made after the paste wins');
+  assert.equal(pane.cursorEntry.name, 'b');
+  pane.dispose();
+});
+
 test('marked size counts marked files only; the marks object is kept while only the cursor moves', async () => {
   const pane = new P.PaneState('left');
   await pane.navigate('/m');

@@ -2,6 +2,7 @@
 import type { Results } from '../../electron/contract.js';
 import { FsService } from '../../electron/fs-service.js';
 import { createHandlers, type JobApi } from '../../electron/handlers.js';
+import { PaneService } from '../../electron/pane-service.js';
 import type { Services, Sink } from '../../electron/services.js';
 import { SurveyService } from '../../electron/survey-service.js';
 
@@ -11,6 +12,7 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     for (const s of sinks) s(e, p);
   };
   const fs = new FsService({ emit: emitAll, trashItem: async () => {} });
+  const pane = new PaneService({ emit: emitAll });
   const jobs: JobApi = {
     async start(p) {
       calls.push(`start ${p.kind} ${p.sources.join(',')} -> ${p.destDir}`);
@@ -36,6 +38,8 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     jobs,
     survey: new SurveyService({ emit: emitAll }),
     openPath: null,
+    pane,
+    clipboard: null,
   });
   return {
     handlers,
@@ -46,6 +50,7 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     },
     async close() {
       fs.close();
+      pane.close();
     },
   };
 }

@@ -90,5 +90,5 @@ test('contract: every request has a schema and the name lists are complete', () 
   assert.ok(REQUEST_NAMES.includes('copy.explain'));
   assert.ok(REQUEST_NAMES.includes('jobs.start'));
   assert.ok(REQUEST_NAMES.includes('log.read'));
-  assert.deepEqual([...EVENT_NAMES].sort(), ['app.open', 'dir.changed', 'dir.entries', 'job.conflict', 'job.files', 'job.updated', 'scan.progress']);
+  assert.deepEqual([...EVENT_NAMES].sort(), ['app.open', 'dir.changed', 'dir.entries', 'job.conflict', 'job.files', 'job.updated', 'measure.progress', 'scan.progress', 'search.results']);
 });

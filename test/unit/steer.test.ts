@@ -1,11 +1,13 @@
 // Pure parts of issue 12's service side: the working clock, and the survey service's path
-// completion, destination check and comparison against real temp folders.
+// destination check and comparison, and path completion (typed-path.ts, shared with the path bar),
+// against real temp folders.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkClock } from '../../electron/jobs/clock.js';
 import { SurveyService } from '../../electron/survey-service.js';
+import { completeTyped } from '../../electron/typed-path.js';
 import { tmpdir } from './fixtures.js';
 
 test('WorkClock: pauses and unanswered questions are not work; progress while asking is', () => {
@@ -36,23 +38,23 @@ test('WorkClock: pauses and unanswered questions are not work; progress while as
   assert.equal(c.ms(100_010), 10);
 });
 
-test('survey: path completion of folders, hidden ones only when asked for, ~ is home', async () => {
+test('path completion of folders, hidden ones only when asked for, ~ is home, relative to the base', async () => {
   const root = tmpdir();
   for (const d of ['alpha', 'alpine', 'beta', '.hidden-al']) fs.mkdirSync(path.join(root, d));
   fs.writeFileSync(path.join(root, 'also-a-file'), '');
   fs.symlinkSync(path.join(root, 'beta'), path.join(root, 'al-link'));
-  const s = new SurveyService({ emit: () => {} });
-  const r = await s.complete({ path: path.join(root, 'al'), dirsOnly: true, limit: 50 });
+  const r = await completeTyped({ input: path.join(root, 'al'), base: '/', dirsOnly: true, limit: 50 });
   assert.equal(r.dir, root);
   assert.deepEqual(r.matches.map((m) => m.name), ['al-link', 'alpha', 'alpine']);
-  const files = await s.complete({ path: path.join(root, 'al'), dirsOnly: false, limit: 50 });
+  const files = await completeTyped({ input: path.join(root, 'al'), base: '/', dirsOnly: false, limit: 50 });
   assert.ok(files.matches.some((m) => m.name === 'also-a-file' && !m.isDir));
-  assert.deepEqual((await s.complete({ path: path.join(root, '.h'), dirsOnly: true, limit: 50 })).matches.map((m) => m.name), ['.hidden-al']);
-  assert.deepEqual((await s.complete({ path: root + '/', dirsOnly: true, limit: 2 })).more, true);
-  const home = await s.complete({ path: '~/', dirsOnly: true, limit: 5 });
+  assert.deepEqual((await completeTyped({ input: path.join(root, '.h'), base: '/', dirsOnly: true, limit: 50 })).matches.map((m) => m.name), ['.hidden-al']);
+  assert.deepEqual((await completeTyped({ input: root + '/', base: '/', dirsOnly: true, limit: 2 })).more, true);
+  const home = await completeTyped({ input: '~/', base: '/', dirsOnly: true, limit: 5 });
   assert.equal(home.dir, path.resolve(process.env.HOME ?? '/'));
-  await assert.rejects(s.complete({ path: 'relative', dirsOnly: true, limit: 5 }), (e: NodeJS.ErrnoException) => e.code === 'EINVAL');
-  await assert.rejects(s.complete({ path: path.join(root, 'nope', 'x'), dirsOnly: true, limit: 5 }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  const relative = await completeTyped({ input: 'al', base: root, dirsOnly: true, limit: 5 });
+  assert.deepEqual(relative.matches.map((m) => m.path), ['al-link', 'alpha', 'alpine'].map((n) => path.join(root, n)));
+  await assert.rejects(completeTyped({ input: path.join(root, 'nope', 'x'), base: '/', dirsOnly: true, limit: 5 }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
 });
 
 test('survey: the destination check says missing, not a folder, and writable; sources that are gone', async () => {

@@ -8,6 +8,8 @@ export { default as Splitter } from './splitter.svelte';
 export { default as MethodBadge } from './method-badge.svelte';
 export { default as FileIcon } from './file-icon.svelte';
 export { default as VirtualList } from './virtual-list.svelte';
+export { default as PlacesMenu } from './places-menu.svelte';
+export { default as QuickView } from './quick-view.svelte';
 export { DialogHost, Modal } from './dialogs';
 export { Pane } from './pane';
 export { QueueArea } from './queue';

@@ -1,15 +1,19 @@
-// Routes the contract's per-listing, per-watch and per-scan events to whoever registered the id.
-// One subscription per event name for the whole renderer, dispatch by id.
+// Routes the contract's per-listing, per-watch, per-scan, per-search and per-measure events to
+// whoever registered the id. One subscription per event name for the whole renderer, dispatch by id.
 import type { Events } from '../../../electron/contract';
 import { on } from './client';
 
 type EntriesHandler = (p: Events['dir.entries']) => void;
 type ChangedHandler = (p: Events['dir.changed']) => void;
 type ScanHandler = (p: Events['scan.progress']) => void;
+type SearchHandler = (p: Events['search.results']) => void;
+type MeasureHandler = (p: Events['measure.progress']) => void;
 
 const listings = new Map<string, EntriesHandler>();
 const watches = new Map<string, ChangedHandler>();
 const scans = new Map<string, ScanHandler>();
+const searches = new Map<string, SearchHandler>();
+const measures = new Map<string, MeasureHandler>();
 let subscribed = false;
 
 function subscribe(): void {
@@ -18,6 +22,8 @@ function subscribe(): void {
   on('dir.entries', (p) => listings.get(p.listingId)?.(p));
   on('dir.changed', (p) => watches.get(p.watchId)?.(p));
   on('scan.progress', (p) => scans.get(p.scanId)?.(p));
+  on('search.results', (p) => searches.get(p.searchId)?.(p));
+  on('measure.progress', (p) => measures.get(p.measureId)?.(p));
 }
 
 let counter = 0;
@@ -43,4 +49,16 @@ export function onScan(id: string, handler: ScanHandler): () => void {
   subscribe();
   scans.set(id, handler);
   return () => scans.delete(id);
+}
+
+export function onSearch(id: string, handler: SearchHandler): () => void {
+  subscribe();
+  searches.set(id, handler);
+  return () => searches.delete(id);
+}
+
+export function onMeasure(id: string, handler: MeasureHandler): () => void {
+  subscribe();
+  measures.set(id, handler);
+  return () => measures.delete(id);
 }

@@ -22,3 +22,29 @@ export function suggestName(name: string): string {
   const m = /^(.*) \((\d+)\)$/.exec(stem);
   return m ? `${m[1]} (${Number(m[2]) + 1})${ext}` : `${stem} (2)${ext}`;
 }
+
+/** Extensions of two parts kept together when a name gets " (copy)". */
+const DOUBLE_EXT = /\.tar\.(gz|bz2|xz|zst|lz|lzma|Z)$/i;
+
+/** "name (copy).ext", then "name (copy 2).ext", … : the first that is not taken. */
+export function copyName(name: string, isDir: boolean, taken: ReadonlySet<string>): string {
+  let stem = name;
+  let ext = '';
+  if (!isDir) {
+    const dbl = DOUBLE_EXT.exec(name);
+    const dot = dbl ? dbl.index : name.lastIndexOf('.');
+    if (dot > 0) {
+      stem = name.slice(0, dot);
+      ext = name.slice(dot);
+    }
+  }
+  // A copy of a copy counts on: "a (copy).txt" → "a (copy 2).txt".
+  const m = /^(.*) \(copy(?: (\d+))?\)$/.exec(stem);
+  const base = m ? m[1]! : stem;
+  let n = m ? Number(m[2] ?? 1) + 1 : 1;
+  for (;;) {
+    const candidate = `${base} (copy${n === 1 ? '' : ` ${n}`})${ext}`;
+    if (!taken.has(candidate)) return candidate;
+    n++;
+  }
+}

@@ -1,24 +1,67 @@
 // One pane's state: its folder, the streamed listing and its merge into the sorted view, sort and
-// filter, the folder watch and the filesystem info for the status line. Cursor and marks
-// (selection.ts) and history and remembered settings (history.ts) are plain TypeScript, composed
-// here. Components read the getters and call the methods; they never write fields.
+// quick filter, the folder watch and the filesystem info for the status line; its tabs (each with
+// its folder, sort and history, restored at start); and a search whose results it shows in place
+// of the folder, usable like its rows. Cursor and marks (selection.ts), history and remembered
+// settings (history.ts) and tabs (tabs.ts) are plain TypeScript, composed here. Components read
+// the getters and call the methods; they never write fields.
 //
 // Big data is `$state.raw`: the entries and the sorted view are plain arrays replaced as a whole
 // (per throttled batch of `dir.entries` chunks), so 100,000 entries never become proxies. The
 // selection and the history are immutable values, replaced on every change.
-import type { DirEntry, FsInfo, WireError } from '../../../electron/contract';
+import type { DirEntry, Events, FsInfo, NamePattern, WireError } from '../../../electron/contract';
 import { toWireError as toWire } from '../../../native/errors';
+import { compilePattern } from '../../../electron/glob';
 import { api } from './client';
-import { newId, onListing, onWatch } from './events';
+import { newId, onListing, onSearch, onWatch } from './events';
 import { baseName, isDirLike, normalizePath, parentOf } from './format';
 import { canGo, go, loadPrefs, NO_HISTORY, savePrefs, startFolder, visit } from './history';
 import * as sel from './selection';
 import { mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
+import * as tabs from './tabs';
 
 export type Side = 'left' | 'right';
 
+/** A search shown in the pane: what was asked, and how far the walk has come. */
+export interface SearchView {
+  id: string;
+  root: string;
+  query: NamePattern;
+  running: boolean;
+  cancelled: boolean;
+  folders: number;
+  scanned: number;
+  unreadable: number;
+  error: WireError | null;
+}
+
+export interface TabInfo {
+  path: string;
+  label: string;
+  active: boolean;
+}
+
+/** The quick filter: a wildcard pattern when it has one, else the names that contain the text. */
+function filterMatcher(text: string): (name: string) => boolean {
+  const t = text.trim();
+  if (/[*?[{]/.test(t)) {
+    try {
+      return compilePattern({ pattern: t });
+    } catch {
+      /* not a usable pattern: the text as it is */
+    }
+  }
+  const lower = t.toLowerCase();
+  return (name) => name.toLowerCase().includes(lower);
+}
+
 /** First chunk is shown at once; later chunks are merged at most this often while streaming. */
 const STREAM_APPLY_MS = 250;
+/**
+ * New rows merged into the view per task at most: a 100,000-row search (or listing) that arrives
+ * faster than it can be merged is merged in slices, one per macrotask, so input and painting
+ * never wait behind one long merge.
+ */
+const MERGE_SLICE = 2000;
 /** `dir.changed` bursts are folded into one re-list. */
 const CHANGE_DEBOUNCE_MS = 200;
 
@@ -40,6 +83,8 @@ interface Listing {
   off: () => void;
   /** Name to put the cursor on once it appears (the folder we came up from). */
   focusName: string | null;
+  /** The cursor was put on an entry while rows still arrived: bring it into view once all are in. */
+  revealAtEnd?: boolean;
 }
 
 export class PaneState {
@@ -61,6 +106,12 @@ export class PaneState {
   #history = $state.raw(NO_HISTORY);
   /** Bumped when the cursor should be scrolled into view. */
   #revealTick = $state(0);
+  #filter = $state('');
+  /** Entries left out of the view by the hidden setting, and by the quick filter. */
+  #hiddenN = $state(0);
+  #filteredN = $state(0);
+  #search = $state.raw<SearchView | null>(null);
+  #tabs = $state.raw<tabs.TabSet>({ tabs: [], active: 0 });
 
   #listing: Listing | null = null;
   #watchId: string | null = null;
@@ -82,7 +133,12 @@ export class PaneState {
     for (const e of this.#entries) if (marked.has(e.path) && e.type === 'file') n += e.size;
     return n;
   });
-  #names = $derived(new Set(this.#entries.map((e) => e.name)));
+  #names = $derived(this.#search ? new Set<string>() : new Set(this.#entries.map((e) => e.name)));
+  #tabInfo = $derived(this.#tabs.tabs.map((t, i): TabInfo => {
+    const active = i === this.#tabs.active;
+    const p = active ? this.#path : t.path;
+    return { path: p, label: tabs.tabLabel(p), active };
+  }));
 
   constructor(side: Side) {
     this.side = side;
@@ -152,10 +208,29 @@ export class PaneState {
   get revealTick(): number {
     return this.#revealTick;
   }
+  /** Hidden entries not shown (Ctrl+H shows them). */
   get hiddenCount(): number {
-    return this.#entries.length - this.#view.length;
+    return this.#hiddenN;
   }
-  /** Names in the current folder (for "already exists" checks). */
+  /** The quick filter's text ('' when the pane is not filtered). */
+  get filter(): string {
+    return this.#filter;
+  }
+  /** Entries the quick filter leaves out. */
+  get filteredCount(): number {
+    return this.#filteredN;
+  }
+  /** The search shown in place of the folder, or null. */
+  get search(): SearchView | null {
+    return this.#search;
+  }
+  get tabs(): readonly TabInfo[] {
+    return this.#tabInfo;
+  }
+  get tabIndex(): number {
+    return this.#tabs.active;
+  }
+  /** Names in the current folder (for "already exists" checks; none while showing search results). */
   get names(): ReadonlySet<string> {
     return this.#names;
   }
@@ -167,33 +242,68 @@ export class PaneState {
 
   // ------------------------------------------------------------------ navigation
 
-  /** Opens `open` when given, else the remembered folder (or main's start folder for this side). */
+  /**
+   * Restores the tabs (each with its folder, sort and history) and opens the active one: `open`
+   * when given (in the active tab), else the remembered folder (or main's start folder for this
+   * side, when main was given another one since).
+   */
   start(arg: string, fallback: string, open?: string): void {
     this.#startArg = arg;
     const saved = loadPrefs(this.side, localStorage);
+    if (saved.showPerms !== undefined) this.#showPerms = saved.showPerms;
+    const set = tabs.loadTabs(this.side, localStorage);
+    const first = startFolder(saved, arg, fallback);
+    if (set) {
+      this.#tabs = set;
+      const t = set.tabs[set.active]!;
+      this.#sort = t.sort;
+      this.#showHidden = t.showHidden;
+      this.#history = t.history;
+      // The active tab follows a new start folder from main, as the single pane did.
+      const path = open ?? (saved.path && saved.arg === arg ? t.path : first);
+      void this.navigate(path, { history: t.history.paths[t.history.pos] !== path });
+      return;
+    }
     if (saved.sort) this.#sort = saved.sort;
     if (saved.showHidden !== undefined) this.#showHidden = saved.showHidden;
-    if (saved.showPerms !== undefined) this.#showPerms = saved.showPerms;
-    void this.navigate(open ?? startFolder(saved, arg, fallback));
+    this.#tabs = { tabs: [this.#snapshot()], active: 0 };
+    void this.navigate(open ?? first);
+  }
+
+  /** The active tab as it is now. */
+  #snapshot(): tabs.TabRecord {
+    return { path: this.#path, sort: this.#sort, showHidden: this.#showHidden, history: this.#history };
   }
 
   #persist(): void {
     savePrefs(this.side, { path: this.#path, arg: this.#startArg, sort: this.#sort, showHidden: this.#showHidden, showPerms: this.#showPerms }, localStorage);
+    if (this.#tabs.tabs.length === 0) return;
+    this.#tabs = tabs.withActive(this.#tabs, this.#snapshot());
+    tabs.saveTabs(this.side, this.#tabs, localStorage);
   }
 
-  async navigate(raw: string, opts: { history?: boolean; focusName?: string | null } = {}): Promise<void> {
+  async navigate(raw: string, opts: { history?: boolean; focusName?: string | null; select?: string | null } = {}): Promise<void> {
     const path = normalizePath(raw);
     if (opts.history !== false) this.#history = visit(this.#history, path);
     this.#path = path;
+    this.#stopSearch();
+    this.#search = null;
+    this.#filter = '';
+    this.#pendingFocus = opts.select ?? null;
     this.#persist();
     this.#startListing(path, false, opts.focusName ?? null);
     this.#startWatch(path);
     void this.refreshInfo();
   }
 
-  /** Re-lists the current folder, keeping marks, cursor and scroll position. */
+  /** Re-lists the current folder, keeping marks, cursor and scroll position (search results: searches again). */
   refresh(): void {
     if (!this.#path) return;
+    const s = this.#search;
+    if (s) {
+      this.#runSearch(s.query);
+      return;
+    }
     this.#startListing(this.#path, true, null);
     void this.refreshInfo();
   }
@@ -209,9 +319,24 @@ export class PaneState {
   }
 
   up(): void {
+    if (this.#search) {
+      this.closeSearch();
+      return;
+    }
     if (!this.canUp) return;
     const from = this.#path;
     void this.navigate(parentOf(from), { focusName: baseName(from) });
+  }
+
+  /** Up to the nearest folder above that exists (from a folder that is gone or was never there). */
+  async upToExisting(): Promise<void> {
+    let d = parentOf(this.#path);
+    while (d !== '/') {
+      const ok = await api['fs.stat']({ path: d }).then((e) => isDirLike(e), () => false);
+      if (ok) break;
+      d = parentOf(d);
+    }
+    void this.navigate(d, { focusName: null });
   }
 
   /** Back (-1) or forward (1) in the history; going back up a level puts the cursor on the folder left. */
@@ -240,7 +365,7 @@ export class PaneState {
 
   // ------------------------------------------------------------------ listing
 
-  #startListing(path: string, refresh: boolean, focusName: string | null): void {
+  #startListing(path: string, refresh: boolean, focusName: string | null, query: NamePattern | null = null): void {
     this.#cancelListing();
     this.#relistAfter = false;
     const l: Listing = { id: newId('ls'), path, buf: [], applied: 0, refresh, shownOnce: false, cost: 0, timer: null, off: () => {}, focusName };
@@ -257,7 +382,7 @@ export class PaneState {
     this.#received = 0;
     this.#total = 0;
     performance.mark(`ferry:list:${this.side}:start`);
-    l.off = onListing(l.id, (p) => {
+    const feed = (p: { entries: DirEntry[]; done: boolean; error?: WireError }) => {
       if (this.#listing !== l) return;
       if (l.buf.length === 0) performance.mark(`ferry:list:${this.side}:first-chunk`);
       for (const e of p.entries) l.buf.push(e);
@@ -270,29 +395,35 @@ export class PaneState {
         this.#finish(l);
       } else if (!l.refresh) {
         if (!l.shownOnce) this.#apply(l);
-        // Later chunks are merged in batches, spaced so merging takes at most ~1/5 of the time.
-        else l.timer ??= setTimeout(() => {
-          l.timer = null;
-          if (this.#listing === l) this.#apply(l);
-        }, Math.max(STREAM_APPLY_MS, l.cost * 5));
+        else this.#applyLater(l);
       }
-    });
-    api['fs.list']({ path, listingId: l.id }).then(
-      (r) => {
-        if (this.#listing === l) this.#total = r.total;
-      },
-      (err: unknown) => {
-        if (this.#listing !== l) return;
-        this.#error = toWire(err);
-        if (refresh) {
-          // The folder we were showing is no longer readable: show that instead of stale rows.
-          this.#entries = [];
-          this.#view = [];
-          this.#sel = sel.clearMarks(this.#sel);
-        }
-        this.#finish(l, false);
-      },
-    );
+    };
+    const failed = (err: unknown) => {
+      if (this.#listing !== l) return;
+      this.#error = toWire(err);
+      if (refresh) {
+        // The folder we were showing is no longer readable: show that instead of stale rows.
+        this.#entries = [];
+        this.#view = [];
+        this.#sel = sel.clearMarks(this.#sel);
+      }
+      this.#finish(l, false);
+    };
+    if (query) {
+      l.off = onSearch(l.id, (p) => {
+        this.#searchProgress(l.id, p);
+        feed(p);
+      });
+      api['fs.search']({ searchId: l.id, root: path, ...query, hidden: this.#showHidden }).catch((err: unknown) => {
+        this.#searchProgress(l.id, null, toWire(err));
+        failed(err);
+      });
+      return;
+    }
+    l.off = onListing(l.id, feed);
+    api['fs.list']({ path, listingId: l.id }).then((r) => {
+      if (this.#listing === l) this.#total = r.total;
+    }, failed);
   }
 
   #cancelListing(): void {
@@ -303,6 +434,23 @@ export class PaneState {
     this.#listing = null;
   }
 
+  /**
+   * Later chunks are merged in batches, spaced so merging takes at most ~1/5 of the time; while
+   * more than a slice waits, the next slice follows in the next macrotask.
+   */
+  #applyLater(l: Listing): void {
+    const backlog = l.buf.length - l.applied;
+    l.timer ??= setTimeout(
+      () => {
+        l.timer = null;
+        if (this.#listing !== l) return;
+        this.#apply(l);
+        if (l.buf.length > l.applied) this.#applyLater(l);
+      },
+      backlog > MERGE_SLICE ? 0 : Math.max(STREAM_APPLY_MS, l.cost * 5),
+    );
+  }
+
   #finish(l: Listing, apply = true): void {
     if (l.timer) clearTimeout(l.timer);
     l.timer = null;
@@ -310,7 +458,17 @@ export class PaneState {
     if (apply) {
       if (l.refresh && !l.failed) this.#error = null;
       this.#apply(l);
+      // What is left is merged a slice per macrotask before the listing counts as complete.
+      if (l.applied < l.buf.length) {
+        l.timer = setTimeout(() => {
+          l.timer = null;
+          if (this.#listing === l) this.#finish(l);
+        }, 0);
+        return;
+      }
       this.#gone = false;
+      // Rows that came in later may have pushed the cursor out of view.
+      if (l.revealAtEnd) this.#revealTick++;
     }
     this.#listing = null;
     this.#loading = false;
@@ -325,11 +483,12 @@ export class PaneState {
     const t0 = performance.now();
     // While a new folder streams in, each merge sorts only the entries that arrived since the last
     // one and merges them into the view; a re-list (or a sort change) sorts everything once.
-    const incremental = !l.refresh && l.shownOnce && this.#entries.length === l.applied;
-    const view = incremental ? mergeSorted(this.#view, l.buf.slice(l.applied), this.#sort, this.#showHidden) : null;
+    const incremental = !l.refresh && l.shownOnce && this.#entries.length === l.applied && this.#filter === '';
+    const upto = incremental ? Math.min(l.buf.length, l.applied + MERGE_SLICE) : l.buf.length;
+    const view = incremental ? mergeSorted(this.#view, l.buf.slice(l.applied, upto), this.#sort, this.#showHidden) : null;
     l.shownOnce = true;
-    this.#entries = l.buf.slice();
-    l.applied = l.buf.length;
+    this.#entries = upto === l.buf.length ? l.buf.slice() : l.buf.slice(0, upto);
+    l.applied = upto;
     this.#rebuildView(l.focusName, view);
     l.cost = performance.now() - t0;
     if (!l.refresh && l.buf.length > 0 && !l.marked) {
@@ -342,13 +501,18 @@ export class PaneState {
 
   #rebuildView(focusName: string | null = null, merged: DirEntry[] | null = null): void {
     const before = this.#view;
-    const view = merged ?? sortedView(this.#entries, this.#sort, this.#showHidden);
+    const shown = merged ?? sortedView(this.#entries, this.#sort, this.#showHidden);
+    const match = this.#filter ? filterMatcher(this.#filter) : null;
+    const view = match ? shown.filter((e) => match(e.name)) : shown;
+    this.#hiddenN = this.#entries.length - shown.length;
+    this.#filteredN = shown.length - view.length;
     this.#view = view;
     const { selection, focused } = sel.follow(this.#sel, before, view, focusName);
     this.#sel = selection;
     if (focused) this.#revealTick++;
     const pending = this.#pendingFocus;
     if (pending && this.#select(sel.selectOnly(view, pending), true)) this.#pendingFocus = null;
+    if ((focused || (pending && !this.#pendingFocus)) && this.#listing) this.#listing.revealAtEnd = true;
   }
 
   // ------------------------------------------------------------------ watching
@@ -362,7 +526,7 @@ export class PaneState {
       if (this.#changeTimer) clearTimeout(this.#changeTimer);
       this.#changeTimer = setTimeout(() => {
         this.#changeTimer = null;
-        if (this.#watchId !== watchId) return;
+        if (this.#watchId !== watchId || this.#search) return;
         if (p.gone) this.#gone = true;
         // A re-list in flight is not restarted (a folder being filled by a copy changes all the
         // time, and a big listing would never finish): it is followed by one more instead.
@@ -386,6 +550,7 @@ export class PaneState {
   }
 
   dispose(): void {
+    this.#stopSearch();
     this.#cancelListing();
     this.#stopWatch();
   }
@@ -411,12 +576,136 @@ export class PaneState {
     this.#persist();
   }
 
+  /** The quick filter (Ctrl+F): narrows the rows to names containing `text` (or matching it, with wildcards). */
+  setFilter(text: string): void {
+    if (text === this.#filter) return;
+    this.#filter = text;
+    this.#rebuildView();
+    this.#revealTick++;
+  }
+
+  // ------------------------------------------------------------------ search
+
+  /** Searches below the pane's folder; the results replace the rows until closeSearch(). */
+  startSearch(query: NamePattern): void {
+    if (!this.#path) return;
+    this.#filter = '';
+    this.#runSearch(query);
+  }
+
+  #runSearch(query: NamePattern): void {
+    this.#stopSearch();
+    this.#stopWatch();
+    this.#startListing(this.#path, false, null, query);
+    this.#search = { id: this.#listing!.id, root: this.#path, query, running: true, cancelled: false, folders: 0, scanned: 0, unreadable: 0, error: null };
+    void this.refreshInfo();
+  }
+
+  #searchProgress(id: string, p: Events['search.results'] | null, error: WireError | null = null): void {
+    const s = this.#search;
+    if (!s || s.id !== id) return;
+    this.#search = p
+      ? { ...s, folders: p.folders, scanned: p.scanned, unreadable: p.unreadable, running: !p.done, error: p.error ?? null }
+      : { ...s, running: false, error };
+  }
+
+  /** Stops a running search; the results found so far stay. */
+  cancelSearch(): void {
+    const s = this.#search;
+    if (!s?.running) return;
+    this.#stopSearch();
+    const l = this.#listing;
+    if (l && l.id === s.id) this.#finish(l);
+    this.#search = { ...s, running: false, cancelled: true };
+  }
+
+  #stopSearch(): void {
+    const s = this.#search;
+    if (s?.running) api['fs.searchCancel']({ searchId: s.id }).catch(() => {});
+  }
+
+  /** Back from the results to the folder, as it was. */
+  closeSearch(): void {
+    if (!this.#search) return;
+    this.#stopSearch();
+    void this.navigate(this.#path, { history: false });
+  }
+
+  // ------------------------------------------------------------------ tabs
+
+  /** Ctrl+T: a new tab on the same folder, right after this one. */
+  newTab(): boolean {
+    this.#persist();
+    const next = tabs.openTab(this.#tabs, { ...this.#snapshot(), history: visit(NO_HISTORY, this.#path) });
+    if (!next) return false;
+    this.#tabs = next;
+    this.#persist();
+    return true;
+  }
+
+  /** Ctrl+W: closes a tab (the active one by default); the last tab stays. */
+  closeTab(i = this.#tabs.active): boolean {
+    this.#persist();
+    const next = tabs.closeTab(this.#tabs, i);
+    if (!next) return false;
+    const switching = i === this.#tabs.active;
+    this.#tabs = next;
+    if (switching) this.#show(next.tabs[next.active]!);
+    else tabs.saveTabs(this.side, this.#tabs, localStorage);
+    return true;
+  }
+
+  /** Shows tab i (Ctrl+Tab: the next). */
+  selectTab(i: number): void {
+    if (i === this.#tabs.active || i < 0 || i >= this.#tabs.tabs.length) return;
+    this.#persist();
+    this.#tabs = { tabs: this.#tabs.tabs, active: i };
+    this.#show(this.#tabs.tabs[i]!);
+  }
+
+  cycleTab(delta: number): void {
+    if (this.#tabs.tabs.length > 1) this.selectTab(tabs.cycle(this.#tabs, delta));
+  }
+
+  #show(t: tabs.TabRecord): void {
+    this.#stopSearch();
+    this.#sort = t.sort;
+    this.#showHidden = t.showHidden;
+    this.#history = t.history;
+    void this.navigate(t.path, { history: t.history.paths[t.history.pos] !== t.path });
+  }
+
+  // ------------------------------------------------------------------ selection by pattern
+
+  /**
+   * `+` / `-`: marks (or unmarks) the files whose names match the pattern (glob list or regular
+   * expression); a glob ending in "/" applies to folders instead. Returns how many rows matched.
+   */
+  markByPattern(p: NamePattern, on: boolean): number {
+    const folders = !p.regex && /\/\s*$/.test(p.pattern);
+    const match = compilePattern(folders ? { ...p, pattern: p.pattern.replace(/\/\s*$/, '') } : p);
+    const pick = (e: DirEntry) => isDirLike(e) === folders && match(e.name);
+    let n = 0;
+    for (const e of this.#view) if (pick(e)) n++;
+    this.#select(sel.markWhere(this.#sel, this.#view, pick, on));
+    return n;
+  }
+
+  /** `*`: every row's mark flipped. */
+  invertSelection(): void {
+    this.#select(sel.invertMarks(this.#sel, this.#view));
+  }
+
   // ------------------------------------------------------------------ cursor and marks
 
-  /** Applies a new selection; true when there was one. */
+  /**
+   * Applies a new selection; true when there was one. A selection made since an entry was due to
+   * be selected once listed (a paste, a rename, a path typed) wins: that entry is no longer due.
+   */
   #select(next: sel.Selection | null, reveal = false): boolean {
     if (!next) return false;
     this.#sel = next;
+    this.#pendingFocus = null;
     if (reveal) this.#revealTick++;
     return true;
   }

@@ -175,3 +175,27 @@ export function findByPrefix(rows: readonly Row[], prefix: string, cursor: numbe
   }
   return -1;
 }
+
+// ------------------------------------------------------------------ by pattern
+
+/** The rows for which `pick` is true get marked (`on`) or unmarked; other marks stay. */
+export function markWhere<R extends Row>(s: Selection, rows: readonly R[], pick: (r: R) => boolean, on: boolean): Selection {
+  const marked = new Set(s.implicit ? [] : s.marked);
+  let changed = s.implicit && s.marked.size > 0;
+  for (const r of rows) {
+    if (!pick(r)) continue;
+    if (on && !marked.has(r.path)) {
+      marked.add(r.path);
+      changed = true;
+    } else if (!on && marked.delete(r.path)) changed = true;
+  }
+  return changed ? { ...s, marked, implicit: false } : s;
+}
+
+/** Every row's mark flipped. */
+export function invertMarks(s: Selection, rows: readonly Row[]): Selection {
+  const was = s.implicit ? new Set<string>() : s.marked;
+  const marked = new Set<string>();
+  for (const r of rows) if (!was.has(r.path)) marked.add(r.path);
+  return { ...s, marked, implicit: false };
+}

@@ -58,32 +58,33 @@ function compareDecorated(spec: SortSpec): (a: Decorated, b: Decorated) => numbe
 }
 
 /**
- * `sorted` (already in `spec` order) plus `more`, in order: sorts only the new entries and merges,
- * so a listing streamed in chunks costs O(n) per chunk instead of a full sort.
+ * `sorted` (already in `spec` order) plus `more`, in order: sorts only the new entries and finds
+ * each one's place by binary search, so a listing (or a search) streamed in chunks costs
+ * O(k log n) comparisons and one native copy of the references per chunk, not a pass that
+ * compares all n entries again (that held a 100,000-row search for half a second per chunk).
+ * An entry equal to one already there goes after it.
  */
 export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
   const add = sortedView(more, spec, showHidden);
   if (add.length === 0) return sorted.slice();
+  if (sorted.length === 0) return add;
   const cmp = compareDecorated(spec);
-  const out: DirEntry[] = new Array(sorted.length + add.length);
-  let i = 0;
-  let j = 0;
+  const out = new Array<DirEntry>(sorted.length + add.length);
   let k = 0;
-  let a = sorted.length ? decorate(sorted[0]!, spec.key) : null;
-  let b = decorate(add[0]!, spec.key);
-  while (a && b) {
-    if (cmp(a, b) <= 0) {
-      out[k++] = a.e;
-      i++;
-      a = i < sorted.length ? decorate(sorted[i]!, spec.key) : null;
-    } else {
-      out[k++] = b.e;
-      j++;
-      b = j < add.length ? decorate(add[j]!, spec.key) : (null as unknown as Decorated);
+  let from = 0;
+  for (const e of add) {
+    const d = decorate(e, spec.key);
+    let lo = from;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(decorate(sorted[mid]!, spec.key), d) <= 0) lo = mid + 1;
+      else hi = mid;
     }
+    while (from < lo) out[k++] = sorted[from++]!;
+    out[k++] = e;
   }
-  while (i < sorted.length) out[k++] = sorted[i++]!;
-  while (j < add.length) out[k++] = add[j++]!;
+  while (from < sorted.length) out[k++] = sorted[from++]!;
   return out;
 }
 

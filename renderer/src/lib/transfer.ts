@@ -5,6 +5,9 @@ import type { ConflictPolicy, CopyCheck, Explanation, JobKind, Method, ScanTotal
 import { METHODS } from '../../../electron/contract';
 import { describeError } from '../../../native/reasons';
 import { baseName, formatCount, formatSize, isInside, parentOf, plural } from './format';
+import { fileUri, parseUriList } from '../../../electron/file-uri';
+
+export { fileUri };
 
 export const FERRY_MIME = 'application/x-ferry-paths';
 
@@ -53,11 +56,6 @@ export function summarizeMethods(items: readonly Explanation[]): { text: string;
   return { text, counts: ordered };
 }
 
-/** A path as a file:// URI, each segment escaped (`#`, `?`, `%` and spaces included). */
-export function fileUri(path: string): string {
-  return 'file://' + path.split('/').map(encodeURIComponent).join('/');
-}
-
 /**
  * The gesture that drags files out to other applications (Electron): a drag started with Ctrl+Shift
  * held. Alt+drag never reaches the page where the window manager moves windows with it (Xfce,
@@ -68,20 +66,7 @@ export function isDragOutGesture(e: { ctrlKey: boolean; shiftKey: boolean }): bo
 }
 
 /** Paths from a text/uri-list (file:// URIs only; comments and other schemes ignored). */
-export function pathsFromUriList(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const t = line.trim();
-    if (!t || t.startsWith('#')) continue;
-    try {
-      const u = new URL(t);
-      if (u.protocol === 'file:' && (u.hostname === '' || u.hostname === 'localhost')) out.push(decodeURIComponent(u.pathname));
-    } catch {
-      // not a URI
-    }
-  }
-  return out;
-}
+export const pathsFromUriList = parseUriList;
 
 export function parseDragPayload(text: string): DragPayload | null {
   try {
