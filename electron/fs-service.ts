@@ -13,11 +13,12 @@
 import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
+import type { DirEntry, Emit, EntryType, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import { encodeEnginePath, fsInfo, listDir, type DirListing } from '../native/index.js';
+import { encodeEnginePath, listDir, type DirListing } from '../native/index.js';
 import { bytesOf, entryType, fsError, fsPathOf, textOf } from './wire-paths.js';
 import { trashBytes } from './fs-trash.js';
+import { folderInfo } from './survey-service.js';
 
 /**
  * Entries in the first `dir.entries` event (the first screenful and more); each later one twice
@@ -244,27 +245,8 @@ export class FsService {
   }
 
   async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {
-    const full = path.resolve(p.path);
-    const bytes = bytesOf(full);
-    const s = await fsp.statfs(bytes as unknown as string).catch((e: unknown) => {
-      throw fsError(e, 'statfs', full);
-    });
-    const kind = fsInfo(full); // the engine reads the wire spelling (\xNN) as the exact bytes
-    let readOnly = false;
-    try {
-      await fsp.access(bytes, fs.constants.W_OK);
-    } catch {
-      readOnly = true;
-    }
-    const info: FsInfo = {
-      path: full,
-      fsType: kind.type,
-      reflink: kind.reflink,
-      freeBytes: s.bavail * s.bsize,
-      totalBytes: s.blocks * s.bsize,
-      readOnly,
-    };
-    return info;
+    // "read-only" is the mount's; a folder this user may not write to is `writable: false`.
+    return folderInfo(path.resolve(p.path));
   }
 
   async mkdir(p: ValidParams<'fs.mkdir'>): Promise<Results['fs.mkdir']> {

@@ -11,6 +11,7 @@ import type { ClipboardBridge } from './clipboard.js';
 import { PaneService } from './pane-service.js';
 import { createHandlers, type Handlers } from './handlers.js';
 import { JobService } from './jobs/service.js';
+import { SurveyService } from './survey-service.js';
 
 export type Sink = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -64,6 +65,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     }
   };
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
+  const survey = new SurveyService({ emit });
   const pane = new PaneService({ emit });
   const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p) });
   await jobs.init();
@@ -81,7 +83,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     openNeedsConsent: opts.openNeedsConsent ?? false,
     systemClipboard: Boolean(opts.clipboard),
   });
-  const handlers = createHandlers({ appInfo, fs: fsService, jobs, openPath: opts.openPath, pane, clipboard: opts.clipboard ?? null });
+  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath, pane, clipboard: opts.clipboard ?? null });
   return {
     handlers,
     addSink(sink) {
@@ -90,6 +92,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     },
     async close() {
       fsService.close();
+      survey.close();
       pane.close();
       await jobs.close();
       sinks.clear();

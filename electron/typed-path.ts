@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fsp } from '../native/user-fs.js';
-import type { Results, ValidParams } from './contract.js';
+import type { PathCompletion, Results, ValidParams } from './contract.js';
 import { FerryError } from '../native/errors.js';
 
 /** Names offered at most per completion. */
@@ -73,7 +73,12 @@ export async function resolveTyped(p: ValidParams<'fs.resolve'>): Promise<Result
   return { path: full, dir: path.dirname(full), select: full };
 }
 
-/** Tab completion: the names in the typed folder that start with the typed last part. */
+/**
+ * Completions of a typed path (the path bar's Tab, the copy dialog's destination): the names in
+ * the typed folder that start with the typed last part. `names` are the path bar's (folders end in
+ * "/"); `matches` the same entries with their paths, folders first (with dirsOnly, only folders
+ * and links to folders), at most `limit`.
+ */
 export async function completeTyped(p: ValidParams<'fs.complete'>): Promise<Results['fs.complete']> {
   const typed = p.input.trim() === '' ? './' : p.input;
   const full = expandTyped(typed, p.base);
@@ -88,18 +93,22 @@ export async function completeTyped(p: ValidParams<'fs.complete'>): Promise<Resu
     throw new FerryError((e as { code?: string }).code ?? 'EIO', `cannot complete: ${dir} cannot be read`, { path: dir, syscall: 'scandir' });
   }
   const lower = prefix.toLowerCase();
-  const exact: string[] = [];
-  const folded: string[] = [];
+  const exact: PathCompletion[] = [];
+  const folded: PathCompletion[] = [];
   for (const d of dirents) {
     const n = d.name;
     if (n.startsWith('.') && !prefix.startsWith('.')) continue;
     let isDir = d.isDirectory();
     if (d.isSymbolicLink()) isDir = await fsp.stat(path.join(dir, n)).then((s) => s.isDirectory(), () => false);
-    const shown = isDir ? `${n}/` : n;
-    if (n.startsWith(prefix)) exact.push(shown);
-    else if (n.toLowerCase().startsWith(lower)) folded.push(shown);
+    if (p.dirsOnly && !isDir) continue;
+    const m = { name: n, path: path.join(dir, n), isDir };
+    if (n.startsWith(prefix)) exact.push(m);
+    else if (n.toLowerCase().startsWith(lower)) folded.push(m);
   }
   // Case-sensitive matches first; when there are none, case-insensitive ones (as bash's completion-ignore-case).
-  const names = (exact.length ? exact : folded).sort((a, b) => a.localeCompare(b, 'en'));
-  return { dir, prefix, names: names.slice(0, COMPLETE_MAX), more: names.length > COMPLETE_MAX };
+  const found = (exact.length ? exact : folded).sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  const limit = Math.min(p.limit, COMPLETE_MAX);
+  const matches = [...found].sort((a, b) => Number(b.isDir) - Number(a.isDir)).slice(0, limit);
+  const names = found.slice(0, limit).map((m) => (m.isDir ? `${m.name}/` : m.name));
+  return { dir, prefix, names, matches, more: found.length > limit };
 }

@@ -16,6 +16,7 @@
         "src/entry.cc",
         "src/explain.cc",
         "src/flush.cc",
+        "src/extents.cc",
         "src/foreign.cc",
         "src/fsinfo.cc",
         "src/job.cc",

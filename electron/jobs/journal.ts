@@ -52,6 +52,12 @@ export interface StoredJob {
   byMethod: ByMethod;
   flushMs: number;
   error: WireError | null;
+  /** The latest run's working time and the bytes it really moved (summary.ts: activeMs, runBytesMoved). */
+  activeMs?: number;
+  runBytesMoved?: number;
+  /** Bytes really read and written over the job (the tally's bytesCopied), and its sparse files. */
+  bytesCopied?: number;
+  sparse?: { files: number; size: number; bytes: number };
   /** The name each source gets in destDir when not its own (a duplicate in its own folder). */
   names?: string[];
   /** Folders it left incomplete under their final names (cancelled, failed, interrupted). */

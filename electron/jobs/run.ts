@@ -48,6 +48,11 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.applyAll = null;
   job.meter.reset();
   job.verifier.reset();
+  job.clock.start(Date.now());
+  if (job.paused) job.clock.pause(Date.now());
+  job.conflictsExpected = 0;
+  job.conflictsRaised = 0;
+  job.lastMoving = -1;
   job.setState('scanning');
   // The engine's checked final flush of each run: what it could not make durable (after the
   // verifier, whose record of such a file must not stand).
@@ -55,6 +60,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   try {
     const { runs, records } = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
     for (const r of records) job.finish(r); // counted by the plan already
+    job.runStartCopied = job.tally.bytesCopied;
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
@@ -86,6 +92,9 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
     markNotOnDisk(job, f.error, f.notOnDisk);
     s.error ??= f.error;
   }
+  job.clock.stop(Date.now());
+  s.activeMs = job.clock.ms(Date.now());
+  s.runBytesMoved = Math.max(0, job.tally.bytesCopied - job.runStartCopied);
   job.current = [];
   job.engine = null;
   job.conflicts.clear();
@@ -208,6 +217,9 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
   let moving = job.tally.bytesCopied;
   for (const c of job.current) if (c.method !== 'reflink') moving += c.bytes;
   if (!job.paused) job.meter.sample(moving);
+  // Bytes moved or entries finished: work, also while a question waits for its answer.
+  if (moving !== job.lastMoving || evs.some((e) => e.type === 'files')) job.clock.progress(Date.now());
+  job.lastMoving = moving;
   job.flushLog();
   deps.changed();
 }
@@ -226,6 +238,7 @@ function onRecord(job: Job, run: Run, r0: FileRecord): void {
 }
 
 function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
+  job.conflictsRaised++;
   const decided = run.auto?.(e) ?? job.applyAll;
   if (decided) {
     job.engine?.resolveConflict(e.conflictId, decided, false);
@@ -242,5 +255,6 @@ function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
     destMtimeMs: e.destMtimeMs,
   };
   job.conflicts.set(e.conflictId, info);
+  job.clock.waitStart(Date.now());
   emit('job.conflict', info);
 }

@@ -174,7 +174,7 @@ int Job::check(const Worker& w) {
 // and says how to go on: New (a new free name was picked: dname and rec.dest changed), Replace,
 // or Done (rec is settled: skipped, failed or cancelled).
 Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, const DirNode& d, std::string& dname, Record& rec,
-                           std::optional<Decision>& asked) {
+                           std::optional<Answer>& asked) {
   const int dfd = d.dfd.get();
   if (same_inode(dst, sst)) {
     rec.fail(custom_error("ESAMEFILE", "'" + rec.src + "' and '" + rec.dest + "' are the same file", rec.src, rec.dest));
@@ -222,6 +222,17 @@ Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, const
       rec.fail(sys_error(e, "copyfile", rec.src, e == EEXIST ? rec.dest : join_path(parent_of(rec.dest), escape_name(got))));
       return Pub::Done;
     }
+    case Decision::RenameTo: {
+      // The person's name for it, in the same folder. When that name is taken too, it is a new
+      // question about the new name.
+      const std::string chosen = asked ? asked->name : std::string();
+      asked.reset();
+      dname = decode_path(chosen);
+      rec.dest = join_path(parent_of(rec.dest), chosen);
+      struct stat again;
+      if (fstatat(dfd, dname.c_str(), &again, AT_SYMLINK_NOFOLLOW) == 0) return settle_taken(sst, again, d, dname, rec, asked);
+      return Pub::New;
+    }
     case Decision::Error:
       break;
   }
@@ -246,16 +257,16 @@ void Job::do_task(Worker& w, Task& t) {
   if (t.dtype == DT_REG) {
     in = open_source(d.sfd.get(), t.sname);
     if (!in) {
-      rec.fail(sys_error(errno, "open", t.src_path, t.dest_path));
+      rec.fail(at_source(sys_error(errno, "open", t.src_path, t.dest_path)));
       return finish();
     }
     if (fstat(in.get(), &st) != 0) {
-      rec.fail(sys_error(errno, "fstat", t.src_path, t.dest_path));
+      rec.fail(at_source(sys_error(errno, "fstat", t.src_path, t.dest_path)));
       return finish();
     }
     if (!S_ISREG(st.st_mode)) in.reset();
   } else if (fstatat(d.sfd.get(), t.sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    rec.fail(sys_error(errno, "lstat", t.src_path, t.dest_path));
+    rec.fail(at_source(sys_error(errno, "lstat", t.src_path, t.dest_path)));
     return finish();
   }
   rec.type = entry_type_of(st.st_mode);
@@ -277,7 +288,7 @@ void Job::do_task(Worker& w, Task& t) {
   } else if (stream || S_ISREG(st.st_mode)) {
     if (!in) in = open_source(d.sfd.get(), t.sname);
     if (!in) {
-      rec.fail(sys_error(errno, "open", t.src_path, t.dest_path));
+      rec.fail(at_source(sys_error(errno, "open", t.src_path, t.dest_path)));
       return finish();
     }
     const bool links = spec_.preserve && d.dfs.holds.hardlinks;
@@ -421,7 +432,7 @@ void Job::note_destination(const DirNode& d) {
 bool Job::try_move_rename(Task& t, const struct stat& st, Record& rec) {
   DirNode& d = *t.dir;
   std::string dname = t.dname;
-  std::optional<Decision> asked;
+  std::optional<Answer> asked;
   auto renamed = [&rec]() {
     rec.result = Result::Renamed;
     rec.bytes = rec.size;
@@ -463,7 +474,7 @@ bool Job::try_move_rename(Task& t, const struct stat& st, Record& rec) {
 void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream) {
   DirNode& d = *t.dir;
   std::string dname = t.dname;
-  std::optional<Decision> asked;
+  std::optional<Answer> asked;
   Pub mode = Pub::New;
   // Existing destination? (Skipped in folders this job created: they started empty, and a file
   // appearing meanwhile is still caught by the publishing's EEXIST below.)
@@ -476,7 +487,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   }
 
   TempFile tmp;  // discarded on every return below that does not publish it
-  if (int e = tmp.open(d.dfd.get(), d.direct, dname, st.st_mode, d.no_tmpfile)) return rec.fail(dest_fail(d, e, "open", dname, rec));
+  if (int e = tmp.open(d.dfd.get(), d.direct, dname, st.st_mode, d.no_tmpfile)) return rec.fail(at_dest(dest_fail(d, e, "open", dname, rec)));
   // progress slot
   w.gen = skip_gen_.load();
   w.bytes.store(0, std::memory_order_relaxed);
@@ -514,7 +525,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     if (cr.err == kErrSkipped) return skipped_while_copying(rec);
     rec.method = -1;
     if (!cr.custom_code.empty()) return rec.fail(node_error(cr.custom_code, cr.err, cr.custom_message, cr.syscall, rec.src, rec.dest));
-    return rec.fail(dest_fail(d, cr.err, cr.syscall, dname, rec));
+    return rec.fail(copy_side(dest_fail(d, cr.err, cr.syscall, dname, rec), cr.err));
   }
   rec.bytes = cr.bytes;
   // The copy holds the file as it was at open, at most; a change since is said (GNU tar's "file
@@ -530,7 +541,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
                            std::to_string((uint64_t)st.st_size) + " bytes it had when it was opened and may mix old and new contents");
   }
   // (A move across filesystems deletes the source only after its batch's syncfs: flush_unlinks.)
-  if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(sys_error(errno, "fsync", rec.src, rec.dest));
+  if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));
   if (spec_.preserve) {
     Created c;
     if (tmp.direct()) {
@@ -557,7 +568,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     if (mode == Pub::Replace) {
       // Under a hidden name, then renamed over the old file (atomic).
       TempFile::Err pe = tmp.publish_over(dname, meta_.root);
-      if (pe.err) return rec.fail(dest_fail(d, pe.err, pe.syscall, dname, rec));
+      if (pe.err) return rec.fail(at_dest(dest_fail(d, pe.err, pe.syscall, dname, rec)));
       rec.result = Result::Copied;
       rec.ino = 0;  // it replaced something: removing it would not give that back
       return;
@@ -568,7 +579,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
       rec.result = Result::Copied;
       return;
     }
-    if (pe.err != EEXIST) return rec.fail(dest_fail(d, pe.err, pe.syscall, dname, rec));
+    if (pe.err != EEXIST) return rec.fail(at_dest(dest_fail(d, pe.err, pe.syscall, dname, rec)));
     // Someone created it meanwhile: a conflict after all.
     struct stat dst;
     if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
@@ -592,7 +603,7 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     std::vector<char> buf((size_t)std::max<off_t>(st.st_size, 255) + 1);
     for (;;) {
       ssize_t n = readlinkat(d.sfd.get(), t.sname.c_str(), buf.data(), buf.size());
-      if (n < 0) return rec.fail(sys_error(errno, "readlink", rec.src, rec.dest));
+      if (n < 0) return rec.fail(at_source(sys_error(errno, "readlink", rec.src, rec.dest)));
       if ((size_t)n < buf.size()) {
         target.assign(buf.data(), (size_t)n);
         break;
@@ -613,7 +624,7 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     return e;
   };
   const char* sys = link ? "symlink" : "mknod";
-  std::optional<Decision> asked;
+  std::optional<Answer> asked;
   Pub mode = Pub::New;
   for (int round = 0; round < 8; round++) {
     if (mode == Pub::Replace) {
@@ -625,9 +636,9 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
         e = make(name);
         if (e == 0) tmp = TempName(dfd, std::move(name));
       }
-      if (e) return rec.fail(dest_fail(d, e, sys, dname, rec));
+      if (e) return rec.fail(at_dest(dest_fail(d, e, sys, dname, rec)));
       apply_meta_path(meta_, dfd, tmp.name(), st, rec, link, d.dfs.holds);
-      if (renameat(dfd, tmp.name().c_str(), dfd, dname.c_str()) != 0) return rec.fail(sys_error(errno, "rename", rec.src, rec.dest));
+      if (renameat(dfd, tmp.name().c_str(), dfd, dname.c_str()) != 0) return rec.fail(at_dest(sys_error(errno, "rename", rec.src, rec.dest)));
       tmp.release();
       rec.result = Result::Copied;
       return;
@@ -640,7 +651,7 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
       if (fstatat(dfd, dname.c_str(), &ns, AT_SYMLINK_NOFOLLOW) == 0) rec.ino = (uint64_t)ns.st_ino;
       return;
     }
-    if (e != EEXIST) return rec.fail(dest_fail(d, e, sys, dname, rec));
+    if (e != EEXIST) return rec.fail(at_dest(dest_fail(d, e, sys, dname, rec)));
     struct stat dst;
     if (fstatat(dfd, dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
     mode = settle_taken(st, dst, d, dname, rec, asked);

@@ -176,7 +176,7 @@ void merge_into(Conflicts& conflicts, const std::atomic<bool>& cancelled, int fr
         continue;
       }
     }
-    std::optional<Decision> asked;
+    std::optional<Answer> asked;
     Decision d = conflicts.decide(ConflictInfo{0, sp, dp, odir ? 0 : (uint64_t)os.st_size, (uint64_t)ts.st_size, mtime_ms(os), mtime_ms(ts)}, asked);
     if (d == Decision::Newer) {
       struct stat ss;
@@ -233,7 +233,7 @@ bool Job::publish_tree(DirNode& d, Record& rec) {
   const int pdfd = p.dfd.get();
   const std::string tmp_path = join_path(parent_of(d.dest_path), escape_name(d.tmp_top));
   const std::function<void(Record&&)> out = [this](Record&& r) { emit(std::move(r)); };
-  std::optional<Decision> asked;
+  std::optional<Answer> asked;
   for (int round = 0; round < 8; round++) {
     int e = rename_noreplace(pdfd, d.tmp_top.c_str(), pdfd, d.dname.c_str(), false);
     if (e == 0) {

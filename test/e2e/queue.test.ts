@@ -127,12 +127,13 @@ describe('transfer queue and method log', { skip }, () => {
     const { jobId } = await rpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources: [src], destDir: dst, options: {} });
     await page.waitForSelector(`${job(jobId)}[data-state="done"]`, { timeout: 60_000 });
     await page.click(job(jobId));
-    // The last record of each list, as the server has it (files finish in any order).
+    // The last row of each list, as the server has it (files finish in any order).
     type Rec = { src: string; dest: string };
     const lastFile = (await rpc<{ total: number; records: Rec[] }>(page, 'jobs.files', { jobId, offset: n, limit: 10 })).records.at(-1)!;
-    const lastLog = (await rpc<{ total: number; records: Rec[] }>(page, 'log.read', { jobId, offset: n, limit: 10 })).records.at(-1)!;
-    const files = '.queue-area .files [role="list"]';
-    const log = '.queue-area .log [role="list"]';
+    // The log shows the newest first: its last row is the oldest record.
+    const lastLog = (await rpc<{ total: number; records: Rec[] }>(page, 'log.read', { jobId, offset: 0, limit: 1 })).records[0]!;
+    const files = '.queue-area .files [role="grid"]';
+    const log = '.queue-area .log [role="grid"]';
     await page.waitForSelector(`${files} .rec`);
     for (const [list, lastRec] of [[files, lastFile], [log, lastLog]] as const) {
       if (list === log) {
@@ -195,7 +196,7 @@ describe('transfer queue and method log', { skip }, () => {
       await page.click(job(jobId));
       await page.waitForSelector('.queue-area .files .rec[data-method="reflink"]');
       assert.equal(await page.locator('.queue-area .files .rec[data-type="file"][data-method="reflink"]').count(), 4);
-      assert.match(await page.locator(job(jobId)).innerText(), /1\.0 MiB reflinked/);
+      assert.match(await page.locator(job(jobId)).innerText(), /cloned instantly, 1\.0 MiB shared/);
       await page.click('[data-tab="log"]');
       await page.selectOption('[data-filter="job"]', jobId);
       await page.selectOption('[data-filter="method"]', 'reflink');

@@ -1,4 +1,4 @@
-// The job service onto a real exFAT stick: copy.check says what the stick cannot hold before the
+// The job service onto a real exFAT stick: copy.check (the survey service) says what the stick cannot hold before the
 // copy; the dialog's choices (CopyOptions unfit, mapNames, followLinks) are the job's, kept in
 // its journal across a restart with the warnings it ended with.
 import { test } from 'node:test';
@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, makeMount, skipUnlessMountable } from '../helpers/mounts.js';
 import { Harness, tmpdir } from '../jobs/helpers.js';
+import { SurveyService } from '../../electron/survey-service.js';
 import { EXFAT_UNFIT, makeProblemTree } from './_tree.js';
 
 test('copy.check lists the problems; the choices are remembered with the job across a restart', { skip: skipUnlessMountable('exfat') }, async () => {
@@ -17,7 +18,10 @@ test('copy.check lists the problems; the choices are remembered with the job acr
   const dataDir = path.join(work, 'data');
   let h = new Harness({ dataDir });
   try {
-    const { destinations } = await h.svc.check({ kind: 'copy', sources: [src], destDir: m.dir });
+    const checked = await new SurveyService({ emit: () => {} }).check({ kind: 'copy', sources: [src], destDir: m.dir });
+    assert.equal(checked.exists, true);
+    assert.equal(checked.error, null);
+    const { destinations } = checked;
     assert.equal(destinations.length, 1);
     const d = destinations[0]!;
     assert.equal(d.label, 'exFAT');

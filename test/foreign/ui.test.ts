@@ -149,7 +149,8 @@ describe('copy dialog: problems on an exFAT destination', { skip }, () => {
     await dlg.locator('[data-testid="transfer-confirm"]').click();
     await dlg.waitFor({ state: 'detached' });
     // The job ends saying so, once, in its row of the queue.
-    const row = page.locator('.queue-area [data-job-id]', { hasText: 'Move' }).last();
+    // The move's row: the newest first in the queue (its kind says Move; "Remove" buttons do not count).
+    const row = page.locator('.queue-area [data-job-id]', { has: page.locator('.kind', { hasText: /^Move$/ }) }).first();
     await row.locator('[data-testid="job-warning"]', { hasText: 'stay at the source' }).waitFor({ timeout: 20_000 });
     const said = await row.locator('[data-testid="job-warning"]').allInnerTexts();
     assert.ok(said.includes('10 items stay at the source: exFAT cannot hold them (see their records)'), JSON.stringify(said));

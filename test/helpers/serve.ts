@@ -23,13 +23,20 @@ export interface Served {
   kill(): Promise<void>;
 }
 
-export async function startServe(opts: { left?: string; right?: string; dataDir?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<Served> {
+export async function startServe(
+  opts: { left?: string; right?: string; dataDir?: string; env?: NodeJS.ProcessEnv; port?: number; /** Run as this user (root only): what another user sees. */ uid?: number; gid?: number } = {},
+): Promise<Served> {
   const ownData = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'ferry-data-'));
   const args = [path.join(repo, 'dist', 'electron', 'serve.js'), '--port', String(opts.port ?? 0), '--data-dir', dataDir];
   if (opts.left) args.push('--left', opts.left);
   if (opts.right) args.push('--right', opts.right);
-  const proc = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd: repo,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+  });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const line = await new Promise<string>((resolve, reject) => {

@@ -26,11 +26,10 @@ function context(state: { selected?: number; typingAhead?: boolean; filter?: str
   const app = recorder('app', { quickView: state.quickView ?? null });
   const c = {
     app, pane, pageRows: 20,
-    focusOther: () => calls.push('focusOther'),
     editPath: () => calls.push('editPath'),
     editFilter: () => calls.push('editFilter'),
     openMenu: () => calls.push('openMenu'),
-    focusTransfers: () => calls.push('focusTransfers'),
+    cycleRegion: (dir: number) => calls.push(`cycleRegion(${dir})`),
   };
   return { c, calls };
 }
@@ -57,7 +56,8 @@ test('plain keys: cursor, marks, commander function keys, type-ahead', () => {
     ['F7', {}, 'app.askMkdir("left")'],
     ['Delete', {}, 'app.askTrash("left")'],
     ['F10', { shift: true }, 'openMenu'],
-    ['Tab', {}, 'focusOther'],
+    ['Tab', {}, 'cycleRegion(1)'],
+    ['Tab', { shift: true }, 'cycleRegion(-1)'],
     ['q', {}, 'pane.typeahead("q")'],
     ['Q', { shift: true }, 'pane.typeahead("Q")'],
   ];
@@ -110,7 +110,6 @@ test('Ctrl and Alt keys; letters whatever the Shift state', () => {
   assert.deepEqual(press('H', { ctrl: true, shift: true }).calls, ['pane.toggleHidden()']);
   assert.deepEqual(press('l', { ctrl: true }).calls, ['editPath']);
   assert.deepEqual(press('u', { ctrl: true }).calls, ['app.swap()']);
-  assert.deepEqual(press('j', { ctrl: true }).calls, ['focusTransfers']);
   assert.deepEqual(press('P', { ctrl: true, shift: true }).calls, ['pane.togglePerms()']);
   assert.deepEqual(press('F4', { ctrl: true }).calls, ['pane.setSort("size")']);
   assert.deepEqual(press('ArrowLeft', { alt: true }).calls, ['pane.back()']);
@@ -122,6 +121,8 @@ test('keys left to the browser', () => {
     ['Escape', {}, {}],
     ['F10', {}, {}],
     ['p', { ctrl: true }, {}],
+    // Ctrl+J belongs to the window (regions.ts), wherever the focus is.
+    ['j', { ctrl: true }, {}],
     ['k', { ctrl: true }, {}],
     ['x', { alt: true }, {}],
     ['ArrowUp', { ctrl: true, alt: true }, {}],

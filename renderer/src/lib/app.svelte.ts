@@ -6,6 +6,7 @@ import type { AppInfo, ClipboardFiles, CopyOptions, DirEntry, JobKind, JobSummar
 import { pathsInText } from '../../../electron/file-uri';
 import { api, on } from './client';
 import { toWireError as toWire } from '../../../native/errors';
+import { describeError } from '../../../native/reasons';
 import { addBookmark, loadBookmarks, removeBookmark, saveBookmarks } from './bookmarks';
 import { baseName, isDirLike, joinPath, parentOf, plural } from './format';
 import { copyName } from './names';
@@ -234,22 +235,25 @@ export class AppState {
     this.openDialog({ kind: 'transfer', op, sources, destDir, side });
   }
 
-  /** Starts a copy/move job; returns an error message (for the caller to show inline) or null. */
-  async startJob(kind: JobKind, sources: string[], destDir: string, options?: Partial<CopyOptions>): Promise<string | null> {
+  /**
+   * Starts a copy/move job; returns an error in plain words that name the side that failed (for
+   * the caller to show inline), or null.
+   */
+  async startJob(kind: JobKind, sources: string[], destDir: string, options: Partial<CopyOptions> = {}): Promise<string | null> {
     const v = transferVerdict(kind, sources, destDir);
     if (!v.ok) {
       this.notify(v.label, true);
       return v.label;
     }
     try {
-      const { jobId } = await api['jobs.start']({ kind, sources, destDir, ...(options ? { options } : {}) });
+      const { jobId } = await api['jobs.start']({ kind, sources, destDir, options });
       if (kind === 'move') this.recordUndo({ kind: 'move', jobId, items: sources.map((from) => ({ from, to: joinPath(destDir, baseName(from)) })) });
       this.notify(`${v.label} — started`);
       return null;
     } catch (e) {
-      const w = toWire(e);
-      this.notify(`${kind === 'copy' ? 'Copy' : 'Move'} failed: ${w.message}`, true);
-      return w.message;
+      const said = describeError(toWire(e));
+      this.notify(`${kind === 'copy' ? 'Copy' : 'Move'} failed. ${said}`, true);
+      return said;
     }
   }
 
@@ -324,8 +328,9 @@ export class AppState {
     const paths = this.pane(side).targets().map((e) => e.path);
     if (paths.length) this.openDialog({ kind: 'trash', paths, side });
   }
-  showProperties(side: Side, e: DirEntry | undefined = this.pane(side).cursorEntry): void {
-    this.openDialog({ kind: 'properties', path: e ? e.path : this.pane(side).path, side });
+  /** Properties of an entry (the cursor row by default), or with `folder` of the pane's folder itself. */
+  showProperties(side: Side, e: DirEntry | undefined = this.pane(side).cursorEntry, folder = false): void {
+    this.openDialog({ kind: 'properties', path: e && !folder ? e.path : this.pane(side).path, side });
   }
   explain(side: Side): void {
     const sources = this.pane(side).targets().map((e) => e.path);

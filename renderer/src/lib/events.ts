@@ -1,15 +1,17 @@
-// Routes the contract's per-listing, per-watch, per-search and per-measure events to whoever registered the id. One
-// subscription per event name for the whole renderer, dispatch by id.
+// Routes the contract's per-listing, per-watch, per-scan, per-search and per-measure events to
+// whoever registered the id. One subscription per event name for the whole renderer, dispatch by id.
 import type { Events } from '../../../electron/contract';
 import { on } from './client';
 
 type EntriesHandler = (p: Events['dir.entries']) => void;
 type ChangedHandler = (p: Events['dir.changed']) => void;
+type ScanHandler = (p: Events['scan.progress']) => void;
 type SearchHandler = (p: Events['search.results']) => void;
 type MeasureHandler = (p: Events['measure.progress']) => void;
 
 const listings = new Map<string, EntriesHandler>();
 const watches = new Map<string, ChangedHandler>();
+const scans = new Map<string, ScanHandler>();
 const searches = new Map<string, SearchHandler>();
 const measures = new Map<string, MeasureHandler>();
 let subscribed = false;
@@ -19,6 +21,7 @@ function subscribe(): void {
   subscribed = true;
   on('dir.entries', (p) => listings.get(p.listingId)?.(p));
   on('dir.changed', (p) => watches.get(p.watchId)?.(p));
+  on('scan.progress', (p) => scans.get(p.scanId)?.(p));
   on('search.results', (p) => searches.get(p.searchId)?.(p));
   on('measure.progress', (p) => measures.get(p.measureId)?.(p));
 }
@@ -40,6 +43,12 @@ export function onWatch(id: string, handler: ChangedHandler): () => void {
   subscribe();
   watches.set(id, handler);
   return () => watches.delete(id);
+}
+
+export function onScan(id: string, handler: ScanHandler): () => void {
+  subscribe();
+  scans.set(id, handler);
+  return () => scans.delete(id);
 }
 
 export function onSearch(id: string, handler: SearchHandler): () => void {

@@ -1,7 +1,8 @@
 // Keyboard map of a pane's list, as tables: key → action. `paneKeydown` returns true when the key
 // was handled (the caller then prevents the default). The component passes what only it knows
-// (page size, focus moves).
+// (page size, focus moves). Moving between regions (Tab, Ctrl+J) is regions.ts's.
 import type { AppState } from './app.svelte';
+import { folderSizes } from './folder-sizes.svelte';
 import type { PaneState } from './pane.svelte';
 import { parentOf } from './format';
 
@@ -9,13 +10,12 @@ export interface KeyContext {
   app: AppState;
   pane: PaneState;
   pageRows: number;
-  focusOther: () => void;
   editPath: () => void;
   /** Ctrl+F: the quick filter's input. */
   editFilter: () => void;
   openMenu: () => void;
-  /** Ctrl+J: into the transfers area below the panes (Tab is taken by pane switching). */
-  focusTransfers: () => void;
+  /** Tab / Shift+Tab: the next or previous region (regions.ts: left pane → right pane → transfers). */
+  cycleRegion: (dir: 1 | -1) => void;
 }
 
 /** Runs the key's action; returning false means "not mine" (the browser keeps the key). */
@@ -63,7 +63,6 @@ const CTRL: Record<string, Action> = {
   l: (c) => c.editPath(),
   u: ({ app }) => app.swap(),
   r: ({ pane }) => pane.refresh(),
-  j: (c) => c.focusTransfers(),
   p: ({ pane }, e) => (e.shiftKey ? pane.togglePerms() : false),
   F3: ({ pane }) => pane.setSort('name'),
   F4: ({ pane }) => pane.setSort('size'),
@@ -97,11 +96,18 @@ const PLAIN: Record<string, Action> = {
   },
   Backspace: ({ pane }) => pane.up(),
   Insert: ({ pane }) => pane.toggleMark(true),
-  ' ': ({ pane }) => void (pane.typingAhead() ? pane.typeahead(' ') : pane.toggleMark(false)),
+  ' ': ({ pane }) => {
+    if (pane.typingAhead()) return void pane.typeahead(' ');
+    // Commander style: Space on a folder marks it and measures what it holds.
+    const e = pane.cursorEntry;
+    if (e?.type === 'dir' && !pane.selected.has(e.path)) folderSizes.measure(e.path);
+    pane.toggleMark(false);
+  },
   Escape: ({ app, pane }) => {
     if (pane.filter) pane.setFilter('');
     else if (app.quickView) app.closeQuickView();
     else if (pane.search?.running) pane.cancelSearch();
+    else if (folderSizes.measuring > 0) folderSizes.cancelAll();
     else if (pane.selected.size > 0) pane.clearSelection();
     else return false;
   },
@@ -123,7 +129,8 @@ export function paneKeydown(e: KeyboardEvent, c: KeyContext): boolean {
   const ctrl = e.ctrlKey || e.metaKey;
   const k = e.key;
   if (k === 'Tab' && !ctrl && !e.altKey) {
-    c.focusOther();
+    // The next region: left pane → right pane → transfers → left pane (Shift: the other way).
+    c.cycleRegion(e.shiftKey ? -1 : 1);
     return true;
   }
   const table = e.altKey ? (ctrl ? CTRL_ALT : ALT) : ctrl ? CTRL : PLAIN;

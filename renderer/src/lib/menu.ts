@@ -1,4 +1,6 @@
-// The pane context menu's items for a right-clicked folder row, file row or background.
+// The pane context menu's items for a right-clicked folder row, file row or background. The
+// background's menu is the folder's own: what it offers acts on the folder shown (bring the other
+// pane's selection here, a new folder in it, its properties), never on the row under the cursor.
 import type { AppState, MenuState } from './app.svelte';
 import { OPEN_DISABLED } from './app.svelte';
 import { isDirLike, parentOf } from './format';
@@ -39,9 +41,22 @@ export function buildMenu(app: AppState, m: MenuState): MenuEntry[] {
       run: () => void app.startJob(kind, incoming, dest),
     };
   };
+  if (entry === null) {
+    return [
+      here('copy'),
+      here('move'),
+      'separator',
+      { id: 'paste', label: 'Paste', shortcut: 'Ctrl+V', run: () => void app.paste(m.side) },
+      { id: 'mkdir', label: 'New folder…', shortcut: 'F7', run: () => app.askMkdir(m.side) },
+      { id: 'refresh', label: 'Refresh', shortcut: 'Ctrl+R', run: () => pane.refresh() },
+      { id: 'hidden', label: pane.showHidden ? 'Hide hidden files' : 'Show hidden files', shortcut: 'Ctrl+H', run: () => pane.toggleHidden() },
+      'separator',
+      { id: 'properties', label: 'Folder properties', shortcut: 'Alt+Enter', title: pane.path, run: () => app.showProperties(m.side, undefined, true) },
+    ];
+  }
   const toOther = transferVerdict('copy', mine, other.path);
-  const canOpen = entry !== null && (isDirLike(entry) || app.canOpenExternally);
-  const isFile = entry !== null && !isDirLike(entry);
+  const canOpen = isDirLike(entry) || app.canOpenExternally;
+  const isFile = !isDirLike(entry);
   return [
     here('copy'),
     here('move'),
@@ -75,22 +90,20 @@ export function buildMenu(app: AppState, m: MenuState): MenuEntry[] {
       label: 'Open',
       shortcut: 'Enter',
       disabled: !canOpen,
-      title: entry && !canOpen && !isDirLike(entry) ? OPEN_DISABLED : '',
-      run: () => {
-        if (entry) void app.openEntry(m.side, entry);
-      },
+      title: !canOpen ? OPEN_DISABLED : '',
+      run: () => void app.openEntry(m.side, entry),
     },
     {
       id: 'open-with',
       label: 'Open with…',
       disabled: !isFile || !app.canOpenExternally,
       title: isFile && !app.canOpenExternally ? OPEN_DISABLED : '',
-      run: () => app.askOpenWith(m.side, entry ?? undefined),
+      run: () => app.askOpenWith(m.side, entry),
     },
-    ...(pane.search && entry
+    ...(pane.search
       ? [{ id: 'show-in-folder', label: 'Show in folder', shortcut: 'Shift+Enter', run: () => void pane.navigate(parentOf(entry.path), { select: entry.path }) }]
       : []),
-    { id: 'quick-view', label: 'Quick view', shortcut: 'F3', disabled: entry === null, run: () => app.toggleQuickView(m.side) },
+    { id: 'quick-view', label: 'Quick view', shortcut: 'F3', run: () => app.toggleQuickView(m.side) },
     'separator',
     { id: 'cut', label: 'Cut', shortcut: 'Ctrl+X', disabled: mine.length === 0, run: () => void app.toClipboard(m.side, 'cut') },
     { id: 'copy', label: 'Copy', shortcut: 'Ctrl+C', disabled: mine.length === 0, run: () => void app.toClipboard(m.side, 'copy') },
@@ -98,12 +111,12 @@ export function buildMenu(app: AppState, m: MenuState): MenuEntry[] {
     { id: 'copy-path', label: 'Copy path', shortcut: 'Ctrl+Shift+C', run: () => void app.copyText(m.side, 'path') },
     { id: 'copy-name', label: 'Copy name', shortcut: 'Ctrl+Alt+C', disabled: mine.length === 0, run: () => void app.copyText(m.side, 'name') },
     'separator',
-    { id: 'rename', label: 'Rename…', shortcut: 'F2', disabled: entry === null, run: () => app.askRename(m.side) },
+    { id: 'rename', label: 'Rename…', shortcut: 'F2', run: () => app.askRename(m.side) },
     { id: 'duplicate', label: 'Duplicate…', shortcut: 'Shift+F5', disabled: mine.length === 0, run: () => app.askDuplicate(m.side) },
     { id: 'mkdir', label: 'New folder…', shortcut: 'F7', run: () => app.askMkdir(m.side) },
     { id: 'trash', label: 'Move to Trash', shortcut: 'F8', danger: true, disabled: mine.length === 0, run: () => app.askTrash(m.side) },
     { id: 'delete', label: 'Delete permanently…', shortcut: 'Shift+Delete', danger: true, disabled: mine.length === 0, run: () => app.askDelete(m.side) },
     'separator',
-    { id: 'properties', label: 'Properties', shortcut: 'Alt+Enter', run: () => app.showProperties(m.side, entry ?? undefined) },
+    { id: 'properties', label: 'Properties', shortcut: 'Alt+Enter', run: () => app.showProperties(m.side, entry) },
   ];
 }

@@ -11,6 +11,18 @@ export function validateName(name: string, existing: ReadonlySet<string>, curren
   return null;
 }
 
+/**
+ * A name for a second copy next to `name`: "report (2).pdf", then "(3)"… ("archive.tar.gz" keeps
+ * ".gz" only; a dotfile keeps its dot). The conflict dialog offers it to edit.
+ */
+export function suggestName(name: string): string {
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  const m = /^(.*) \((\d+)\)$/.exec(stem);
+  return m ? `${m[1]} (${Number(m[2]) + 1})${ext}` : `${stem} (2)${ext}`;
+}
+
 /** Extensions of two parts kept together when a name gets " (copy)". */
 const DOUBLE_EXT = /\.tar\.(gz|bz2|xz|zst|lz|lzma|Z)$/i;
 

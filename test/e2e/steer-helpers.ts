@@ -1,0 +1,111 @@
+// Shared by the end-to-end tests of issue 12 (test/e2e/steer-*.test.ts): serve mode plus Chromium
+// on a page, a request over the page's own WebSocket, and navigation the way a person does it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
+import { startServe, type Served } from '../helpers/serve.js';
+
+export type Side = 'left' | 'right';
+export const pane = (side: Side) => `[data-pane="${side}"]`;
+export const row = (side: Side, p: string) => `${pane(side)} [data-path="${p}"]`;
+export const jobRow = (id: string) => `.queue-area [data-job-id="${id}"]`;
+
+export interface Ui {
+  served: Served;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Serve mode on two folders and a page on it, ready (both panes listed). */
+export async function openUi(opts: { left: string; right: string; width?: number; height?: number; uid?: number; dataDir?: string }): Promise<Ui> {
+  const served = await startServe({ left: opts.left, right: opts.right, ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  await page.goto(served.url);
+  await page.waitForSelector(`${pane('left')}[data-cwd="${opts.left}"][data-state="ready"]`);
+  await page.waitForSelector(`${pane('right')}[data-cwd="${opts.right}"][data-state="ready"]`);
+  return {
+    served,
+    browser,
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => {});
+      await browser.close().catch(() => {});
+      await served.stop();
+    },
+  };
+}
+
+/** One request over a fresh WebSocket from inside the page (what the renderer's client does). */
+export async function pageRpc<T>(page: Page, method: string, params: unknown): Promise<T> {
+  const reply = await page.evaluate(
+    async ([m, p]) => {
+      const token = new URLSearchParams(location.search).get('token') ?? '';
+      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = () => reject(new Error('ws error'));
+      });
+      const r = await new Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>((resolve) => {
+        ws.onmessage = (ev) => {
+          const msg = JSON.parse(String(ev.data)) as { kind: string; id: number; ok: boolean };
+          if (msg.kind === 'reply' && msg.id === 1) resolve(msg);
+        };
+        ws.send(JSON.stringify({ id: 1, method: m, params: p }));
+      });
+      ws.close();
+      return r;
+    },
+    [method, params] as const,
+  );
+  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
+  return reply.value as T;
+}
+
+/** Ctrl+L in the pane, type the path, Enter; waits until the pane shows it. */
+export async function go(page: Page, side: Side, p: string): Promise<void> {
+  await page.locator(`${pane(side)} .grid`).focus();
+  await page.keyboard.press('Control+l');
+  const input = page.locator(`${pane(side)} .path-input`);
+  if (process.env.STEER_DEBUG) {
+    await input.waitFor({ timeout: 3000 }).catch(async () => {
+      await page.screenshot({ path: '/tmp/steer-go-fail.png' });
+      console.log('# active:', await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200)));
+    });
+  }
+  await input.fill(p);
+  await input.press('Enter');
+  await page.waitForSelector(`${pane(side)}[data-cwd="${p}"][data-state="ready"]`);
+}
+
+/** Puts the cursor on `p` in a pane (a click selects it) and focuses the list. */
+export async function pick(page: Page, side: Side, p: string): Promise<void> {
+  await page.waitForSelector(row(side, p));
+  await page.click(row(side, p));
+  await page.locator(`${pane(side)} .grid`).focus();
+}
+
+/** A temp folder readable by everyone (serve may run as another user). */
+export function sharedTmp(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(d, 0o755);
+  return d;
+}
+
+/** Polls until `test` holds (files on disk); fails after `ms`. */
+export async function until(test: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (test()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out: ${what}`);
+}

@@ -1,0 +1,278 @@
+// Honest numbers, the copy-method log, and keyboard and accessibility in Chromium through serve
+// mode (issue 12): durations without waiting, reflinked bytes as "cloned instantly", sparse files'
+// real bytes, folder sizes (Space, Properties); the log newest first with a record's details (the
+// whole chain, each errno's reason), an export of exactly what is filtered, "Clear finished", a
+// 900×600 window; region cycling, columnheader roles, AA contrast in both themes, and a
+// background menu that acts on the folder.
+import { test, before, after, afterEach, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { JobSummary } from '../../electron/contract.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
+import { go, jobRow, openUi, pageRpc, pane, pick, row, sharedTmp, until, type Ui } from './steer-helpers.js';
+
+const skip = chromiumSkipReason();
+
+async function job(page: Page, id: string): Promise<JobSummary> {
+  return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs.find((j) => j.id === id)!;
+}
+async function copy(page: Page, sources: string[], destDir: string, options: Record<string, unknown> = {}): Promise<string> {
+  return (await pageRpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources, destDir, options })).jobId;
+}
+async function finished(page: Page, id: string): Promise<JobSummary> {
+  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
+  return job(page, id);
+}
+async function showTab(page: Page, tab: 'queue' | 'log'): Promise<void> {
+  await page.click(`.queue-area [data-tab="${tab}"]`);
+}
+
+/** WCAG contrast of an element's text against the first opaque background behind it. */
+async function contrast(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).first().evaluate((el) => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    let bg: number[] = [255, 255, 255];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3]! > 0.99)) {
+        bg = c;
+        break;
+      }
+    }
+    const a = lum(rgb(getComputedStyle(el).color));
+    const b = lum(bg);
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+}
+
+describe('honest numbers, the method log, keyboard and accessibility', { skip }, () => {
+  let root: string;
+  let L: string;
+  let R: string;
+  let ui: Ui;
+  let page: Page;
+
+  before(async () => {
+    root = sharedTmp('ferry-steer-log-');
+    L = path.join(root, 'left');
+    R = path.join(root, 'right');
+    fs.mkdirSync(L);
+    fs.mkdirSync(R);
+    ui = await openUi({ left: L, right: R });
+    page = ui.page;
+  });
+  after(async () => {
+    await ui?.close();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    for (let i = 0; i < 3 && (await page.locator('dialog[open], [role="menu"]').count()) > 0; i++) await page.keyboard.press('Escape');
+  });
+
+  test('a reflinked job: cloned instantly, N shared, never a speed; its time is the work alone', { skip: skipUnlessMountable('btrfs') }, async () => {
+    const m = await makeMount('btrfs', 256);
+    try {
+      const src = path.join(m.dir, 'big.bin');
+      fs.writeFileSync(src, Buffer.alloc(64 << 20, 5));
+      execFileSync('sync', ['-f', m.dir]);
+      fs.mkdirSync(path.join(m.dir, 'to'));
+      const id = await copy(page, [src], path.join(m.dir, 'to'));
+      const j = await finished(page, id);
+      assert.equal(j.state, 'done');
+      assert.equal(j.bytesReflinked, 64 << 20);
+      const took = await page.locator(`${jobRow(id)} [data-testid="job-took"]`).innerText();
+      assert.match(took, /cloned instantly, 64 MiB shared/);
+      assert.doesNotMatch(took, /\/s/, 'reflinked bytes are not a transfer speed');
+      assert.ok((j.activeMs ?? Infinity) < 3000, `working time ${j.activeMs} ms`);
+    } finally {
+      await m.cleanup();
+    }
+  });
+
+  test('waiting on a question is not working time', async () => {
+    const src = path.join(L, 'w.txt');
+    fs.writeFileSync(src, 'new');
+    fs.writeFileSync(path.join(R, 'w.txt'), 'old');
+    const id = await copy(page, [src], R, { conflict: 'ask' });
+    const c = page.locator('[role="alertdialog"]');
+    await c.waitFor();
+    const asked = Date.now();
+    await page.waitForTimeout(2500);
+    await c.locator('[data-decision="overwrite"]').click();
+    const waited = Date.now() - asked;
+    const j = await finished(page, id);
+    assert.equal(fs.readFileSync(path.join(R, 'w.txt'), 'utf8'), 'new');
+    const total = j.finishedAt! - j.startedAt!;
+    // The wait is left out (whatever the rest took on a loaded machine).
+    assert.ok(j.activeMs !== undefined && j.activeMs <= total - waited + 250, `working time ${j.activeMs} ms of ${total} ms, ${waited} ms waiting`);
+    assert.match(await page.locator(`${jobRow(id)} [data-testid="job-took"]`).innerText(), /^\d+ (ms|s)\b/);
+  });
+
+  test('a sparse file counts the bytes really read and written, next to its size', async () => {
+    const src = path.join(L, 'sparse.img');
+    const fd = fs.openSync(src, 'w');
+    fs.writeSync(fd, Buffer.alloc(1 << 20, 1), 0, 1 << 20, 0);
+    fs.ftruncateSync(fd, 512 << 20);
+    fs.closeSync(fd);
+    const id = await copy(page, [src], R);
+    const j = await finished(page, id);
+    assert.equal(j.state, 'done');
+    assert.ok(fs.statSync(path.join(R, 'sparse.img')).blocks * 512 < 8 << 20, 'holes stay holes');
+    assert.equal(j.sparse?.size, 512 << 20);
+    assert.ok(j.sparse!.bytes < 8 << 20, `data bytes ${j.sparse!.bytes}`);
+    const nums = await page.locator(`${jobRow(id)} .nums`).innerText();
+    assert.match(nums, /512 MiB sparse, [\d.]+ MiB of data/);
+  });
+
+  test('folder size: Space in the pane, and Properties from the background menu (which offers nothing for the cursor row)', async () => {
+    const dir = path.join(L, 'many');
+    fs.mkdirSync(dir);
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(dir, `f${i}`), 'ab');
+    await go(page, 'left', L);
+    await pick(page, 'left', dir);
+    await page.keyboard.press('Escape'); // the click marked it; Space marks and measures
+    await page.keyboard.press(' ');
+    const measured = page.locator(`${row('left', dir)} .measured[data-measured="done"]`);
+    await measured.waitFor();
+    assert.equal(await measured.innerText(), '3.9 KiB');
+    // The background menu is the folder's: no trash (the cursor row is not its subject), and
+    // Properties measures the folder shown.
+    await pick(page, 'left', dir);
+    const box = (await page.locator(`${pane('left')} .grid`).boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height - 10, { button: 'right' });
+    const menu = page.locator('[role="menu"]');
+    await menu.waitFor();
+    assert.equal(await menu.locator('[data-action="trash"]').count(), 0);
+    await menu.locator('[data-action="properties"]').click();
+    const size = page.locator('[data-testid="properties-size"][data-done="true"]');
+    await size.waitFor();
+    let files = 0;
+    for (const e of fs.readdirSync(L, { recursive: true, withFileTypes: true })) if (!e.isDirectory()) files++;
+    assert.ok(files > 2000);
+    assert.match(await page.locator('[data-testid="properties-contains"]').innerText(), new RegExp(`${files.toLocaleString('en-US')} files`));
+    assert.doesNotMatch(await size.innerText(), /^4\.0 KiB/);
+    assert.match(await page.locator('[data-testid="properties-mtime"]').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d/, 'ISO dates, as in the lists');
+    await page.keyboard.press('Escape');
+    await go(page, 'left', L);
+  });
+
+  test('the log: newest first, a record\'s details with the whole chain and why, an export of exactly what is filtered', { skip: skipUnlessMountable('tmpfs') }, async () => {
+    const m = await makeMount('tmpfs', 16);
+    try {
+      const src = path.join(L, 'logsrc');
+      fs.mkdirSync(src);
+      for (const n of ['keep-1.txt', 'keep-2.txt', 'other-1.txt']) fs.writeFileSync(path.join(src, n), n.repeat(50));
+      const first = await copy(page, [path.join(src, 'keep-1.txt'), path.join(src, 'other-1.txt')], m.dir);
+      await finished(page, first);
+      const second = await copy(page, [path.join(src, 'keep-2.txt')], m.dir);
+      await finished(page, second);
+      await showTab(page, 'log');
+      const recs = page.locator('.logtab .rec');
+      await recs.first().waitFor();
+      assert.match(await recs.first().locator('.name .base').innerText(), /^keep-2\.txt$/, 'newest first');
+      // Details: source, destination, the whole chain with each errno's reason, time and bytes.
+      await recs.first().click();
+      const detail = page.locator('[data-testid="record-detail"]');
+      await detail.waitFor();
+      assert.equal(await detail.locator('[data-testid="record-src"]').innerText(), path.join(src, 'keep-2.txt'));
+      assert.equal(await detail.locator('[data-testid="record-dest"]').innerText(), path.join(m.dir, 'keep-2.txt'));
+      const chain = detail.locator('[data-testid="record-chain"] li');
+      assert.ok((await chain.count()) >= 2, 'the fallback chain in full');
+      assert.equal(await chain.last().getAttribute('data-outcome'), 'ok');
+      assert.match(await chain.first().innerText(), /EXDEV: different filesystems/);
+      assert.match(await detail.locator('[data-testid="record-bytes"]').innerText(), /500 B \(500 bytes\) · 500 B read and written/);
+      assert.match(await detail.locator('[data-testid="record-time"]').innerText(), /\d+ ms/);
+      await detail.locator('[data-testid="record-detail-close"]').click();
+      // Filtered by text: the export holds exactly the rows shown.
+      await page.fill('[data-filter="text"]', 'keep-');
+      await page.waitForFunction(() => document.querySelectorAll('.logtab .rec').length === 2);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="csv"]')]);
+      const lines = fs.readFileSync((await download.path())!, 'utf8').trim().split('\n');
+      assert.equal(lines.length - 1, 2, 'a header and the two rows shown');
+      assert.ok(lines.slice(1).every((l) => l.includes('keep-')));
+      await page.fill('[data-filter="text"]', '');
+    } finally {
+      await m.cleanup();
+    }
+  });
+
+  test('Clear finished empties the queue of finished transfers', async () => {
+    await showTab(page, 'queue');
+    assert.ok((await page.locator('.queue-area [data-job-id]').count()) > 0);
+    await page.click('[data-testid="clear-finished"]');
+    await page.waitForFunction(() => document.querySelectorAll('.queue-area [data-job-id]').length === 0);
+    assert.ok(await page.locator('[data-testid="clear-finished"]').isDisabled());
+  });
+
+  test('at 900×600 the queue\'s names and the log\'s file column are readable', async () => {
+    const src = path.join(L, 'readable-name.txt');
+    fs.writeFileSync(src, 'r');
+    const small = await ui.browser.newContext({ viewport: { width: 900, height: 600 } });
+    try {
+      const p = await small.newPage();
+      await p.goto(ui.served.url);
+      await p.waitForSelector('.queue-area');
+      const id = await copy(p, [src], path.join(R));
+      await finished(p, id);
+      const what = p.locator(`${jobRow(id)} .what`);
+      const fits = (sel: import('playwright-core').Locator) => sel.evaluate((e) => e.scrollWidth <= e.clientWidth + 1 && e.clientWidth > 40);
+      assert.ok(await fits(what), 'the queue shows the whole name');
+      await p.click('.queue-area [data-tab="log"]');
+      const base = p.locator('.logtab .rec .name .base').first();
+      await base.waitFor();
+      assert.ok(await fits(base), 'the log shows the whole file name');
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('keyboard: Tab cycles left pane → right pane → transfers → left pane; Ctrl+J and Escape come back', async () => {
+    await page.locator(`${pane('left')} .grid`).focus();
+    await page.keyboard.press('Tab');
+    await page.waitForSelector(`${pane('right')} .grid:focus`);
+    await page.keyboard.press('Tab');
+    await page.waitForSelector('.transfers :focus');
+    let back = false;
+    for (let i = 0; i < 60 && !back; i++) {
+      await page.keyboard.press('Tab');
+      back = await page.evaluate(() => !!document.activeElement?.closest('[data-pane="left"]'));
+    }
+    assert.ok(back, 'past the last control of the transfers area, Tab reaches the left pane');
+    await page.keyboard.press('Shift+Tab');
+    await page.waitForSelector('.transfers :focus');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector(`${pane('left')} .grid:focus`);
+    await page.keyboard.press('Control+j');
+    await page.waitForSelector('.transfers :focus');
+    await page.keyboard.press('Control+j');
+    await page.waitForSelector(`${pane('left')} .grid:focus`);
+  });
+
+  test('column headers have columnheader roles; dim text meets WCAG AA in both themes', async () => {
+    fs.mkdirSync(path.join(L, 'a-folder'), { recursive: true });
+    fs.symlinkSync('a-folder', path.join(L, 'a-link'));
+    await go(page, 'left', L);
+    assert.ok((await page.locator(`${pane('left')} [role="columnheader"]`).count()) >= 3);
+    await showTab(page, 'log');
+    assert.ok((await page.locator('.logtab [role="columnheader"]').count()) >= 5);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const folder = `${row('left', path.join(L, 'a-folder'))} .c-size .dim`;
+      const ratio = await contrast(page, folder);
+      assert.ok(ratio >= 4.5, `"folder" in ${scheme}: ${ratio.toFixed(2)}:1`);
+      const link = await contrast(page, `${row('left', path.join(L, 'a-link'))} .link`);
+      assert.ok(link >= 4.5, `a link target in ${scheme}: ${link.toFixed(2)}:1`);
+      const dir = await contrast(page, '.logtab .rec .name .dir');
+      assert.ok(dir >= 4.5, `the log's folder column in ${scheme}: ${dir.toFixed(2)}:1`);
+    }
+    await page.emulateMedia({ colorScheme: null });
+  });
+});
