@@ -20,10 +20,18 @@ export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType,
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
 import type { ConflictEvent, ConflictPolicy, CurrentFile, EntryType, Explanation, Method, VerifiedRecord, WireError } from '../native/types.js';
 
-/** One directory entry as the panes show it. */
+/**
+ * One directory entry as the panes show it. `name` and `path` are spelled as the engine spells
+ * record paths: a byte that is not part of valid UTF-8 as `\xNN` (and a backslash that would read
+ * as such an escape as `\x5C`). Requests take paths in the same spelling.
+ */
 export interface DirEntry {
   name: string;
   path: string;
+  /** The name is not valid UTF-8: `name` spells its odd bytes as `\xNN`. */
+  escaped?: boolean;
+  /** An incomplete copy a transfer left here (see PartialCopy): the pane marks it until completed or removed. */
+  incomplete?: { kind: PartialCopy['kind']; jobId: string | null };
   type: EntryType;
   size: number;
   mtimeMs: number;
@@ -33,11 +41,30 @@ export interface DirEntry {
   linkTarget?: string;
   targetType?: EntryType | null;
   /**
-   * Set when the entry could not be stat'ed, when its name is not UTF-8 (EILSEQ), or when it is a
-   * symlink whose target is missing or loops (ENOENT/ELOOP, "broken symlink: …"): the row is
-   * still shown, with this error inline.
+   * Set when the entry could not be stat'ed, or when it is a symlink whose target is missing or
+   * loops (ENOENT/ELOOP, "broken symlink: …"): the row is still shown, with this error inline.
    */
   error?: WireError;
+}
+
+/**
+ * A copy left incomplete: 'partial', a folder under its final name that is missing entries (a
+ * cancelled or failed transfer published what it had copied); 'temp', the engine's hidden folder
+ * (`.ferry-<hex>.tmp`) a crash left in a destination. Resuming the transfer completes it;
+ * `jobs.removePartial` removes what the transfer created, never what was there before.
+ */
+export interface PartialCopy {
+  /** Where it is now. */
+  path: string;
+  kind: 'partial' | 'temp';
+  /** The name it gets when complete (a temp: null when no known transfer's source matches it). */
+  finalPath: string | null;
+  /** The transfer that left it, when known. */
+  jobId: string | null;
+  /** Entries (not folders) and bytes it holds now. */
+  files: number;
+  bytes: number;
+  mtimeMs: number;
 }
 
 export interface FsInfo {
@@ -49,8 +76,28 @@ export interface FsInfo {
   readOnly: boolean;
 }
 
+/**
+ * Why a skipped entry was skipped: 'conflict' (a conflict policy or decision kept what was at the
+ * destination), 'skip-current' (the user skipped the file being copied), 'cancel' (the job was
+ * cancelled while it waited). The engine's own reasons pass through as it spells them.
+ */
+export type SkipReason = 'conflict' | 'skip-current' | 'cancel' | (string & {});
+
 /** A finished entry as the queue and the log show it: the engine's record and its verification. */
-export type JobFileRecord = VerifiedRecord;
+export interface JobFileRecord extends VerifiedRecord {
+  /** Set on every skipped record (the queue counts skipped entries per reason). */
+  skipReason?: SkipReason;
+  /** A folder's record: entries below it that the job never started (its failure, or a cancel). */
+  notStarted?: { files: number; bytes: number };
+  /** A folder moved whole by one rename: the entries (not folders) and bytes it holds, counted at the destination. */
+  contains?: { files: number; bytes: number };
+  /**
+   * 'job': not an entry but the job itself (not enough space, a destination that is gone, a
+   * failed final flush): the log holds it so "Errors only" shows why a job failed. `src` is the
+   * job's first source, `dest` its destination folder; it counts in no tally.
+   */
+  scope?: 'job';
+}
 
 /** Files and bytes per copy method (reflinked, copy_file_range, …): what the queue's badges count. */
 export type ByMethod = Partial<Record<Method, { files: number; bytes: number }>>;
@@ -67,8 +114,11 @@ export interface JobSummary {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Entries that are not folders; when the job has finished: filesDone + filesSkipped + filesFailed + filesNotStarted. */
   filesTotal: number;
+  /** Copied (moved): skipped entries are never done. */
   filesDone: number;
+  /** Entries (not folders) that failed. */
   filesFailed: number;
   bytesTotal: number;
   bytesDone: number;
@@ -94,6 +144,18 @@ export interface JobSummary {
   verify?: { filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number };
   /** How many sources the job has when `sources` was shortened to its first ones (huge selections). */
   sourcesCount?: number;
+  /** Entries skipped (a conflict decision kept the destination, the user skipped them…). */
+  filesSkipped?: number;
+  /** Entries never started: below a failed folder, or left when the job was cancelled or interrupted. */
+  filesNotStarted?: number;
+  /** Folders that failed (their entries count in filesNotStarted). */
+  foldersFailed?: number;
+  /** Skipped entries per reason (SkipReason). */
+  skippedBy?: Record<string, number>;
+  /** Failed entries and folders per error code ('EACCES', 'EVERIFY', …). */
+  failedBy?: Record<string, number>;
+  /** Folders this job left incomplete under their final names (the queue offers to remove them). */
+  partial?: string[];
 }
 
 export interface CopyOptions {
@@ -109,7 +171,7 @@ export interface ConflictInfo extends Omit<ConflictEvent, 'type'> {
   jobId: string;
 }
 
-export interface LogRecord extends VerifiedRecord {
+export interface LogRecord extends JobFileRecord {
   jobId: string;
   time: number;
   /** bytes / second for this file (bytes / ms * 1000); 0 when nothing was copied. */
@@ -124,6 +186,23 @@ export interface Settings {
   maxParallelDevices: number;
   /** Engine worker threads per job (default: two per core, 4 to 8). */
   threads: number;
+}
+
+/**
+ * Something the user must know that is not the answer to a request: what start-up recovered from
+ * a crash or a damaged file and what it could not, a data folder Ferry cannot use. Kept until
+ * dismissed (`app.dismissNotice`), so a window opened later still shows it.
+ */
+export interface Notice {
+  id: string;
+  level: 'info' | 'warning' | 'error';
+  /** One short sentence. */
+  title: string;
+  /** What happened and what it means for the user's files, in their terms. */
+  message: string;
+  /** Specifics (transfers recovered or lost, files kept aside), one per line. */
+  details: string[];
+  time: number;
 }
 
 export interface AppInfo {
@@ -151,6 +230,8 @@ export interface AppInfo {
 export const REQUEST_NAMES = [
   'app.info',
   'app.startDrag',
+  'app.notices',
+  'app.dismissNotice',
   'fs.list',
   'fs.stat',
   'fs.info',
@@ -166,6 +247,8 @@ export const REQUEST_NAMES = [
   'jobs.list',
   'jobs.files',
   'jobs.resolveConflict',
+  'jobs.partials',
+  'jobs.removePartial',
   'log.read',
   'log.export',
   'settings.get',
@@ -192,6 +275,8 @@ export function isActive(s: JobState): boolean {
 export interface Results {
   'app.info': AppInfo;
   'app.startDrag': { started: boolean };
+  'app.notices': { notices: Notice[] };
+  'app.dismissNotice': { ok: boolean };
   /** The entries themselves stream as `dir.entries` events tagged with the listingId. */
   'fs.list': { listingId: string; path: string; total: number };
   'fs.stat': DirEntry;
@@ -208,6 +293,8 @@ export interface Results {
   'jobs.list': { jobs: JobSummary[] };
   'jobs.files': { jobId: string; total: number; records: JobFileRecord[] };
   'jobs.resolveConflict': { ok: boolean };
+  'jobs.partials': { items: PartialCopy[] };
+  'jobs.removePartial': { removed: string[]; kept: { path: string; reason: string }[] };
   'log.read': { total: number; records: LogRecord[] };
   'log.export': { path: string; filename: string; content: string };
   'settings.get': Settings;
@@ -225,11 +312,13 @@ export interface Events {
   'job.updated': { jobs: JobSummary[] };
   'job.files': { jobId: string; records: JobFileRecord[] };
   'job.conflict': ConflictInfo;
+  /** A new notice (the ones from before a window connected come with `app.notices`). */
+  'app.notice': Notice;
   /** Another launch asked the running window to open folders: one goes to the active pane, two to left and right. */
   'app.open': { paths: string[] };
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open'];
+export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open', 'app.notice'];
 
 // ---------------------------------------------------------------------------------------------
 // Wire envelope, shared by both transports

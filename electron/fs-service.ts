@@ -5,12 +5,19 @@
 // Listings and watchers belong to the client that asked (a `Requester`: in serve mode, one
 // socket): their events go to it alone, ids are its own (two clients may both use "left"), and
 // they end when it goes away. A listing streams only as fast as its client takes the entries.
+//
+// Paths on the wire are spelled the way the engine spells record paths (native/index.ts): a name
+// that is not valid UTF-8 has each such byte as `\xNN`. Every path this module receives is
+// decoded to its exact bytes before it reaches the file system, and every path it sends is
+// encoded, so a pane, a request and the copy-method log spell such a name the same way.
 import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import { fsInfo } from '../native/index.js';
+import { encodeEnginePath, fsInfo } from '../native/index.js';
+import { bytesOf, entryType, fsError, textOf } from './wire-paths.js';
+import { trashBytes } from './fs-trash.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
 const FIRST_CHUNK = 200;
@@ -27,6 +34,8 @@ export interface FsServiceOptions {
   emit: Emit;
   /** Moves paths to the freedesktop trash (Electron: shell.trashItem; serve mode: the `trash` package in a worker). */
   trashItem: (p: string) => Promise<void>;
+  /** An incomplete copy a transfer left at this path, if any (the job service knows). */
+  partialAt?: (path: string) => DirEntry['incomplete'];
 }
 
 /** The client a request came from: the events of its listings and watchers go to it alone. */
@@ -62,15 +71,7 @@ function slicer(): () => Promise<void> {
   };
 }
 
-export function entryType(st: fs.Stats): EntryType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isCharacterDevice()) return 'chardev';
-  if (st.isBlockDevice()) return 'blockdev';
-  return 'socket';
-}
+export { entryType };
 
 function direntType(d: fs.Dirent): EntryType {
   if (d.isFile()) return 'file';
@@ -82,34 +83,34 @@ function direntType(d: fs.Dirent): EntryType {
   return 'socket';
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Builds a pane row for one path; never throws (a failed stat becomes the row's error). */
+/** Builds a pane row for one path (wire spelling); never throws (a failed stat becomes the row's error). */
 export async function describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
   const base: DirEntry = { name, path: full, type: hint ?? 'file', size: 0, mtimeMs: 0, mode: 0, hidden: name.startsWith('.') };
+  if (/\\x[0-9A-Fa-f]{2}/.test(name)) base.escaped = true;
+  const bytes = bytesOf(full);
   try {
-    const st = await fsp.lstat(full);
+    const st = await fsp.lstat(bytes);
     base.type = entryType(st);
     base.size = st.size;
     base.mtimeMs = st.mtimeMs;
     base.mode = st.mode;
     if (base.type === 'symlink') {
       try {
-        base.linkTarget = await fsp.readlink(full);
+        base.linkTarget = encodeEnginePath(await fsp.readlink(bytes, { encoding: 'buffer' }));
       } catch {
         /* unreadable link text: keep the row */
       }
       try {
-        const t = await fsp.stat(full);
+        const t = await fsp.stat(bytes);
         base.targetType = entryType(t);
         if (base.targetType === 'file') base.size = t.size;
       } catch (e) {
         base.targetType = null;
-        base.error = { ...toWireError(e), message: `broken symlink: ${toWireError(e).code === 'ELOOP' ? 'loops' : 'target missing'}` };
+        base.error = { ...toWireError(fsError(e, 'stat', full)), message: `broken symlink: ${toWireError(e).code === 'ELOOP' ? 'loops' : 'target missing'}` };
       }
     }
   } catch (e) {
-    base.error = toWireError(e);
+    base.error = toWireError(fsError(e, 'lstat', full));
   }
   return base;
 }
@@ -134,7 +135,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
  * The callback API on purpose: each fs.promises call allocates a stats buffer of its own, and
  * 100 000 of them at once make the garbage collector hold the main thread.
  */
-function lstatExists(p: string): Promise<void> {
+function lstatExists(p: Buffer): Promise<void> {
   return new Promise((resolve, reject) => fs.lstat(p, (e) => (e ? reject(e) : resolve())));
 }
 
@@ -148,6 +149,7 @@ function insideListed(p: string, listed: ReadonlySet<string>): boolean {
 
 export class FsService {
   #trashItem: (p: string) => Promise<void>;
+  #partialAt: (path: string) => DirEntry['incomplete'];
   /** Requests that name no client (the Electron window) belong to this one. */
   #everyone: Requester;
   #owned = new Map<Requester, Owned>();
@@ -155,7 +157,16 @@ export class FsService {
 
   constructor(opts: FsServiceOptions) {
     this.#trashItem = opts.trashItem;
+    this.#partialAt = opts.partialAt ?? (() => undefined);
     this.#everyone = { emit: opts.emit, ready: async () => true, busy: () => () => {}, onClose: () => {} };
+  }
+
+  /** A row, with the mark of an incomplete copy when a transfer left one there. */
+  async #describe(full: string, name: string, hint?: EntryType): Promise<DirEntry> {
+    const row = await describe(full, name, hint);
+    const inc = this.#partialAt(full);
+    if (inc) row.incomplete = inc;
+    return row;
   }
 
   #own(from: Requester = this.#everyone): Owned {
@@ -186,16 +197,21 @@ export class FsService {
    */
   async list(p: ValidParams<'fs.list'>, from: Requester = this.#everyone): Promise<Results['fs.list']> {
     const dir = path.resolve(p.path);
-    const st = await fsp.stat(dir);
+    const bytes = bytesOf(dir);
+    const st = await fsp.stat(bytes).catch((e: unknown) => {
+      throw fsError(e, 'stat', dir);
+    });
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'not a directory', { path: dir, syscall: 'scandir' });
-    // Names as bytes: a name that is not UTF-8 is shown with an inline error instead of a wrong path.
-    const handle = await fsp.opendir(dir, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+    // Names as bytes: a name that is not UTF-8 is spelled with the engine's escape, never guessed.
+    const handle = await fsp.opendir(bytes as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 }).catch((e: unknown) => {
+      throw fsError(e, 'opendir', dir);
+    });
     const seq = ++this.#listingSeq;
     const listings = this.#own(from).listings;
     listings.set(p.listingId, seq);
     const release = from.busy();
     void this.#stream(from, listings, p.listingId, seq, dir, handle).finally(release);
-    const names = await fsp.readdir(dir, { encoding: 'buffer' });
+    const names = await fsp.readdir(bytes, { encoding: 'buffer' });
     return { listingId: p.listingId, path: dir, total: names.length };
   }
 
@@ -233,39 +249,32 @@ export class FsService {
   }
 
   async #row(dir: string, d: fs.Dirent): Promise<DirEntry> {
-    const nameBuf = d.name as unknown as Buffer;
-    let name: string;
-    try {
-      name = utf8.decode(nameBuf);
-    } catch {
-      name = nameBuf.toString('latin1');
-      return {
-        name,
-        path: path.join(dir, name),
-        type: direntType(d),
-        size: 0,
-        mtimeMs: 0,
-        mode: 0,
-        hidden: name.startsWith('.'),
-        error: { code: 'EILSEQ', message: 'name is not valid UTF-8: shown approximately; copy its folder to move it' },
-      };
-    }
-    return describe(path.join(dir, name), name, direntType(d));
+    const name = encodeEnginePath(d.name as unknown as Buffer);
+    return this.#describe(path.join(dir, name), name, direntType(d));
   }
 
   async stat(p: ValidParams<'fs.stat'>): Promise<Results['fs.stat']> {
     const full = path.resolve(p.path);
-    await fsp.lstat(full); // a missing path is an error reply, not a row
-    return describe(full, path.basename(full) || '/');
+    await fsp.lstat(bytesOf(full)).catch((e: unknown) => {
+      throw fsError(e, 'lstat', full); // a missing path is an error reply, not a row
+    });
+    return this.#describe(full, path.basename(full) || '/');
   }
 
   async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {
     const full = path.resolve(p.path);
-    const s = await fsp.statfs(full);
-    const kind = fsInfo(full);
+    const bytes = bytesOf(full);
+    const s = await fsp.statfs(bytes as unknown as string).catch((e: unknown) => {
+      throw fsError(e, 'statfs', full);
+    });
+    // The engine's table takes text: a folder whose name is not UTF-8 is asked about through its
+    // nearest parent that has one (the same filesystem, short of a mount point with such a name).
+    let probe = full;
+    while (textOf(probe) === null && probe !== '/') probe = path.dirname(probe);
+    const kind = fsInfo(textOf(probe) ?? '/');
     let readOnly = false;
     try {
-      await fsp.access(full, fs.constants.W_OK);
+      await fsp.access(bytes, fs.constants.W_OK);
     } catch {
       readOnly = true;
     }
@@ -282,7 +291,10 @@ export class FsService {
 
   async mkdir(p: ValidParams<'fs.mkdir'>): Promise<Results['fs.mkdir']> {
     const target = path.join(path.resolve(p.parent), p.name);
-    await fsp.mkdir(target); // EEXIST when it exists: never merges silently
+    // EEXIST when it exists: never merges silently
+    await fsp.mkdir(bytesOf(target)).catch((e: unknown) => {
+      throw fsError(e, 'mkdir', target);
+    });
     return { path: target };
   }
 
@@ -292,19 +304,24 @@ export class FsService {
     if (from === to) return { path: to };
     // rename(2) replaces an existing target silently; refuse instead (no silent overwrite).
     try {
-      await fsp.lstat(to);
+      await fsp.lstat(bytesOf(to));
       throw new FerryError('EEXIST', 'file already exists', { path: from, dest: to, syscall: 'rename' });
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') throw e;
     }
-    await fsp.rename(from, to);
+    await fsp.rename(bytesOf(from), bytesOf(to)).catch((e: unknown) => {
+      const w = toWireError(e);
+      throw new FerryError(w.code, /^[A-Z0-9_]+: ([^,]*)/.exec(w.message)?.[1] ?? w.message, { errno: w.errno, syscall: 'rename', path: from, dest: to });
+    });
     return { path: to };
   }
 
   /**
    * Moves paths to the trash, a few at a time, in slices that leave the event loop free (100 000
    * paths never hold it for more than a few milliseconds). A path inside another listed folder
-   * goes with that folder. Each path is either trashed or failed, with its error.
+   * goes with that folder. Each path is either trashed or failed, with its error. A name that is
+   * not UTF-8 cannot go through the desktop's trash call (it takes text): it goes to the
+   * freedesktop trash directly, byte for byte.
    */
   async trash(p: ValidParams<'fs.trash'>): Promise<Results['fs.trash']> {
     const pace = slicer();
@@ -325,8 +342,13 @@ export class FsService {
       TRASH_CONCURRENCY,
       async (target): Promise<WireError | null> => {
         try {
-          await lstatExists(target);
-          await this.#trashItem(target);
+          const bytes = bytesOf(target);
+          await lstatExists(bytes).catch((e: unknown) => {
+            throw fsError(e, 'lstat', target);
+          });
+          const text = textOf(target);
+          if (text !== null) await this.#trashItem(text);
+          else await trashBytes(bytes, target);
           return null;
         } catch (e) {
           return toWireError(e);
@@ -366,11 +388,11 @@ export class FsService {
       if (entry.timer) return;
       entry.timer = setTimeout(() => {
         entry.timer = null;
-        from.emit('dir.changed', { watchId: p.watchId, path: dir, gone: gone || !fs.existsSync(dir) });
+        from.emit('dir.changed', { watchId: p.watchId, path: dir, gone: gone || !fs.existsSync(bytesOf(dir)) });
       }, 100);
     };
     try {
-      entry.watcher = fs.watch(dir, { persistent: false }, () => fire(false));
+      entry.watcher = fs.watch(bytesOf(dir), { persistent: false }, () => fire(false));
     } catch (e) {
       throw new FerryError(toWireError(e).code, 'cannot watch the folder', { path: dir, syscall: 'watch' });
     }

@@ -28,6 +28,10 @@ export interface JobApi {
   logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']>;
   logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
   settings(): Results['settings.get'];
+  notices(): Results['app.notices'];
+  partials(): Promise<Results['jobs.partials']>;
+  removePartial(p: ValidParams<'jobs.removePartial'>): Promise<Results['jobs.removePartial']>;
+  dismissNotice(p: ValidParams<'app.dismissNotice'>): Results['app.dismissNotice'];
   updateSettings(p: ValidParams<'settings.set'>): Promise<Results['settings.set']>;
 }
 
@@ -49,6 +53,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
       ctx.startDrag(p.paths);
       return { started: true };
     },
+    'app.notices': () => d.jobs.notices(),
+    'app.dismissNotice': (p) => d.jobs.dismissNotice(p),
     'fs.list': (p, ctx) => d.fs.list(p, ctx.client),
     'fs.stat': (p) => d.fs.stat(p),
     'fs.info': (p) => d.fs.info(p),
@@ -70,6 +76,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'jobs.list': () => d.jobs.list(),
     'jobs.files': (p) => d.jobs.files(p),
     'jobs.resolveConflict': (p) => d.jobs.resolveConflict(p),
+    'jobs.partials': () => d.jobs.partials(),
+    'jobs.removePartial': (p) => d.jobs.removePartial(p),
     'log.read': (p) => d.jobs.logRead(p),
     'log.export': (p) => d.jobs.logExport(p),
     'settings.get': () => d.jobs.settings(),

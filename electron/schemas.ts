@@ -9,6 +9,14 @@ import { CONFLICT_DECISIONS, CONFLICT_POLICIES, METHODS, type RequestName, type 
 const MAX_PATH_BYTES = 64 * 1024;
 const MAX_SOURCES = 100_000;
 
+/**
+ * A name's length in bytes on disk. Names are spelled as the engine spells them: each `\xNN`
+ * (four characters) stands for one byte (native/index.ts decodeEnginePath).
+ */
+export function nameBytes(s: string): number {
+  return new TextEncoder().encode(s).length - 3 * (s.match(/\\x[0-9A-Fa-f]{2}/g)?.length ?? 0);
+}
+
 /** Why `s` is not an absolute path AbsPath accepts, or null when it is one. */
 function absPathProblem(s: unknown): string | null {
   if (typeof s !== 'string') return 'expected a string';
@@ -53,7 +61,7 @@ export const FileName = v.pipe(
   v.check((s) => !s.includes('/'), 'name must not contain "/"'),
   v.check((s) => !s.includes('\0'), 'name must not contain NUL'),
   v.check((s) => s !== '.' && s !== '..', 'name must not be "." or ".."'),
-  v.check((s) => new TextEncoder().encode(s).length <= 255, 'name is longer than 255 bytes'),
+  v.check((s) => nameBytes(s) <= 255, 'name is longer than 255 bytes'),
 );
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/));
@@ -71,6 +79,8 @@ export const requestSchemas = {
   'app.info': v.strictObject({}),
   /** Electron only: start an OS drag of these files out of the window (webContents.startDrag). */
   'app.startDrag': v.strictObject({ paths: PathList(10_000) }),
+  'app.notices': v.strictObject({}),
+  'app.dismissNotice': v.strictObject({ id: Id }),
   'fs.list': v.strictObject({ path: AbsPath, listingId: Id }),
   'fs.stat': v.strictObject({ path: AbsPath }),
   'fs.info': v.strictObject({ path: AbsPath }),
@@ -102,6 +112,8 @@ export const requestSchemas = {
     decision: v.picklist(CONFLICT_DECISIONS),
     applyToAll: v.boolean(),
   }),
+  'jobs.partials': v.strictObject({}),
+  'jobs.removePartial': v.strictObject({ path: AbsPath }),
   'log.read': v.strictObject({
     offset: Count,
     limit: v.pipe(Count, v.maxValue(5000)),

@@ -57,8 +57,8 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
       }
     }
   };
-  const fsService = new FsService({ emit, trashItem: opts.trashItem });
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
+  const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p) });
   await jobs.init();
   const version = appVersion();
   const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({

@@ -43,6 +43,69 @@ export function decodeEnginePath(p: string): Buffer {
   return Buffer.concat(out);
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const HEX = '0123456789ABCDEF';
+
+/** Length of the valid UTF-8 sequence at `b[i]` (the engine's utf8_seq_len: no overlongs, surrogates, > U+10FFFF), 0 if invalid. */
+function utf8SeqLen(b: Uint8Array, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  let n: number;
+  let cp: number;
+  if ((c & 0xe0) === 0xc0) [n, cp] = [2, c & 0x1f];
+  else if ((c & 0xf0) === 0xe0) [n, cp] = [3, c & 0x0f];
+  else if ((c & 0xf8) === 0xf0) [n, cp] = [4, c & 0x07];
+  else return 0;
+  if (b.length - i < n) return 0;
+  for (let k = 1; k < n; k++) {
+    if ((b[i + k]! & 0xc0) !== 0x80) return 0;
+    cp = (cp << 6) | (b[i + k]! & 0x3f);
+  }
+  if ((n === 2 && cp < 0x80) || (n === 3 && cp < 0x800) || (n === 4 && cp < 0x10000)) return 0;
+  if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return 0;
+  return n;
+}
+
+const isHex = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
+
+/**
+ * The inverse of `decodeEnginePath()`: a path (or name) as bytes, spelled the way the engine
+ * spells record paths — valid UTF-8 as it is, every other byte as `\xNN`, and a backslash that
+ * would read as such an escape as `\x5C` (native/src/util.cc escape_name). A string argument is
+ * taken as UTF-8. `decodeEnginePath(encodeEnginePath(b))` equals `b` for any bytes.
+ */
+export function encodeEnginePath(bytes: Buffer | Uint8Array | string): string {
+  const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  if (!b.includes(0x5c)) {
+    try {
+      return strictUtf8.decode(b); // the common case: valid UTF-8 without a backslash
+    } catch {
+      /* spell it byte by byte */
+    }
+  }
+  let out = '';
+  let run = 0; // start of the pending run of valid UTF-8
+  const flush = (end: number): void => {
+    if (end > run) out += Buffer.from(b.buffer, b.byteOffset + run, end - run).toString('utf8');
+  };
+  for (let i = 0; i < b.length; ) {
+    if (b[i] === 0x5c && b[i + 1] === 0x78 && isHex(b[i + 2]) && isHex(b[i + 3])) {
+      flush(i);
+      out += '\\x5C';
+      run = ++i;
+      continue;
+    }
+    const n = utf8SeqLen(b, i);
+    if (n === 0) {
+      flush(i);
+      out += `\\x${HEX[b[i]! >> 4]}${HEX[b[i]! & 15]}`;
+      run = ++i;
+    } else i += n;
+  }
+  flush(b.length);
+  return out;
+}
+
 /** Handle to a running native job. All controls are safe to call at any time, also after the end. */
 export interface NativeJob {
   pause(): void;

@@ -8,7 +8,7 @@ import type { Journal, StoredJob } from './journal.js';
 import type { LogStore } from './log-store.js';
 import { SpeedMeter } from './speed.js';
 import { storedCounters, summarize } from './summary.js';
-import { emptyTally, type Tally } from './tally.js';
+import { LiveTally, type Tally } from './tally.js';
 import { Verifier } from './verifier.js';
 
 /** fresh: a first run; resume: go on after an interruption; retry: run the failed entries again. */
@@ -35,12 +35,19 @@ export class Job {
   conflicts = new Map<number, ConflictInfo>();
   applyAll: ConflictDecision | null = null;
   meter = new SpeedMeter(3000);
-  tally: Tally = emptyTally();
+  /** What the job's records add up to (the last record per destination counts). */
+  readonly live = new LiveTally();
   predictedReflink = 0;
   paused = false;
   /** The phase a paused job returns to. */
   resumeState: JobState = 'running';
   cancelRequested = false;
+  /** The user asked to skip the file(s) being copied (skipped records then say 'skip-current'). */
+  skipRequested = false;
+  /** Destinations the engine raised a conflict about (a skip there is the conflict's decision). */
+  conflictDests = new Set<string>();
+  /** Destinations whose open conflict was answered 'skip' because the job was cancelled. */
+  cancelSkips = new Set<string>();
   /** close(): stop now, come back as 'interrupted'. */
   shutdown = false;
   /** Finished records not yet sent to the renderer (the ticker takes them). */
@@ -59,6 +66,17 @@ export class Job {
 
   get id(): string {
     return this.s.id;
+  }
+
+  get tally(): Tally {
+    return this.live.t;
+  }
+
+  /** Why the engine skipped `dest` when its record does not say. */
+  skipReason(dest: string): string {
+    if (this.cancelSkips.has(dest)) return 'cancel';
+    if (this.conflictDests.has(dest) || !this.skipRequested) return 'conflict';
+    return 'skip-current';
   }
 
   /** Resolves when not paused; true when the job is being cancelled. */

@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobFileRecord as FileRecord, LogRecord } from '../contract.js';
-import { encodeAttempts, fellBack, isFailure, type Method } from '../../native/types.js';
+import { toWireError } from '../../native/errors.js';
+import { ENTRY_TYPES, METHODS, encodeAttempts, fellBack, isFailure, type Attempt, type Method, type WireError } from '../../native/types.js';
 
 export interface LogFilter {
   jobId?: string | undefined;
@@ -73,21 +74,64 @@ export function toCsv(records: LogRecord[]): string {
   return rows.join('\r\n') + '\r\n';
 }
 
-function parseLines(text: string): LogRecord[] {
-  const list: LogRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      list.push(JSON.parse(line) as LogRecord);
-    } catch {
-      /* a torn last line (crash mid-write) */
-    }
+const ENTRY = new Set<string>(ENTRY_TYPES);
+const METHOD = new Set<string>(METHODS);
+
+/**
+ * One log line as a record, or null when it is not one (garbage, `null`, a torn line, a wrong
+ * shape). Fields a reader relies on are checked; optional ones get their neutral value.
+ */
+export function parseLogLine(line: string): LogRecord | null {
+  let x: unknown;
+  try {
+    x = JSON.parse(line);
+  } catch {
+    return null;
   }
-  return list;
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return null;
+  const o = x as Record<string, unknown>;
+  if (typeof o.src !== 'string' || typeof o.dest !== 'string' || typeof o.type !== 'string' || !ENTRY.has(o.type)) return null;
+  if (typeof o.ok !== 'boolean') return null;
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const r = o as unknown as LogRecord;
+  r.size = num(o.size);
+  r.bytes = num(o.bytes);
+  r.ms = num(o.ms);
+  r.time = num(o.time);
+  r.skipped = o.skipped === true;
+  r.sparse = o.sparse === true;
+  r.method = typeof o.method === 'string' && METHOD.has(o.method) ? (o.method as Method) : null;
+  r.attempts = Array.isArray(o.attempts) ? (o.attempts as Attempt[]).filter((a) => a && typeof a === 'object' && METHOD.has(a.method)) : [];
+  r.warnings = Array.isArray(o.warnings) ? (o.warnings as unknown[]).filter((w): w is string => typeof w === 'string') : [];
+  const e = o.error as Partial<WireError> | null | undefined;
+  r.error = e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' ? toWireError(e) : null;
+  if (typeof o.jobId !== 'string') r.jobId = '';
+  return r;
+}
+
+/** A log file's records, and how many of its lines were not records. */
+export function parseLines(text: string): { records: LogRecord[]; bad: number } {
+  const records: LogRecord[] = [];
+  let bad = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const r = parseLogLine(line);
+    if (r) records.push(r);
+    else bad++;
+  }
+  return { records, bad };
 }
 
 export function throughputOf(r: { bytes: number; ms: number }): number {
   return r.ms > 0 ? Math.round((r.bytes * 1000) / r.ms) : 0;
+}
+
+async function endTornLine(fh: fs.promises.FileHandle): Promise<void> {
+  const { size } = await fh.stat();
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  await fh.read(last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) await fh.write('\n');
 }
 
 interface Writer {
@@ -104,10 +148,18 @@ export class LogStore {
   /** Records kept in memory across all jobs before idle logs are evicted (~1 KiB each). */
   maxHeld = 300_000;
   #writers = new Map<string, Writer>();
+  #reported = new Set<string>();
+  /** Called once per job whose log holds lines that are not records (they are skipped). */
+  onDamaged: ((jobId: string, badLines: number) => void) | null = null;
 
+  /** Creates `dataDir/logs` when it can (the service checks the data folder first and says why it cannot). */
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'logs');
-    fs.mkdirSync(this.dir, { recursive: true });
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+    } catch {
+      /* reported by the service's data folder check */
+    }
   }
 
   file(jobId: string): string {
@@ -156,9 +208,12 @@ export class LogStore {
   #writer(jobId: string): Writer {
     let w = this.#writers.get(jobId);
     if (!w) {
-      const fh = fs.promises.open(this.file(jobId), 'a', 0o600);
+      const fh = fs.promises.open(this.file(jobId), 'a+', 0o600);
       fh.catch(() => {});
-      w = { fh, chain: fh.then(() => undefined, () => undefined), buf: [], scheduled: false };
+      // A log cut short by a crash ends mid-line: end that line first, or the next record would
+      // be glued to it and lost too.
+      const chain = fh.then(endTornLine).catch(() => undefined);
+      w = { fh, chain, buf: [], scheduled: false };
       this.#writers.set(jobId, w);
     }
     return w;
@@ -202,7 +257,7 @@ export class LogStore {
     // Someone may have appended (and filled the cache) while we read.
     const again = this.#touch(jobId);
     if (again) return again;
-    return this.#remember(jobId, parseLines(text));
+    return this.#remember(jobId, this.#parse(jobId, text));
   }
 
   /** The same, synchronously (jobs.files answers at once; a reload happens only after eviction). */
@@ -215,7 +270,18 @@ export class LogStore {
     } catch {
       /* no log yet */
     }
-    return this.#remember(jobId, parseLines(text));
+    return this.#remember(jobId, this.#parse(jobId, text));
+  }
+
+  /** A log's text as records; lines that are not records are skipped and reported once. */
+  #parse(jobId: string, text: string): LogRecord[] {
+    const { records, bad } = parseLines(text);
+    for (const r of records) r.jobId = jobId;
+    if (bad > 0 && !this.#reported.has(jobId)) {
+      this.#reported.add(jobId);
+      this.onDamaged?.(jobId, bad);
+    }
+    return records;
   }
 
   /** Records already loaded for a job (without touching the disk), or null. */

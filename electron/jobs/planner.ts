@@ -9,13 +9,14 @@ import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import type { ConflictDecision, ConflictPolicy, CopyOptions, JobKind, JobFileRecord as FileRecord } from '../contract.js';
 import type * as native from '../../native/index.js';
-import type { ConflictEvent, CopyPair, ScanTotals } from '../../native/index.js';
+import { decodeEnginePath, type ConflictEvent, type CopyPair, type ScanTotals } from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
 import { isFailure } from '../../native/types.js';
 import type { Job, Mode } from './job.js';
 import type { LogStore } from './log-store.js';
-import { recoverTempTop } from './recovery.js';
-import { count, emptyTally, tallyAll } from './tally.js';
+import { finishInterruptedMove, queueRecord, recoverTempTop } from './recovery.js';
+import { fsFailure } from '../wire-paths.js';
+import { tallyAll } from './tally.js';
 
 /** One native engine job of a Ferry job (a verified move across filesystems needs two). */
 export interface Run {
@@ -30,7 +31,16 @@ export interface Run {
   suppress: Set<string>;
   /** Destinations skipped in place of an 'error' policy (resume): recorded as EEXIST failures. */
   asError: Set<string>;
+  /**
+   * Destinations a resumed copy found complete (same size and mtime as the source: copied just
+   * before a crash, not logged yet): skipped by the engine, recorded as done.
+   */
+  adopted: Set<string>;
+  /** Records still being completed (a folder moved whole is counted at its new place): the run waits for them. */
+  pending: Promise<void>[];
 }
+
+type Rules = Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError' | 'adopted'>;
 
 export interface PlanDeps {
   logs: LogStore;
@@ -73,23 +83,30 @@ export function failedPairs(records: Iterable<FileRecord>): CopyPair[] {
  * How a run decides conflicts. A fresh run hands the user's policy to the engine. A resume or a
  * retry asks the engine to raise every conflict and decides first what is ours: destinations
  * finished earlier are skipped (quietly), a retried copy is overwritten, and a file copied just
- * before a crash but not logged yet (same size and mtime; times are preserved) is skipped. The
+ * before a crash but not logged yet (same size and mtime; times are preserved) is adopted: the
+ * engine skips it, the job counts it done. A resumed move has finished those itself before the
+ * run (finishInterruptedMove: the source must go too), so it keeps only the user's policy. The
  * rest follow the user's policy; 'error' is turned into a skip recorded as an EEXIST failure.
  */
 export function conflictRules(
   mode: Mode,
-  o: Pick<CopyOptions, 'conflict' | 'preserve'>,
+  o: Pick<CopyOptions, 'conflict' | 'preserve'> & { kind?: JobKind },
   finished: ReadonlySet<string>,
   retrying: ReadonlySet<string>,
-): Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError'> {
+): Rules {
   const policy = o.conflict;
-  if (mode === 'fresh') return { conflict: policy, auto: null, suppress: new Set(), asError: new Set() };
-  const suppress = new Set(finished);
+  const adopted = new Set<string>();
+  if (mode === 'fresh') return { conflict: policy, auto: null, suppress: new Set(), asError: new Set(), adopted };
+  const move = o.kind === 'move';
+  const suppress = new Set(move ? [] : finished);
   const asError = new Set<string>();
   const auto = (c: ConflictEvent): ConflictDecision | null => {
     if (suppress.has(c.dest)) return 'skip';
     if (mode === 'retry' && retrying.has(c.dest)) return 'overwrite';
-    if (mode === 'resume' && o.preserve && c.destSize === c.srcSize && Math.trunc(c.destMtimeMs) === Math.trunc(c.srcMtimeMs)) return 'skip';
+    if (mode === 'resume' && !move && o.preserve && c.destSize === c.srcSize && Math.trunc(c.destMtimeMs) === Math.trunc(c.srcMtimeMs)) {
+      adopted.add(c.dest);
+      return 'skip';
+    }
     if (policy === 'ask') return null;
     if (policy === 'error') {
       asError.add(c.dest);
@@ -97,7 +114,7 @@ export function conflictRules(
     }
     return policy;
   };
-  return { conflict: 'ask', auto, suppress, asError };
+  return { conflict: 'ask', auto, suppress, asError, adopted };
 }
 
 /** A source that still exists, with the device it is on. */
@@ -110,21 +127,24 @@ export interface LiveSource {
  * The engine runs of a job. A verified move runs twice: sources on the destination's filesystem
  * are renamed; the others are copied, verified, and only then deleted.
  */
-export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSource[], destDev: number, rules: () => Pick<Run, 'conflict' | 'auto' | 'suppress' | 'asError'>): Run[] {
+export function buildRuns(kind: JobKind, o: CopyOptions, live: readonly LiveSource[], destDev: number, rules: () => Rules): Run[] {
+  const run = (xs: readonly LiveSource[], move: boolean, deleteAfterVerify: boolean): Run => ({ ...rules(), pairs: xs.map((x) => x.pair), move, deleteAfterVerify, pending: [] });
   if (kind === 'move' && o.verify) {
-    const same = live.filter((x) => x.dev === destDev).map((x) => x.pair);
-    const other = live.filter((x) => x.dev !== destDev).map((x) => x.pair);
+    const same = live.filter((x) => x.dev === destDev);
+    const other = live.filter((x) => x.dev !== destDev);
     const runs: Run[] = [];
-    if (same.length) runs.push({ ...rules(), pairs: same, move: true, deleteAfterVerify: false });
-    if (other.length) runs.push({ ...rules(), pairs: other, move: false, deleteAfterVerify: true });
+    if (same.length) runs.push(run(same, true, false));
+    if (other.length) runs.push(run(other, false, true));
     return runs;
   }
-  return live.length ? [{ ...rules(), pairs: live.map((x) => x.pair), move: kind === 'move', deleteAfterVerify: false }] : [];
+  return live.length ? [run(live, kind === 'move', false)] : [];
 }
 
 /** What surveying a run's sources found. */
 export interface Survey {
   live: LiveSource[];
+  /** Sources that cannot be copied (gone, unreadable): each one's failure, as a record. */
+  failed: FileRecord[];
   files: number;
   bytes: number;
   /** Apparent bytes the engine predicts will be reflinked (or renamed by a same-filesystem move). */
@@ -132,8 +152,34 @@ export interface Survey {
 }
 
 /**
- * The sources that still exist (a source that vanished is left out when the job ran before: in a
- * resumed move it was moved already), with the device each is on, then the engine's one walk over
+ * Whether a source that is gone needs no work: a resumed or retried job that already holds a
+ * record saying it finished (a move: any record at or under its destination, or the destination
+ * itself — the move took it away).
+ */
+async function goneButDone(job: Job, pair: CopyPair, recorded: () => Set<string>): Promise<boolean> {
+  if (job.mode === 'fresh') return false;
+  const r = job.live.get(pair.dest);
+  if (r && !isFailure(r)) return true;
+  if (job.s.kind !== 'move') return false;
+  return recorded().has(pair.dest) || (await fsp.lstat(decodeEnginePath(pair.dest)).catch(() => null)) !== null;
+}
+
+/** The top-level destinations (children of `destDir`) that hold a record at or under them. */
+function recordedTops(job: Job): Set<string> {
+  const tops = new Set<string>();
+  const base = job.s.destDir.endsWith('/') ? job.s.destDir : job.s.destDir + '/';
+  for (const r of job.live.records) {
+    if (!r.dest.startsWith(base)) continue;
+    const i = r.dest.indexOf('/', base.length);
+    tops.add(i < 0 ? r.dest : r.dest.slice(0, i));
+  }
+  return tops;
+}
+
+/**
+ * The sources that still exist (a source that is gone is that item's failure, unless the job
+ * already finished it: in a resumed move it was moved already), with the device each is on, then
+ * the engine's one walk over
  * them: totals (streamed into the job while it counts), the bytes that will be reflinked or
  * renamed, and the engine's free-space check (less what an earlier run already wrote there). A
  * refusal rejects with the engine's ENOSPC error; nothing has been copied then.
@@ -141,15 +187,18 @@ export interface Survey {
 export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: Pick<PlanDeps, 'scan' | 'changed'>, spaceCredit: number, onTotals: (t: ScanTotals) => void): Promise<Survey> {
   const s = job.s;
   const live: LiveSource[] = [];
+  const failed: FileRecord[] = [];
+  let tops: Set<string> | null = null;
+  const recorded = (): Set<string> => (tops ??= recordedTops(job));
   for (const pair of pairs) {
     if (job.cancelRequested) break;
-    const st = await fsp.lstat(pair.src).catch((e: unknown) => {
-      if (job.mode !== 'fresh' && (e as { code?: string }).code === 'ENOENT') return null;
-      throw e;
-    });
-    if (st) live.push({ pair, dev: st.dev });
+    try {
+      live.push({ pair, dev: (await fsp.lstat(decodeEnginePath(pair.src))).dev });
+    } catch (e) {
+      if (!(await goneButDone(job, pair, recorded))) failed.push(queueRecord(pair.src, pair.dest, 'file', { ok: false, error: fsFailure(e, 'lstat', pair.src, pair.dest) }));
+    }
   }
-  if (live.length === 0 || job.cancelRequested) return { live, files: 0, bytes: 0, predictedReflink: 0 };
+  if (live.length === 0 || job.cancelRequested) return { live, failed, files: 0, bytes: 0, predictedReflink: 0 };
   const walk = deps.scan(
     live.map((x) => x.pair.src),
     { recursive: true, dest: s.destDir, move: s.kind === 'move', method: s.options.method, checkSpace: true, spaceCredit },
@@ -162,16 +211,26 @@ export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: 
   try {
     const t = await walk.done;
     onTotals(t);
-    return { live, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes };
+    return { live, failed, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes };
   } finally {
     job.walk = null;
   }
 }
 
-/** Measures the sources, checks free space, and builds the engine runs. */
-export async function plan(job: Job, deps: PlanDeps): Promise<Run[]> {
+/** A job's plan: the engine runs, and the records of what was decided before any of them. */
+export interface Plan {
+  runs: Run[];
+  /** Items that failed before the engine saw them; entries an interrupted move finished. */
+  records: FileRecord[];
+}
+
+/**
+ * Recounts what earlier runs did (resume, retry), finishes what a crash interrupted, surveys the
+ * sources (totals, free space), and builds the engine runs.
+ */
+export async function plan(job: Job, deps: PlanDeps): Promise<Plan> {
   const s = job.s;
-  const destStat = await fsp.stat(s.destDir);
+  const destStat = await fsp.stat(decodeEnginePath(s.destDir));
   if (!destStat.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: s.destDir });
   job.dev = destStat.dev;
   const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir);
@@ -179,25 +238,45 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Run[]> {
   // What is already finished (resume/retry): recount from the log.
   const prior = deps.logs.cached(s.id) ?? (await deps.logs.records(s.id));
   const { kept, finished, retrying } = priorWork(prior, job.mode, pairs);
-  job.tally = emptyTally();
-  for (const r of kept) count(job.tally, r, 1);
+  job.live.reset();
+  for (const r of kept) job.live.add(r);
 
-  // A killed copy leaves a new top folder under the engine's hidden temp name: take it back.
-  if (job.mode === 'resume' && s.kind === 'copy') {
+  const records: FileRecord[] = [];
+  if (job.mode === 'resume') {
+    // A killed copy run leaves a new top folder under the engine's hidden temp name: take it back.
     for (const pair of pairs) await recoverTempTop(pair, s.destDir, finished, s.startedAt ?? 0);
+    if (s.kind === 'move') {
+      const done = await finishInterruptedMove(pairs, {
+        startedAt: s.startedAt ?? Date.now(),
+        verify: s.options.verify,
+        preserve: s.options.preserve,
+        known: (dest) => job.live.get(dest),
+        cancelled: () => job.cancelRequested,
+      });
+      for (const r of done) job.live.add(r);
+      records.push(...done);
+    }
   }
 
-  // Totals: everything counted now, plus what an earlier run of a move already took away. Space:
-  // what an earlier run already wrote is there (the engine does not count it again).
+  // Totals: everything counted now, the items that cannot be copied, and what an earlier run of a
+  // move already took away. Space: what an earlier run already wrote is there (the engine does
+  // not count it again).
   const movedAway = job.mode === 'resume' && s.kind === 'move';
-  const credit = job.mode === 'resume' ? Math.max(0, job.tally.bytesDone - job.tally.bytesSkipped - job.tally.bytesReflinked) : 0;
-  const survey = await surveySources(job, pairs, deps, credit, (t) => {
+  const credit = job.mode === 'resume' ? Math.max(0, job.tally.bytesDone - job.tally.bytesReflinked) : 0;
+  let failedItems = 0;
+  const totals = (t: Pick<ScanTotals, 'files' | 'bytes'>): void => {
     if (job.mode === 'retry') return;
-    s.filesTotal = t.files + (movedAway ? job.tally.filesDone : 0);
+    s.filesTotal = t.files + failedItems + (movedAway ? job.tally.filesDone : 0);
     s.bytesTotal = t.bytes + (movedAway ? job.tally.bytesDone : 0);
-  });
+  };
+  const survey = await surveySources(job, pairs, deps, credit, totals);
+  failedItems = survey.failed.length;
+  totals(survey);
+  for (const r of survey.failed) job.live.add(r);
+  records.push(...survey.failed);
   job.predictedReflink = survey.predictedReflink;
   deps.changed();
 
-  return buildRuns(s.kind, s.options, survey.live, destStat.dev, () => conflictRules(job.mode, s.options, finished, retrying));
+  const rules = () => conflictRules(job.mode, { ...s.options, kind: s.kind }, finished, retrying);
+  return { runs: buildRuns(s.kind, s.options, survey.live, destStat.dev, rules), records };
 }

@@ -3,6 +3,7 @@
 // devices run in parallel, at most `maxDevices` at a time.
 import { fs } from '../../native/user-fs.js';
 import { FerryError } from '../../native/errors.js';
+import { decodeEnginePath } from '../../native/index.js';
 import type { Job } from './job.js';
 
 /** What scheduling looks at in a job. */
@@ -35,7 +36,7 @@ export function startable<J extends Schedulable>(jobs: Iterable<J>, maxDevices: 
 
 export function destDevice(j: Job): number {
   try {
-    return fs.statSync(j.s.destDir).dev;
+    return fs.statSync(decodeEnginePath(j.s.destDir)).dev;
   } catch {
     return -1;
   }

@@ -4,15 +4,17 @@
 // by the run's rules or sent to the user at once.
 import { execFile } from 'node:child_process';
 import { fsp } from '../../native/user-fs.js';
-import type { ConflictInfo, Emit, JobFileRecord as FileRecord, LogRecord } from '../contract.js';
+import type { ConflictInfo, Emit, JobFileRecord as FileRecord, WireError } from '../contract.js';
+import { decodeEnginePath, type ConflictEvent, type EngineEvent, type RunningJob } from '../../native/index.js';
 import type * as native from '../../native/index.js';
-import type { ConflictEvent, EngineEvent, RunningJob } from '../../native/index.js';
-import { toWireError } from '../../native/errors.js';
+import { errorDescription, FerryError, toWireError } from '../../native/errors.js';
 import type { Job } from './job.js';
 import type { LogStore } from './log-store.js';
-import { plan, type Run } from './planner.js';
-import { partialError } from './summary.js';
-import { count } from './tally.js';
+import { incompleteFolders } from './partials.js';
+import { plan, topPairs, type Run } from './planner.js';
+import { queueRecord, removeEmptiedFolders } from './recovery.js';
+import { incompleteRun, partialError } from './summary.js';
+import { movedByRename } from './tally.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
@@ -42,11 +44,13 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.cancelRequested = false;
   job.shutdown = false;
   job.applyAll = null;
+  job.skipRequested = false;
   job.meter.reset();
   job.verifier.reset();
   job.setState('scanning');
   try {
-    const runs = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
+    const { runs, records } = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
+    for (const r of records) job.finish(r); // counted by the plan already
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
@@ -56,13 +60,17 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       job.phase('verifying');
       await job.verifier.idle();
     }
-    for (const run of runs) if (run.deleteAfterVerify && !job.cancelRequested) await removeEmptySourceDirs(run, deps.logs.cached(s.id) ?? []);
+    if (s.kind === 'move' && !job.cancelRequested) await removeEmptiedFolders(job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir));
     job.flushLog();
     if (!job.cancelRequested) {
       job.phase('flushing');
       const t0 = Date.now();
       await deps.logs.flush(s.id);
-      await syncfs(s.destDir);
+      const err = await syncfs(s.destDir);
+      if (err) {
+        markNotOnDisk(job, err);
+        s.error = err;
+      }
       s.flushMs += Date.now() - t0;
     }
   } catch (e) {
@@ -73,13 +81,20 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       await job.verifier.idle();
     }
   }
-  job.flushLog();
-  await deps.logs.closeJob(s.id);
   job.current = [];
   job.engine = null;
   job.conflicts.clear();
   job.paused = false;
   job.syncTally();
+  if (!job.shutdown && !job.cancelRequested) {
+    if (!s.error && incompleteRun(job.tally, s.filesTotal)) s.error = partialError(job.tally, s.filesTotal);
+    // The job's own failure is a record too: "Errors only" in the log shows why it failed.
+    if (s.error) job.finish(jobRecord(job, s.error));
+  }
+  // Folders left missing entries under their final names: the pane marks them, the queue offers removal.
+  s.partial = s.error || job.cancelRequested || job.shutdown ? await stillThere(incompleteFolders(job.live.records)) : [];
+  job.flushLog();
+  await deps.logs.closeJob(s.id);
   if (job.shutdown) {
     job.setState('interrupted');
     return;
@@ -87,10 +102,36 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   s.finishedAt = Date.now();
   if (job.cancelRequested) job.setState('cancelled');
   else if (s.error) job.setState('failed');
-  else if (job.tally.filesFailed > 0) {
-    s.error = partialError(job.tally, s.filesTotal);
-    job.setState('failed');
-  } else job.setState('done');
+  else job.setState('done');
+}
+
+async function stillThere(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) if (await fsp.lstat(decodeEnginePath(p)).then((st) => st.isDirectory(), () => false)) out.push(p);
+  return out;
+}
+
+/** The log record of a job-level failure (it counts in no tally). */
+export function jobRecord(job: Job, error: WireError): FileRecord {
+  return { ...queueRecord(job.s.sources[0] ?? job.s.destDir, job.s.destDir, 'dir', { ok: false, error }), scope: 'job' };
+}
+
+/**
+ * The final flush failed: nothing this job wrote is known to be on disk. Every entry it reports
+ * done becomes a failure that says so (a later record for the same destination replaces it).
+ */
+function markNotOnDisk(job: Job, err: WireError): void {
+  const why = errorDescription(err);
+  const bad: FileRecord[] = [];
+  for (const r of job.live.records) {
+    if (!r.ok || r.skipped || r.type === 'dir') continue;
+    const error = toWireError(new FerryError(err.code, `not known to be on disk: the final flush failed (${why})`, { errno: err.errno, syscall: err.syscall ?? 'syncfs', path: r.dest }));
+    bad.push({ ...r, ok: false, error });
+  }
+  for (const r of bad) {
+    job.live.add(r);
+    job.finish(r);
+  }
 }
 
 function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
@@ -118,21 +159,16 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
     job.verifier.runStarted(run);
     if (job.paused) h.pause();
     if (job.cancelRequested) h.cancel();
-    const end = (): void => {
+    const end = async (): Promise<void> => {
       job.engine = null;
       job.current = [];
       job.verifier.runEnded(run);
+      await Promise.all(run.pending);
       job.flushLog();
     };
     h.done.then(
-      () => {
-        end();
-        resolve();
-      },
-      (e: unknown) => {
-        end();
-        reject(e);
-      },
+      () => end().then(resolve),
+      (e: unknown) => end().then(() => reject(e)),
     );
   });
 }
@@ -144,9 +180,9 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
         job.current = e.current.slice(0, MAX_CURRENT).map((c) => ({ src: c.src, dest: c.dest, size: c.size, bytes: c.bytes, method: c.method }));
         break;
       case 'scan':
-        break; // totals come from the planner's measurement (same counting as the records)
+        break; // the planner's survey counted (engine jobs run with scan: false)
       case 'files':
-        for (const r of e.records) onRecord(job, run, r);
+        for (const r of e.records) onRecord(job, run, r, deps);
         break;
       case 'conflict':
         onConflict(job, run, e, deps.emit);
@@ -160,18 +196,38 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
   deps.changed();
 }
 
-function onRecord(job: Job, run: Run, r0: FileRecord): void {
+function onRecord(job: Job, run: Run, r0: FileRecord, deps: RunDeps): void {
   if (r0.skipped && run.suppress.has(r0.dest)) return; // finished in an earlier run: not news
   let r = r0;
   if (r.skipped && run.asError.has(r.dest)) {
     r = { ...r, ok: false, skipped: false, error: { code: 'EEXIST', message: `destination exists: ${r.dest}`, path: r.dest } };
+  } else if (r.skipped && run.adopted.has(r.dest)) {
+    r = { ...r, ok: true, skipped: false, warnings: [...r.warnings, 'already complete at the destination (copied before the interruption)'] };
+  } else if (r.skipped && !r.skipReason) {
+    r = { ...r, skipReason: job.skipReason(r.dest) };
   }
-  count(job.tally, r, 1);
+  if (r.type === 'dir' && movedByRename(r)) {
+    // A folder renamed whole: count what it holds, at its new place, before it counts.
+    const rec = r;
+    run.pending.push(
+      deps.engine.scan([rec.dest], { recursive: true }).done.then(
+        (m) => ({ ...rec, contains: { files: m.files, bytes: m.bytes } }),
+        () => rec,
+      ).then((out) => {
+        job.live.add(out);
+        job.finish(out);
+        deps.changed();
+      }),
+    );
+    return;
+  }
+  job.live.add(r);
   if (wantsVerify(job.s.options, run, r)) job.verifier.add(r, run);
   else job.finish(r);
 }
 
 function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
+  job.conflictDests.add(e.dest);
   const decided = run.auto?.(e) ?? job.applyAll;
   if (decided) {
     job.engine?.resolveConflict(e.conflictId, decided, false);
@@ -191,24 +247,17 @@ function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
   emit('job.conflict', info);
 }
 
-/** After a verified cross-filesystem move: remove the source directories the move emptied. */
-async function removeEmptySourceDirs(run: Run, records: readonly LogRecord[]): Promise<void> {
-  const dirs = new Set<string>();
-  for (const r of records) if (r.type === 'dir' && r.ok && run.pairs.some((p) => r.src === p.src || r.src.startsWith(p.src + '/'))) dirs.add(r.src);
-  for (const p of run.pairs) dirs.add(p.src);
-  const sorted = [...dirs].sort((a, b) => b.split('/').length - a.split('/').length);
-  for (const d of sorted) {
-    try {
-      await fsp.rmdir(d);
-    } catch {
-      /* not empty (a failed file stays with its directory) or not a directory */
-    }
-  }
-}
-
-/** syncfs(2) on the destination's filesystem (coreutils `sync -f`): 'flushing' until data is durable. */
-function syncfs(dir: string): Promise<void> {
+/**
+ * syncfs(2) on the destination's filesystem (coreutils `sync -f`), checked: 'flushing' lasts until
+ * the data is durable, and a write-back error (EIO, ENOSPC…) comes back as the job's error.
+ */
+function syncfs(dir: string): Promise<WireError | null> {
   return new Promise((resolve) => {
-    execFile('sync', ['-f', dir], { timeout: 10 * 60_000 }, () => resolve());
+    execFile('sync', ['-f', dir], { timeout: 10 * 60_000 }, (err, _out, stderr) => {
+      if (!err) return resolve(null);
+      const said = String(stderr).trim().replace(/^sync: /, '');
+      const code = /space/i.test(said) ? 'ENOSPC' : 'EIO';
+      resolve(toWireError(new FerryError(code, `the final flush failed: ${said || err.message}`, { syscall: 'syncfs', path: dir })));
+    });
   });
 }

@@ -8,6 +8,7 @@ import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import type { JobKind } from '../contract.js';
 import { FerryError } from '../../native/errors.js';
+import { decodeEnginePath, encodeEnginePath } from '../../native/index.js';
 
 /**
  * The refusal for copying (or moving) `src` into `destDir`, or null. `realSrc` and `realDest` are
@@ -25,9 +26,10 @@ export function selfCopyRefusal(kind: JobKind, src: string, realSrc: string, des
   return null;
 }
 
+/** The path with symbolic links resolved (wire spelling in and out: names may not be UTF-8). */
 async function realOr(p: string): Promise<string> {
   try {
-    return await fsp.realpath(p);
+    return encodeEnginePath(await fsp.realpath(decodeEnginePath(p), { encoding: 'buffer' }));
   } catch {
     return path.resolve(p);
   }

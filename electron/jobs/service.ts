@@ -13,15 +13,21 @@
 //
 // This module runs in Electron's main process and in serve mode under plain Node: no `electron`.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
 import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
-import type { CopyOptions, Emit, Results, ValidParams } from '../contract.js';
+import type { CopyOptions, Emit, PartialCopy, Results, ValidParams } from '../contract.js';
 import * as native from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
+import { fsError } from '../wire-paths.js';
 import { Job } from './job.js';
-import { Journal, newStoredJob, type StoredJob } from './journal.js';
+import { dataDirError, Journal, newStoredJob, prepareDataDir, type LoadReport, type StoredJob } from './journal.js';
 import { LogStore, exportLog } from './log-store.js';
+import { jobLabel, Notices, recoveryNotice } from './notices.js';
+import { describePartial, findTemps, removePartial } from './partials.js';
+import { tallyAll } from './tally.js';
 import { failedPairs, topPairs } from './planner.js';
 import { JobQueue, destDevice, startable } from './queue.js';
 import { DEFAULT_OPTIONS, restore } from './recovery.js';
@@ -47,14 +53,17 @@ export interface JobServiceOptions {
 const DAY_MS = 86_400_000;
 
 export class JobService {
-  readonly #dataDir: string;
+  #dataDir: string;
   readonly #emit: Emit;
   #maxDevices: number;
   #threads: number;
   #retentionDays: number;
   readonly #engine: EngineApi;
-  readonly #journal: Journal;
-  readonly #logs: LogStore;
+  #journal: Journal;
+  #logs: LogStore;
+  readonly #notices: Notices;
+  /** The engine's hidden folders found at start-up in destinations of known jobs. */
+  #temps: PartialCopy[] = [];
   readonly #queue = new JobQueue();
   readonly #ticker: Ticker;
   #closing = false;
@@ -66,6 +75,7 @@ export class JobService {
     this.#threads = opts.threads ?? native.DEFAULT_THREADS;
     this.#retentionDays = opts.retentionDays ?? 30;
     this.#engine = opts.engine ?? { startJob: native.startJob, explain: native.explain, scan: native.scan };
+    this.#notices = new Notices(opts.emit);
     this.#journal = new Journal(this.#dataDir);
     this.#logs = new LogStore(this.#dataDir);
     this.#ticker = new Ticker(opts.tickMs ?? 150, () => this.#tick());
@@ -75,29 +85,134 @@ export class JobService {
   // Lifecycle and settings
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * Loads settings and the queue. Never throws for the data folder's sake: a queue file or log
+   * that cannot be read is moved aside and reported in a notice; a data folder that cannot be
+   * used at all (EPERM, EROFS…) is replaced by a temporary one for this session, and a notice
+   * (also on stderr) says so in the user's terms.
+   */
   async init(): Promise<void> {
-    const saved = loadSettings(this.#dataDir, this.settings());
-    this.#maxDevices = saved.maxParallelDevices;
-    this.#threads = saved.threads;
-    this.#retentionDays = saved.retentionDays;
-    const { jobs } = this.#journal.load();
+    let loaded: { jobs: StoredJob[]; report: LoadReport };
+    try {
+      const damaged = prepareDataDir(this.#dataDir);
+      loaded = this.#openDataDir();
+      loaded.report.damaged.unshift(...damaged);
+    } catch (e) {
+      const err = e instanceof FerryError ? e : dataDirError(this.#dataDir, e);
+      this.#dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-data-'));
+      prepareDataDir(this.#dataDir);
+      loaded = this.#openDataDir();
+      const message = `${err.message}. Transfers still work, but this session's queue and copy-method logs are kept in ${this.#dataDir} and will be forgotten when Ferry closes. Fix the folder's permissions (or free the file system) and restart Ferry.`;
+      process.stderr.write(`ferry: ${message}\n`);
+      this.#notices.add({ level: 'error', title: 'Ferry cannot use its data folder', message, details: [] });
+    }
+    this.#logs.onDamaged = (jobId, bad) => {
+      const job = [...this.#queue].find((j) => j.id === jobId)?.s ?? loaded.jobs.find((j) => j.id === jobId);
+      this.#notices.add({
+        level: 'warning',
+        title: 'A copy-method log was damaged',
+        message: `${bad} unreadable ${bad === 1 ? 'line' : 'lines'} in the log of the ${job ? jobLabel(job) : `transfer ${jobId}`} ${bad === 1 ? 'was' : 'were'} skipped; the rest of the log is shown. The file was not changed.`,
+        details: [this.#logs.file(jobId)],
+      });
+    };
     this.#logs.retain(this.#retentionDays);
     const cutoff = Date.now() - this.#retentionDays * DAY_MS;
-    for (const stored of jobs) {
+    const interrupted: StoredJob[] = [];
+    for (const stored of loaded.jobs) {
       const r = await restore(stored, this.#logs, cutoff);
       if (!r) {
         this.#journal.remove(stored.id);
         continue;
       }
       const job = this.#newJob(r.s);
-      job.tally = r.tally;
+      job.live.reset(r.tally);
       if (r.interrupted) {
+        interrupted.push(r.s);
         job.syncTally();
         this.#journal.put(job.s);
       }
       this.#queue.add(job);
     }
+    const notice = recoveryNotice(loaded.report, interrupted, [...this.#queue].length);
+    if (notice) this.#notices.add(notice);
+    this.#temps = await findTemps([...this.#queue].map((j) => j.s));
+    if (this.#temps.length) {
+      const n = this.#temps.length;
+      this.#notices.add({
+        level: 'warning',
+        title: `${n} incomplete ${n === 1 ? 'copy was' : 'copies were'} left under a temporary name`,
+        message: 'Ferry stopped while building them. The queue lists them: resume their transfer to finish them, or remove them.',
+        details: this.#temps.map((t) => `${t.path}${t.finalPath ? ` (to become ${t.finalPath})` : ''}: ${t.files} ${t.files === 1 ? 'file' : 'files'}`),
+      });
+    }
     this.#changed();
+  }
+
+  /** Settings and the queue from the data folder (whatever cannot be read is moved aside). */
+  #openDataDir(): { jobs: StoredJob[]; report: LoadReport } {
+    this.#journal = new Journal(this.#dataDir);
+    this.#logs = new LogStore(this.#dataDir);
+    const settings = loadSettings(this.#dataDir, this.settings());
+    this.#maxDevices = settings.maxParallelDevices;
+    this.#threads = settings.threads;
+    this.#retentionDays = settings.retentionDays;
+    const loaded = this.#journal.load();
+    if (settings.damaged) loaded.report.damaged.push(settings.damaged);
+    return loaded;
+  }
+
+  /** Incomplete copies: folders stopped jobs left under their final names, and temps a crash left. */
+  async partials(): Promise<Results['jobs.partials']> {
+    const items: PartialCopy[] = [];
+    for (const job of this.#queue) {
+      if (ACTIVE_STATES.has(job.s.state)) continue;
+      for (const p of job.s.partial ?? []) {
+        const d = await describePartial({ path: p, kind: 'partial', finalPath: p, jobId: job.id });
+        if (d) items.push(d);
+      }
+    }
+    const temps = await Promise.all(this.#temps.map((t) => describePartial(t)));
+    this.#temps = temps.filter((t): t is PartialCopy => t !== null);
+    return { items: [...items, ...this.#temps] };
+  }
+
+  /** Removes one incomplete copy: what its transfer created, never what was there before. */
+  async removePartial(p: ValidParams<'jobs.removePartial'>): Promise<Results['jobs.removePartial']> {
+    const item = (await this.partials()).items.find((x) => x.path === p.path);
+    if (!item) throw new FerryError('ENOENT', 'no incomplete copy is known there', { path: p.path });
+    const job = item.jobId ? [...this.#queue].find((j) => j.id === item.jobId) ?? null : null;
+    if (job && (ACTIVE_STATES.has(job.s.state) || job.s.state === 'queued')) throw new FerryError('EBUSY', 'its transfer is running: cancel it first', { path: p.path });
+    const records = job ? tallyAll(await this.#logs.records(job.id)).last : new Map();
+    const res = await removePartial(item, job ? { startedAt: job.s.startedAt ?? job.s.createdAt, records, sources: job.s.sources } : null);
+    if (res.removed.includes(item.path)) {
+      this.#temps = this.#temps.filter((t) => t.path !== item.path);
+      if (job && job.s.partial) {
+        job.s.partial = job.s.partial.filter((x) => x !== item.path);
+        this.#journal.put(job.s);
+      }
+    }
+    this.#changed();
+    return res;
+  }
+
+  /** The incomplete copy at `path`, if one is known (the pane marks it). */
+  partialAt(path: string): { kind: PartialCopy['kind']; jobId: string | null } | undefined {
+    for (const t of this.#temps) if (t.path === path) return { kind: 'temp', jobId: t.jobId };
+    for (const job of this.#queue) if (!ACTIVE_STATES.has(job.s.state) && job.s.partial?.includes(path)) return { kind: 'partial', jobId: job.id };
+    return undefined;
+  }
+
+  notices(): Results['app.notices'] {
+    return { notices: this.#notices.list() };
+  }
+
+  dismissNotice(p: ValidParams<'app.dismissNotice'>): Results['app.dismissNotice'] {
+    return { ok: this.#notices.dismiss(p.id) };
+  }
+
+  /** Where the queue and the logs are kept (a temporary folder when the configured one cannot be used). */
+  get dataDir(): string {
+    return this.#dataDir;
   }
 
   /** The user settings in force. */
@@ -155,7 +270,9 @@ export class JobService {
   async start(p: ValidParams<'jobs.start'>): Promise<Results['jobs.start']> {
     if (this.#closing) throw new FerryError('ESHUTDOWN', 'Ferry is shutting down: no new transfers');
     const destDir = path.resolve(p.destDir);
-    const st = await fsp.stat(destDir); // ENOENT etc. with Node's code/syscall/path
+    const st = await fsp.stat(native.decodeEnginePath(destDir)).catch((e: unknown) => {
+      throw fsError(e, 'stat', destDir); // ENOENT etc. with Node's code and syscall, the path as sent
+    });
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'the destination is not a folder', { syscall: 'stat', path: destDir });
     const sources = p.sources.map((s) => path.resolve(s));
     await refuseSelfCopy(p.kind, sources, destDir);
@@ -199,7 +316,10 @@ export class JobService {
           job.setState('cancelled');
         } else if (ACTIVE_STATES.has(st)) {
           job.cancelRequested = true;
-          for (const id of job.conflicts.keys()) job.engine?.resolveConflict(id, 'skip', false);
+          for (const [id, c] of job.conflicts) {
+            job.cancelSkips.add(c.dest);
+            job.engine?.resolveConflict(id, 'skip', false);
+          }
           job.conflicts.clear();
           job.engine?.cancel();
           job.walk?.cancel();
@@ -207,7 +327,10 @@ export class JobService {
         }
         break;
       case 'skip':
-        if (ACTIVE_STATES.has(st)) job.engine?.skipCurrent();
+        if (ACTIVE_STATES.has(st)) {
+          job.skipRequested = true;
+          job.engine?.skipCurrent();
+        }
         break;
       case 'retry':
         if (st === 'interrupted') this.#requeue(job, 'resume');
@@ -288,6 +411,7 @@ export class JobService {
 
   #requeue(job: Job, mode: Job['mode']): void {
     job.mode = mode;
+    job.s.partial = [];
     job.cancelRequested = false;
     job.s.error = null;
     job.s.finishedAt = null;

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../contract.js';
+import { moveAside, type LoadReport } from './journal.js';
 
 const FILE = 'settings.json';
 
@@ -9,13 +10,19 @@ function clampInt(v: unknown, lo: number, hi: number): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : undefined;
 }
 
-/** Saved settings over `defaults`; a missing or damaged file gives the defaults. */
-export function loadSettings(dataDir: string, defaults: Settings): Settings {
+/**
+ * Saved settings over `defaults`. A missing file gives the defaults; so does a damaged one, which
+ * is moved aside first (`damaged` says so) rather than overwritten by the next save.
+ */
+export function loadSettings(dataDir: string, defaults: Settings): Settings & { damaged?: LoadReport['damaged'][number] } {
   let raw: Record<string, unknown> = {};
   try {
-    raw = JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return { ...defaults };
+    const x = JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')) as unknown;
+    if (!x || typeof x !== 'object' || Array.isArray(x)) throw new Error('not a settings object');
+    raw = x as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...defaults };
+    return { ...defaults, damaged: moveAside(dataDir, FILE, (e as Error).message) };
   }
   return {
     retentionDays: clampInt(raw.retentionDays, 1, 3650) ?? defaults.retentionDays,

@@ -1,6 +1,6 @@
 // A job's numbers as the queue shows them: done, total, speed, time left, verify progress. Pure
 // maths over plain data (no engine, no clock, no I/O), so every rule here is a unit test away.
-import { ACTIVE_STATES } from '../contract.js';
+import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
 import type { ConflictInfo, CurrentFile, JobSummary, WireError } from '../contract.js';
 import type { StoredJob } from './journal.js';
 import { emptyTally, type Tally } from './tally.js';
@@ -44,14 +44,21 @@ export function summarize(x: SummaryInput): JobSummary {
   const active = ACTIVE_STATES.has(s.state);
   let inFlight = 0;
   for (const c of x.current) inFlight += c.bytes;
+  // Every entry is done, skipped, failed or not started; the total is never below what is counted.
+  const processed = t.filesDone + t.filesSkipped + t.filesFailed;
+  const filesTotal = Math.max(s.filesTotal, processed + t.notStarted);
+  // Once a job has stopped, whatever it did not report was not started.
+  const stopped = FINISHED_STATES.has(s.state) || s.state === 'interrupted';
+  const filesNotStarted = stopped ? filesTotal - processed : t.notStarted;
   // Bytes of files still being copied count as done while the job runs, never past the total.
-  const bytesDone = active ? Math.min(Math.max(s.bytesTotal, t.bytesDone), t.bytesDone + inFlight) : t.bytesDone;
+  const bytesTotal = Math.max(s.bytesTotal, t.bytesDone + t.bytesSkipped);
+  const bytesDone = active ? Math.min(bytesTotal - t.bytesSkipped, t.bytesDone + inFlight) : t.bytesDone;
   const verifyBytes = Math.min(v.bytesTotal, Math.round(v.bytesRead / 2));
   const verifying = s.state === 'verifying';
   const speed = active && s.state !== 'paused' ? Math.round(x.rate) : 0;
   const stillReflink = Math.max(0, x.predictedReflink - t.bytesReflinked);
-  // Time left: bytes still to copy (reflinks cost none) or, while verifying, bytes still to re-read.
-  const remaining = verifying ? Math.max(0, v.bytesTotal - verifyBytes) : Math.max(0, s.bytesTotal - bytesDone - stillReflink);
+  // Time left: bytes still to copy (reflinks and skips cost none) or, while verifying, bytes still to re-read.
+  const remaining = verifying ? Math.max(0, v.bytesTotal - verifyBytes) : Math.max(0, bytesTotal - bytesDone - t.bytesSkipped - stillReflink);
   return {
     id: s.id,
     kind: s.kind,
@@ -62,10 +69,10 @@ export function summarize(x: SummaryInput): JobSummary {
     createdAt: s.createdAt,
     startedAt: s.startedAt,
     finishedAt: s.finishedAt,
-    filesTotal: Math.max(s.filesTotal, t.filesDone + t.filesFailed),
+    filesTotal,
     filesDone: t.filesDone,
     filesFailed: t.filesFailed,
-    bytesTotal: Math.max(s.bytesTotal, bytesDone),
+    bytesTotal,
     bytesDone,
     bytesReflinked: t.bytesReflinked,
     speed,
@@ -78,19 +85,36 @@ export function summarize(x: SummaryInput): JobSummary {
     flushMs: s.flushMs,
     bytesSkipped: t.bytesSkipped,
     filesVerifyFailed: t.verifyFailed,
+    filesSkipped: t.filesSkipped,
+    filesNotStarted,
+    foldersFailed: t.foldersFailed,
+    skippedBy: { ...t.skippedBy },
+    failedBy: { ...t.failedBy },
+    ...(s.partial?.length ? { partial: s.partial } : {}),
     ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
   };
 }
 
 /** The counters a job keeps in the journal, from its tally. */
-export function storedCounters(t: Tally): Pick<StoredJob, 'filesDone' | 'filesFailed' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod'> {
+export type StoredCounters = Pick<
+  StoredJob,
+  'filesDone' | 'filesFailed' | 'filesSkipped' | 'foldersFailed' | 'notStarted' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod' | 'verifyFailed' | 'skippedBy' | 'failedBy'
+>;
+
+export function storedCounters(t: Tally): StoredCounters {
   return {
     filesDone: t.filesDone,
     filesFailed: t.filesFailed,
+    filesSkipped: t.filesSkipped,
+    foldersFailed: t.foldersFailed,
+    notStarted: t.notStarted,
     bytesDone: t.bytesDone,
     bytesReflinked: t.bytesReflinked,
     bytesSkipped: t.bytesSkipped,
     byMethod: structuredClone(t.byMethod),
+    verifyFailed: t.verifyFailed,
+    skippedBy: { ...t.skippedBy },
+    failedBy: { ...t.failedBy },
   };
 }
 
@@ -100,14 +124,34 @@ export function tallyOfStored(s: StoredJob): Tally {
     ...emptyTally(),
     filesDone: s.filesDone,
     filesFailed: s.filesFailed,
+    filesSkipped: s.filesSkipped ?? 0,
+    foldersFailed: s.foldersFailed ?? 0,
+    notStarted: s.notStarted ?? 0,
     bytesDone: s.bytesDone,
     bytesReflinked: s.bytesReflinked,
     bytesSkipped: s.bytesSkipped ?? 0,
     byMethod: structuredClone(s.byMethod ?? {}),
+    verifyFailed: s.verifyFailed ?? 0,
+    skippedBy: { ...s.skippedBy },
+    failedBy: { ...s.failedBy },
   };
 }
 
-/** The job-level error of a run in which some entries failed. */
+/**
+ * The job-level error of a run that did not do everything: how many entries failed, folders
+ * failed and entries were never started, of how many.
+ */
 export function partialError(t: Tally, filesTotal: number): WireError {
-  return { code: 'EPARTIAL', message: `${t.filesFailed} of ${filesTotal || t.filesDone + t.filesFailed} entries failed` };
+  const total = Math.max(filesTotal, t.filesDone + t.filesSkipped + t.filesFailed + t.notStarted);
+  const notStarted = total - t.filesDone - t.filesSkipped - t.filesFailed;
+  const parts: string[] = [];
+  if (t.filesFailed) parts.push(`${t.filesFailed} of ${total} ${total === 1 ? 'entry' : 'entries'} failed`);
+  if (t.foldersFailed) parts.push(`${t.foldersFailed} ${t.foldersFailed === 1 ? 'folder' : 'folders'} failed`);
+  if (notStarted > 0) parts.push(`${notStarted} of ${total} ${total === 1 ? 'entry was' : 'entries were'} not started`);
+  return { code: 'EPARTIAL', message: parts.join(', ') || `0 of ${total} entries failed` };
+}
+
+/** Whether a run ended without doing everything (failures, or entries never started). */
+export function incompleteRun(t: Tally, filesTotal: number): boolean {
+  return t.filesFailed > 0 || t.foldersFailed > 0 || t.filesDone + t.filesSkipped + t.filesFailed < filesTotal;
 }

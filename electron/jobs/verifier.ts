@@ -8,17 +8,20 @@
 // is verified once the engine run that copied it has ended.
 import { fsp } from '../../native/user-fs.js';
 import type { CopyOptions, JobFileRecord as FileRecord } from '../contract.js';
-import { toWireError } from '../../native/errors.js';
+import { decodeEnginePath } from '../../native/index.js';
 import { verifyPair, type VerifyResult } from '../../native/verify.js';
 import type { Job } from './job.js';
 import type { Run } from './planner.js';
 import { SpeedMeter } from './speed.js';
 import { noVerifyProgress, type VerifyProgress } from './summary.js';
-import { count } from './tally.js';
+import { fsFailure } from '../wire-paths.js';
 
-/** Whether a record gets verified: a file really copied in a copy run (a move run's sources are gone). */
-export function wantsVerify(o: Pick<CopyOptions, 'verify'>, run: Pick<Run, 'move'>, r: FileRecord): boolean {
-  return o.verify && !run.move && r.ok && !r.skipped && r.type === 'file' && r.method !== null;
+/**
+ * Whether a record gets verified: a file really copied in a copy run (a move run's sources are
+ * gone), or one a resumed copy found already complete (adopted).
+ */
+export function wantsVerify(o: Pick<CopyOptions, 'verify'>, run: Pick<Run, 'move'> & { adopted?: ReadonlySet<string> }, r: FileRecord): boolean {
+  return o.verify && !run.move && r.ok && !r.skipped && r.type === 'file' && (r.method !== null || (run.adopted?.has(r.dest) ?? false));
 }
 
 /**
@@ -35,7 +38,7 @@ export function verifiedRecord(rec: FileRecord, v: VerifyResult): FileRecord {
   return { ...rec, ok: false, verified: v.outcome === 'different' ? false : null, error };
 }
 
-async function exists(p: string): Promise<boolean> {
+async function exists(p: Buffer): Promise<boolean> {
   try {
     await fsp.lstat(p);
     return true;
@@ -106,8 +109,8 @@ export class Verifier {
         continue;
       }
       const running = this.#running.get(run);
-      if (running && !(await exists(rec.dest))) await running.ended;
-      const v = await verifyPair(rec.src, rec.dest, rec.src, rec.dest, {
+      if (running && !(await exists(decodeEnginePath(rec.dest)))) await running.ended;
+      const v = await verifyPair(decodeEnginePath(rec.src), decodeEnginePath(rec.dest), rec.src, rec.dest, {
         gate: () => job.gate(),
         onBytes: (n) => {
           p.bytesRead += n;
@@ -116,17 +119,15 @@ export class Verifier {
       });
       p.filesDone++;
       let out = verifiedRecord(rec, v);
-      if (out.ok !== rec.ok) {
-        count(job.tally, rec, -1);
-        count(job.tally, out, 1);
-      }
       if (v.ok && run.deleteAfterVerify) {
         try {
-          await fsp.unlink(rec.src);
+          await fsp.unlink(decodeEnginePath(rec.src));
         } catch (e) {
-          out = { ...out, warnings: [...out.warnings, `source not removed: ${toWireError(e).message}`] };
+          // Not moved until the source is gone: the verified copy stays, the item is a failure.
+          out = { ...out, ok: false, error: fsFailure(e, 'unlink', rec.src), warnings: [...out.warnings, 'the copy is complete and verified, but its source could not be removed'] };
         }
       }
+      job.live.add(out);
       job.finish(out);
       if (job.logBuf.length >= 256) job.flushLog();
       this.#changed();

@@ -10,34 +10,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumSkipReason, launchBrowser } from '../helpers/browser.js';
 import { startServe, type Served } from '../helpers/serve.js';
 import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
+import { rpc } from './page-rpc.js';
 
 const skip = chromiumSkipReason();
-
-/** One request over a fresh WebSocket from inside the page (what the renderer's client does). */
-async function rpc<T>(page: Page, method: string, params: unknown): Promise<T> {
-  const reply = await page.evaluate(
-    async ([m, p]) => {
-      const token = new URLSearchParams(location.search).get('token') ?? '';
-      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = () => reject(new Error('ws error'));
-      });
-      const r = await new Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>((resolve) => {
-        ws.onmessage = (ev) => {
-          const msg = JSON.parse(String(ev.data)) as { kind: string; id: number; ok: boolean };
-          if (msg.kind === 'reply' && msg.id === 1) resolve(msg);
-        };
-        ws.send(JSON.stringify({ id: 1, method: m, params: p }));
-      });
-      ws.close();
-      return r;
-    },
-    [method, params] as const,
-  );
-  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-  return reply.value as T;
-}
 
 const job = (id: string) => `.queue-area [data-job-id="${id}"]`;
 

@@ -3,14 +3,10 @@
 // finished file again and without a half-written file under a final name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LogRecord } from '../../electron/contract.js';
-import { Harness, listFiles, makeTree, tmpdir } from './helpers.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { Harness, listFiles, makeTree, runUntilKilled, tmpdir } from './helpers.js';
 
 test('SIGKILL mid-job → interrupted → resume: every file equal, none copied twice', async () => {
   const dataDir = tmpdir('ferry-data-');
@@ -18,39 +14,8 @@ test('SIGKILL mid-job → interrupted → resume: every file equal, none copied 
   const dst = tmpdir();
   const N = 3000;
   makeTree(path.join(src, 'tree'), N, 32 * 1024, 250);
-  const helpers = pathToFileURL(path.join(here, 'helpers.js')).href;
-  const script = `
-    import { Harness } from ${JSON.stringify(helpers)};
-    const h = new Harness({ dataDir: ${JSON.stringify(dataDir)} });
-    await h.svc.init();
-    h.onEvent = (e) => { if (e.event === 'job.updated') for (const j of e.payload.jobs) process.stdout.write(JSON.stringify({ id: j.id, done: j.filesDone }) + '\\n'); };
-    await h.svc.start({ kind: 'copy', sources: [${JSON.stringify(path.join(src, 'tree'))}], destDir: ${JSON.stringify(dst)}, options: { method: 'auto', conflict: 'ask', verify: false, fsync: true, preserve: true } });
-  `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let jobId = '';
-  let doneAtKill = 0;
-  await new Promise<void>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const m = JSON.parse(line) as { id: string; done: number };
-        jobId = m.id;
-        const logFile = path.join(dataDir, 'logs', `${m.id}.jsonl`);
-        const logged = fs.existsSync(logFile) && fs.statSync(logFile).size > 0;
-        if (m.done >= 400 && logged && child.exitCode === null && !child.killed) {
-          doneAtKill = m.done;
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }
-    });
-    child.once('exit', (code, sig) => (sig === 'SIGKILL' ? resolve() : reject(new Error(`child exited early: ${code}`))));
-  });
-  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+  const params = { kind: 'copy', sources: [path.join(src, 'tree')], destDir: dst, options: { method: 'auto', conflict: 'ask', verify: false, fsync: true, preserve: true } };
+  const { jobId, doneAtKill } = await runUntilKilled(dataDir, params, (done) => done >= 400);
   // What the killed run left. Under the final name, only complete files. A new top folder is
   // built under the engine's hidden name (.ferry-<hex>.tmp) and only renamed when complete.
   const finalTree = path.join(dst, 'tree');

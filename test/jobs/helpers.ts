@@ -1,6 +1,7 @@
 // Shared by the job-service tests: a JobService on a temp data dir with a recording emit, the
 // native engine (a missing build fails these tests: npm install builds it), loop mounts, and
 // waits that resolve on events, never on timers.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,4 +127,65 @@ export function listFiles(dir: string): string[] {
   };
   walk(dir, '');
   return out.sort();
+}
+
+/** The content makeTree gives file number `i`. */
+export function treeContent(i: number, size: number): Buffer {
+  const b = Buffer.alloc(size, i % 251);
+  if (size >= 8) b.writeUInt32LE(i, 0);
+  return b;
+}
+
+/**
+ * Runs a JobService in a child process on `dataDir`, starts one job with `params`, and kills the
+ * child with SIGKILL as soon as `killWhen(filesDone, tick)` holds and the job's log has reached the disk
+ * (or lets it finish: `killed` false). Returns the job's id.
+ */
+export interface ChildTick {
+  id: string;
+  done: number;
+  verified: number;
+  state: string;
+}
+
+export async function runUntilKilled(dataDir: string, params: unknown, killWhen: (filesDone: number, tick: ChildTick) => boolean): Promise<{ jobId: string; killed: boolean; doneAtKill: number }> {
+  const helpers = new URL('./helpers.js', import.meta.url).href;
+  const script = `
+    import { Harness } from ${JSON.stringify(helpers)};
+    const h = new Harness({ dataDir: ${JSON.stringify(dataDir)} });
+    await h.svc.init();
+    h.onEvent = (e) => { if (e.event === 'job.updated') for (const j of e.payload.jobs) process.stdout.write(JSON.stringify({ id: j.id, done: j.filesDone, verified: j.verify?.filesDone ?? 0, state: j.state }) + '\\n'); };
+    await h.svc.start(${JSON.stringify(params)});
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let jobId = '';
+  let doneAtKill = 0;
+  let killed = false;
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const m = JSON.parse(buf.slice(0, nl)) as ChildTick;
+        buf = buf.slice(nl + 1);
+        jobId = m.id;
+        const logFile = path.join(dataDir, 'logs', `${m.id}.jsonl`);
+        const logged = fs.existsSync(logFile) && fs.statSync(logFile).size > 0;
+        if (killWhen(m.done, m) && logged && child.exitCode === null && !child.killed) {
+          doneAtKill = m.done;
+          killed = true;
+          child.kill('SIGKILL');
+          return resolve();
+        }
+        if (m.state === 'done' || m.state === 'failed') {
+          child.kill('SIGKILL');
+          return resolve();
+        }
+      }
+    });
+    child.once('exit', (code, sig) => (sig === 'SIGKILL' ? resolve() : reject(new Error(`child exited early: ${code}`))));
+  });
+  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+  return { jobId, killed, doneAtKill };
 }

@@ -60,6 +60,10 @@ test('free-space check: refuses before copying anything, with a clear ENOSPC mes
       assert.match(j.error!.message, /^ENOSPC: not enough space: needs 50 MiB, [\d.]+ MiB free, statfs '/);
       assert.equal(j.error?.path, e!.dir);
       assert.deepEqual(fs.readdirSync(e!.dir), before, 'nothing copied');
+      // The job's failure is in the log too: "Errors only" shows why it failed.
+      const errs = await h.svc.logRead({ offset: 0, limit: 10, errorsOnly: true });
+      assert.deepEqual(errs.records.map((r) => [r.scope, r.error?.code, r.jobId, r.dest]), [['job', 'ENOSPC', jobId, e!.dir]]);
+      assert.deepEqual([j.filesDone, j.filesNotStarted, j.filesTotal], [0, 5, 5], 'nothing copied: all 5 not started');
     } finally {
       await h.dispose();
       fs.rmSync(src, { recursive: true, force: true });

@@ -87,8 +87,11 @@ test("conflict 'ask': a dialog per conflict, apply-to-all decides the rest, noth
     assert.ok(asked < 10, `apply-to-all stops asking (asked ${asked} times)`);
     for (let i = 0; i < 10; i++) assert.equal(fs.readFileSync(path.join(dst, 't', 'd0', `f${i}.bin`), 'utf8'), 'old');
     assert.equal(fs.readFileSync(path.join(dst, 't', 'd0', 'f20.bin')).length, 100);
-    assert.equal(j.filesDone, 30);
+    // Skipped files are never done: 20 copied + 10 skipped (the conflict's decision) = 30.
+    assert.deepEqual([j.filesDone, j.filesSkipped, j.filesFailed, j.filesNotStarted, j.filesTotal], [20, 10, 0, 0, 30]);
+    assert.deepEqual(j.skippedBy, { conflict: 10 });
     assert.equal(j.bytesSkipped, 10 * 100);
+    assert.equal(j.bytesDone, 20 * 100);
   } finally {
     await h.dispose();
   }
@@ -384,7 +387,7 @@ test('verify catches a destination that differs', async () => {
     assert.equal(bad.error?.code, 'EVERIFY');
     assert.equal(recs.find((r) => r.src.endsWith('fine.bin'))!.verified, true);
     const errs = await h.svc.logRead({ offset: 0, limit: 10, errorsOnly: true });
-    assert.equal(errs.total, 1);
+    assert.deepEqual(errs.records.map((r) => [r.error?.code, r.scope ?? 'entry']), [['EVERIFY', 'entry'], ['EPARTIAL', 'job']]);
   } finally {
     await h.dispose();
     fs.rmSync(src, { recursive: true, force: true });

@@ -62,11 +62,32 @@ test('jobs: state label, subject, progress fraction and average speed', () => {
   assert.equal(F.fraction(job({ filesTotal: 4, filesDone: 1 })), 0.25, 'by files when there are no bytes');
   assert.equal(F.fraction(job({ state: 'done' })), 1);
   assert.equal(F.fraction(job({ bytesTotal: 10, bytesDone: 20 })), 1, 'never past the end');
-  // Reflinked and skipped bytes took no time: the average is over the bytes really written.
-  const finished = job({ state: 'done', startedAt: 1000, finishedAt: 3000, bytesDone: 10_000, bytesReflinked: 4000, bytesSkipped: 2000 });
+  // Reflinked and skipped bytes took no time: the average is over the bytes really written
+  // (skipped bytes are not in bytesDone: a skipped file is never done).
+  const finished = job({ state: 'done', startedAt: 1000, finishedAt: 3000, bytesDone: 8000, bytesReflinked: 4000, bytesSkipped: 2000 });
+  assert.equal(F.fraction(job({ bytesTotal: 100, bytesDone: 25, bytesSkipped: 25 })), 0.5, 'skipped bytes are dealt with');
   assert.equal(F.averageSpeed(finished), 2000);
   assert.equal(F.averageSpeed(job({ state: 'done', startedAt: 1000, finishedAt: 1000, bytesDone: 5 })), 0, 'no time, no speed');
   assert.equal(F.averageSpeed(job({ state: 'done', startedAt: 1000, finishedAt: 2000, bytesDone: 5, bytesReflinked: 5 })), 0, 'all reflinked');
+});
+
+test('jobs: a stopped job\'s outcome accounts for every entry, with the reasons', () => {
+  type Part = { key: string; n: number; text: string; why: string };
+  const parts: Part[] = F.jobOutcome(
+    job({ state: 'failed', filesTotal: 60, filesDone: 9, filesSkipped: 1, filesFailed: 0, foldersFailed: 1, filesNotStarted: 50, skippedBy: { conflict: 1 }, failedBy: { EPERM: 1 } }),
+  );
+  assert.deepEqual(
+    parts.map((p) => [p.key, p.n, p.text, p.why]),
+    [
+      ['copied', 9, '9 copied', ''],
+      ['skipped', 1, '1 skipped', '1 kept what was at the destination'],
+      ['folders', 1, '1 folder failed', '1 EPERM'],
+      ['not-started', 50, '50 not started', 'inside a folder that failed'],
+    ],
+  );
+  assert.equal(parts.reduce((n, p) => n + (p.key === 'folders' ? 0 : p.n), 0), 60, 'the entries add up to the total');
+  const moved: Part[] = F.jobOutcome(job({ kind: 'move', state: 'cancelled', filesDone: 3, filesNotStarted: 2 }));
+  assert.deepEqual(moved.map((p) => p.text), ['3 moved', '2 not started']);
 });
 
 test('records: status cell and throughput', () => {
@@ -74,7 +95,9 @@ test('records: status cell and throughput', () => {
   assert.deepEqual(F.recordStatus(rec({ verified: true })), { text: 'verified', kind: 'ok' });
   assert.deepEqual(F.recordStatus(rec({ verified: false })), { text: 'verify failed', kind: 'error' });
   assert.deepEqual(F.recordStatus(rec({ skipped: true, warnings: ['exists'] })), { text: 'exists', kind: 'skipped' });
-  assert.deepEqual(F.recordStatus(rec({ skipped: true })), { text: 'skipped', kind: 'skipped' });
+  assert.deepEqual(F.recordStatus(rec({ skipped: true })), { text: 'skipped: kept what was at the destination', kind: 'skipped' });
+  assert.deepEqual(F.recordStatus(rec({ skipped: true, skipReason: 'skip-current' })), { text: 'skipped: skipped by you', kind: 'skipped' });
+  assert.deepEqual(F.recordStatus(rec({ ok: false, scope: 'job', error: { code: 'ENOSPC', message: 'ENOSPC: not enough space' } })), { text: 'the transfer failed: ENOSPC: not enough space', kind: 'error' });
   const error = { code: 'ENOSPC', message: "ENOSPC: no space left on device, write '/b/f'" };
   assert.deepEqual(F.recordStatus(rec({ ok: false, error })), { text: error.message, kind: 'error' });
   assert.deepEqual(F.recordStatus(rec({ ok: false })), { text: 'failed', kind: 'error' });

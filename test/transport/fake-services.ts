@@ -27,6 +27,10 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     logExport: async () => ({ path: '', filename: 'x.csv', content: '' }),
     settings: () => ({ retentionDays: 30, maxParallelDevices: 2, threads: 4 }),
     updateSettings: async (p) => ({ retentionDays: p.retentionDays ?? 30, maxParallelDevices: p.maxParallelDevices ?? 2, threads: p.threads ?? 4 }),
+    notices: () => ({ notices: [] }),
+    partials: async () => ({ items: [] }),
+    removePartial: async () => ({ removed: [], kept: [] }),
+    dismissNotice: () => ({ ok: false }),
   };
   const handlers = createHandlers({
     appInfo: (ctx) => ({ version: 't', transport: ctx.transport, platform: 'linux', home: '/root', left: '/', right: '/tmp', canOpenExternally: false, canStartDrag: false }),

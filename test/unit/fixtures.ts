@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FileRecord } from '../../native/types.js';
+import type { JobFileRecord as FileRecord } from '../../electron/contract.js';
 
 const made = new Set<string>();
 process.once('exit', () => {

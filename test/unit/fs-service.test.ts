@@ -59,8 +59,52 @@ test('fs.list: odd entries become rows with inline errors, never a failed listin
   assert.match(by.get('loop')?.error?.message ?? '', /broken symlink: loops/);
   assert.equal(by.get('good-link')?.targetType, 'file');
   assert.equal(by.get('good-link')?.linkTarget, 'plain');
-  const bad = ev.entries.find((e) => e.name.startsWith('bad-'));
-  assert.equal(bad?.error?.code, 'EILSEQ');
+  // A name that is not UTF-8 is a normal row, spelled with the engine's escape (lossless).
+  const bad = ev.entries.find((e) => e.name.startsWith('bad-'))!;
+  assert.equal(bad.name, 'bad-\\xFF\\xFE.txt');
+  assert.equal(bad.path, `${d}/bad-\\xFF\\xFE.txt`);
+  assert.equal(bad.escaped, true);
+  assert.equal(bad.error, undefined);
+  assert.equal(bad.size, 1);
+});
+
+test('names that are not UTF-8: stat, rename, mkdir and trash take the wire spelling and reach the exact bytes', async () => {
+  const d = path.join(dir, 'bytes');
+  fs.mkdirSync(d);
+  const raw = (name: Buffer) => Buffer.concat([Buffer.from(d + '/'), name]);
+  const ff = Buffer.from([0x66, 0xff, 0xfe]); // "f" + two bytes that are not UTF-8
+  fs.writeFileSync(raw(ff), 'content');
+  const wire = `${d}/f\\xFF\\xFE`;
+  const st = await svc.stat({ path: wire });
+  assert.deepEqual([st.name, st.size, st.escaped], ['f\\xFF\\xFE', 7, true]);
+  // Rename to another such name, and to a literal backslash name (spelled \x5C on the wire).
+  const r = await svc.rename({ path: wire, newName: 'g\\xE9' });
+  assert.equal(r.path, `${d}/g\\xE9`);
+  assert.equal(fs.readFileSync(raw(Buffer.from([0x67, 0xe9])), 'utf8'), 'content');
+  await svc.rename({ path: r.path, newName: 'lit\\x5Cx41' });
+  assert.equal(fs.readFileSync(raw(Buffer.from('lit\\x41')), 'utf8'), 'content', 'a literal backslash name stays literal');
+  const m = await svc.mkdir({ parent: d, name: 'dir\\x80' });
+  assert.ok(fs.statSync(raw(Buffer.from([0x64, 0x69, 0x72, 0x80]))).isDirectory());
+  assert.equal(m.path, `${d}/dir\\x80`);
+  await assert.rejects(svc.stat({ path: `${d}/missing\\xFF` }), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.path === `${d}/missing\\xFF` && e.message === `ENOENT: no such file or directory, lstat '${d}/missing\\xFF'`);
+  // Trash: the desktop's call takes text, so such a name goes to the freedesktop trash byte for byte.
+  const xdg = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-xdg-'));
+  const before = process.env.XDG_DATA_HOME;
+  process.env.XDG_DATA_HOME = xdg;
+  try {
+    fs.writeFileSync(raw(Buffer.from([0x74, 0xfe])), 'trash me');
+    const t = await svc.trash({ paths: [`${d}/t\\xFE`] });
+    assert.deepEqual([t.trashed, t.failed], [[`${d}/t\\xFE`], []]);
+    assert.ok(!fs.existsSync(raw(Buffer.from([0x74, 0xfe]))));
+    const [info] = fs.readdirSync(path.join(xdg, 'Trash', 'info'));
+    assert.match(fs.readFileSync(path.join(xdg, 'Trash', 'info', info!), 'utf8'), new RegExp(`^\\[Trash Info\\]\\nPath=${d.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/t%FE\\nDeletionDate=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\n$`));
+    assert.equal(fs.readFileSync(path.join(xdg, 'Trash', 'files', info!.replace(/\.trashinfo$/, '')), 'utf8'), 'trash me');
+    assert.deepEqual(trashed.filter((x) => x.includes('bytes')), [], 'the desktop trash call never got a garbled name');
+  } finally {
+    if (before === undefined) delete process.env.XDG_DATA_HOME;
+    else process.env.XDG_DATA_HOME = before;
+    fs.rmSync(xdg, { recursive: true, force: true });
+  }
 });
 
 test('fs.list: a missing folder or a file is an error reply', async () => {

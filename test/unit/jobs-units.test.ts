@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { csvField } from '../../electron/jobs/log-store.js';
 import { encodeAttempts, fellBack } from '../../native/types.js';
 import { SpeedMeter } from '../../electron/jobs/speed.js';
-import { count, emptyTally, tallyAll } from '../../electron/jobs/tally.js';
+import { count, emptyTally, LiveTally, tallyAll } from '../../electron/jobs/tally.js';
 import { fileRecord as rec } from './fixtures.js';
 
 test('speed: slope over the last 3 s window, 0 when stalled', () => {
@@ -19,24 +19,47 @@ test('speed: slope over the last 3 s window, 0 when stalled', () => {
   assert.equal(m.speed(9000), 0, 'stalled');
 });
 
-test('tally: reflinked and skipped bytes are done but never count as copied (speed, ETA)', () => {
+test('tally: skipped entries are never done; reflinked bytes never count as copied (speed, ETA)', () => {
   const t = emptyTally();
   count(t, rec({ dest: '/d/1', method: 'reflink', attempts: [{ method: 'reflink', outcome: 'ok', errno: null, bytes: 100 }] }));
   count(t, rec({ dest: '/d/2', ok: false, skipped: true, method: null, bytes: 0 }));
+  count(t, rec({ dest: '/d/2b', ok: false, skipped: true, skipReason: 'skip-current', method: null, bytes: 0 }));
   count(t, rec({ dest: '/d/3' }));
   count(t, rec({ dest: '/d/4', ok: false, error: { code: 'EIO', message: 'x' }, method: null, bytes: 0 }));
   count(t, rec({ dest: '/d', type: 'dir', size: 0, bytes: 0, method: null, attempts: [] }));
-  assert.equal(t.filesDone, 3);
-  assert.equal(t.filesFailed, 1);
-  assert.equal(t.bytesDone, 300);
+  count(t, rec({ dest: '/d/sub', type: 'dir', ok: false, error: { code: 'EACCES', message: 'x' }, notStarted: { files: 1000, bytes: 5 }, method: null }));
+  count(t, rec({ dest: '/d', type: 'dir', ok: false, scope: 'job', error: { code: 'ENOSPC', message: 'x' } }));
+  assert.deepEqual(
+    [t.filesDone, t.filesSkipped, t.filesFailed, t.foldersFailed, t.notStarted],
+    [2, 2, 1, 1, 1000],
+    'done, skipped, failed, folders failed, not started; a job-level record counts nowhere',
+  );
+  assert.equal(t.bytesDone, 200);
   assert.equal(t.bytesReflinked, 100);
-  assert.equal(t.bytesSkipped, 100);
+  assert.equal(t.bytesSkipped, 200);
   assert.equal(t.bytesCopied, 100);
+  assert.deepEqual(t.skippedBy, { conflict: 1, 'skip-current': 1 });
+  assert.deepEqual(t.failedBy, { EIO: 1, EACCES: 1 });
   assert.deepEqual(t.byMethod, { reflink: { files: 1, bytes: 100 }, copy_file_range: { files: 1, bytes: 100 } });
   // A later record for the same destination (a retry) replaces the earlier failure.
   const { tally } = tallyAll([rec({ ok: false, error: { code: 'EIO', message: 'x' } }), rec({})]);
   assert.equal(tally.filesFailed, 0);
   assert.equal(tally.filesDone, 1);
+  assert.deepEqual(tally.failedBy, {});
+});
+
+test('live tally: the last record per destination counts, whatever the order of runs', () => {
+  const live = new LiveTally();
+  // A cancelled run: 3 copied, 1 skipped when the cancel answered its conflict.
+  for (const d of ['a', 'b', 'c']) live.add(rec({ dest: `/d/${d}` }));
+  live.add(rec({ dest: '/d/x', ok: false, skipped: true, skipReason: 'cancel', method: null }));
+  // The retry reports all four again (three of them skipped as finished, x copied now).
+  for (const d of ['a', 'b', 'c']) live.add(rec({ dest: `/d/${d}` }));
+  live.add(rec({ dest: '/d/x' }));
+  assert.deepEqual([live.t.filesDone, live.t.filesSkipped, live.t.bytesDone], [4, 0, 400], 'never more done than entries');
+  assert.deepEqual(live.t.skippedBy, {});
+  live.add(rec({ dest: '/d/a', ok: false, error: { code: 'EIO', message: 'x' } }));
+  assert.deepEqual([live.t.filesDone, live.t.filesFailed], [3, 1], 'a copy found not on disk becomes a failure');
 });
 
 test('log encoding: attempts chain, fell-back predicate, CSV quoting', () => {

@@ -76,11 +76,14 @@ test('summary: totals never below what is counted; long source lists are cut', (
 
 test('stored counters round-trip; a partial failure says how many of how many', () => {
   const t: Tally = { ...emptyTally(), filesDone: 7, filesFailed: 2, bytesDone: 700, bytesReflinked: 100, bytesSkipped: 50, byMethod: { reflink: { files: 1, bytes: 100 } } };
+  const rich: Tally = { ...t, filesSkipped: 3, foldersFailed: 1, notStarted: 10, verifyFailed: 1, skippedBy: { conflict: 3 }, failedBy: { EIO: 2, EACCES: 1 } };
+  const stored = { ...newStoredJob({ id: 'j', kind: 'copy', sources: [], destDir: '/d', options: options(), createdAt: 1 }), ...storedCounters(rich) };
+  const back = tallyOfStored(stored);
+  for (const k of Object.keys(storedCounters(rich)) as (keyof Tally)[]) assert.deepEqual(back[k], rich[k], k);
   const s = { ...newStoredJob({ id: 'j', kind: 'copy', sources: [], destDir: '/d', options: options(), createdAt: 1 }), ...storedCounters(t) };
-  const back = tallyOfStored(s);
-  for (const k of ['filesDone', 'filesFailed', 'bytesDone', 'bytesReflinked', 'bytesSkipped', 'byMethod'] as const) assert.deepEqual(back[k], t[k], k);
   t.byMethod.reflink!.files = 99;
   assert.equal(s.byMethod.reflink!.files, 1, 'a copy, not shared');
-  assert.deepEqual(partialError(t, 20), { code: 'EPARTIAL', message: '2 of 20 entries failed' });
+  assert.deepEqual(partialError(t, 20), { code: 'EPARTIAL', message: '2 of 20 entries failed, 11 of 20 entries were not started' });
   assert.equal(partialError(t, 0).message, '2 of 9 entries failed', 'unknown total: what was counted');
+  assert.equal(partialError({ ...t, filesFailed: 0, foldersFailed: 1, notStarted: 1000, filesDone: 8840 }, 9840).message, '1 folder failed, 1000 of 9840 entries were not started');
 });

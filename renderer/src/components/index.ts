@@ -3,6 +3,7 @@
 export { default as ContextMenu } from './context-menu.svelte';
 export { default as DragLabel } from './drag-label.svelte';
 export { default as NoticeToast } from './notice-toast.svelte';
+export { default as NoticeBanner } from './notice-banner.svelte';
 export { default as FkeyBar } from './fkey-bar.svelte';
 export { default as Splitter } from './splitter.svelte';
 export { default as MethodBadge } from './method-badge.svelte';

@@ -144,19 +144,69 @@ export function jobSubject(j: Pick<JobSummary, 'sources' | 'sourcesCount'>): str
   return n === 1 && j.sources[0] !== undefined ? baseName(j.sources[0]) : `${formatCount(n)} items`;
 }
 
-/** How far a job is, 0..1: by bytes (copy and verify each half of the work), else by files. */
+/** How far a job is, 0..1: by bytes (copy and verify each half of the work), else by files. Skipped entries are dealt with, not done. */
 export function fraction(j: JobSummary): number {
   if (j.state === 'done') return 1;
-  if (j.bytesTotal > 0 && j.verify) return Math.min(1, (j.bytesDone + j.verify.bytesDone) / (2 * j.bytesTotal));
-  if (j.bytesTotal > 0) return Math.min(1, j.bytesDone / j.bytesTotal);
-  if (j.filesTotal > 0) return Math.min(1, j.filesDone / j.filesTotal);
+  const bytes = j.bytesDone + (j.bytesSkipped ?? 0);
+  if (j.bytesTotal > 0 && j.verify) return Math.min(1, (bytes + j.verify.bytesDone) / (2 * j.bytesTotal));
+  if (j.bytesTotal > 0) return Math.min(1, bytes / j.bytesTotal);
+  if (j.filesTotal > 0) return Math.min(1, (j.filesDone + (j.filesSkipped ?? 0)) / j.filesTotal);
   return 0;
+}
+
+const SKIP_REASON: Record<string, string> = {
+  conflict: 'kept what was at the destination',
+  'skip-current': 'skipped by you',
+  cancel: 'the transfer was cancelled',
+};
+
+/** Why entries were skipped, as a person reads it. */
+export function skipReasonText(reason: string | undefined): string {
+  return SKIP_REASON[reason ?? 'conflict'] ?? reason ?? 'skipped';
+}
+
+/** One part of a job's outcome: its count, a short label and what is behind it. */
+export interface OutcomePart {
+  key: 'copied' | 'skipped' | 'failed' | 'folders' | 'not-started';
+  n: number;
+  text: string;
+  /** The reasons (skipped) or error codes (failed) with their counts. */
+  why: string;
+}
+
+function reasons(by: Record<string, number> | undefined, label: (k: string) => string): string {
+  return Object.entries(by ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${formatCount(n)} ${label(k)}`)
+    .join(', ');
+}
+
+/**
+ * A stopped job's outcome with every entry accounted for: copied (moved), skipped (why), failed
+ * (why), folders failed, not started. The entry counts add up to `filesTotal`; zeros are left out
+ * except "copied".
+ */
+export function jobOutcome(j: JobSummary): OutcomePart[] {
+  const moved = j.kind === 'move';
+  const parts: OutcomePart[] = [{ key: 'copied', n: j.filesDone, text: `${formatCount(j.filesDone)} ${moved ? 'moved' : 'copied'}`, why: '' }];
+  const skipped = j.filesSkipped ?? 0;
+  if (skipped) parts.push({ key: 'skipped', n: skipped, text: `${formatCount(skipped)} skipped`, why: reasons(j.skippedBy, skipReasonText) });
+  const failedBy = reasons(j.failedBy, (code) => code);
+  if (j.filesFailed) parts.push({ key: 'failed', n: j.filesFailed, text: `${formatCount(j.filesFailed)} failed`, why: failedBy });
+  const folders = j.foldersFailed ?? 0;
+  if (folders) parts.push({ key: 'folders', n: folders, text: `${formatCount(folders)} ${folders === 1 ? 'folder' : 'folders'} failed`, why: failedBy });
+  const notStarted = j.filesNotStarted ?? 0;
+  if (notStarted) {
+    const why = j.state === 'cancelled' ? 'the transfer was cancelled' : j.state === 'interrupted' ? 'Ferry stopped: resume to go on' : folders ? 'inside a folder that failed' : 'never reached';
+    parts.push({ key: 'not-started', n: notStarted, text: `${formatCount(notStarted)} not started`, why });
+  }
+  return parts;
 }
 
 /** A finished job's average speed over the bytes it really wrote (reflinked and skipped bytes cost no time); 0 when unknown. */
 export function averageSpeed(j: JobSummary): number {
   const ms = j.startedAt && j.finishedAt ? j.finishedAt - j.startedAt : 0;
-  const written = j.bytesDone - j.bytesReflinked - (j.bytesSkipped ?? 0);
+  const written = j.bytesDone - j.bytesReflinked; // skipped bytes are not in bytesDone
   return ms > 0 && written > 0 ? (written * 1000) / ms : 0;
 }
 
@@ -164,7 +214,8 @@ export type RecordKind = 'ok' | 'skipped' | 'error' | 'warn';
 
 /** A record's status cell: "verified", "skipped", the error message, the warnings. */
 export function recordStatus(r: JobFileRecord): { text: string; kind: RecordKind } {
-  if (r.skipped) return { text: r.warnings[0] ?? 'skipped', kind: 'skipped' };
+  if (r.scope === 'job') return { text: `the transfer failed: ${r.error?.message ?? 'unknown error'}`, kind: 'error' };
+  if (r.skipped) return { text: r.warnings[0] ?? `skipped: ${skipReasonText(r.skipReason)}`, kind: 'skipped' };
   if (!r.ok) return { text: r.error ? r.error.message : 'failed', kind: 'error' };
   if (r.verified === false) return { text: 'verify failed', kind: 'error' };
   if (r.warnings.length) return { text: r.warnings.join('; '), kind: 'warn' };

@@ -138,7 +138,8 @@ export class LogManager {
     void this.refresh();
     let progress = -1;
     const off = on('job.updated', ({ jobs }) => {
-      const n = jobs.reduce((a, j) => a + j.filesDone + j.filesFailed, 0);
+      // Anything that adds log records: entries done, skipped or failed, and a job ending (its own record when it fails).
+      const n = jobs.reduce((a, j) => a + j.filesDone + j.filesFailed + (j.filesSkipped ?? 0) + (j.finishedAt ?? 0), 0);
       if (n === progress) return;
       progress = n;
       this.#refreshSoon();

@@ -3,7 +3,7 @@
 // plain array behind a version counter, so 100,000 records never become reactive proxies), each
 // job's recent speeds for the sparklines, and the conflicts waiting for an answer. Components read
 // the getters and call the methods; they never write state.
-import type { ConflictDecision, ConflictInfo, FileRecord, JobSummary, Params } from '../../../electron/contract';
+import type { ConflictDecision, ConflictInfo, FileRecord, JobSummary, Params, PartialCopy, Result } from '../../../electron/contract';
 import { isActive } from '../../../electron/contract';
 import { api, on } from './client';
 import { toWireError } from '../../../native/errors';
@@ -40,6 +40,9 @@ export class QueueManager {
    */
   #overlap: Set<string> | null = null;
   #speeds = new Map<string, { t: number; v: number }[]>();
+  /** Incomplete copies (partial folders of stopped jobs, temps a crash left), and what changes them. */
+  #partials = $state.raw<readonly PartialCopy[]>([]);
+  #partialsKey = '';
   #unsubscribe: (() => void)[] = [];
   #loadToken = 0;
 
@@ -85,6 +88,10 @@ export class QueueManager {
     void this.#filesVersion;
     return this.#files[i];
   }
+  /** Incomplete copies the queue knows of (see PartialCopy). */
+  get partials(): readonly PartialCopy[] {
+    return this.#partials;
+  }
   /** Recent speeds of a job, oldest first (bytes per second). */
   speeds(id: string): number[] {
     void this.#speedsVersion;
@@ -107,6 +114,7 @@ export class QueueManager {
       ({ jobs }) => this.#setJobs(jobs),
       (e: unknown) => this.#fail(e),
     );
+    void this.refreshPartials();
     return () => this.stop();
   }
 
@@ -122,6 +130,12 @@ export class QueueManager {
     const before = new Set(this.#jobs.map((j) => j.id));
     const shown = this.#selected;
     this.#jobs = jobs;
+    // A job that stopped, was removed or left (or lost) partial copies: the list may have changed.
+    const key = jobs.map((j) => `${j.id}:${j.state}:${j.partial?.length ?? 0}`).join(',');
+    if (key !== this.#partialsKey) {
+      this.#partialsKey = key;
+      void this.refreshPartials();
+    }
     this.#sampleSpeeds(jobs, Date.now());
     // Conflicts the summaries no longer list were decided (here or elsewhere).
     if (this.#announced.length) {
@@ -209,6 +223,35 @@ export class QueueManager {
     } catch (e) {
       this.#fail(e);
     }
+  }
+
+  async refreshPartials(): Promise<void> {
+    try {
+      this.#partials = (await api['jobs.partials']({})).items;
+    } catch {
+      /* the queue shows what it can; a later tick tries again */
+    }
+  }
+
+  /**
+   * Removes incomplete copies: what their transfer created, never what was there before. The
+   * answer says what was kept and why (as the queue's message when something was kept).
+   */
+  async removePartial(paths: readonly string[]): Promise<Result<'jobs.removePartial'>> {
+    this.#error = null;
+    const all: Result<'jobs.removePartial'> = { removed: [], kept: [] };
+    for (const path of paths) {
+      try {
+        const r = await api['jobs.removePartial']({ path });
+        all.removed.push(...r.removed);
+        all.kept.push(...r.kept);
+      } catch (e) {
+        this.#fail(e);
+      }
+    }
+    if (all.kept.length) this.#error = `Kept ${all.kept.length} ${all.kept.length === 1 ? 'entry' : 'entries'}: ${all.kept[0]!.reason} (${all.kept[0]!.path})${all.kept.length > 1 ? ', …' : ''}`;
+    await this.refreshPartials();
+    return all;
   }
 
   /** Answers a conflict (or, with applyToAll, every conflict of its job); the dialog closes at once. */

@@ -5,3 +5,4 @@ export { default as RecordRow } from './record-row.svelte';
 export { default as LogView } from './log-view.svelte';
 export { default as SettingsView } from './settings-view.svelte';
 export { default as Sparkline } from './sparkline.svelte';
+export { default as PartialCopies } from './partial-copies.svelte';
