@@ -16,9 +16,9 @@ import type * as v from 'valibot';
 
 // The engine's records and their vocabulary have their home in the engine layer (native/types.ts);
 // the contract carries them as they are.
-export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, VerifiedRecord, WireError } from '../native/types.js';
+export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, EntryType, Explanation, FileRecord, Method, ScanKind, ScanTotals, VerifiedRecord, WireError } from '../native/types.js';
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS } from '../native/types.js';
-import type { ConflictEvent, ConflictPolicy, CurrentFile, EntryType, Explanation, Method, VerifiedRecord, WireError } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, EntryType, Explanation, Method, ScanTotals, VerifiedRecord, WireError } from '../native/types.js';
 
 /**
  * One directory entry as the panes show it. `name` and `path` are spelled as the engine spells
@@ -73,7 +73,12 @@ export interface FsInfo {
   reflink: boolean;
   freeBytes: number;
   totalBytes: number;
+  /** The filesystem is mounted read-only (nobody can write there). */
   readOnly: boolean;
+  /** This user may create entries in the folder (access W_OK|X_OK): false on a writable filesystem means no permission. */
+  writable?: boolean;
+  /** Where the filesystem is mounted (null when unknown). */
+  mountPoint?: string | null;
 }
 
 /**
@@ -156,6 +161,22 @@ export interface JobSummary {
   failedBy?: Record<string, number>;
   /** Folders this job left incomplete under their final names (the queue offers to remove them). */
   partial?: string[];
+  /**
+   * Milliseconds the latest run spent working: scanning, copying, verifying, flushing. Time in the
+   * queue, paused, or waiting for an answer to a conflict (while nothing moved) is not counted.
+   */
+  activeMs?: number;
+  /** Bytes really read and written (not reflinked, not skipped, holes of sparse files not counted), over the job. */
+  bytesMoved?: number;
+  /** The same, in the latest run (its average speed is runBytesMoved / activeMs). */
+  runBytesMoved?: number;
+  /** Sparse files copied: their count, logical size, and the data bytes read and written for them. */
+  sparse?: { files: number; size: number; bytes: number };
+  /**
+   * Conflicts of this run still to be answered: those open now, or (asking, a first run) the
+   * names the scan found taken that have not been asked about yet, whichever is more.
+   */
+  conflictsLeft?: number;
 }
 
 export interface CopyOptions {
@@ -174,6 +195,8 @@ export interface ConflictInfo extends Omit<ConflictEvent, 'type'> {
 export interface LogRecord extends JobFileRecord {
   jobId: string;
   time: number;
+  /** The record's place in its job's log (0, 1, …): a record sent live and read from the log again is told apart by it. */
+  seq?: number;
   /** bytes / second for this file (bytes / ms * 1000); 0 when nothing was copied. */
   throughput?: number;
 }
@@ -222,6 +245,44 @@ export interface AppInfo {
   open?: string[];
 }
 
+/** What `copy.check` finds out about a destination before anything is copied (the copy dialog). */
+export interface CopyCheck {
+  destDir: string;
+  /** The folder exists (and is a folder). */
+  exists: boolean;
+  /** Why the destination cannot be used as it is (ENOENT, ENOTDIR, EACCES…), in Node's shape. */
+  error: WireError | null;
+  /** The user may create entries in it (access W_OK|X_OK). */
+  writable: boolean;
+  /** Its filesystem (null when it does not exist). */
+  fs: FsInfo | null;
+  /** Sources on the destination's filesystem (a move renames them; a copy may reflink them). */
+  sameFs: number;
+  /** Sources that no longer exist, or cannot be looked at (with why). */
+  missing: { path: string; error: WireError }[];
+  /** A move: sources whose folder this user may not change, so they could be copied but not removed. */
+  cannotRemove: { path: string; error: WireError }[];
+}
+
+/** One completion of a typed path (`fs.complete`). */
+export interface PathCompletion {
+  name: string;
+  path: string;
+  isDir: boolean;
+}
+
+/** `fs.compare`: two files side by side, and whether their content is the same. */
+export interface FileComparison {
+  a: { size: number; mtimeMs: number } | null;
+  b: { size: number; mtimeMs: number } | null;
+  /** From their extents (FIEMAP): true identical (shared extents), false different (sizes), null cannot tell. */
+  identical: boolean | null;
+  /** Why, in words. */
+  why: string;
+  /** With `hash`: xxHash64 of both (hex) and whether they are equal; null when not asked or not needed. */
+  hash: { a: string; b: string; equal: boolean } | null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests (their parameter schemas live in schemas.ts, which only main loads: the renderer bundle
 // carries the names and types, not the validators)
@@ -241,7 +302,12 @@ export const REQUEST_NAMES = [
   'fs.open',
   'fs.watch',
   'fs.unwatch',
+  'fs.scan',
+  'fs.scanCancel',
+  'fs.complete',
+  'fs.compare',
   'copy.explain',
+  'copy.check',
   'jobs.start',
   'jobs.control',
   'jobs.list',
@@ -249,6 +315,7 @@ export const REQUEST_NAMES = [
   'jobs.resolveConflict',
   'jobs.partials',
   'jobs.removePartial',
+  'jobs.clearFinished',
   'log.read',
   'log.export',
   'settings.get',
@@ -287,7 +354,13 @@ export interface Results {
   'fs.open': { opened: boolean };
   'fs.watch': { watchId: string };
   'fs.unwatch': { watchId: string };
+  /** The totals stream as `scan.progress` events tagged with the scanId (the last has done: true). */
+  'fs.scan': { scanId: string };
+  'fs.scanCancel': { scanId: string; cancelled: boolean };
+  'fs.complete': { dir: string; matches: PathCompletion[]; more: boolean };
+  'fs.compare': FileComparison;
   'copy.explain': { items: Explanation[] };
+  'copy.check': CopyCheck;
   'jobs.start': { jobId: string };
   'jobs.control': { jobId: string; state: JobState };
   'jobs.list': { jobs: JobSummary[] };
@@ -295,6 +368,7 @@ export interface Results {
   'jobs.resolveConflict': { ok: boolean };
   'jobs.partials': { items: PartialCopy[] };
   'jobs.removePartial': { removed: string[]; kept: { path: string; reason: string }[] };
+  'jobs.clearFinished': { removed: string[] };
   'log.read': { total: number; records: LogRecord[] };
   'log.export': { path: string; filename: string; content: string };
   'settings.get': Settings;
@@ -316,9 +390,11 @@ export interface Events {
   'app.notice': Notice;
   /** Another launch asked the running window to open folders: one goes to the active pane, two to left and right. */
   'app.open': { paths: string[] };
+  /** A `fs.scan`'s totals as they grow (at most ~20 a second), and once with done: true (or the error that ended it). */
+  'scan.progress': { scanId: string; totals: ScanTotals; done: boolean; error?: WireError };
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open', 'app.notice'];
+export const EVENT_NAMES: EventName[] = ['dir.entries', 'dir.changed', 'job.updated', 'job.files', 'job.conflict', 'app.open', 'app.notice', 'scan.progress'];
 
 // ---------------------------------------------------------------------------------------------
 // Wire envelope, shared by both transports

@@ -13,11 +13,12 @@
 import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DirEntry, Emit, EntryType, FsInfo, Results, ValidParams, WireError } from './contract.js';
+import type { DirEntry, Emit, EntryType, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import { encodeEnginePath, fsInfo } from '../native/index.js';
+import { encodeEnginePath } from '../native/index.js';
 import { bytesOf, entryType, fsError, textOf } from './wire-paths.js';
 import { trashBytes } from './fs-trash.js';
+import { folderInfo } from './survey-service.js';
 
 /** Entries in the first `dir.entries` event (the first screenful and more), and in later ones. */
 const FIRST_CHUNK = 200;
@@ -262,31 +263,8 @@ export class FsService {
   }
 
   async info(p: ValidParams<'fs.info'>): Promise<Results['fs.info']> {
-    const full = path.resolve(p.path);
-    const bytes = bytesOf(full);
-    const s = await fsp.statfs(bytes as unknown as string).catch((e: unknown) => {
-      throw fsError(e, 'statfs', full);
-    });
-    // The engine's table takes text: a folder whose name is not UTF-8 is asked about through its
-    // nearest parent that has one (the same filesystem, short of a mount point with such a name).
-    let probe = full;
-    while (textOf(probe) === null && probe !== '/') probe = path.dirname(probe);
-    const kind = fsInfo(textOf(probe) ?? '/');
-    let readOnly = false;
-    try {
-      await fsp.access(bytes, fs.constants.W_OK);
-    } catch {
-      readOnly = true;
-    }
-    const info: FsInfo = {
-      path: full,
-      fsType: kind.type,
-      reflink: kind.reflink,
-      freeBytes: s.bavail * s.bsize,
-      totalBytes: s.blocks * s.bsize,
-      readOnly,
-    };
-    return info;
+    // "read-only" is the mount's; a folder this user may not write to is `writable: false`.
+    return folderInfo(path.resolve(p.path));
   }
 
   async mkdir(p: ValidParams<'fs.mkdir'>): Promise<Results['fs.mkdir']> {

@@ -4,6 +4,7 @@ import type { AppInfo, Reply, RequestName, Result, Results, ValidParams } from '
 import { parseRequest } from './schemas.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import type { FsService, Requester } from './fs-service.js';
+import type { SurveyService } from './survey-service.js';
 
 export interface RequestContext {
   transport: 'ipc' | 'ws';
@@ -24,6 +25,7 @@ export interface JobApi {
   list(): Results['jobs.list'];
   files(p: ValidParams<'jobs.files'>): Results['jobs.files'];
   resolveConflict(p: ValidParams<'jobs.resolveConflict'>): Results['jobs.resolveConflict'];
+  clearFinished(): Results['jobs.clearFinished'];
   explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']>;
   logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']>;
   logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
@@ -39,6 +41,7 @@ export interface HandlerDeps {
   appInfo: (ctx: RequestContext) => AppInfo;
   fs: FsService;
   jobs: JobApi;
+  survey: SurveyService;
   /** Opens a file with the desktop's default application (Electron only). */
   openPath: ((p: string) => Promise<void>) | null;
 }
@@ -70,7 +73,12 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'fs.watch': (p, ctx) => d.fs.watch(p, ctx.client),
     'fs.unwatch': (p, ctx) => d.fs.unwatch(p, ctx.client),
+    'fs.scan': (p, ctx) => d.survey.scan(p, ctx.client),
+    'fs.scanCancel': (p, ctx) => d.survey.scanCancel(p, ctx.client),
+    'fs.complete': (p) => d.survey.complete(p),
+    'fs.compare': (p) => d.survey.compare(p),
     'copy.explain': (p) => d.jobs.explain(p),
+    'copy.check': (p) => d.survey.check(p),
     'jobs.start': (p) => d.jobs.start(p),
     'jobs.control': (p) => d.jobs.control(p),
     'jobs.list': () => d.jobs.list(),
@@ -78,6 +86,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'jobs.resolveConflict': (p) => d.jobs.resolveConflict(p),
     'jobs.partials': () => d.jobs.partials(),
     'jobs.removePartial': (p) => d.jobs.removePartial(p),
+    'jobs.clearFinished': () => d.jobs.clearFinished(),
     'log.read': (p) => d.jobs.logRead(p),
     'log.export': (p) => d.jobs.logExport(p),
     'settings.get': () => d.jobs.settings(),

@@ -90,7 +90,30 @@ export const requestSchemas = {
   'fs.open': v.strictObject({ path: AbsPath }),
   'fs.watch': v.strictObject({ path: AbsPath, watchId: Id }),
   'fs.unwatch': v.strictObject({ watchId: Id }),
+  /** Counts what copying (or, with destDir, copying there) `paths` would do, streamed (folder sizes, the copy dialog). */
+  'fs.scan': v.strictObject({
+    scanId: Id,
+    paths: PathList(MAX_SOURCES),
+    destDir: v.optional(AbsPath),
+    move: v.optional(v.boolean(), false),
+    method: v.optional(v.picklist(['auto', ...METHODS]), 'auto'),
+  }),
+  'fs.scanCancel': v.strictObject({ scanId: Id }),
+  /** Completions of a typed path: the entries of its folder whose names start with its last part. */
+  'fs.complete': v.strictObject({
+    path: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_PATH_BYTES), v.check((s) => !s.includes('\0'), 'path must not contain NUL')),
+    dirsOnly: v.optional(v.boolean(), false),
+    limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500)), 50),
+  }),
+  /** Two files side by side (a conflict): sizes, dates, identical content by extents, or by hashing with `hash`. */
+  'fs.compare': v.strictObject({ a: AbsPath, b: AbsPath, hash: v.optional(v.boolean(), false) }),
   'copy.explain': v.strictObject({
+    sources: PathList(MAX_SOURCES),
+    destDir: AbsPath,
+  }),
+  /** The destination and the sources looked at before copying (the copy dialog's up-front checks). */
+  'copy.check': v.strictObject({
+    kind: v.picklist(['copy', 'move']),
     sources: PathList(MAX_SOURCES),
     destDir: AbsPath,
   }),
@@ -111,9 +134,13 @@ export const requestSchemas = {
     conflictId: v.pipe(v.number(), v.integer(), v.minValue(0)),
     decision: v.picklist(CONFLICT_DECISIONS),
     applyToAll: v.boolean(),
+    /** With decision 'rename': the name the copy gets in the same folder (instead of a numbered one). */
+    newName: v.optional(FileName),
   }),
   'jobs.partials': v.strictObject({}),
   'jobs.removePartial': v.strictObject({ path: AbsPath }),
+  /** Removes every finished transfer (done, failed, cancelled) from the queue. */
+  'jobs.clearFinished': v.strictObject({}),
   'log.read': v.strictObject({
     offset: Count,
     limit: v.pipe(Count, v.maxValue(5000)),
@@ -122,8 +149,18 @@ export const requestSchemas = {
     fellBack: v.optional(v.boolean()),
     errorsOnly: v.optional(v.boolean()),
     text: v.optional(v.pipe(v.string(), v.maxLength(1000))),
+    /** Newest record first (the log view); default oldest first. */
+    newestFirst: v.optional(v.boolean()),
   }),
-  'log.export': v.strictObject({ format: v.picklist(['csv', 'json']), jobId: v.optional(Id) }),
+  /** Exports the records log.read would give with the same filters (all of them, oldest first). */
+  'log.export': v.strictObject({
+    format: v.picklist(['csv', 'json']),
+    jobId: v.optional(Id),
+    method: v.optional(v.picklist(METHODS)),
+    fellBack: v.optional(v.boolean()),
+    errorsOnly: v.optional(v.boolean()),
+    text: v.optional(v.pipe(v.string(), v.maxLength(1000))),
+  }),
   'settings.get': v.strictObject({}),
   'settings.set': v.strictObject({
     retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),

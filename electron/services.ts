@@ -9,6 +9,7 @@ import type { AppInfo, Emit, EventName, Events } from './contract.js';
 import { FsService } from './fs-service.js';
 import { createHandlers, type Handlers } from './handlers.js';
 import { JobService } from './jobs/service.js';
+import { SurveyService } from './survey-service.js';
 
 export type Sink = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -59,6 +60,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   };
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
   const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p) });
+  const survey = new SurveyService({ emit });
   await jobs.init();
   const version = appVersion();
   const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({
@@ -72,7 +74,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     canOpenExternally: opts.openPath !== null,
     canStartDrag: opts.canStartDrag,
   });
-  const handlers = createHandlers({ appInfo, fs: fsService, jobs, openPath: opts.openPath });
+  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath });
   return {
     handlers,
     addSink(sink) {
@@ -81,6 +83,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     },
     async close() {
       fsService.close();
+      survey.close();
       await jobs.close();
       sinks.clear();
     },

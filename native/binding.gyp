@@ -15,6 +15,7 @@
         "src/copy.cc",
         "src/entry.cc",
         "src/explain.cc",
+        "src/extents.cc",
         "src/fsinfo.cc",
         "src/job.cc",
         "src/json.cc",

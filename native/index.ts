@@ -113,7 +113,12 @@ export interface NativeJob {
   cancel(): void;
   /** Abandon the file(s) being copied right now (their temps are removed); the job goes on. */
   skipCurrent(): void;
-  resolveConflict(conflictId: number, decision: ConflictDecision, applyToAll: boolean): void;
+  /**
+   * Answers a conflict. With decision 'rename' and `newName` (a file name, the engine's `\xNN`
+   * spelling), the entry gets that name in the same folder; when it is taken too, a new conflict
+   * about it is raised. `applyToAll` does not apply to a chosen name.
+   */
+  resolveConflict(conflictId: number, decision: ConflictDecision, applyToAll: boolean, newName?: string): void;
 }
 
 type OnDone<R> = (err: WireError | null, result: R) => void;
@@ -132,6 +137,7 @@ interface Binding {
   ): { cancel(): void };
   explain(src: string, dest: string, method: string, recursive: boolean): Explanation;
   fsInfo(path: string): FilesystemInfo;
+  compareExtents(a: string, b: string): ExtentsAnswer;
   tempName(): string;
   errnoName(errno: number): string;
 }
@@ -186,6 +192,11 @@ export interface RunningJob extends NativeJob {
   readonly done: Promise<JobResult>;
 }
 
+/** A single file name: not empty, no '/', no NUL, not '.' or '..'. */
+function validName(n: string): boolean {
+  return typeof n === 'string' && n.length > 0 && !n.includes('/') && !n.includes('\0') && n !== '.' && n !== '..';
+}
+
 function checkPath(p: unknown, what: string): asserts p is string {
   if (typeof p !== 'string' || !p) throw new TypeError(`${what} must be a non-empty string`);
   if (p.includes('\0')) throw new TypeError(`${what} must not contain NUL`);
@@ -236,7 +247,11 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
     resume: () => job.resume(),
     cancel: () => job.cancel(),
     skipCurrent: () => job.skipCurrent(),
-    resolveConflict: (id, d, all) => job.resolveConflict(id, d, all),
+    resolveConflict: (id, d, all, newName) => {
+      if (newName === undefined) return job.resolveConflict(id, d, all);
+      if (d !== 'rename' || !validName(newName)) throw new TypeError('newName must be a file name, with decision "rename"');
+      job.resolveConflict(id, d, false, newName);
+    },
   };
 }
 
@@ -335,6 +350,24 @@ export function explainTrees(
 export function fsInfo(path: string): FilesystemInfo {
   checkPath(path, 'path');
   return load().fsInfo(path);
+}
+
+/** Whether two files hold the same bytes, as far as their extents tell (FIEMAP, no data read). */
+export interface ExtentsAnswer {
+  /** true: they share every extent (a reflinked copy), or are one inode, or both empty; false: sizes differ; null: cannot tell without reading. */
+  identical: boolean | null;
+  /** The answer in words ("they share all their extents (a reflinked copy): identical content"). */
+  why: string;
+}
+
+/**
+ * Compares two files' extents (FIEMAP, on the JS thread: metadata only, nothing is read or
+ * flushed). Throws Node's shape when either cannot be opened. Paths in the engine's spelling.
+ */
+export function compareExtents(a: string, b: string): ExtentsAnswer {
+  checkPath(a, 'a');
+  checkPath(b, 'b');
+  return load().compareExtents(a, b);
 }
 
 /** A fresh name of the kind the engine builds new entries under (it matches ENGINE_TEMP_NAME). */

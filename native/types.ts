@@ -20,6 +20,12 @@ export interface WireError {
   syscall?: string;
   path?: string;
   dest?: string;
+  /**
+   * Which file of a pair the failure concerns, when the engine knows: the source (reading it) or
+   * the destination (creating, writing, naming it). Absent when a call between the two cannot
+   * tell (a kernel copy's EIO). The UI says it in words (native/reasons.ts).
+   */
+  side?: 'source' | 'destination';
 }
 
 /** One try of one method on one file: what the copy-method log and the badges show. */
@@ -67,6 +73,7 @@ export interface Explanation {
 export const CONFLICT_POLICIES = ['ask', 'overwrite', 'skip', 'rename', 'newer', 'error'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
 
+/** 'rename' keeps both: the copy gets a free numbered name, or the name given with it (resolveConflict's `newName`). */
 export const CONFLICT_DECISIONS = ['overwrite', 'skip', 'rename', 'newer', 'cancel'] as const;
 export type ConflictDecision = (typeof CONFLICT_DECISIONS)[number];
 
@@ -122,6 +129,22 @@ export interface ProgressEvent {
   current: CurrentFile[];
   paused: boolean;
 }
+/**
+ * The regular files of one kind of pair (one source filesystem → the destination folder's
+ * filesystem) and what the planner predicts for them: a copy with its method and fallback chain,
+ * or a rename (a move within one filesystem: no data copied).
+ */
+export interface ScanKind {
+  srcFs: string;
+  destFs: string;
+  op: 'copy' | 'rename';
+  method: Method | null;
+  chain: Method[];
+  reason: string;
+  files: number;
+  bytes: number;
+}
+
 /** A tree's totals, counted by the engine's one walker (the job's scan, and `scan()`). */
 export interface ScanTotals {
   /** Entries that are not folders: regular files, symlinks, specials (what `filesDone` counts). */
@@ -139,6 +162,17 @@ export interface ScanTotals {
   reflinkBytes: number;
   /** Allocated bytes the destination must find room for (all but what is reflinked or renamed). */
   needed: number;
+  /**
+   * With a destination: entries whose destination name is taken (the conflicts to come; a folder
+   * that exists as a folder is merged into, not counted), with the first few source paths.
+   */
+  existing?: number;
+  existingSample?: string[];
+  /** Entries that cannot be read (a folder that cannot be opened, an entry that cannot be examined), with the first few. */
+  unreadable?: number;
+  unreadableSample?: string[];
+  /** With a destination: the regular files per kind of pair, with the planner's prediction. */
+  kinds?: ScanKind[];
 }
 export interface ScanEvent extends ScanTotals {
   type: 'scan';

@@ -6,6 +6,7 @@ import type { ConflictDecision, ConflictInfo, CurrentFile, JobFileRecord as File
 import type { CopyPair, RunningJob } from '../../native/index.js';
 import type { Journal, StoredJob } from './journal.js';
 import type { LogStore } from './log-store.js';
+import { WorkClock } from './clock.js';
 import { SpeedMeter } from './speed.js';
 import { storedCounters, summarize } from './summary.js';
 import { LiveTally, type Tally } from './tally.js';
@@ -37,6 +38,15 @@ export class Job {
   meter = new SpeedMeter(3000);
   /** What the job's records add up to (the last record per destination counts). */
   readonly live = new LiveTally();
+  /** The run's working time (waiting in the queue, paused or on a question excluded). */
+  clock = new WorkClock();
+  /** tally.bytesCopied when the run started copying: the run's own bytes are what it adds. */
+  runStartCopied = 0;
+  /** Bytes moving (copied and in flight) at the last engine event: the clock counts a change as progress. */
+  lastMoving = -1;
+  /** Conflicts the run's scan expects (names taken at the destination; asking, first run only) and those raised so far. */
+  conflictsExpected = 0;
+  conflictsRaised = 0;
   predictedReflink = 0;
   paused = false;
   /** The phase a paused job returns to. */
@@ -123,9 +133,17 @@ export class Job {
     this.#stores.logs.append(this.s.id, batch);
   }
 
+  /** Conflicts of this run still to answer: open now, plus those the scan expects that were not raised yet. */
+  conflictsLeft(): number {
+    const toCome = this.applyAll ? 0 : Math.max(0, this.conflictsExpected - this.conflictsRaised);
+    return this.conflicts.size + toCome;
+  }
+
   summary(): JobSummary {
     const rate = this.s.state === 'verifying' ? this.verifier.meter.speed() : this.meter.speed();
+    const live = this.running !== null;
     return summarize({
+      ...(live ? { activeMs: this.clock.ms(Date.now()), runBytesMoved: Math.max(0, this.tally.bytesCopied - this.runStartCopied), conflictsLeft: this.conflictsLeft() } : {}),
       s: this.s,
       tally: this.tally,
       current: this.current,

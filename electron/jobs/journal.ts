@@ -52,6 +52,12 @@ export interface StoredJob {
   error: WireError | null;
   /** Folders it left incomplete under their final names (cancelled, failed, interrupted). */
   partial?: string[];
+  /** The latest run's working time and the bytes it really moved (summary.ts: activeMs, runBytesMoved). */
+  activeMs?: number;
+  runBytesMoved?: number;
+  /** Bytes really read and written over the job (the tally's bytesCopied), and its sparse files. */
+  bytesCopied?: number;
+  sparse?: { files: number; size: number; bytes: number };
 }
 
 /** A job as it is first queued: its identity and options, every counter at zero. */

@@ -67,7 +67,7 @@ export function toCsv(records: LogRecord[]): string {
       verified: r.verified === true ? 'true' : r.verified === false ? 'false' : '',
       ok: r.ok ? 'true' : 'false',
       skipped: r.skipped ? 'true' : 'false',
-      error: r.error ? `${r.error.code}: ${r.error.message}` : '',
+      error: r.error ? r.error.message : '',
     };
     rows.push(CSV_COLUMNS.map((c) => csvField(cells[c])).join(','));
   }
@@ -116,10 +116,21 @@ export function parseLines(text: string): { records: LogRecord[]; bad: number } 
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     const r = parseLogLine(line);
-    if (r) records.push(r);
-    else bad++;
+    if (!r) {
+      bad++;
+      continue;
+    }
+    // Older logs carry no seq: the line's place is the record's.
+    if (typeof r.seq !== 'number' || !Number.isFinite(r.seq)) r.seq = nextSeq(records);
+    records.push(r);
   }
   return { records, bad };
+}
+
+/** The seq of the record that follows a job's records (they are in seq order). */
+function nextSeq(list: readonly LogRecord[]): number {
+  const last = list[list.length - 1];
+  return last ? (last.seq ?? list.length - 1) + 1 : 0;
 }
 
 export function throughputOf(r: { bytes: number; ms: number }): number {
@@ -176,15 +187,17 @@ export class LogStore {
   append(jobId: string, records: FileRecord[], time = Date.now()): LogRecord[] {
     if (records.length === 0) return [];
     const out = records as LogRecord[];
+    let cached = this.#cache.get(jobId);
+    if (!cached) this.#remember(jobId, (cached = []));
+    let seq = nextSeq(cached);
     let lines = '';
     for (const r of out) {
       r.jobId = jobId;
       r.time = time;
       r.throughput = throughputOf(r);
+      r.seq = seq++;
       lines += JSON.stringify(r) + '\n';
     }
-    let cached = this.#cache.get(jobId);
-    if (!cached) this.#remember(jobId, (cached = []));
     for (const r of out) cached.push(r);
     this.#held += out.length;
     const w = this.#writer(jobId);
@@ -332,16 +345,21 @@ export class LogStore {
     return withTime.sort((a, b) => a.t - b.t || a.id.localeCompare(b.id)).map((x) => x.id);
   }
 
-  async query(f: LogFilter, offset: number, limit: number): Promise<{ total: number; records: LogRecord[] }> {
+  /** A page of the records that match, oldest first or (newestFirst) newest first. */
+  async query(f: LogFilter & { newestFirst?: boolean | undefined }, offset: number, limit: number): Promise<{ total: number; records: LogRecord[] }> {
     const ids = f.jobId !== undefined ? [f.jobId] : await this.jobIds();
+    if (f.newestFirst) ids.reverse();
     let total = 0;
     const page: LogRecord[] = [];
+    const take = (r: LogRecord) => {
+      if (!matches(r, f)) return;
+      if (total >= offset && page.length < limit) page.push(r);
+      total++;
+    };
     for (const id of ids) {
-      for (const r of await this.records(id)) {
-        if (!matches(r, f)) continue;
-        if (total >= offset && page.length < limit) page.push(r);
-        total++;
-      }
+      const recs = await this.records(id);
+      if (f.newestFirst) for (let i = recs.length - 1; i >= 0; i--) take(recs[i]!);
+      else for (const r of recs) take(r);
     }
     return { total, records: page };
   }

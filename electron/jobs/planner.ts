@@ -149,6 +149,8 @@ export interface Survey {
   bytes: number;
   /** Apparent bytes the engine predicts will be reflinked (or renamed by a same-filesystem move). */
   predictedReflink: number;
+  /** Names the scan found taken at the destination (the conflicts to come). */
+  existing?: number;
 }
 
 /**
@@ -211,7 +213,7 @@ export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: 
   try {
     const t = await walk.done;
     onTotals(t);
-    return { live, failed, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes };
+    return { live, failed, files: t.files, bytes: t.bytes, predictedReflink: t.reflinkBytes, existing: t.existing ?? 0 };
   } finally {
     job.walk = null;
   }
@@ -275,6 +277,7 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Plan> {
   for (const r of survey.failed) job.live.add(r);
   records.push(...survey.failed);
   job.predictedReflink = survey.predictedReflink;
+  job.conflictsExpected = job.mode === 'fresh' && s.options.conflict === 'ask' ? (survey.existing ?? 0) : 0;
   deps.changed();
 
   const rules = () => conflictRules(job.mode, { ...s.options, kind: s.kind }, finished, retrying);

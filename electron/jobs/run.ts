@@ -47,10 +47,16 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   job.skipRequested = false;
   job.meter.reset();
   job.verifier.reset();
+  job.clock.start(Date.now());
+  if (job.paused) job.clock.pause(Date.now());
+  job.conflictsExpected = 0;
+  job.conflictsRaised = 0;
+  job.lastMoving = -1;
   job.setState('scanning');
   try {
     const { runs, records } = await plan(job, { logs: deps.logs, scan: deps.engine.scan, changed: deps.changed });
     for (const r of records) job.finish(r); // counted by the plan already
+    job.runStartCopied = job.tally.bytesCopied;
     for (const run of runs) {
       if (job.cancelRequested) break;
       job.phase('running');
@@ -81,6 +87,9 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       await job.verifier.idle();
     }
   }
+  job.clock.stop(Date.now());
+  s.activeMs = job.clock.ms(Date.now());
+  s.runBytesMoved = Math.max(0, job.tally.bytesCopied - job.runStartCopied);
   job.current = [];
   job.engine = null;
   job.conflicts.clear();
@@ -192,6 +201,9 @@ function onEvents(job: Job, run: Run, evs: EngineEvent[], deps: RunDeps): void {
   let moving = job.tally.bytesCopied;
   for (const c of job.current) if (c.method !== 'reflink') moving += c.bytes;
   if (!job.paused) job.meter.sample(moving);
+  // Bytes moved or entries finished: work, also while a question waits for its answer.
+  if (moving !== job.lastMoving || evs.some((e) => e.type === 'files')) job.clock.progress(Date.now());
+  job.lastMoving = moving;
   job.flushLog();
   deps.changed();
 }
@@ -228,6 +240,7 @@ function onRecord(job: Job, run: Run, r0: FileRecord, deps: RunDeps): void {
 
 function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
   job.conflictDests.add(e.dest);
+  job.conflictsRaised++;
   const decided = run.auto?.(e) ?? job.applyAll;
   if (decided) {
     job.engine?.resolveConflict(e.conflictId, decided, false);
@@ -244,6 +257,7 @@ function onConflict(job: Job, run: Run, e: ConflictEvent, emit: Emit): void {
     destMtimeMs: e.destMtimeMs,
   };
   job.conflicts.set(e.conflictId, info);
+  job.clock.waitStart(Date.now());
   emit('job.conflict', info);
 }
 

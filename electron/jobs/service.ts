@@ -24,7 +24,7 @@ import { FerryError } from '../../native/errors.js';
 import { fsError } from '../wire-paths.js';
 import { Job } from './job.js';
 import { dataDirError, Journal, newStoredJob, prepareDataDir, type LoadReport, type StoredJob } from './journal.js';
-import { LogStore, exportLog } from './log-store.js';
+import { LogStore, exportLog, matches } from './log-store.js';
 import { jobLabel, Notices, recoveryNotice } from './notices.js';
 import { describePartial, findTemps, removePartial } from './partials.js';
 import { tallyAll } from './tally.js';
@@ -295,6 +295,7 @@ export class JobService {
         if (ACTIVE_STATES.has(st) && st !== 'paused') {
           job.paused = true;
           job.resumeState = st;
+          job.clock.pause(Date.now());
           job.engine?.pause();
           job.setState('paused');
         }
@@ -302,6 +303,7 @@ export class JobService {
       case 'resume':
         if (st === 'paused') {
           job.paused = false;
+          job.clock.resume(Date.now());
           job.engine?.resume();
           job.wake();
           job.meter.reset();
@@ -365,20 +367,42 @@ export class JobService {
   resolveConflict(p: ValidParams<'jobs.resolveConflict'>): Results['jobs.resolveConflict'] {
     const job = this.#queue.get(p.jobId);
     if (!job.conflicts.has(p.conflictId)) return { ok: false };
+    if (p.newName !== undefined && p.decision !== 'rename') throw new FerryError('EINVAL', 'a new name goes with the decision "rename"');
     job.conflicts.delete(p.conflictId);
+    job.clock.waitEnd(Date.now());
     if (p.decision === 'cancel') {
       job.engine?.resolveConflict(p.conflictId, 'cancel', false);
       void this.control({ jobId: p.jobId, action: 'cancel' });
+      return { ok: true };
+    }
+    if (p.newName !== undefined) {
+      // The person's name for this one file (never applied to all).
+      job.engine?.resolveConflict(p.conflictId, 'rename', false, p.newName);
+      this.#changed();
       return { ok: true };
     }
     job.engine?.resolveConflict(p.conflictId, p.decision, p.applyToAll);
     if (p.applyToAll) {
       job.applyAll = p.decision;
       for (const id of job.conflicts.keys()) job.engine?.resolveConflict(id, p.decision, false);
+      job.clock.waitEnd(Date.now(), job.conflicts.size);
       job.conflicts.clear();
     }
     this.#changed();
     return { ok: true };
+  }
+
+  /** Removes every finished transfer from the queue (their logs stay until the retention ends). */
+  clearFinished(): Results['jobs.clearFinished'] {
+    const removed: string[] = [];
+    for (const job of [...this.#queue]) {
+      if (!FINISHED_STATES.has(job.s.state) || job.running) continue;
+      this.#queue.delete(job.id);
+      this.#journal.remove(job.id);
+      removed.push(job.id);
+    }
+    if (removed.length) this.#changed();
+    return { removed };
   }
 
   async explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']> {
@@ -393,7 +417,9 @@ export class JobService {
 
   async logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']> {
     for (const job of this.#queue) job.flushLog();
-    const { filename, content } = exportLog(await this.#logs.all(p.jobId), p.jobId, p.format);
+    // Exactly what the log view shows with the same filters (oldest first).
+    const records = (await this.#logs.all(p.jobId)).filter((r) => matches(r, p));
+    const { filename, content } = exportLog(records, p.jobId, p.format);
     const dir = path.join(this.#dataDir, 'exports');
     await fsp.mkdir(dir, { recursive: true });
     const file = path.join(dir, filename);

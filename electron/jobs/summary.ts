@@ -31,6 +31,11 @@ export interface SummaryInput {
   predictedReflink: number;
   /** The measured rate of the phase in progress (copying, or re-reading while verifying), bytes/s. */
   rate: number;
+  /** The latest run's working time so far (clock.ts), and the bytes it really moved. */
+  activeMs?: number;
+  runBytesMoved?: number;
+  /** Conflicts still to answer in this run (open now, or expected from the scan). */
+  conflictsLeft?: number;
 }
 
 /** Seconds left at `speed`: 0 when nothing remains, null when unknown. */
@@ -92,17 +97,37 @@ export function summarize(x: SummaryInput): JobSummary {
     failedBy: { ...t.failedBy },
     ...(s.partial?.length ? { partial: s.partial } : {}),
     ...(s.options.verify ? { verify: { filesDone: v.filesDone, filesTotal: v.filesTotal, bytesDone: verifyBytes, bytesTotal: v.bytesTotal } } : {}),
+    ...(x.activeMs !== undefined || s.activeMs !== undefined ? { activeMs: x.activeMs ?? s.activeMs } : {}),
+    bytesMoved: t.bytesCopied,
+    ...(x.runBytesMoved !== undefined || s.runBytesMoved !== undefined ? { runBytesMoved: x.runBytesMoved ?? s.runBytesMoved } : {}),
+    ...(t.sparseFiles > 0 ? { sparse: { files: t.sparseFiles, size: t.sparseSize, bytes: t.sparseBytes } } : {}),
+    conflictsLeft: Math.max(x.conflicts.length, x.conflictsLeft ?? 0),
   };
 }
 
 /** The counters a job keeps in the journal, from its tally. */
 export type StoredCounters = Pick<
   StoredJob,
-  'filesDone' | 'filesFailed' | 'filesSkipped' | 'foldersFailed' | 'notStarted' | 'bytesDone' | 'bytesReflinked' | 'bytesSkipped' | 'byMethod' | 'verifyFailed' | 'skippedBy' | 'failedBy'
+  | 'filesDone'
+  | 'filesFailed'
+  | 'filesSkipped'
+  | 'foldersFailed'
+  | 'notStarted'
+  | 'bytesDone'
+  | 'bytesReflinked'
+  | 'bytesSkipped'
+  | 'byMethod'
+  | 'verifyFailed'
+  | 'skippedBy'
+  | 'failedBy'
+  | 'bytesCopied'
+  | 'sparse'
 >;
 
 export function storedCounters(t: Tally): StoredCounters {
   return {
+    bytesCopied: t.bytesCopied,
+    sparse: { files: t.sparseFiles, size: t.sparseSize, bytes: t.sparseBytes },
     filesDone: t.filesDone,
     filesFailed: t.filesFailed,
     filesSkipped: t.filesSkipped,
@@ -134,6 +159,10 @@ export function tallyOfStored(s: StoredJob): Tally {
     verifyFailed: s.verifyFailed ?? 0,
     skippedBy: { ...s.skippedBy },
     failedBy: { ...s.failedBy },
+    bytesCopied: s.bytesCopied ?? 0,
+    sparseFiles: s.sparse?.files ?? 0,
+    sparseSize: s.sparse?.size ?? 0,
+    sparseBytes: s.sparse?.bytes ?? 0,
   };
 }
 

@@ -29,6 +29,10 @@ export interface Tally {
   skippedBy: Record<string, number>;
   /** Failed entries (folders included) per error code. */
   failedBy: Record<string, number>;
+  /** Sparse files copied: how many, their logical size, and the data bytes read and written for them. */
+  sparseFiles: number;
+  sparseSize: number;
+  sparseBytes: number;
 }
 
 export function emptyTally(): Tally {
@@ -46,6 +50,9 @@ export function emptyTally(): Tally {
     verifyFailed: 0,
     skippedBy: {},
     failedBy: {},
+    sparseFiles: 0,
+    sparseSize: 0,
+    sparseBytes: 0,
   };
 }
 
@@ -102,6 +109,11 @@ export function count(t: Tally, r: FileRecord, sign: 1 | -1 = 1): void {
     if (m.files === 0 && m.bytes === 0) delete t.byMethod[r.method];
     if (r.method === 'reflink') t.bytesReflinked += sign * r.size;
     else t.bytesCopied += sign * r.bytes;
+  }
+  if (r.sparse && r.type === 'file') {
+    t.sparseFiles += sign;
+    t.sparseSize += sign * r.size;
+    if (r.method !== 'reflink') t.sparseBytes += sign * r.bytes;
   }
 }
 

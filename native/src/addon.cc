@@ -1,4 +1,4 @@
-// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, tempName, errnoName.
+// Node-API entry: registers startJob, scan, explainTrees, explain, fsInfo, compareExtents, tempName, errnoName.
 // The only file that touches N-API.
 //
 // Threads: everything here runs on the JS thread, except the sink lambda (reporter threads) which
@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "explain.h"
+#include "extents.h"
 #include "fsinfo.h"
 #include "job.h"
 #include "runs.h"
@@ -68,6 +69,7 @@ Napi::Value throw_wire(Napi::Env env, const WireErr& err) {
   if (!err.syscall.empty()) e.Set("syscall", err.syscall);
   if (!err.path.empty()) e.Set("path", err.path);
   if (!err.dest.empty()) e.Set("dest", err.dest);
+  if (!err.side.empty()) e.Set("side", err.side);
   e.ThrowAsJavaScriptException();
   return env.Undefined();
 }
@@ -194,13 +196,17 @@ class Handle : public Napi::ObjectWrap<Handle> {
     std::string d = info[1].As<Napi::String>().Utf8Value();
     bool all = info.Length() > 2 && info[2].ToBoolean().Value();
     Decision dec;
-    if (d == "overwrite") dec = Decision::Overwrite;
+    std::string name;
+    if (d == "rename" && info.Length() > 3 && info[3].IsString()) {
+      dec = Decision::RenameTo;
+      name = info[3].As<Napi::String>().Utf8Value();
+    } else if (d == "overwrite") dec = Decision::Overwrite;
     else if (d == "skip") dec = Decision::Skip;
     else if (d == "rename") dec = Decision::Rename;
     else if (d == "newer") dec = Decision::Newer;
     else if (d == "cancel") dec = Decision::Cancel;
     else return info.Env().Undefined();
-    job_->resolve_conflict(id, dec, all);
+    job_->resolve_conflict(id, dec, all, std::move(name));
     return info.Env().Undefined();
   }
 
@@ -341,6 +347,19 @@ Napi::Value FsInfoOf(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// compareExtents(a, b) → {identical: true|false|null, why}
+Napi::Value CompareExtents(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) return type_error(env, "compareExtents(a, b)");
+  ExtentsAnswer a;
+  WireErr err;
+  if (!compare_extents(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), a, err)) return throw_wire(env, err);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("identical", a.identical < 0 ? env.Null() : Napi::Boolean::New(env, a.identical == 1));
+  o.Set("why", a.why);
+  return o;
+}
+
 Napi::Value TempName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), random_tmp_name()); }
 
 Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
@@ -373,6 +392,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explainTrees", Napi::Function::New(env, ExplainTrees, "explainTrees"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
   exports.Set("fsInfo", Napi::Function::New(env, FsInfoOf, "fsInfo"));
+  exports.Set("compareExtents", Napi::Function::New(env, CompareExtents, "compareExtents"));
   exports.Set("tempName", Napi::Function::New(env, TempName, "tempName"));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName, "errnoName"));
   return exports;

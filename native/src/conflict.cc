@@ -10,10 +10,10 @@ bool newer_than(const struct stat& a, const struct stat& b) {
   return a.st_mtim.tv_nsec > b.st_mtim.tv_nsec;
 }
 
-Decision Conflicts::decide(const ConflictInfo& c, std::optional<Decision>& asked) {
-  if (asked) return *asked;
+Decision Conflicts::decide(const ConflictInfo& c, std::optional<Answer>& asked) {
+  if (asked) return asked->d;
   switch (policy_) {
-    case Conflict::Ask: asked = ask(c); return *asked;
+    case Conflict::Ask: asked = ask(c); return asked->d;
     case Conflict::Overwrite: return Decision::Overwrite;
     case Conflict::Skip: return Decision::Skip;
     case Conflict::Rename: return Decision::Rename;
@@ -23,32 +23,32 @@ Decision Conflicts::decide(const ConflictInfo& c, std::optional<Decision>& asked
   return Decision::Error;
 }
 
-Decision Conflicts::ask(ConflictInfo c) {
+Answer Conflicts::ask(ConflictInfo c) {
   std::unique_lock<std::mutex> lk(mu_);
-  if (all_) return *all_;
+  if (all_) return Answer{*all_, {}};
   c.id = ++next_id_;
   pending_[c.id] = std::nullopt;
   lk.unlock();
   raise_(c);
   lk.lock();
   cv_.wait(lk, [&] { return pending_[c.id].has_value() || woken_; });
-  std::optional<Decision> d = pending_[c.id];
+  std::optional<Answer> a = pending_[c.id];
   pending_.erase(c.id);
   lk.unlock();
-  if (!d || *d == Decision::Cancel) cancel_();
-  return d ? *d : Decision::Cancel;
+  if (!a || a->d == Decision::Cancel) cancel_();
+  return a ? *a : Answer{Decision::Cancel, {}};
 }
 
-void Conflicts::answer(uint64_t id, Decision d, bool apply_to_all) {
+void Conflicts::answer(uint64_t id, Decision d, bool apply_to_all, std::string name) {
   {
     std::lock_guard<std::mutex> lk(mu_);
-    if (apply_to_all) {
+    if (apply_to_all && d != Decision::RenameTo) {
       all_ = d;
       for (auto& [k, v] : pending_)
-        if (!v) v = d;
+        if (!v) v = Answer{d, {}};
     } else {
       auto it = pending_.find(id);
-      if (it != pending_.end()) it->second = d;
+      if (it != pending_.end()) it->second = Answer{d, std::move(name)};
     }
   }
   cv_.notify_all();

@@ -17,7 +17,14 @@
 namespace ferry {
 
 enum class Conflict : int { Ask, Overwrite, Skip, Rename, Newer, Error };
-enum class Decision : int { Overwrite, Skip, Rename, Newer, Cancel, Error };
+enum class Decision : int { Overwrite, Skip, Rename, Newer, Cancel, Error, RenameTo };
+
+// A person's answer: the decision, and for RenameTo the name they chose (the engine's path
+// spelling: `\xNN` for bytes that are not UTF-8), used in the same folder.
+struct Answer {
+  Decision d = Decision::Error;
+  std::string name;
+};
 
 struct ConflictInfo {
   uint64_t id = 0;
@@ -38,15 +45,17 @@ class Conflicts {
   Conflict policy() const { return policy_; }
 
   // The decision for one taken name: the policy's, or the person's. `asked` keeps an entry's answer
-  // so that it is asked once however often its name turns out to be taken. May block (ask).
-  Decision decide(const ConflictInfo& c, std::optional<Decision>& asked);
+  // so that it is asked once however often its name turns out to be taken (a RenameTo answer is
+  // dropped again by its user when the chosen name is taken too: that is a new question). May
+  // block (ask).
+  Decision decide(const ConflictInfo& c, std::optional<Answer>& asked);
 
-  // Any thread.
-  void answer(uint64_t id, Decision d, bool apply_to_all);
+  // Any thread. `name` goes with RenameTo (never applied to all).
+  void answer(uint64_t id, Decision d, bool apply_to_all, std::string name = {});
   void wake_all();  // the job was cancelled: waiting workers return Cancel
 
  private:
-  Decision ask(ConflictInfo c);
+  Answer ask(ConflictInfo c);
 
   const Conflict policy_;
   std::function<void(const ConflictInfo&)> raise_;
@@ -55,7 +64,7 @@ class Conflicts {
   std::condition_variable cv_;
   bool woken_ = false;
   uint64_t next_id_ = 0;
-  std::map<uint64_t, std::optional<Decision>> pending_;
+  std::map<uint64_t, std::optional<Answer>> pending_;
   std::optional<Decision> all_;
 };
 

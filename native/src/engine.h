@@ -53,6 +53,9 @@ struct WireErr {
   std::string syscall;
   std::string path;
   std::string dest;
+  // Which file of the pair failed: "source", "destination", or "" when the call cannot tell (a
+  // kernel copy between the two). The message keeps Node's shape; the UI words it by side.
+  std::string side;
 };
 
 // `CODE: description, syscall 'path' -> 'dest'` (the parts that exist; errno when err > 0).
@@ -60,6 +63,17 @@ WireErr node_error(const std::string& code, int err, const std::string& descript
                    const std::string& dest);
 // The same for a real errno: its name and strerror().
 WireErr sys_error(int err, const char* syscall, const std::string& path, const std::string& dest);
+inline WireErr at_source(WireErr e) {
+  e.side = "source";
+  return e;
+}
+inline WireErr at_dest(WireErr e) {
+  e.side = "destination";
+  return e;
+}
+// The side of a failed data copy: reads and seeks on the source, writes and space on the
+// destination; a kernel copy's other errors (EIO from copy_file_range…) name neither.
+WireErr copy_side(WireErr e, int err);
 // A custom code (ESAMEFILE, EINTOSELF…) with a full message.
 WireErr custom_error(const char* code, const std::string& message, const std::string& path, const std::string& dest);
 

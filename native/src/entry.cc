@@ -56,7 +56,7 @@ int Job::check(const Worker& w) {
 // and says how to go on: New (a new free name was picked: dname and rec.dest changed), Replace,
 // or Done (rec is settled: skipped, failed or cancelled).
 Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, int dfd, std::string& dname, Record& rec,
-                           std::optional<Decision>& asked) {
+                           std::optional<Answer>& asked) {
   if (same_inode(dst, sst)) {
     rec.fail(custom_error("ESAMEFILE", "'" + rec.src + "' and '" + rec.dest + "' are the same file", rec.src, rec.dest));
     return Pub::Done;
@@ -102,6 +102,17 @@ Job::Pub Job::settle_taken(const struct stat& sst, const struct stat& dst, int d
       rec.fail(sys_error(e, "copyfile", rec.src, e == EEXIST ? rec.dest : join_path(parent_of(rec.dest), escape_name(got))));
       return Pub::Done;
     }
+    case Decision::RenameTo: {
+      // The person's name for it, in the same folder. When that name is taken too, it is a new
+      // question about the new name.
+      const std::string chosen = asked ? asked->name : std::string();
+      asked.reset();
+      dname = decode_path(chosen);
+      rec.dest = join_path(parent_of(rec.dest), chosen);
+      struct stat again;
+      if (fstatat(dfd, dname.c_str(), &again, AT_SYMLINK_NOFOLLOW) == 0) return settle_taken(sst, again, dfd, dname, rec, asked);
+      return Pub::New;
+    }
     case Decision::Error:
       break;
   }
@@ -128,16 +139,16 @@ void Job::do_task(Worker& w, Task& t) {
   if (t.dtype == DT_REG) {
     in = open_source(d.sfd.get(), t.sname);
     if (!in) {
-      rec.fail(sys_error(errno, "open", t.src_path, t.dest_path));
+      rec.fail(at_source(sys_error(errno, "open", t.src_path, t.dest_path)));
       return finish();
     }
     if (fstat(in.get(), &st) != 0) {
-      rec.fail(sys_error(errno, "fstat", t.src_path, t.dest_path));
+      rec.fail(at_source(sys_error(errno, "fstat", t.src_path, t.dest_path)));
       return finish();
     }
     if (!S_ISREG(st.st_mode)) in.reset();
   } else if (fstatat(d.sfd.get(), t.sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    rec.fail(sys_error(errno, "lstat", t.src_path, t.dest_path));
+    rec.fail(at_source(sys_error(errno, "lstat", t.src_path, t.dest_path)));
     return finish();
   }
   rec.type = entry_type_of(st.st_mode);
@@ -149,7 +160,7 @@ void Job::do_task(Worker& w, Task& t) {
   if (stream || S_ISREG(st.st_mode)) {
     if (!in) in = open_source(d.sfd.get(), t.sname);
     if (!in) {
-      rec.fail(sys_error(errno, "open", t.src_path, t.dest_path));
+      rec.fail(at_source(sys_error(errno, "open", t.src_path, t.dest_path)));
       return finish();
     }
     const HardLink hl = !stream && spec_.preserve && st.st_nlink > 1 ? link_or_lead(t, st, rec) : HardLink::None;
@@ -177,7 +188,7 @@ void Job::do_task(Worker& w, Task& t) {
 bool Job::try_move_rename(Task& t, const struct stat& st, Record& rec) {
   DirNode& d = *t.dir;
   std::string dname = t.dname;
-  std::optional<Decision> asked;
+  std::optional<Answer> asked;
   auto renamed = [&rec]() {
     rec.result = Result::Renamed;
     rec.bytes = rec.size;
@@ -219,7 +230,7 @@ bool Job::try_move_rename(Task& t, const struct stat& st, Record& rec) {
 void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record& rec, bool stream) {
   DirNode& d = *t.dir;
   std::string dname = t.dname;
-  std::optional<Decision> asked;
+  std::optional<Answer> asked;
   Pub mode = Pub::New;
   // Existing destination? (Skipped in folders this job created: they started empty, and a file
   // appearing meanwhile is still caught by the publishing's EEXIST below.)
@@ -232,7 +243,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   }
 
   TempFile tmp;  // discarded on every return below that does not publish it
-  if (int e = tmp.open(d.dfd.get(), d.direct, dname, st.st_mode, d.no_tmpfile)) return rec.fail(sys_error(e, "open", rec.src, rec.dest));
+  if (int e = tmp.open(d.dfd.get(), d.direct, dname, st.st_mode, d.no_tmpfile)) return rec.fail(at_dest(sys_error(e, "open", rec.src, rec.dest)));
   // progress slot
   w.gen = skip_gen_.load();
   w.bytes.store(0, std::memory_order_relaxed);
@@ -273,11 +284,11 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     if (cr.err == kErrSkipped) return skipped_while_copying(rec);
     rec.method = -1;
     if (!cr.custom_code.empty()) return rec.fail(node_error(cr.custom_code, cr.err, cr.custom_message, cr.syscall, rec.src, rec.dest));
-    return rec.fail(sys_error(cr.err, cr.syscall, rec.src, rec.dest));
+    return rec.fail(copy_side(sys_error(cr.err, cr.syscall, rec.src, rec.dest), cr.err));
   }
   rec.bytes = cr.bytes;
   // A move across filesystems deletes the source next: its copy must be on disk first.
-  if ((spec_.fsync || spec_.move) && fsync(tmp.fd()) != 0) return rec.fail(sys_error(errno, "fsync", rec.src, rec.dest));
+  if ((spec_.fsync || spec_.move) && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));
   if (spec_.preserve) {
     Created c;
     if (tmp.direct()) {
@@ -301,7 +312,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     if (mode == Pub::Replace) {
       // Under a hidden name, then renamed over the old file (atomic).
       TempFile::Err pe = tmp.publish_over(dname, meta_.root);
-      if (pe.err) return rec.fail(sys_error(pe.err, pe.syscall, rec.src, rec.dest));
+      if (pe.err) return rec.fail(at_dest(sys_error(pe.err, pe.syscall, rec.src, rec.dest)));
       rec.result = Result::Copied;
       return;
     }
@@ -311,7 +322,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
       rec.result = Result::Copied;
       return;
     }
-    if (pe.err != EEXIST) return rec.fail(sys_error(pe.err, pe.syscall, rec.src, rec.dest));
+    if (pe.err != EEXIST) return rec.fail(at_dest(sys_error(pe.err, pe.syscall, rec.src, rec.dest)));
     // Someone created it meanwhile: a conflict after all.
     struct stat dst;
     if (fstatat(d.dfd.get(), dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
@@ -335,7 +346,7 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     std::vector<char> buf((size_t)std::max<off_t>(st.st_size, 255) + 1);
     for (;;) {
       ssize_t n = readlinkat(d.sfd.get(), t.sname.c_str(), buf.data(), buf.size());
-      if (n < 0) return rec.fail(sys_error(errno, "readlink", rec.src, rec.dest));
+      if (n < 0) return rec.fail(at_source(sys_error(errno, "readlink", rec.src, rec.dest)));
       if ((size_t)n < buf.size()) {
         target.assign(buf.data(), (size_t)n);
         break;
@@ -348,7 +359,7 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     return mknodat(dfd, name.c_str(), (st.st_mode & S_IFMT) | 0600, st.st_rdev) == 0 ? 0 : errno;
   };
   const char* sys = link ? "symlink" : "mknod";
-  std::optional<Decision> asked;
+  std::optional<Answer> asked;
   Pub mode = Pub::New;
   for (int round = 0; round < 8; round++) {
     if (mode == Pub::Replace) {
@@ -360,9 +371,9 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
         e = make(name);
         if (e == 0) tmp = TempName(dfd, std::move(name));
       }
-      if (e) return rec.fail(sys_error(e, sys, rec.src, rec.dest));
+      if (e) return rec.fail(at_dest(sys_error(e, sys, rec.src, rec.dest)));
       apply_meta_path(meta_, dfd, tmp.name(), st, rec, link);
-      if (renameat(dfd, tmp.name().c_str(), dfd, dname.c_str()) != 0) return rec.fail(sys_error(errno, "rename", rec.src, rec.dest));
+      if (renameat(dfd, tmp.name().c_str(), dfd, dname.c_str()) != 0) return rec.fail(at_dest(sys_error(errno, "rename", rec.src, rec.dest)));
       tmp.release();
       rec.result = Result::Copied;
       return;
@@ -373,7 +384,7 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
       rec.result = Result::Copied;
       return;
     }
-    if (e != EEXIST) return rec.fail(sys_error(e, sys, rec.src, rec.dest));
+    if (e != EEXIST) return rec.fail(at_dest(sys_error(e, sys, rec.src, rec.dest)));
     struct stat dst;
     if (fstatat(dfd, dname.c_str(), &dst, AT_SYMLINK_NOFOLLOW) != 0) continue;
     mode = settle_taken(st, dst, dfd, dname, rec, asked);

@@ -97,9 +97,9 @@ void Job::skip_current() {
   pause_cv_.notify_all();
 }
 
-void Job::resolve_conflict(uint64_t id, Decision d, bool apply_to_all) {
+void Job::resolve_conflict(uint64_t id, Decision d, bool apply_to_all, std::string name) {
   if (d == Decision::Cancel) cancel();  // before waking the worker: the result must say cancelled
-  conflicts_.answer(id, d, apply_to_all);
+  conflicts_.answer(id, d, apply_to_all, std::move(name));
 }
 
 bool Job::wait_if_paused() {
@@ -263,11 +263,11 @@ void Job::process_top(const std::string& src, const std::string& dest) {
   std::string sname, dname;
   int err = 0;
   a->sfd = open_parent(src, sname, err);
-  if (!a->sfd) return fail(sys_error(err, "open", src, dest));
+  if (!a->sfd) return fail(at_source(sys_error(err, "open", src, dest)));
   a->dfd = open_parent(dest, dname, err);
-  if (!a->dfd) return fail(sys_error(err, "open", src, dest));
+  if (!a->dfd) return fail(at_dest(sys_error(err, "open", src, dest)));
   struct stat st, pst;
-  if (fstatat(a->sfd.get(), sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(sys_error(errno, "lstat", src, dest));
+  if (fstatat(a->sfd.get(), sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(at_source(sys_error(errno, "lstat", src, dest)));
   fstat(a->sfd.get(), &a->st);
   if (fstat(a->dfd.get(), &pst) == 0) a->ddev = pst.st_dev;
   a->sfs = fs_kind_of_fd(a->sfd.get());
@@ -332,9 +332,9 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   };
   const int pdfd = parent->dfd.get();
   UniqueFd sfd(openat(parent->sfd.get(), sname.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!sfd) return fail(sys_error(errno, "open", spath, dpath));
+  if (!sfd) return fail(at_source(sys_error(errno, "open", spath, dpath)));
   struct stat st;
-  if (fstat(sfd.get(), &st) != 0) return fail(sys_error(errno, "fstat", spath, dpath));
+  if (fstat(sfd.get(), &st) != 0) return fail(at_source(sys_error(errno, "fstat", spath, dpath)));
   if (top && is_ancestor(pdfd, st))
     return fail(custom_error("EINTOSELF", "cannot copy a directory, '" + spath + "', into itself, '" + dpath + "'", spath, dpath));
   // Move within one filesystem: one rename for the whole folder.
@@ -371,15 +371,15 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   } else if (mkdirat(pdfd, dname.c_str(), 0700) == 0) {
     fresh = true;
   } else {
-    if (errno != EEXIST) return fail(sys_error(errno, "mkdir", spath, dpath));
+    if (errno != EEXIST) return fail(at_dest(sys_error(errno, "mkdir", spath, dpath)));
     struct stat ds;
-    if (fstatat(pdfd, dname.c_str(), &ds, AT_SYMLINK_NOFOLLOW) != 0) return fail(sys_error(errno, "lstat", spath, dpath));
+    if (fstatat(pdfd, dname.c_str(), &ds, AT_SYMLINK_NOFOLLOW) != 0) return fail(at_dest(sys_error(errno, "lstat", spath, dpath)));
     if (same_inode(ds, st)) return fail(custom_error("ESAMEFILE", "'" + spath + "' and '" + dpath + "' are the same file", spath, dpath));
     // An existing folder is merged into, except for a top-level pair with 'rename' (keep both):
     // that one gets "name (1)" like a file would.
     const bool keep_both_dir = S_ISDIR(ds.st_mode) && top && spec_.conflict == Conflict::Rename;
     if (!S_ISDIR(ds.st_mode) || keep_both_dir) {
-      std::optional<Decision> asked;
+      std::optional<Answer> asked;
       const Decision d = conflicts_.decide(ConflictInfo{0, spath, dpath, 0, (uint64_t)ds.st_size, mtime_ms(st), mtime_ms(ds)}, asked);
       if (d == Decision::Skip || d == Decision::Cancel) {
         if (d == Decision::Cancel) return nullptr;  // no record
@@ -388,18 +388,24 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
         emit(std::move(rec));
         return nullptr;
       }
-      if (d != Decision::Rename)
+      if (d != Decision::Rename && d != Decision::RenameTo)
         return fail(custom_error("EEXIST", "cannot overwrite non-directory '" + dpath + "' with directory '" + spath + "'", spath, dpath));
       std::string got;
-      int e = take_numbered(dname0, 100000, [&](const std::string& c) { return mkdirat(pdfd, c.c_str(), 0700) == 0 ? 0 : errno; }, &got);
-      if (e) return fail(sys_error(e, "mkdir", spath, dpath));
+      if (d == Decision::RenameTo) {
+        // The name the person chose, in the same folder: created now, or the folder is not copied.
+        got = decode_path(asked->name);
+        if (mkdirat(pdfd, got.c_str(), 0700) != 0) return fail(at_dest(sys_error(errno, "mkdir", spath, join_path(parent_of(dpath0), asked->name))));
+      } else {
+        int e = take_numbered(dname0, 100000, [&](const std::string& c) { return mkdirat(pdfd, c.c_str(), 0700) == 0 ? 0 : errno; }, &got);
+        if (e) return fail(at_dest(sys_error(e, "mkdir", spath, dpath)));
+      }
       dname = got;
       dpath = join_path(parent_of(dpath0), escape_name(got));
       fresh = true;
     }
   }
   UniqueFd dfd(openat(pdfd, tmp_top.armed() ? tmp_top.name().c_str() : dname.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!dfd) return fail(sys_error(errno, "open", spath, dpath));
+  if (!dfd) return fail(at_dest(sys_error(errno, "open", spath, dpath)));
   auto d = std::make_shared<DirNode>();
   live_dirs_.fetch_add(1);
   d->parent = parent;

@@ -65,7 +65,7 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   void resume();
   void cancel() override;
   void skip_current();
-  void resolve_conflict(uint64_t id, Decision d, bool apply_to_all);
+  void resolve_conflict(uint64_t id, Decision d, bool apply_to_all, std::string name = {});
   bool wait_ended(int ms) override { return reporter_.wait_ended(ms); }
 
  private:
@@ -94,7 +94,7 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   void copy_other(Task& t, const struct stat& st, Record& rec);
   bool try_move_rename(Task& t, const struct stat& st, Record& rec);
   enum class Pub { New, Replace, Done };
-  Pub settle_taken(const struct stat& sst, const struct stat& dst, int dfd, std::string& dname, Record& rec, std::optional<Decision>& asked);
+  Pub settle_taken(const struct stat& sst, const struct stat& dst, int dfd, std::string& dname, Record& rec, std::optional<Answer>& asked);
   int check(const Worker& w);
   // Hard links (entry.cc)
   enum class HardLink { None, Leader, Linked };

@@ -117,6 +117,11 @@ void wire_error(W& w, const WireErr& e) {
     w.key("dest");
     w.str(e.dest);
   }
+  if (!e.side.empty()) {
+    w.raw(",");
+    w.key("side");
+    w.str(e.side);
+  }
   w.raw("}");
 }
 
@@ -182,7 +187,31 @@ void totals(W& w, const ScanTotals& t) {
                  {"specials", t.specials},
                  {"allocated", t.allocated},
                  {"reflinkBytes", t.reflink_bytes},
-                 {"needed", t.needed}});
+                 {"needed", t.needed},
+                 {"existing", t.existing},
+                 {"unreadable", t.unreadable}});
+  w.raw(",\"existingSample\":");
+  w.array(t.existing_sample, [&](const std::string& x) { w.str(x); });
+  w.raw(",\"unreadableSample\":");
+  w.array(t.unreadable_sample, [&](const std::string& x) { w.str(x); });
+  w.raw(",\"kinds\":");
+  w.array(t.kinds, [&](const ScanKind& k) {
+    w.raw("{\"srcFs\":");
+    w.str(k.src_fs);
+    w.raw(",\"destFs\":");
+    w.str(k.dest_fs);
+    w.raw(",\"op\":");
+    w.raw(k.rename ? "\"rename\"" : "\"copy\"");
+    w.raw(",\"method\":");
+    w.method(k.method);
+    w.raw(",\"chain\":");
+    w.array(k.chain, [&](Method m) { w.method((int)m); });
+    w.raw(",\"reason\":");
+    w.str(k.reason);
+    w.raw(",");
+    u64_fields(w, {{"files", k.files}, {"bytes", k.bytes}});
+    w.raw("}");
+  });
 }
 
 }  // namespace

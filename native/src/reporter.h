@@ -29,6 +29,18 @@ struct Current {
   int method = -1;
 };
 
+// Regular files of one kind of pair (one source filesystem → one destination folder's filesystem)
+// and what the planner predicts for them (native/types.ts ScanKind). `rename`: a move on one
+// filesystem, no data copied.
+struct ScanKind {
+  std::string src_fs, dest_fs;
+  bool rename = false;
+  int method = -1;
+  std::vector<Method> chain;
+  std::string reason;
+  uint64_t files = 0, bytes = 0;
+};
+
 // A tree's totals (native/types.ts ScanTotals).
 struct ScanTotals {
   uint64_t files = 0;     // entries that are not folders: regular files, symlinks, specials
@@ -39,6 +51,12 @@ struct ScanTotals {
   uint64_t allocated = 0; // their allocated bytes (st_blocks*512), each inode once
   uint64_t reflink_bytes = 0;  // apparent bytes that will be reflinked, or renamed by a same-filesystem move
   uint64_t needed = 0;    // allocated bytes the destination must find room for: the rest
+  // With a destination: entries whose destination name is taken (conflicts to come; folders that
+  // exist as folders are merged into, not counted), and entries that cannot be read (a folder
+  // that cannot be opened, an entry that cannot be examined). A few of each, by source path.
+  uint64_t existing = 0, unreadable = 0;
+  std::vector<std::string> existing_sample, unreadable_sample;
+  std::vector<ScanKind> kinds;
 };
 
 struct Event {

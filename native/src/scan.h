@@ -9,7 +9,9 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -58,22 +60,44 @@ class Scanner {
   struct SNode {
     UniqueFd fd;
     dev_t dev = 0;
+    // The folder this one lands in when it exists already (merged into): its entries' names are
+    // looked up there to count conflicts. Invalid when the destination folder is new.
+    UniqueFd dfd;
+    std::string path;  // the source folder (escaped), for the samples
+  };
+  // One kind of pair (see ScanKind); counters are atomic so totals() can read them while the
+  // walk adds. A deque: elements never move.
+  struct KindCount {
+    ScanKind k;
+    std::atomic<uint64_t> files{0}, bytes{0};
   };
   class Walk;
   friend class Walk;
   enum class Cost { Needed, Reflinked, Renamed };
-  Cost cost_of(dev_t src_dev, int src_dirfd);
+  struct Costed {
+    Cost cost = Cost::Needed;
+    KindCount* kind = nullptr;
+  };
+  Costed cost_of(dev_t src_dev, int src_dirfd);
   void count_file(const struct stat& st, int dirfd);
   void count_type(unsigned char dtype);
+  // The destination name `name` in `dfd` is taken by something the copy cannot merge into.
+  void taken(int dfd, const std::string& name, bool src_is_dir, const std::string& src_path);
+  void unreadable(const std::string& src_path);
 
   const ScanOpts opts_;
   const std::atomic<bool>& stop_;
   std::vector<Dest> dests_;
   static constexpr size_t kNoDest = ~(size_t)0;
   size_t cur_ = kNoDest;  // dests_ index of the pair being counted
-  std::map<std::pair<dev_t, size_t>, Cost> costs_;  // (source device, destination) → cost
+  std::map<std::pair<dev_t, size_t>, Costed> costs_;  // (source device, destination) → cost
   std::set<std::pair<dev_t, ino_t>> linked_;  // multiply-linked inodes already counted
   std::atomic<uint64_t> files_{0}, dirs_{0}, symlinks_{0}, specials_{0}, bytes_{0}, allocated_{0}, reflink_bytes_{0}, needed_{0};
+  std::atomic<uint64_t> existing_{0}, unreadable_{0};
+  mutable std::mutex mu_;  // guards kinds_'s structure and the samples
+  std::deque<KindCount> kinds_;
+  std::vector<std::string> existing_sample_, unreadable_sample_;
+  static constexpr size_t kSamples = 5;
 };
 
 }  // namespace ferry

@@ -118,6 +118,14 @@ WireErr sys_error(int err, const char* syscall, const std::string& path, const s
   return node_error(errno_name(err), err, errno_desc(err), syscall, path, dest);
 }
 
+WireErr copy_side(WireErr e, int err) {
+  const std::string& s = e.syscall;
+  if (s == "read" || s == "pread" || s == "lseek") return at_source(std::move(e));
+  if (s == "write" || s == "pwrite" || s == "ftruncate" || s == "fallocate" || err == ENOSPC || err == EDQUOT || err == EFBIG || err == EROFS)
+    return at_dest(std::move(e));
+  return e;
+}
+
 std::string format_size(uint64_t bytes) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   if (bytes < 1024) return std::to_string(bytes) + " B";

@@ -99,7 +99,10 @@ test('records: status cell and throughput', () => {
   assert.deepEqual(F.recordStatus(rec({ skipped: true, skipReason: 'skip-current' })), { text: 'skipped: skipped by you', kind: 'skipped' });
   assert.deepEqual(F.recordStatus(rec({ ok: false, scope: 'job', error: { code: 'ENOSPC', message: 'ENOSPC: not enough space' } })), { text: 'the transfer failed: ENOSPC: not enough space', kind: 'error' });
   const error = { code: 'ENOSPC', message: "ENOSPC: no space left on device, write '/b/f'" };
-  assert.deepEqual(F.recordStatus(rec({ ok: false, error })), { text: error.message, kind: 'error' });
+  // A failure in plain words that name the side (the raw message stays in the row's details).
+  assert.deepEqual(F.recordStatus(rec({ ok: false, error })), { text: 'Cannot write the destination: no space left on the device (ENOSPC)', kind: 'error' });
+  const denied = { code: 'EACCES', message: "EACCES: permission denied, open '/a' -> '/b'", syscall: 'open', side: 'destination' };
+  assert.deepEqual(F.recordStatus(rec({ ok: false, error: denied })), { text: 'Cannot create it in the destination: permission denied (EACCES)', kind: 'error' });
   assert.deepEqual(F.recordStatus(rec({ ok: false })), { text: 'failed', kind: 'error' });
   assert.deepEqual(F.recordStatus(rec({ warnings: ['xattrs not copied', 'sparse lost'] })), { text: 'xattrs not copied; sparse lost', kind: 'warn' });
   assert.equal(F.throughput({ bytes: 1000, ms: 500 }), 2000);

@@ -23,10 +23,9 @@ function context(state: { selected?: number; typingAhead?: boolean } = {}) {
   const app = recorder('app', {});
   const c = {
     app, pane, pageRows: 20,
-    focusOther: () => calls.push('focusOther'),
     editPath: () => calls.push('editPath'),
     openMenu: () => calls.push('openMenu'),
-    focusTransfers: () => calls.push('focusTransfers'),
+    cycleRegion: (dir: number) => calls.push(`cycleRegion(${dir})`),
   };
   return { c, calls };
 }
@@ -53,7 +52,8 @@ test('plain keys: cursor, marks, commander function keys, type-ahead', () => {
     ['F7', {}, 'app.askMkdir("left")'],
     ['Delete', {}, 'app.askTrash("left")'],
     ['F10', { shift: true }, 'openMenu'],
-    ['Tab', {}, 'focusOther'],
+    ['Tab', {}, 'cycleRegion(1)'],
+    ['Tab', { shift: true }, 'cycleRegion(-1)'],
     ['q', {}, 'pane.typeahead("q")'],
     ['Q', { shift: true }, 'pane.typeahead("Q")'],
   ];
@@ -67,7 +67,6 @@ test('Ctrl and Alt keys; letters whatever the Shift state', () => {
   assert.deepEqual(press('H', { ctrl: true, shift: true }).calls, ['pane.toggleHidden()']);
   assert.deepEqual(press('l', { ctrl: true }).calls, ['editPath']);
   assert.deepEqual(press('u', { ctrl: true }).calls, ['app.swap()']);
-  assert.deepEqual(press('j', { ctrl: true }).calls, ['focusTransfers']);
   assert.deepEqual(press('P', { ctrl: true, shift: true }).calls, ['pane.togglePerms()']);
   assert.deepEqual(press('F4', { ctrl: true }).calls, ['pane.setSort("size")']);
   assert.deepEqual(press('ArrowLeft', { alt: true }).calls, ['pane.back()']);
@@ -81,6 +80,8 @@ test('keys left to the browser', () => {
     ['F10', {}, {}],
     ['p', { ctrl: true }, {}],
     ['c', { ctrl: true }, {}],
+    // Ctrl+J belongs to the window (regions.ts), wherever the focus is.
+    ['j', { ctrl: true }, {}],
     ['x', { alt: true }, {}],
     ['ArrowUp', { ctrl: true, alt: true }, {}],
     ['F12', {}, {}],

@@ -27,13 +27,13 @@ test('each filter fetches the first page with the query; setting the same value 
   log.setFilter('jobId', 'job-1');
   await settle();
   assert.equal(reads().length, 4);
-  assert.deepEqual(reads().at(-1), { method: 'reflink', fellBack: true, errorsOnly: true, jobId: 'job-1', offset: 0, limit: M.LOG_PAGE });
+  assert.deepEqual(reads().at(-1), { method: 'reflink', fellBack: true, errorsOnly: true, jobId: 'job-1', newestFirst: true, offset: 0, limit: M.LOG_PAGE });
   assert.equal(log.filtered, true);
   log.setFilter('method', '');
   log.setFilter('fellBack', false);
   log.setFilter('errorsOnly', false);
   await settle();
-  assert.deepEqual(reads().at(-1), { jobId: 'job-1', offset: 0, limit: M.LOG_PAGE }, 'empty filters are left out');
+  assert.deepEqual(reads().at(-1), { jobId: 'job-1', newestFirst: true, offset: 0, limit: M.LOG_PAGE }, 'empty filters are left out; newest record first');
   assert.equal(log.filtered, false, 'a job is a scope, not a filter');
   assert.equal(log.total, 10);
 });

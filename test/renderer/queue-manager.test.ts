@@ -64,25 +64,42 @@ test('start: lists the jobs, shows the newest, loads its files page by page', as
   assert.equal(q.fileCount, 7001, 'stopped: no more events');
 });
 
-test('records in a page and again in a later event are shown once; a retried file shows again', async () => {
-  const server: Record<string, ReturnType<typeof rec>[]> = { j: [rec(1), rec(2), rec(3)] };
+test('records in a page and again in a later event are shown once (by their seq); a retried file shows again', async () => {
+  // The log numbers each job's records (seq 0, 1, …); rec(n) is the job's record n-1.
+  const r = (n: number, o: Record<string, unknown> = {}) => rec(n, { seq: n - 1, ...o });
+  const server: Record<string, ReturnType<typeof rec>[]> = { j: [r(1), r(2), r(3)] };
   serveFiles(server);
   fake.handlers['jobs.list'] = () => ({ jobs: [job('j'), job('k')] });
   const q = started();
   await settle();
   await q.select('j');
   // The main process logged 2 and 3 before the tick that sends them: the page had them already.
-  fake.emit('job.files', { jobId: 'j', records: [rec(2), rec(3), rec(4)] });
-  fake.emit('job.files', { jobId: 'j', records: [rec(5)] });
+  fake.emit('job.files', { jobId: 'j', records: [r(2), r(3), r(4)] });
+  fake.emit('job.files', { jobId: 'j', records: [r(5)] });
   assert.deepEqual(names(q), ['f1', 'f2', 'f3', 'f4', 'f5']);
-  // After the overlap a record is never dropped, even one like an earlier one.
-  fake.emit('job.files', { jobId: 'j', records: [rec(1)] });
+  // The same again (an event repeated): nothing new. A new record like an earlier one: shown.
+  fake.emit('job.files', { jobId: 'j', records: [r(5)] });
+  assert.equal(q.fileCount, 5);
+  fake.emit('job.files', { jobId: 'j', records: [rec(1, { seq: 5 })] });
   assert.equal(q.fileCount, 6);
   // A failed file retried: same paths, another outcome, right after the page.
-  server.k = [rec(1, { ok: false, bytes: 0, error: { code: 'EIO', message: 'EIO: i/o error' } })];
+  server.k = [r(1, { ok: false, bytes: 0, error: { code: 'EIO', message: 'EIO: i/o error' } })];
   await q.select('k');
-  fake.emit('job.files', { jobId: 'k', records: [rec(1)] });
+  fake.emit('job.files', { jobId: 'k', records: [rec(1, { seq: 1 })] });
   assert.equal(q.fileCount, 2, 'the retry record is not mistaken for the failed one');
+});
+
+test('a quick job: its one record in the page and in the event that follows is shown once', async () => {
+  const server = { q: [rec(1, { seq: 0 })] };
+  serveFiles(server);
+  fake.handlers['jobs.list'] = () => ({ jobs: [] });
+  const q = started();
+  await settle();
+  // The new job appears, is followed (selected), and its record comes as an event after the page.
+  fake.emit('job.updated', { jobs: [job('q', { state: 'done' })] });
+  await settle();
+  fake.emit('job.files', { jobId: 'q', records: [rec(1, { seq: 0 })] });
+  assert.deepEqual(names(q), ['f1']);
 });
 
 test('records that arrive while the pages load are merged without repeats', async () => {
@@ -90,19 +107,19 @@ test('records that arrive while the pages load are merged without repeats', asyn
   const gate = new Promise<void>((r) => (release = r));
   fake.handlers['jobs.files'] = async (p: { jobId: string }) => {
     await gate;
-    return { jobId: p.jobId, total: 2, records: [rec(1), rec(2)] };
+    return { jobId: p.jobId, total: 2, records: [rec(1, { seq: 0 }), rec(2, { seq: 1 })] };
   };
   fake.handlers['jobs.list'] = () => ({ jobs: [] });
   const q = started();
   await settle();
   fake.emit('job.updated', { jobs: [job('j', { state: 'running' })] });
   const loading = q.select('j');
-  fake.emit('job.files', { jobId: 'j', records: [rec(2), rec(3)] });
+  fake.emit('job.files', { jobId: 'j', records: [rec(2, { seq: 1 }), rec(3, { seq: 2 })] });
   assert.deepEqual(names(q), ['f2', 'f3'], 'shown at once, before the pages');
   release();
   await loading;
   assert.deepEqual(names(q), ['f1', 'f2', 'f3']);
-  fake.emit('job.files', { jobId: 'j', records: [rec(4)] });
+  fake.emit('job.files', { jobId: 'j', records: [rec(3, { seq: 2 }), rec(4, { seq: 3 })] });
   assert.deepEqual(names(q), ['f1', 'f2', 'f3', 'f4']);
 });
 

@@ -3,6 +3,7 @@ import type { Results } from '../../electron/contract.js';
 import { FsService } from '../../electron/fs-service.js';
 import { createHandlers, type JobApi } from '../../electron/handlers.js';
 import type { Services, Sink } from '../../electron/services.js';
+import { SurveyService } from '../../electron/survey-service.js';
 
 export function fakeServices(calls: string[] = []): Services & { emitAll: Sink } {
   const sinks = new Set<Sink>();
@@ -22,6 +23,7 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     list: () => ({ jobs: [] }),
     files: (p) => ({ jobId: p.jobId, total: 0, records: [] }),
     resolveConflict: () => ({ ok: true }),
+    clearFinished: () => ({ removed: [] }),
     explain: async (p): Promise<Results['copy.explain']> => ({ items: p.sources.map((s) => ({ src: s, dest: p.destDir, type: 'file', method: 'buffered', chain: ['buffered'], reason: 'fake' })) }),
     logRead: async () => ({ total: 0, records: [] }),
     logExport: async () => ({ path: '', filename: 'x.csv', content: '' }),
@@ -36,6 +38,7 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
     appInfo: (ctx) => ({ version: 't', transport: ctx.transport, platform: 'linux', home: '/root', left: '/', right: '/tmp', canOpenExternally: false, canStartDrag: false }),
     fs,
     jobs,
+    survey: new SurveyService({ emit: emitAll }),
     openPath: null,
   });
   return {

@@ -1,9 +1,10 @@
 // The window's state: the two panes, which one is active, the open dialog or menu, the drag in
 // progress and the last notice. Operations that span both panes (copy to the other pane, swap)
 // live here; everything about one folder lives in PaneState.
-import type { AppInfo, DirEntry, JobKind, WireError } from '../../../electron/contract';
+import type { AppInfo, CopyOptions, DirEntry, JobKind, WireError } from '../../../electron/contract';
 import { api, on } from './client';
 import { toWireError as toWire } from '../../../native/errors';
+import { describeError } from '../../../native/reasons';
 import { PaneState, type Side } from './pane.svelte';
 import { transferVerdict, type DragPayload } from './transfer';
 
@@ -170,21 +171,24 @@ export class AppState {
     this.openDialog({ kind: 'transfer', op, sources, destDir, side });
   }
 
-  /** Starts a copy/move job; returns an error message (for the caller to show inline) or null. */
-  async startJob(kind: JobKind, sources: string[], destDir: string): Promise<string | null> {
+  /**
+   * Starts a copy/move job; returns an error in plain words that name the side that failed (for
+   * the caller to show inline), or null.
+   */
+  async startJob(kind: JobKind, sources: string[], destDir: string, options: Partial<CopyOptions> = {}): Promise<string | null> {
     const v = transferVerdict(kind, sources, destDir);
     if (!v.ok) {
       this.notify(v.label, true);
       return v.label;
     }
     try {
-      await api['jobs.start']({ kind, sources, destDir });
+      await api['jobs.start']({ kind, sources, destDir, options });
       this.notify(`${v.label} — started`);
       return null;
     } catch (e) {
-      const w = toWire(e);
-      this.notify(`${kind === 'copy' ? 'Copy' : 'Move'} failed: ${w.message}`, true);
-      return w.message;
+      const said = describeError(toWire(e));
+      this.notify(`${kind === 'copy' ? 'Copy' : 'Move'} failed. ${said}`, true);
+      return said;
     }
   }
 
@@ -220,8 +224,9 @@ export class AppState {
     const paths = this.pane(side).targets().map((e) => e.path);
     if (paths.length) this.openDialog({ kind: 'trash', paths, side });
   }
-  showProperties(side: Side, e: DirEntry | undefined = this.pane(side).cursorEntry): void {
-    this.openDialog({ kind: 'properties', path: e ? e.path : this.pane(side).path, side });
+  /** Properties of an entry (the cursor row by default), or with `folder` of the pane's folder itself. */
+  showProperties(side: Side, e: DirEntry | undefined = this.pane(side).cursorEntry, folder = false): void {
+    this.openDialog({ kind: 'properties', path: e && !folder ? e.path : this.pane(side).path, side });
   }
   explain(side: Side): void {
     const sources = this.pane(side).targets().map((e) => e.path);

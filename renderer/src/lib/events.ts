@@ -1,13 +1,15 @@
-// Routes the contract's per-listing and per-watch events to whoever registered the id. One
-// subscription per event name for the whole renderer, dispatch by id.
+// Routes the contract's per-listing, per-watch and per-scan events to whoever registered the id.
+// One subscription per event name for the whole renderer, dispatch by id.
 import type { Events } from '../../../electron/contract';
 import { on } from './client';
 
 type EntriesHandler = (p: Events['dir.entries']) => void;
 type ChangedHandler = (p: Events['dir.changed']) => void;
+type ScanHandler = (p: Events['scan.progress']) => void;
 
 const listings = new Map<string, EntriesHandler>();
 const watches = new Map<string, ChangedHandler>();
+const scans = new Map<string, ScanHandler>();
 let subscribed = false;
 
 function subscribe(): void {
@@ -15,6 +17,7 @@ function subscribe(): void {
   subscribed = true;
   on('dir.entries', (p) => listings.get(p.listingId)?.(p));
   on('dir.changed', (p) => watches.get(p.watchId)?.(p));
+  on('scan.progress', (p) => scans.get(p.scanId)?.(p));
 }
 
 let counter = 0;
@@ -34,4 +37,10 @@ export function onWatch(id: string, handler: ChangedHandler): () => void {
   subscribe();
   watches.set(id, handler);
   return () => watches.delete(id);
+}
+
+export function onScan(id: string, handler: ScanHandler): () => void {
+  subscribe();
+  scans.set(id, handler);
+  return () => scans.delete(id);
 }

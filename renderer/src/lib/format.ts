@@ -1,7 +1,8 @@
 // The renderer's one formatting module: sizes, counts, speeds, times, permissions, paths, and the
 // labels the queue and the log show for jobs and records. Pure functions.
-import type { DirEntry, EntryType, JobFileRecord, JobState, JobSummary } from '../../../electron/contract';
+import type { DirEntry, EntryType, FsInfo, JobFileRecord, JobState, JobSummary } from '../../../electron/contract';
 import { formatSize } from '../../../native/format';
+import { describeError } from '../../../native/reasons';
 
 export { formatSize };
 
@@ -67,6 +68,11 @@ export function typeLabel(e: DirEntry): string {
   if (e.error) return 'unreadable';
   if (e.type === 'symlink') return e.targetType ? `link to ${e.targetType}` : 'broken link';
   return { file: 'file', dir: 'folder', symlink: 'link', fifo: 'pipe', chardev: 'character device', blockdev: 'block device', socket: 'socket' }[e.type];
+}
+
+/** "xfs · reflink", "ext4 · read-only", "btrfs · reflink · no write permission here". */
+export function fsLabel(fs: Pick<FsInfo, 'fsType' | 'reflink' | 'readOnly' | 'writable'>): string {
+  return [fs.fsType, fs.reflink ? 'reflink' : '', fs.readOnly ? 'read-only' : fs.writable === false ? 'no write permission here' : ''].filter(Boolean).join(' · ');
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -203,11 +209,41 @@ export function jobOutcome(j: JobSummary): OutcomePart[] {
   return parts;
 }
 
-/** A finished job's average speed over the bytes it really wrote (reflinked and skipped bytes cost no time); 0 when unknown. */
+/**
+ * A finished job's average speed: the bytes its last run really read and wrote (reflinked and
+ * skipped bytes and the holes of sparse files move nothing) over the time it worked (waiting in
+ * the queue, paused or on a question left out); 0 when nothing moved or the time is unknown.
+ */
 export function averageSpeed(j: JobSummary): number {
-  const ms = j.startedAt && j.finishedAt ? j.finishedAt - j.startedAt : 0;
-  const written = j.bytesDone - j.bytesReflinked; // skipped bytes are not in bytesDone
-  return ms > 0 && written > 0 ? (written * 1000) / ms : 0;
+  const ms = j.activeMs ?? (j.startedAt && j.finishedAt ? j.finishedAt - j.startedAt : 0);
+  // (Skipped bytes are not in bytesDone: a skipped file is never done.)
+  const moved = j.runBytesMoved ?? j.bytesMoved ?? Math.max(0, j.bytesDone - j.bytesReflinked);
+  return ms > 0 && moved > 0 ? (moved * 1000) / ms : 0;
+}
+
+/** "12 / 40 files", "1 / 1 file" (the total decides the noun). */
+export function filesProgress(j: Pick<JobSummary, 'filesDone' | 'filesTotal'>): string {
+  return `${formatCount(j.filesDone)} / ${plural(j.filesTotal, 'file')}`;
+}
+
+/**
+ * What a finished job took, honestly: its working time, and the speed of the bytes that really
+ * moved; a job of reflinks says "cloned instantly, N shared" instead of a speed.
+ */
+export function finishedLine(j: JobSummary): string {
+  const ms = j.activeMs ?? (j.startedAt && j.finishedAt ? j.finishedAt - j.startedAt : null);
+  const parts: string[] = [];
+  const avg = averageSpeed(j);
+  if (ms !== null) parts.push(avg > 0 ? `${formatDuration(ms)}, ${formatSpeed(avg)}` : formatDuration(ms));
+  if (j.bytesReflinked > 0) parts.push(`cloned instantly, ${formatSize(j.bytesReflinked)} shared`);
+  return parts.join(' · ');
+}
+
+/** The label of the control that runs a finished job again: what it will really do. */
+export function retryLabel(j: Pick<JobSummary, 'state' | 'filesFailed'>): string {
+  if (j.state === 'cancelled') return 'Resume';
+  if (j.filesFailed > 0) return 'Retry failed';
+  return 'Try again';
 }
 
 export type RecordKind = 'ok' | 'skipped' | 'error' | 'warn';
@@ -216,7 +252,7 @@ export type RecordKind = 'ok' | 'skipped' | 'error' | 'warn';
 export function recordStatus(r: JobFileRecord): { text: string; kind: RecordKind } {
   if (r.scope === 'job') return { text: `the transfer failed: ${r.error?.message ?? 'unknown error'}`, kind: 'error' };
   if (r.skipped) return { text: r.warnings[0] ?? `skipped: ${skipReasonText(r.skipReason)}`, kind: 'skipped' };
-  if (!r.ok) return { text: r.error ? r.error.message : 'failed', kind: 'error' };
+  if (!r.ok) return { text: r.error ? describeError(r.error) : 'failed', kind: 'error' };
   if (r.verified === false) return { text: 'verify failed', kind: 'error' };
   if (r.warnings.length) return { text: r.warnings.join('; '), kind: 'warn' };
   return { text: r.verified ? 'verified' : 'ok', kind: 'ok' };

@@ -1,18 +1,18 @@
 // Keyboard map of a pane's list, as tables: key → action. `paneKeydown` returns true when the key
 // was handled (the caller then prevents the default). The component passes what only it knows
-// (page size, focus moves).
+// (page size, focus moves). Moving between regions (Tab, Ctrl+J) is regions.ts's.
 import type { AppState } from './app.svelte';
+import { folderSizes } from './folder-sizes.svelte';
 import type { PaneState } from './pane.svelte';
 
 export interface KeyContext {
   app: AppState;
   pane: PaneState;
   pageRows: number;
-  focusOther: () => void;
   editPath: () => void;
   openMenu: () => void;
-  /** Ctrl+J: into the transfers area below the panes (Tab is taken by pane switching). */
-  focusTransfers: () => void;
+  /** Tab / Shift+Tab: the next or previous region (regions.ts: left pane → right pane → transfers). */
+  cycleRegion: (dir: 1 | -1) => void;
 }
 
 /** Runs the key's action; returning false means "not mine" (the browser keeps the key). */
@@ -33,7 +33,6 @@ const CTRL: Record<string, Action> = {
   l: (c) => c.editPath(),
   u: ({ app }) => app.swap(),
   r: ({ pane }) => pane.refresh(),
-  j: (c) => c.focusTransfers(),
   p: ({ pane }, e) => (e.shiftKey ? pane.togglePerms() : false),
   F3: ({ pane }) => pane.setSort('name'),
   F4: ({ pane }) => pane.setSort('size'),
@@ -55,8 +54,14 @@ const PLAIN: Record<string, Action> = {
   },
   Backspace: ({ pane }) => pane.up(),
   Insert: ({ pane }) => pane.toggleMark(true),
-  ' ': ({ pane }) => void (pane.typingAhead() ? pane.typeahead(' ') : pane.toggleMark(false)),
-  Escape: ({ pane }) => (pane.selected.size > 0 ? pane.clearSelection() : false),
+  ' ': ({ pane }) => {
+    if (pane.typingAhead()) return void pane.typeahead(' ');
+    // Commander style: Space on a folder marks it and measures what it holds.
+    const e = pane.cursorEntry;
+    if (e?.type === 'dir' && !pane.selected.has(e.path)) folderSizes.measure(e.path);
+    pane.toggleMark(false);
+  },
+  Escape: ({ pane }) => (folderSizes.measuring > 0 ? folderSizes.cancelAll() : pane.selected.size > 0 ? pane.clearSelection() : false),
   F2: ({ app, pane }) => app.askRename(pane.side),
   F5: ({ app, pane }, e) => (e.shiftKey ? false : app.askTransfer('copy', pane.side)),
   F6: ({ app, pane }) => app.askTransfer('move', pane.side),
@@ -71,7 +76,8 @@ export function paneKeydown(e: KeyboardEvent, c: KeyContext): boolean {
   const ctrl = e.ctrlKey || e.metaKey;
   const k = e.key;
   if (k === 'Tab' && !ctrl && !e.altKey) {
-    c.focusOther();
+    // The next region: left pane → right pane → transfers → left pane (Shift: the other way).
+    c.cycleRegion(e.shiftKey ? -1 : 1);
     return true;
   }
   const table = e.altKey ? (ctrl ? null : ALT) : ctrl ? CTRL : PLAIN;

@@ -1,6 +1,7 @@
 // The copy-method log in the renderer, one instance (`logManager`): the filters, the records as
-// pages fetched when rows scroll into view (a plain cache behind a version counter), and export
-// as a download. Setting a filter refetches (any other change cancels a pending text refetch: one
+// pages fetched when rows scroll into view (a plain cache behind a version counter, newest record
+// first), the record whose details are shown, and export of exactly what the filters show as a
+// download. Setting a filter refetches (any other change cancels a pending text refetch: one
 // fetch with every filter); while the log is shown (`open()`), finished files of running jobs
 // refetch it at most once a second. The component only reads and sets.
 import type { LogRecord, Method, Params } from '../../../electron/contract';
@@ -35,6 +36,8 @@ export class LogManager {
   /** Bumped when #pages changes (it is plain, not reactive). */
   #version = $state(0);
 
+  /** The record whose details are shown (kept across refetches: it is the same record). */
+  #detail = $state.raw<LogRecord | null>(null);
   #pages = new Map<number, readonly LogRecord[]>();
   #pending = new Set<number>();
   /** Incremented by every refetch: answers to older requests are dropped. */
@@ -77,6 +80,14 @@ export class LogManager {
     return this.#error;
   }
 
+  /** The record shown in the detail pane, or null. */
+  get detail(): LogRecord | null {
+    return this.#detail;
+  }
+  showDetail(r: LogRecord | null): void {
+    this.#detail = r;
+  }
+
   /** The record at index i, or undefined while its page loads (reading it asks for the page). */
   at(i: number): LogRecord | undefined {
     void this.#version;
@@ -89,7 +100,8 @@ export class LogManager {
     return page[i - p * LOG_PAGE];
   }
 
-  #query(): Omit<Params<'log.read'>, 'offset' | 'limit'> {
+  /** The filters as request parameters (log.read and log.export take the same). */
+  #filterParams(): Omit<Params<'log.read'>, 'offset' | 'limit' | 'newestFirst'> {
     const f = this.#filters;
     return {
       ...(f.jobId ? { jobId: f.jobId } : {}),
@@ -114,7 +126,7 @@ export class LogManager {
     if (!reset && this.#pending.has(p)) return;
     this.#pending.add(p);
     try {
-      const r = await api['log.read']({ ...this.#query(), offset: p * LOG_PAGE, limit: LOG_PAGE });
+      const r = await api['log.read']({ ...this.#filterParams(), newestFirst: true, offset: p * LOG_PAGE, limit: LOG_PAGE });
       if (gen !== this.#generation) return;
       if (reset) this.#pages = new Map();
       this.#pages.set(p, r.records);
@@ -162,11 +174,10 @@ export class LogManager {
 
   // ------------------------------------------------------------------ export
 
-  /** Exports the log (of the chosen job, or all) as a file download. */
+  /** Exports exactly the records the filters show (oldest first) as a file download. */
   async export(format: 'csv' | 'json'): Promise<void> {
     try {
-      const jobId = this.#filters.jobId;
-      const r = await api['log.export']({ format, ...(jobId ? { jobId } : {}) });
+      const r = await api['log.export']({ format, ...this.#filterParams() });
       const blob = new Blob([r.content], { type: format === 'csv' ? 'text/csv' : 'application/json' });
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');

@@ -1,4 +1,6 @@
-// The pane context menu's items for a right-clicked folder row, file row or background.
+// The pane context menu's items for a right-clicked folder row, file row or background. The
+// background's menu is the folder's own: what it offers acts on the folder shown (bring the other
+// pane's selection here, a new folder in it, its properties), never on the row under the cursor.
 import type { AppState, MenuState } from './app.svelte';
 import { OPEN_DISABLED } from './app.svelte';
 import { isDirLike } from './format';
@@ -39,8 +41,20 @@ export function buildMenu(app: AppState, m: MenuState): MenuEntry[] {
       run: () => void app.startJob(kind, incoming, dest),
     };
   };
+  if (entry === null) {
+    return [
+      here('copy'),
+      here('move'),
+      'separator',
+      { id: 'mkdir', label: 'New folder…', shortcut: 'F7', run: () => app.askMkdir(m.side) },
+      { id: 'refresh', label: 'Refresh', shortcut: 'Ctrl+R', run: () => pane.refresh() },
+      { id: 'hidden', label: pane.showHidden ? 'Hide hidden files' : 'Show hidden files', shortcut: 'Ctrl+H', run: () => pane.toggleHidden() },
+      'separator',
+      { id: 'properties', label: 'Folder properties', shortcut: 'Alt+Enter', title: pane.path, run: () => app.showProperties(m.side, undefined, true) },
+    ];
+  }
   const toOther = transferVerdict('copy', mine, other.path);
-  const canOpen = entry !== null && (isDirLike(entry) || app.canOpenExternally);
+  const canOpen = isDirLike(entry) || app.canOpenExternally;
   return [
     here('copy'),
     here('move'),
@@ -74,15 +88,13 @@ export function buildMenu(app: AppState, m: MenuState): MenuEntry[] {
       label: 'Open',
       shortcut: 'Enter',
       disabled: !canOpen,
-      title: entry && !canOpen && !isDirLike(entry) ? OPEN_DISABLED : '',
-      run: () => {
-        if (entry) void app.openEntry(m.side, entry);
-      },
+      title: !canOpen ? OPEN_DISABLED : '',
+      run: () => void app.openEntry(m.side, entry),
     },
-    { id: 'rename', label: 'Rename…', shortcut: 'F2', disabled: entry === null, run: () => app.askRename(m.side) },
+    { id: 'rename', label: 'Rename…', shortcut: 'F2', run: () => app.askRename(m.side) },
     { id: 'mkdir', label: 'New folder…', shortcut: 'F7', run: () => app.askMkdir(m.side) },
     { id: 'trash', label: 'Move to Trash', shortcut: 'F8', danger: true, disabled: mine.length === 0, run: () => app.askTrash(m.side) },
     'separator',
-    { id: 'properties', label: 'Properties', shortcut: 'Alt+Enter', run: () => app.showProperties(m.side, entry ?? undefined) },
+    { id: 'properties', label: 'Properties', shortcut: 'Alt+Enter', run: () => app.showProperties(m.side, entry) },
   ];
 }

@@ -10,3 +10,15 @@ export function validateName(name: string, existing: ReadonlySet<string>, curren
   if (name !== current && existing.has(name)) return `"${name}" already exists`;
   return null;
 }
+
+/**
+ * A name for a second copy next to `name`: "report (2).pdf", then "(3)"… ("archive.tar.gz" keeps
+ * ".gz" only; a dotfile keeps its dot). The conflict dialog offers it to edit.
+ */
+export function suggestName(name: string): string {
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  const m = /^(.*) \((\d+)\)$/.exec(stem);
+  return m ? `${m[1]} (${Number(m[2]) + 1})${ext}` : `${stem} (2)${ext}`;
+}

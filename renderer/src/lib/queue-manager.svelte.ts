@@ -3,8 +3,8 @@
 // plain array behind a version counter, so 100,000 records never become reactive proxies), each
 // job's recent speeds for the sparklines, and the conflicts waiting for an answer. Components read
 // the getters and call the methods; they never write state.
-import type { ConflictDecision, ConflictInfo, FileRecord, JobSummary, Params, PartialCopy, Result } from '../../../electron/contract';
-import { isActive } from '../../../electron/contract';
+import type { ConflictDecision, ConflictInfo, JobFileRecord, JobSummary, Params, PartialCopy, Result } from '../../../electron/contract';
+import { FINISHED_STATES, isActive } from '../../../electron/contract';
 import { api, on } from './client';
 import { toWireError } from '../../../native/errors';
 
@@ -17,8 +17,19 @@ const SAMPLE_MS = 500;
 const FILES_PAGE = 5000;
 
 const conflictKey = (c: ConflictInfo) => `${c.jobId}:${c.conflictId}`;
-/** Tells records apart (a retried file's new record differs from its failed one in more than its paths). */
-const recordKey = (r: FileRecord) => JSON.stringify([r.src, r.dest, r.ok, r.skipped, r.bytes, r.ms, r.method]);
+
+/** A finished record as the queue holds it: with its place in its job's log (seq). */
+type FileRecord = JobFileRecord & { seq?: number };
+
+/**
+ * The queue's order on screen: transfers that run or wait, in queue order (the order they run
+ * in), then finished ones, the latest first, so a new transfer is near the top, never below the fold.
+ */
+export function displayOrder(jobs: readonly JobSummary[]): JobSummary[] {
+  const live = jobs.filter((j) => !FINISHED_STATES.has(j.state));
+  const finished = jobs.filter((j) => FINISHED_STATES.has(j.state)).sort((a, b) => (b.finishedAt ?? b.createdAt) - (a.finishedAt ?? a.createdAt));
+  return [...live, ...finished];
+}
 
 export class QueueManager {
   #jobs = $state.raw<readonly JobSummary[]>([]);
@@ -33,12 +44,12 @@ export class QueueManager {
   #files: FileRecord[] = [];
   #filesFor: string | null = null;
   /**
-   * Keys of the records the `jobs.files` pages returned, while `job.files` events may still repeat
-   * them: the main process logs a record before the tick that sends it, so a page can hold records
-   * whose event comes later. Events follow the log's order, so the repeats come first; the first
-   * event record that is not one of them ends the overlap (null).
+   * The seq after the last record shown: the main process logs a record (giving it its seq)
+   * before the tick that sends it, so a `jobs.files` page can hold records whose `job.files` event
+   * comes later, and events that came while the pages loaded can hold records the pages have too.
+   * A record whose seq is below this one is already shown.
    */
-  #overlap: Set<string> | null = null;
+  #nextSeq = 0;
   #speeds = new Map<string, { t: number; v: number }[]>();
   /** Incomplete copies (partial folders of stopped jobs, temps a crash left), and what changes them. */
   #partials = $state.raw<readonly PartialCopy[]>([]);
@@ -47,6 +58,8 @@ export class QueueManager {
   #loadToken = 0;
 
   #selected = $derived(this.#jobs.find((j) => j.id === this.#selectedId) ?? null);
+  #ordered = $derived(displayOrder(this.#jobs));
+  #finishedCount = $derived(this.#jobs.filter((j) => FINISHED_STATES.has(j.state)).length);
   #conflicts = $derived.by(() => {
     const open = new Map<string, ConflictInfo>();
     for (const j of this.#jobs) for (const c of j.conflicts ?? []) open.set(conflictKey(c), c);
@@ -60,6 +73,14 @@ export class QueueManager {
 
   get jobs(): readonly JobSummary[] {
     return this.#jobs;
+  }
+  /** The jobs as the queue shows them (displayOrder). */
+  get ordered(): readonly JobSummary[] {
+    return this.#ordered;
+  }
+  /** Finished jobs ("Clear finished" removes them). */
+  get finishedCount(): number {
+    return this.#finishedCount;
   }
   /** Jobs that hold the engine now (for the tab's "2/5"). */
   get activeCount(): number {
@@ -175,9 +196,9 @@ export class QueueManager {
   #addFiles(jobId: string, records: readonly FileRecord[]): void {
     if (jobId !== this.#filesFor) return;
     for (const r of records) {
-      if (this.#overlap) {
-        if (this.#overlap.has(recordKey(r))) continue;
-        this.#overlap = null;
+      if (r.seq !== undefined) {
+        if (r.seq < this.#nextSeq) continue; // shown already (a page had it)
+        this.#nextSeq = r.seq + 1;
       }
       this.#files.push(r);
     }
@@ -186,12 +207,12 @@ export class QueueManager {
 
   // ------------------------------------------------------------------ actions
 
-  /** Shows a job and loads its finished files page by page (records arriving meanwhile are kept). */
+  /** Shows a job and loads its finished files page by page (records arriving meanwhile are kept once). */
   async select(id: string | null): Promise<void> {
     this.#selectedId = id;
     this.#filesFor = id;
     this.#files = [];
-    this.#overlap = null;
+    this.#nextSeq = 0;
     this.#filesVersion++;
     if (!id) return;
     const token = ++this.#loadToken;
@@ -208,12 +229,22 @@ export class QueueManager {
       if (token === this.#loadToken) this.#fail(e);
       return;
     }
-    // Records that arrived as events while loading are in #files; the pages hold the older ones.
-    const seen = new Set(loaded.map(recordKey));
-    const fresh = this.#files.filter((r) => !seen.has(recordKey(r)));
+    // The pages hold records 0…n-1 in order; events that came meanwhile add only what follows.
+    const next = loaded.reduce((n, r) => (r.seq !== undefined ? Math.max(n, r.seq + 1) : n), loaded.length);
+    const fresh = this.#files.filter((r) => r.seq === undefined || r.seq >= next);
     this.#files = [...loaded, ...fresh];
-    this.#overlap = fresh.length === 0 ? seen : null;
+    this.#nextSeq = fresh.reduce((n, r) => (r.seq !== undefined ? Math.max(n, r.seq + 1) : n), next);
     this.#filesVersion++;
+  }
+
+  /** Removes every finished transfer from the queue. */
+  async clearFinished(): Promise<void> {
+    this.#error = null;
+    try {
+      await api['jobs.clearFinished']({});
+    } catch (e) {
+      this.#fail(e);
+    }
   }
 
   async control(jobId: string, action: JobAction): Promise<void> {
@@ -254,14 +285,17 @@ export class QueueManager {
     return all;
   }
 
-  /** Answers a conflict (or, with applyToAll, every conflict of its job); the dialog closes at once. */
-  async resolve(c: ConflictInfo, decision: ConflictDecision, applyToAll: boolean): Promise<void> {
+  /**
+   * Answers a conflict (or, with applyToAll, every conflict of its job); the dialog closes at once.
+   * With 'rename' and a `newName`, the copy takes that name.
+   */
+  async resolve(c: ConflictInfo, decision: ConflictDecision, applyToAll: boolean, newName?: string): Promise<void> {
     this.#announced = this.#announced.filter((x) => !(x.jobId === c.jobId && (x.conflictId === c.conflictId || applyToAll)));
     this.#jobs = this.#jobs.map((j) =>
       j.id === c.jobId && j.conflicts ? { ...j, conflicts: applyToAll ? [] : j.conflicts.filter((x) => x.conflictId !== c.conflictId) } : j,
     );
     try {
-      await api['jobs.resolveConflict']({ jobId: c.jobId, conflictId: c.conflictId, decision, applyToAll });
+      await api['jobs.resolveConflict']({ jobId: c.jobId, conflictId: c.conflictId, decision, applyToAll: newName === undefined && applyToAll, ...(newName !== undefined ? { newName } : {}) });
     } catch (e) {
       this.#fail(e);
     }

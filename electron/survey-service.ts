@@ -1,0 +1,252 @@
+// What the copy dialog, the conflict dialog and folder sizes ask before anything is copied:
+// streamed scans (the engine's one walker: totals, kinds of pair with their predicted method,
+// names taken at the destination, what cannot be read), the destination's up-front checks
+// (exists, writable, its filesystem and free space), path completion for a typed destination, and
+// two files compared (extents shared by reflink, or hashes on request).
+//
+// Scans belong to the client that asked (like listings): their events go to it alone, and they
+// stop when it goes away. Runs in Electron's main process and in serve mode: no `electron`.
+import path from 'node:path';
+import os from 'node:os';
+import { fs, fsp } from '../native/user-fs.js';
+import type { CopyCheck, Emit, FileComparison, FsInfo, PathCompletion, Results, ValidParams, WireError } from './contract.js';
+import { FerryError, toWireError } from '../native/errors.js';
+import * as native from '../native/index.js';
+import { decodeEnginePath, encodeEnginePath } from '../native/index.js';
+import { xxh64File } from '../native/verify.js';
+import type { Requester } from './fs-service.js';
+import { bytesOf, fsError, textOf } from './wire-paths.js';
+
+/** The engine functions used here (injectable for tests). */
+export interface SurveyEngine {
+  scan: typeof native.scan;
+  fsInfo: typeof native.fsInfo;
+  compareExtents: typeof native.compareExtents;
+}
+
+/** Directory entries looked at per completion request (a huge folder is not read to its end). */
+const COMPLETE_SCAN = 20_000;
+
+/** Whether this user may create entries in `dir` (write and search permission). */
+async function canWrite(dir: Buffer): Promise<boolean> {
+  try {
+    await fsp.access(dir, fs.constants.W_OK | fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pane's and the dialog's view of a folder's filesystem. */
+export async function folderInfo(dir: string, engine: Pick<SurveyEngine, 'fsInfo'> = native): Promise<FsInfo> {
+  const bytes = bytesOf(dir);
+  const s = await fsp.statfs(bytes).catch((e: unknown) => {
+    throw fsError(e, 'statfs', dir);
+  });
+  // The engine's table takes text: a folder whose name is not UTF-8 is asked about through its
+  // nearest parent that has one (the same filesystem, short of a mount point with such a name).
+  let probe = dir;
+  while (textOf(probe) === null && probe !== '/') probe = path.dirname(probe);
+  const kind = engine.fsInfo(textOf(probe) ?? '/');
+  return {
+    path: dir,
+    fsType: kind.type,
+    reflink: kind.reflink,
+    freeBytes: s.bavail * s.bsize,
+    totalBytes: s.blocks * s.bsize,
+    readOnly: kind.readOnly,
+    writable: !kind.readOnly && (await canWrite(bytes)),
+    mountPoint: kind.mountPoint,
+  };
+}
+
+export class SurveyService {
+  readonly #engine: SurveyEngine;
+  readonly #everyone: Requester;
+  /** Running scans per client, by the client's scan id. */
+  readonly #scans = new Map<Requester, Map<string, { cancel(): void }>>();
+
+  constructor(opts: { emit: Emit; engine?: SurveyEngine }) {
+    this.#engine = opts.engine ?? { scan: native.scan, fsInfo: native.fsInfo, compareExtents: native.compareExtents };
+    this.#everyone = { emit: opts.emit, ready: async () => true, busy: () => () => {}, onClose: () => {} };
+  }
+
+  #own(from: Requester): Map<string, { cancel(): void }> {
+    let m = this.#scans.get(from);
+    if (!m) {
+      const mine = new Map<string, { cancel(): void }>();
+      this.#scans.set(from, mine);
+      from.onClose(() => {
+        for (const s of mine.values()) s.cancel();
+        mine.clear();
+        this.#scans.delete(from);
+      });
+      m = mine;
+    }
+    return m;
+  }
+
+  /**
+   * Starts a scan and answers at once; the totals follow as `scan.progress` events to the client
+   * that asked, the last with done: true (and the error, when the walk could not start). A new
+   * scan with the same id replaces the old one.
+   */
+  scan(p: ValidParams<'fs.scan'>, from: Requester = this.#everyone): Results['fs.scan'] {
+    const mine = this.#own(from);
+    mine.get(p.scanId)?.cancel();
+    const destDir = p.destDir === undefined ? undefined : path.resolve(p.destDir);
+    const run = this.#engine.scan(
+      p.paths.map((s) => path.resolve(s)),
+      { recursive: true, move: p.move, method: p.method, ...(destDir === undefined ? {} : { dest: destDir }) },
+      (totals) => {
+        if (mine.get(p.scanId) === run && !totals.done) from.emit('scan.progress', { scanId: p.scanId, totals, done: false });
+      },
+    );
+    mine.set(p.scanId, run);
+    run.done.then(
+      (totals) => {
+        if (mine.get(p.scanId) !== run) return;
+        mine.delete(p.scanId);
+        from.emit('scan.progress', { scanId: p.scanId, totals, done: true });
+      },
+      (e: unknown) => {
+        if (mine.get(p.scanId) !== run) return;
+        mine.delete(p.scanId);
+        from.emit('scan.progress', { scanId: p.scanId, totals: emptyTotals(), done: true, error: toWireError(e) });
+      },
+    );
+    return { scanId: p.scanId };
+  }
+
+  /** Stops a scan; its last event (done: true, with what was counted) still comes. */
+  scanCancel(p: ValidParams<'fs.scanCancel'>, from: Requester = this.#everyone): Results['fs.scanCancel'] {
+    const run = this.#scans.get(from)?.get(p.scanId);
+    run?.cancel();
+    return { scanId: p.scanId, cancelled: run !== undefined };
+  }
+
+  /** The destination and the sources, looked at before a copy or move (no walk: the scan does that). */
+  async check(p: ValidParams<'copy.check'>): Promise<Results['copy.check']> {
+    const destDir = path.resolve(p.destDir);
+    const out: CopyCheck = { destDir, exists: false, error: null, writable: false, fs: null, sameFs: 0, missing: [], cannotRemove: [] };
+    let destDev = -1;
+    try {
+      const st = await fsp.stat(decodeEnginePath(destDir));
+      if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'not a directory', { syscall: 'stat', path: destDir });
+      out.exists = true;
+      destDev = st.dev;
+      out.fs = await folderInfo(destDir, this.#engine);
+      out.writable = out.fs.writable ?? false;
+    } catch (e) {
+      out.error = { ...toWireError(e), path: destDir, side: 'destination' };
+    }
+    if (out.exists && !out.writable) {
+      const ro = out.fs?.readOnly;
+      out.error = ro
+        ? { code: 'EROFS', message: `EROFS: read-only file system, access '${destDir}'`, syscall: 'access', path: destDir, side: 'destination' }
+        : { code: 'EACCES', message: `EACCES: permission denied, access '${destDir}'`, syscall: 'access', path: destDir, side: 'destination' };
+    }
+    const parents = new Map<string, boolean>();
+    for (const src of p.sources) {
+      const full = path.resolve(src);
+      try {
+        const st = await fsp.lstat(decodeEnginePath(full));
+        if (st.dev === destDev) out.sameFs++;
+      } catch (e) {
+        out.missing.push({ path: src, error: { ...toWireError(e), side: 'source' } });
+        continue;
+      }
+      if (p.kind !== 'move') continue;
+      const parent = path.dirname(full);
+      if (!parents.has(parent)) parents.set(parent, await canWrite(decodeEnginePath(parent)));
+      if (!parents.get(parent)) {
+        out.cannotRemove.push({ path: src, error: { code: 'EACCES', message: `EACCES: permission denied, access '${parent}'`, syscall: 'access', path: parent, side: 'source' } });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Completions of a typed path: "~" is the home folder; "/a/b/pre" lists /a/b and keeps names
+   * starting with "pre" (hidden ones only when "pre" starts with a dot), folders first, then by
+   * name; with dirsOnly (a destination) only folders and links to folders.
+   */
+  async complete(p: ValidParams<'fs.complete'>): Promise<Results['fs.complete']> {
+    let typed = p.path;
+    if (typed === '~' || typed.startsWith('~/')) typed = os.homedir() + typed.slice(1);
+    if (!typed.startsWith('/')) throw new FerryError('EINVAL', 'type an absolute path (starting with / or ~)', { path: p.path });
+    const slash = typed.lastIndexOf('/');
+    const dir = path.resolve(typed.slice(0, slash + 1) || '/');
+    const prefix = typed.slice(slash + 1);
+    const matches: PathCompletion[] = [];
+    let more = false;
+    const handle = await fsp.opendir(decodeEnginePath(dir), { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+    try {
+      let seen = 0;
+      for await (const d of handle) {
+        if (++seen > COMPLETE_SCAN) {
+          more = true;
+          break;
+        }
+        const name = encodeEnginePath(d.name as unknown as Buffer);
+        if (!name.startsWith(prefix) || (name.startsWith('.') && !prefix.startsWith('.'))) continue;
+        const full = path.join(dir, name);
+        let isDir = d.isDirectory();
+        if (d.isSymbolicLink()) isDir = await fsp.stat(decodeEnginePath(full)).then((s) => s.isDirectory(), () => false);
+        if (p.dirsOnly && !isDir) continue;
+        matches.push({ name, path: full, isDir });
+      }
+    } finally {
+      await handle.close().catch(() => {});
+    }
+    matches.sort((a, b) => Number(b.isDir) - Number(a.isDir) || a.name.localeCompare(b.name));
+    if (matches.length > p.limit) more = true;
+    return { dir, matches: matches.slice(0, p.limit), more };
+  }
+
+  /** Two files side by side: sizes and dates; identical content by shared extents, or by hashes when asked. */
+  async compare(p: ValidParams<'fs.compare'>): Promise<Results['fs.compare']> {
+    const a = path.resolve(p.a);
+    const b = path.resolve(p.b);
+    const stat = (q: string) => fsp.stat(decodeEnginePath(q)).then((s) => ({ size: s.size, mtimeMs: s.mtimeMs, file: s.isFile() }), () => null);
+    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+    const out: FileComparison = { a: sa && { size: sa.size, mtimeMs: sa.mtimeMs }, b: sb && { size: sb.size, mtimeMs: sb.mtimeMs }, identical: null, why: '', hash: null };
+    if (!sa || !sb) {
+      out.why = `${!sa ? 'the source' : 'the destination'} is gone`;
+      return out;
+    }
+    if (!sa.file || !sb.file) {
+      out.why = 'only files can be compared';
+      return out;
+    }
+    try {
+      const ext = this.#engine.compareExtents(a, b);
+      out.identical = ext.identical;
+      out.why = ext.why;
+    } catch (e) {
+      out.why = toWireError(e).message;
+    }
+    if (p.hash && out.identical === null) {
+      try {
+        const [ha, hb] = await Promise.all([xxh64File(decodeEnginePath(a)), xxh64File(decodeEnginePath(b))]);
+        const hex = (h: bigint | null) => (h ?? 0n).toString(16).padStart(16, '0');
+        out.hash = { a: hex(ha), b: hex(hb), equal: ha === hb };
+        out.identical = ha === hb;
+        out.why = ha === hb ? 'equal hashes (xxHash64 of every byte): identical content' : 'different hashes: the contents differ';
+      } catch (e) {
+        const w: WireError = toWireError(e);
+        out.why = `cannot read both to compare: ${w.message}`;
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    for (const mine of this.#scans.values()) for (const s of mine.values()) s.cancel();
+    this.#scans.clear();
+  }
+}
+
+function emptyTotals(): native.ScanTotals {
+  return { files: 0, bytes: 0, dirs: 0, symlinks: 0, specials: 0, allocated: 0, reflinkBytes: 0, needed: 0, existing: 0, unreadable: 0, kinds: [] };
+}
