@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AppInfo, Emit, EventName, Events } from './contract.js';
+import type { AppInfo, Emit, EventName, Events, ValidParams } from './contract.js';
 import { FsService } from './fs-service.js';
 import { createHandlers, type Handlers } from './handlers.js';
 import { JobService } from './jobs/service.js';
@@ -21,11 +21,18 @@ export interface ServicesOptions {
   open?: string[];
   trashItem: (p: string) => Promise<void>;
   openPath: ((p: string) => Promise<void>) | null;
+  /** The desktop's save dialog (Electron): a path, or null when cancelled. */
+  chooseSavePath?: ((defaultName: string) => Promise<string | null>) | null;
   canStartDrag: boolean;
 }
 
 export interface Services {
   handlers: Handlers;
+  /** The log export streamed to a sink (serve mode's HTTP download): its file name, and the writer. */
+  logDownload: {
+    name(p: ValidParams<'log.export'>): string;
+    write(p: ValidParams<'log.export'>, sink: (chunk: string) => Promise<void>): Promise<number>;
+  };
   /** Attach an event sink; returns its detach function. */
   addSink(sink: Sink): () => void;
   close(): Promise<void>;
@@ -74,9 +81,10 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     canOpenExternally: opts.openPath !== null,
     canStartDrag: opts.canStartDrag,
   });
-  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath });
+  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath, chooseSavePath: opts.chooseSavePath ?? null });
   return {
     handlers,
+    logDownload: { name: (p) => jobs.exportName(p), write: (p, sink) => jobs.exportTo(p, sink) },
     addSink(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);

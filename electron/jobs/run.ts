@@ -14,7 +14,7 @@ import { incompleteFolders } from './partials.js';
 import { plan, topPairs, type Run } from './planner.js';
 import { queueRecord, removeEmptiedFolders } from './recovery.js';
 import { incompleteRun, partialError } from './summary.js';
-import { movedByRename } from './tally.js';
+import { destKey, movedByRename } from './tally.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
@@ -74,7 +74,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
       await deps.logs.flush(s.id);
       const err = await syncfs(s.destDir);
       if (err) {
-        markNotOnDisk(job, err);
+        await markNotOnDisk(job, err, deps.logs);
         s.error = err;
       }
       s.flushMs += Date.now() - t0;
@@ -101,7 +101,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
     if (s.error) job.finish(jobRecord(job, s.error));
   }
   // Folders left missing entries under their final names: the pane marks them, the queue offers removal.
-  s.partial = s.error || job.cancelRequested || job.shutdown ? await stillThere(incompleteFolders(job.live.records)) : [];
+  s.partial = s.error || job.cancelRequested || job.shutdown ? await stillThere(incompleteFolders(job.live.folders)) : [];
   job.flushLog();
   await deps.logs.closeJob(s.id);
   if (job.shutdown) {
@@ -129,18 +129,31 @@ export function jobRecord(job: Job, error: WireError): FileRecord {
  * The final flush failed: nothing this job wrote is known to be on disk. Every entry it reports
  * done becomes a failure that says so (a later record for the same destination replaces it).
  */
-function markNotOnDisk(job: Job, err: WireError): void {
+async function markNotOnDisk(job: Job, err: WireError, logs: LogStore): Promise<void> {
   const why = errorDescription(err);
+  // The records are on disk (the log was flushed before the final flush): read them back.
   const bad: FileRecord[] = [];
-  for (const r of job.live.records) {
-    if (!r.ok || r.skipped || r.type === 'dir') continue;
+  const seen = new Set<number>();
+  for await (const r of logs.stream(job.s.id)) {
+    const k = destKey(r.dest);
+    if (r.scope === 'job' || seen.has(k)) continue;
+    const counted = job.live.get(r.dest);
+    if (!counted || !counted.ok || counted.skipped || counted.type === 'dir') continue;
+    seen.add(k);
     const error = toWireError(new FerryError(err.code, `not known to be on disk: the final flush failed (${why})`, { errno: err.errno, syscall: err.syscall ?? 'syncfs', path: r.dest }));
-    bad.push({ ...r, ok: false, error });
+    bad.push({ ...r, ok: false, error }); // append gives it its own time and seq
+    if (bad.length >= 1000) flushBad(job, bad);
   }
+  flushBad(job, bad);
+}
+
+function flushBad(job: Job, bad: FileRecord[]): void {
   for (const r of bad) {
     job.live.add(r);
     job.finish(r);
   }
+  bad.length = 0;
+  job.flushLog();
 }
 
 function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
