@@ -420,10 +420,10 @@ export class JobService {
    */
   async explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']> {
     const destDir = path.resolve(p.destDir);
-    const pairs = topPairs(p.sources, destDir);
     const items: Results['copy.explain']['items'] = [];
     let t0 = performance.now();
-    for (const { src, dest } of pairs) {
+    for (const src of p.sources) {
+      const dest = topPairs([src], destDir)[0]!.dest; // one pair at a time: the whole list up front is a stall of its own
       items.push(this.#engine.explain(src, dest, 'auto'));
       if (performance.now() - t0 >= EXPLAIN_SLICE_MS) {
         await new Promise<void>((r) => setImmediate(r));
