@@ -13,7 +13,7 @@ import { LiveTally, type Tally } from './tally.js';
 import { Verifier } from './verifier.js';
 
 /** Finished records waiting for the renderer, at most (twice this, briefly): see finish(). */
-export const MAX_PENDING_FILES = 2_500;
+export const MAX_PENDING_FILES = 10_000;
 
 /** fresh: a first run; resume: go on after an interruption; retry: run the failed entries again. */
 export type Mode = 'fresh' | 'resume' | 'retry';

@@ -171,11 +171,35 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<void> {
         threads: deps.threads(),
         conflict: run.conflict,
         move: run.move,
-        onEvents: (evs) => onEvents(job, run, evs, deps),
+        onEvents: (evs) => {
+          onEvents(job, run, evs, deps);
+          keepUp();
+        },
       });
     } catch (e) {
       reject(e);
       return;
+    }
+    // Backpressure: two batches with no turn of the event loop between them mean the engine is
+    // ahead of this thread (its batches queue up in memory, and the log's writes, the timers and
+    // the clients wait). The engine is held until the loop turns again, so a job of many small
+    // files runs at the pace the main process can record it, in bounded memory.
+    let turn: NodeJS.Immediate | null = null;
+    let held = false;
+    function keepUp(): void {
+      if (turn) {
+        if (!held) {
+          held = true;
+          h.pause();
+        }
+        return;
+      }
+      turn = setImmediate(() => {
+        turn = null;
+        if (!held) return;
+        held = false;
+        if (!job.paused && job.engine === h) h.resume();
+      });
     }
     job.engine = h;
     job.verifier.runStarted(run);
