@@ -228,7 +228,7 @@ export class QueueManager {
         for (;;) {
           const page = await api['jobs.files']({ jobId, offset: this.#nextSeq, limit: FILES_PAGE });
           if (token !== this.#loadToken || jobId !== this.#filesFor) return;
-          for (const r of page.records) {
+          for (const r of page.records as FileRecord[]) {
             if (r.seq !== undefined && r.seq < this.#nextSeq) continue;
             this.#files.push(r);
             this.#nextSeq = (r.seq ?? this.#nextSeq) + 1;
