@@ -364,6 +364,12 @@ export interface FileComparison {
 // carries the names and types, not the validators)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Serve mode's log export as an HTTP download: GET EXPORT_PATH?format=csv|json&<log.export's
+ * filters> (fellBack and errorsOnly as true/false), authorised by the token cookie like the page.
+ */
+export const EXPORT_PATH = '/log-export';
+
 export const REQUEST_NAMES = [
   'app.info',
   'app.startDrag',
@@ -393,6 +399,7 @@ export const REQUEST_NAMES = [
   'jobs.clearFinished',
   'log.read',
   'log.export',
+  'log.saveAs',
   'settings.get',
   'settings.set',
   'fs.search',
@@ -464,7 +471,14 @@ export interface Results {
   'jobs.removePartial': { removed: string[]; kept: { path: string; reason: string }[] };
   'jobs.clearFinished': { removed: string[] };
   'log.read': { total: number; records: LogRecord[] };
-  'log.export': { path: string; filename: string; content: string };
+  /**
+   * The export, written to the data folder's exports/. `content` holds it when it is small; a big
+   * one has `contentOmitted` (and an empty content): read the file, or use log.saveAs (Electron)
+   * or the HTTP download GET /log-export?format=…&<the same filters> (serve mode, token cookie).
+   */
+  'log.export': { path: string; filename: string; content: string; contentOmitted?: boolean; records?: number; bytes?: number };
+  /** The export streamed to the file the person chose in the save dialog (Electron); path null when cancelled. */
+  'log.saveAs': { path: string | null; records: number; bytes: number };
   'settings.get': Settings;
   'settings.set': Settings;
   /** The matches stream as `search.results` events tagged with the searchId. */

@@ -25,12 +25,15 @@ export interface JobApi {
   start(p: ValidParams<'jobs.start'>): Promise<Results['jobs.start']>;
   control(p: ValidParams<'jobs.control'>): Promise<Results['jobs.control']>;
   list(): Results['jobs.list'];
-  files(p: ValidParams<'jobs.files'>): Results['jobs.files'];
+  files(p: ValidParams<'jobs.files'>): Promise<Results['jobs.files']>;
   resolveConflict(p: ValidParams<'jobs.resolveConflict'>): Results['jobs.resolveConflict'];
   clearFinished(): Results['jobs.clearFinished'];
   explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']>;
   logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']>;
   logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']>;
+  exportName(p: Pick<ValidParams<'log.export'>, 'jobId' | 'format'>): string;
+  exportTo(p: ValidParams<'log.export'>, sink: (chunk: string) => Promise<void>): Promise<number>;
+  exportToFile(p: ValidParams<'log.export'>, file: string): Promise<{ path: string; records: number; bytes: number }>;
   settings(): Results['settings.get'];
   notices(): Results['app.notices'];
   partials(): Promise<Results['jobs.partials']>;
@@ -50,6 +53,8 @@ export interface HandlerDeps {
   pane: PaneService;
   /** The desktop's clipboard (Electron only). */
   clipboard: ClipboardBridge | null;
+  /** Asks where to save a file (the desktop's save dialog; Electron only): the path, or null when cancelled. */
+  chooseSavePath?: ((defaultName: string) => Promise<string | null>) | null;
 }
 
 function noClipboard(): never {
@@ -98,6 +103,14 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'jobs.clearFinished': () => d.jobs.clearFinished(),
     'log.read': (p) => d.jobs.logRead(p),
     'log.export': (p) => d.jobs.logExport(p),
+    'log.saveAs': async (p) => {
+      if (!d.chooseSavePath) {
+        throw new FerryError('ENOTSUP', 'saving with a dialog needs the Ferry window; in serve mode the export is a download');
+      }
+      const file = await d.chooseSavePath(d.jobs.exportName(p));
+      if (file === null) return { path: null, records: 0, bytes: 0 };
+      return d.jobs.exportToFile(p, file);
+    },
     'settings.get': () => d.jobs.settings(),
     'settings.set': (p) => d.jobs.updateSettings(p),
     'fs.search': (p, ctx) => d.pane.search(p, ctx.client),

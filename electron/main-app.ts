@@ -211,6 +211,13 @@ export function startApp(electron: ElectronModule, argv: string[], overrides: St
         open: launchOpen,
         trashItem: (p) => shell.trashItem(p),
         openPath: (p) => openWithDesktop(p, overrides.openPath),
+        // The log export: the desktop's save dialog, then main writes the file streamed.
+        chooseSavePath: async (name) => {
+          const w = handle.window;
+          const o = { title: 'Export the copy log', defaultPath: path.join(app.getPath('downloads'), name) };
+          const r = w && !w.isDestroyed() ? await dialog.showSaveDialog(w, o) : await dialog.showSaveDialog(o);
+          return r.canceled || !r.filePath ? null : r.filePath;
+        },
         canStartDrag: true,
         clipboard: clipboardBridge(electron.clipboard),
       });

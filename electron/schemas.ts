@@ -88,6 +88,16 @@ export const CopyOptionsSchema = v.object({
   followLinks: v.optional(v.boolean()),
 });
 
+/** An export's format and the log view's filters (log.export, log.saveAs, serve mode's GET /log-export). */
+const LogExport = v.strictObject({
+  format: v.picklist(['csv', 'json']),
+  jobId: v.optional(Id),
+  method: v.optional(v.picklist(METHODS)),
+  fellBack: v.optional(v.boolean()),
+  errorsOnly: v.optional(v.boolean()),
+  text: v.optional(v.pipe(v.string(), v.maxLength(1000))),
+});
+
 export const requestSchemas = {
   'app.info': v.strictObject({}),
   /** Electron only: start an OS drag of these files out of the window (webContents.startDrag). */
@@ -166,14 +176,9 @@ export const requestSchemas = {
     newestFirst: v.optional(v.boolean()),
   }),
   /** Exports the records log.read would give with the same filters (all of them, oldest first). */
-  'log.export': v.strictObject({
-    format: v.picklist(['csv', 'json']),
-    jobId: v.optional(Id),
-    method: v.optional(v.picklist(METHODS)),
-    fellBack: v.optional(v.boolean()),
-    errorsOnly: v.optional(v.boolean()),
-    text: v.optional(v.pipe(v.string(), v.maxLength(1000))),
-  }),
+  'log.export': LogExport,
+  /** The same, to a file chosen in a save dialog (Electron). */
+  'log.saveAs': LogExport,
   'settings.get': v.strictObject({}),
   'settings.set': v.strictObject({
     retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),

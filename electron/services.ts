@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AppInfo, Emit, EventName, Events } from './contract.js';
+import type { AppInfo, Emit, EventName, Events, ValidParams } from './contract.js';
 import { FsService } from './fs-service.js';
 import type { ClipboardBridge } from './clipboard.js';
 import { PaneService } from './pane-service.js';
@@ -23,6 +23,8 @@ export interface ServicesOptions {
   open?: string[];
   trashItem: (p: string) => Promise<void>;
   openPath: ((p: string) => Promise<void>) | null;
+  /** The desktop's save dialog (Electron): a path, or null when cancelled. */
+  chooseSavePath?: ((defaultName: string) => Promise<string | null>) | null;
   canStartDrag: boolean;
   /** Opening files needs the user's yes in the page first (serve mode). */
   openNeedsConsent?: boolean;
@@ -32,6 +34,11 @@ export interface ServicesOptions {
 
 export interface Services {
   handlers: Handlers;
+  /** The log export streamed to a sink (serve mode's HTTP download): its file name, and the writer. */
+  logDownload: {
+    name(p: ValidParams<'log.export'>): string;
+    write(p: ValidParams<'log.export'>, sink: (chunk: string) => Promise<void>): Promise<number>;
+  };
   /** Attach an event sink; returns its detach function. */
   addSink(sink: Sink): () => void;
   close(): Promise<void>;
@@ -83,9 +90,10 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     openNeedsConsent: opts.openNeedsConsent ?? false,
     systemClipboard: Boolean(opts.clipboard),
   });
-  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath, pane, clipboard: opts.clipboard ?? null });
+  const handlers = createHandlers({ appInfo, fs: fsService, jobs, survey, openPath: opts.openPath, pane, clipboard: opts.clipboard ?? null, chooseSavePath: opts.chooseSavePath ?? null });
   return {
     handlers,
+    logDownload: { name: (p) => jobs.exportName(p), write: (p, sink) => jobs.exportTo(p, sink) },
     addSink(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);

@@ -13,8 +13,8 @@ import { FerryError, toWireError } from '../native/errors.js';
 import * as native from '../native/index.js';
 import { decodeEnginePath } from '../native/index.js';
 import { xxh64File } from '../native/verify.js';
-import { fsError } from './wire-paths.js';
 import type { Requester } from './fs-service.js';
+import { bytesOf, fsError, textOf } from './wire-paths.js';
 
 /** The engine functions used here (injectable for tests). */
 export interface SurveyEngine {

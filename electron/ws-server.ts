@@ -22,9 +22,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Emit, Reply, WsMessage } from './contract.js';
+import { EXPORT_PATH, type Emit, type Reply, type ValidParams, type WireError, type WsMessage } from './contract.js';
 import type { Requester } from './fs-service.js';
 import { dispatch } from './handlers.js';
+import { parseRequest } from './schemas.js';
 import type { Services } from './services.js';
 
 export const LOOPBACK = '127.0.0.1';
@@ -138,7 +139,13 @@ export type Target = { ok: true; path: string; token: string | null } | { ok: fa
  * control bytes in the path, an unparsable URL, asterisk- or authority-form), 403 for a foreign host.
  */
 export function parseTarget(raw: string | undefined, hosts: ReadonlySet<string>): Target {
-  const bad = (why: string): Target => ({ ok: false, status: 400, text: `Bad Request: ${why}` });
+  const t = readTarget(raw, hosts);
+  return t.ok ? { ok: true, path: t.path, token: t.token } : t;
+}
+
+/** parseTarget, with the query's parameters. */
+function readTarget(raw: string | undefined, hosts: ReadonlySet<string>): { ok: true; path: string; token: string | null; query: URLSearchParams } | Extract<Target, { ok: false }> {
+  const bad = (why: string): Extract<Target, { ok: false }> => ({ ok: false, status: 400, text: `Bad Request: ${why}` });
   if (!raw) return bad('empty target');
   let rawPath: string;
   let query: string;
@@ -166,7 +173,8 @@ export function parseTarget(raw: string | undefined, hosts: ReadonlySet<string>)
     return bad('malformed percent-encoding');
   }
   if (/[\u0000-\u001f\u007f]/.test(decoded)) return bad('control characters in the path');
-  return { ok: true, path: decoded, token: new URLSearchParams(query).get('token') };
+  const params = new URLSearchParams(query);
+  return { ok: true, path: decoded, token: params.get('token'), query: params };
 }
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -397,6 +405,21 @@ class ClientChannel implements Requester {
   }
 }
 
+/**
+ * /log-export's query as log.export's parameters: format, jobId, method, text as given; fellBack
+ * and errorsOnly as `true`/`false`. Anything else (but the token) is refused, like a request's extra key.
+ */
+export function parseExportQuery(q: URLSearchParams): { ok: true; params: ValidParams<'log.export'> } | { ok: false; error: WireError } {
+  const o: Record<string, unknown> = {};
+  for (const [k, val] of q) {
+    if (k === 'token') continue;
+    if (k in o) return { ok: false, error: { code: 'EINVALIDPARAMS', message: `${k} is given twice` } };
+    o[k] = k === 'fellBack' || k === 'errorsOnly' ? (val === 'true' ? true : val === 'false' ? false : val) : val;
+  }
+  const r = parseRequest('log.export', o);
+  return r.ok ? { ok: true, params: r.params as ValidParams<'log.export'> } : { ok: false, error: r.error };
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? newToken();
   const limits: ClientLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -445,12 +468,51 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!req.headers.host) return refuse(res, 400, 'Bad Request: no Host header');
     if (!hosts.has(req.headers.host)) return refuse(res, 403, 'Forbidden: unknown Host');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method Not Allowed');
-    const target = parseTarget(req.url, hosts);
+    const target = readTarget(req.url, hosts);
     if (!target.ok) return refuse(res, target.status, target.text);
     const given = target.token ?? cookieToken(req);
     if (given === null) return refuse(res, 401, 'Unauthorized: open the URL printed by `npm run serve` (it carries ?token=)');
     if (!sameToken(given, token)) return refuse(res, 403, 'Forbidden: wrong token');
+    if (target.path === EXPORT_PATH) return void logDownload(req, res, target.query);
     serveFile(req, res, target.path);
+  }
+
+  /**
+   * GET /log-export?format=csv|json&<log.read's filters>: the log export as a download, streamed
+   * from the log files with the socket's backpressure (memory holds one chunk whatever the size).
+   */
+  async function logDownload(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams) {
+    const parsed = parseExportQuery(query);
+    if (!parsed.ok) return refuse(res, 400, `Bad Request: ${parsed.error.message}`);
+    const p = parsed.params;
+    const d = opts.services.logDownload;
+    res.writeHead(200, {
+      'Content-Type': p.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${d.name(p)}"`,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    let gone = false;
+    res.on('close', () => (gone = true));
+    try {
+      await d.write(p, async (chunk) => {
+        if (gone) throw new Error('the download was closed');
+        if (!res.write(chunk)) await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off('drain', go);
+            res.off('close', go);
+            resolve();
+          };
+          res.on('drain', go);
+          res.on('close', go);
+        });
+      });
+      res.end();
+    } catch {
+      // Headers are out: a cut connection is how the browser learns the download failed.
+      res.destroy();
+    }
   }
 
   const server = http.createServer({ requestTimeout: REQUEST_TIMEOUT, headersTimeout: HEADERS_TIMEOUT }, (req, res) => {

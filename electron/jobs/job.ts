@@ -12,6 +12,9 @@ import { storedCounters, summarize } from './summary.js';
 import { LiveTally, type Tally } from './tally.js';
 import { Verifier } from './verifier.js';
 
+/** Finished records waiting for the renderer, at most (twice this, briefly): see finish(). */
+export const MAX_PENDING_FILES = 10_000;
+
 /** fresh: a first run; resume: go on after an interruption; retry: run the failed entries again. */
 export type Mode = 'fresh' | 'resume' | 'retry';
 
@@ -107,10 +110,16 @@ export class Job {
     Object.assign(this.s, storedCounters(this.tally));
   }
 
-  /** A record is final: it goes to the log and to the renderer. */
+  /**
+   * A record is final: it goes to the log and to the renderer. What waits for the renderer is
+   * bounded (MAX_PENDING_FILES): past that the oldest waiting records are dropped from the outbox
+   * (they are in the log), and the renderer, seeing a gap in the records' seq, reads them from
+   * the log (jobs.files) instead of the main process holding a big job's records in memory.
+   */
   finish(r: FileRecord): void {
     this.logBuf.push(r);
     this.pendingFiles.push(r);
+    if (this.pendingFiles.length > 2 * MAX_PENDING_FILES) this.pendingFiles = this.pendingFiles.slice(-MAX_PENDING_FILES);
   }
 
   flushLog(): void {

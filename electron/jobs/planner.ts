@@ -156,20 +156,20 @@ export interface Survey {
  * record saying it finished (a move: any record at or under its destination, or the destination
  * itself — the move took it away).
  */
-async function goneButDone(job: Job, pair: CopyPair, recorded: () => Set<string>): Promise<boolean> {
+async function goneButDone(job: Job, pair: CopyPair, recorded: () => Promise<Set<string>>): Promise<boolean> {
   if (job.mode === 'fresh') return false;
   const r = job.live.get(pair.dest);
   if (r && !isFailure(r)) return true;
   if (job.s.kind !== 'move') return false;
-  return recorded().has(pair.dest) || (await fsp.lstat(decodeEnginePath(pair.dest)).catch(() => null)) !== null;
+  return (await recorded()).has(pair.dest) || (await fsp.lstat(decodeEnginePath(pair.dest)).catch(() => null)) !== null;
 }
 
-/** The top-level destinations (children of `destDir`) that hold a record at or under them. */
-function recordedTops(job: Job): Set<string> {
+/** The top-level destinations (children of `destDir`) that hold a counted record at or under them (read from the log). */
+async function recordedTops(job: Job, logs: Pick<LogStore, 'stream'>): Promise<Set<string>> {
   const tops = new Set<string>();
   const base = job.s.destDir.endsWith('/') ? job.s.destDir : job.s.destDir + '/';
-  for (const r of job.live.records) {
-    if (!r.dest.startsWith(base)) continue;
+  for await (const r of logs.stream(job.s.id)) {
+    if (!r.dest.startsWith(base) || !job.live.has(r.dest)) continue;
     const i = r.dest.indexOf('/', base.length);
     tops.add(i < 0 ? r.dest : r.dest.slice(0, i));
   }
@@ -184,12 +184,12 @@ function recordedTops(job: Job): Set<string> {
  * renamed, and the engine's free-space check (less what an earlier run already wrote there). A
  * refusal rejects with the engine's ENOSPC error; nothing has been copied then.
  */
-export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: Pick<PlanDeps, 'scan' | 'changed'>, spaceCredit: number, onTotals: (t: ScanTotals) => void): Promise<Survey> {
+export async function surveySources(job: Job, pairs: readonly CopyPair[], deps: Pick<PlanDeps, 'scan' | 'changed' | 'logs'>, spaceCredit: number, onTotals: (t: ScanTotals) => void): Promise<Survey> {
   const s = job.s;
   const live: LiveSource[] = [];
   const failed: FileRecord[] = [];
-  let tops: Set<string> | null = null;
-  const recorded = (): Set<string> => (tops ??= recordedTops(job));
+  let tops: Promise<Set<string>> | null = null;
+  const recorded = (): Promise<Set<string>> => (tops ??= recordedTops(job, deps.logs));
   for (const pair of pairs) {
     if (job.cancelRequested) break;
     try {
@@ -236,7 +236,9 @@ export async function plan(job: Job, deps: PlanDeps): Promise<Plan> {
   const pairs = job.mode === 'retry' ? job.retryPairs : topPairs(s.sources, s.destDir, s.names);
 
   // What is already finished (resume/retry): recount from the log.
-  const prior = deps.logs.cached(s.id) ?? (await deps.logs.records(s.id));
+  // A first run has no log yet; a resume or retry reads its own (the records that count stay on disk).
+  await deps.logs.open(s.id);
+  const prior = job.mode === 'fresh' ? [] : await deps.logs.records(s.id);
   const { kept, finished, retrying } = priorWork(prior, job.mode, pairs);
   job.live.reset();
   for (const r of kept) job.live.add(r);

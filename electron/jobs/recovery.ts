@@ -9,7 +9,7 @@ import { verifyPair } from '../../native/verify.js';
 import type { StoredJob } from './journal.js';
 import type { LogStore } from './log-store.js';
 import { tallyOfStored } from './summary.js';
-import { movedByRename, tallyAll, type Tally } from './tally.js';
+import { movedByRename, tallyStream, type Tally } from './tally.js';
 import { entryType, fsFailure, joinBytes } from '../wire-paths.js';
 
 /**
@@ -39,7 +39,7 @@ export async function restore(stored: StoredJob, logs: LogStore, cutoff: number)
   const s: StoredJob = { ...stored, options: { ...DEFAULT_OPTIONS, ...stored.options } };
   const interrupted = ACTIVE_STATES.has(s.state) || s.state === 'queued' || s.state === 'interrupted';
   if (interrupted) s.state = 'interrupted';
-  const tally = interrupted ? tallyAll(await logs.records(s.id)).tally : tallyOfStored(s);
+  const tally = interrupted ? await tallyStream(logs.stream(s.id)) : tallyOfStored(s);
   return { s, tally, interrupted };
 }
 

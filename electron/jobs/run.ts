@@ -13,6 +13,7 @@ import { incompleteFolders } from './partials.js';
 import { plan, topPairs, type Run } from './planner.js';
 import { queueRecord, removeEmptiedFolders } from './recovery.js';
 import { incompleteRun, partialError } from './summary.js';
+import { destKey, movedByRename } from './tally.js';
 import { wantsVerify } from './verifier.js';
 
 /** The engine functions the service uses (injectable for tests). */
@@ -89,7 +90,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
   }
   for (const f of flushes) {
     if (f.ok || !f.error) continue;
-    markNotOnDisk(job, f.error, f.notOnDisk);
+    await markNotOnDisk(job, f.error, f.notOnDisk, deps.logs);
     s.error ??= f.error;
   }
   job.clock.stop(Date.now());
@@ -106,7 +107,7 @@ export async function runJob(job: Job, deps: RunDeps): Promise<void> {
     if (s.error) job.finish(jobRecord(job, s.error));
   }
   // Folders left missing entries under their final names: the pane marks them, the queue offers removal.
-  s.partial = s.error || job.cancelRequested || job.shutdown ? await stillThere(incompleteFolders(job.live.records)) : [];
+  s.partial = s.error || job.cancelRequested || job.shutdown ? await stillThere(incompleteFolders(job.live.folders)) : [];
   job.flushLog();
   await deps.logs.closeJob(s.id);
   if (job.shutdown) {
@@ -134,16 +135,34 @@ export function jobRecord(job: Job, error: WireError): FileRecord {
  * A run's final flush failed (`err`): the entries the engine names in `notOnDisk` are not known to
  * be on disk. Each one this job reported done (or verified) becomes a failure that says so.
  */
-function markNotOnDisk(job: Job, err: WireError, notOnDisk: readonly string[]): void {
+async function markNotOnDisk(job: Job, err: WireError, notOnDisk: readonly string[], logs: LogStore): Promise<void> {
+  if (notOnDisk.length === 0) return;
   const why = errorDescription(err);
-  for (const dest of notOnDisk) {
-    const r = job.live.get(dest);
-    if (!r || !r.ok || r.skipped || r.scope === 'job') continue;
+  const wanted = new Set(notOnDisk);
+  // The live tally keeps counters, not records: the full records are read back from the log
+  // (flushed first), the last one per destination being the one counted.
+  job.flushLog();
+  await logs.flush(job.s.id);
+  const last = new Map<string, FileRecord>();
+  for await (const r of logs.stream(job.s.id)) if (r.scope !== 'job' && wanted.has(r.dest)) last.set(r.dest, r);
+  const bad: FileRecord[] = [];
+  for (const [dest, r] of last) {
+    const counted = job.live.get(dest);
+    if (!counted || !counted.ok || counted.skipped) continue;
     const error = toWireError(new FerryError(err.code, `not known to be on disk: the final flush failed (${why})`, { errno: err.errno, syscall: err.syscall ?? 'syncfs', path: r.dest }));
-    const bad: FileRecord = { ...r, ok: false, error, ...(r.verified ? { verified: null } : {}) };
-    job.live.add(bad);
-    job.finish(bad);
+    bad.push({ ...r, ok: false, error, ...(r.verified ? { verified: null } : {}) }); // append gives it its own time and seq
+    if (bad.length >= 1000) flushBad(job, bad);
   }
+  flushBad(job, bad);
+}
+
+function flushBad(job: Job, bad: FileRecord[]): void {
+  for (const r of bad) {
+    job.live.add(r);
+    job.finish(r);
+  }
+  bad.length = 0;
+  job.flushLog();
 }
 
 /** One engine job for `run`; resolves with its final flush's answer. */
@@ -167,11 +186,35 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<FlushResult | und
         unfit: o.unfit ?? 'fail',
         mapNames: o.mapNames ?? false,
         followLinks: o.followLinks ?? false,
-        onEvents: (evs) => onEvents(job, run, evs, deps),
+        onEvents: (evs) => {
+          onEvents(job, run, evs, deps);
+          keepUp();
+        },
       });
     } catch (e) {
       reject(e);
       return;
+    }
+    // Backpressure: two batches with no turn of the event loop between them mean the engine is
+    // ahead of this thread (its batches queue up in memory, and the log's writes, the timers and
+    // the clients wait). The engine is held until the loop turns again, so a job of many small
+    // files runs at the pace the main process can record it, in bounded memory.
+    let turn: NodeJS.Immediate | null = null;
+    let held = false;
+    function keepUp(): void {
+      if (turn) {
+        if (!held) {
+          held = true;
+          h.pause();
+        }
+        return;
+      }
+      turn = setImmediate(() => {
+        turn = null;
+        if (!held) return;
+        held = false;
+        if (!job.paused && job.engine === h) h.resume();
+      });
     }
     job.engine = h;
     job.verifier.runStarted(run);

@@ -17,16 +17,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fsp } from '../../native/user-fs.js';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ACTIVE_STATES, FINISHED_STATES } from '../contract.js';
-import type { CopyOptions, Emit, PartialCopy, Results, ValidParams } from '../contract.js';
+import type { CopyOptions, Emit, JobFileRecord as FileRecord, PartialCopy, Results, ValidParams } from '../contract.js';
 import * as native from '../../native/index.js';
 import { FerryError } from '../../native/errors.js';
+import { isFailure } from '../../native/types.js';
 import { fsError } from '../wire-paths.js';
 import { Job } from './job.js';
 import { dataDirError, Journal, newStoredJob, prepareDataDir, type LoadReport, type StoredJob } from './journal.js';
-import { LogStore, exportLog, matches } from './log-store.js';
+import { LogStore, exportFileName, exportLog, matches, writeFileStreamed } from './log-store.js';
 import { jobLabel, Notices, recoveryNotice } from './notices.js';
 import { describePartial, findTemps, removePartial } from './partials.js';
+import { tallyAll } from './tally.js';
 import { failedPairs, topPairs } from './planner.js';
 import { JobQueue, destDevice, startable } from './queue.js';
 import { DEFAULT_OPTIONS, restore } from './recovery.js';
@@ -50,6 +53,10 @@ export interface JobServiceOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** Longest run of copy.explain between two turns of the event loop. */
+const EXPLAIN_SLICE_MS = 10;
+/** log.export answers with the content up to this size (a bigger export is read from its file). */
+const EXPORT_INLINE_BYTES = 8 * 1024 * 1024;
 
 export class JobService {
   #dataDir: string;
@@ -352,10 +359,12 @@ export class JobService {
     return { jobs: [...this.#queue].map((job) => job.summary()) };
   }
 
-  files(p: ValidParams<'jobs.files'>): Results['jobs.files'] {
-    this.#queue.get(p.jobId);
-    const recs = this.#logs.recordsSync(p.jobId);
-    return { jobId: p.jobId, total: recs.length, records: recs.slice(p.offset, p.offset + p.limit) };
+  /** A page of a job's records, read from its log on disk. */
+  async files(p: ValidParams<'jobs.files'>): Promise<Results['jobs.files']> {
+    const job = this.#queue.get(p.jobId);
+    job.flushLog();
+    const total = await this.#logs.count(p.jobId);
+    return { jobId: p.jobId, total, records: await this.#logs.range(p.jobId, p.offset, p.offset + p.limit) };
   }
 
   resolveConflict(p: ValidParams<'jobs.resolveConflict'>): Results['jobs.resolveConflict'] {
@@ -399,9 +408,25 @@ export class JobService {
     return { removed };
   }
 
+  /**
+   * What each source would be copied with. Explaining is a few system calls per path on the main
+   * thread: it runs in slices of at most EXPLAIN_SLICE_MS with a turn of the event loop between
+   * them, so 100,000 paths never freeze the window (or the other clients in serve mode).
+   */
   async explain(p: ValidParams<'copy.explain'>): Promise<Results['copy.explain']> {
     const destDir = path.resolve(p.destDir);
-    return { items: topPairs(p.sources, destDir, p.names).map(({ src, dest }) => this.#engine.explain(src, dest, 'auto')) };
+    const items: Results['copy.explain']['items'] = [];
+    let t0 = performance.now();
+    for (let i = 0; i < p.sources.length; i++) {
+      const src = p.sources[i]!;
+      const dest = topPairs([src], destDir, p.names ? [p.names[i]!] : undefined)[0]!.dest; // one pair at a time: the whole list up front is a stall of its own
+      items.push(this.#engine.explain(src, dest, 'auto'));
+      if (performance.now() - t0 >= EXPLAIN_SLICE_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        t0 = performance.now();
+      }
+    }
+    return { items };
   }
 
   async logRead(p: ValidParams<'log.read'>): Promise<Results['log.read']> {
@@ -409,16 +434,37 @@ export class JobService {
     return this.#logs.query(p, p.offset, p.limit);
   }
 
-  async logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']> {
+  /** The file name of an export (`ferry-log-<job or all>-<time>.<format>`). */
+  exportName(p: Pick<ValidParams<'log.export'>, 'jobId' | 'format'>, now = new Date()): string {
+    return exportFileName(p.jobId, p.format, now);
+  }
+
+  /**
+   * Streams exactly what the log view shows with the same filters (oldest first) to `sink`, one
+   * chunk at a time (the HTTP download in serve mode, a file otherwise). Returns the record count.
+   */
+  async exportTo(p: ValidParams<'log.export'>, sink: (chunk: string) => Promise<void>): Promise<number> {
     for (const job of this.#queue) job.flushLog();
-    // Exactly what the log view shows with the same filters (oldest first).
-    const records = (await this.#logs.all(p.jobId)).filter((r) => matches(r, p));
-    const { filename, content } = exportLog(records, p.jobId, p.format);
+    return this.#logs.exportTo(p, p.format, sink);
+  }
+
+  /** Writes the export to `file` (through a hidden temporary name: never half a file under the final one). */
+  async exportToFile(p: ValidParams<'log.export'>, file: string): Promise<{ path: string; records: number; bytes: number }> {
+    return writeFileStreamed(file, (sink) => this.exportTo(p, sink));
+  }
+
+  /**
+   * The export written to the data folder's exports/, its path and name; the content comes along
+   * when it is small (up to EXPORT_INLINE_BYTES), else `contentOmitted` (read the file instead).
+   */
+  async logExport(p: ValidParams<'log.export'>): Promise<Results['log.export']> {
+    const filename = this.exportName(p);
     const dir = path.join(this.#dataDir, 'exports');
     await fsp.mkdir(dir, { recursive: true });
     const file = path.join(dir, filename);
-    await fsp.writeFile(file, content, { mode: 0o600 });
-    return { path: file, filename, content };
+    const { records, bytes } = await this.exportToFile(p, file);
+    if (bytes > EXPORT_INLINE_BYTES) return { path: file, filename, content: '', contentOmitted: true, records, bytes };
+    return { path: file, filename, content: await fsp.readFile(file, 'utf8'), records, bytes };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -439,7 +485,14 @@ export class JobService {
   }
 
   async #retry(job: Job): Promise<void> {
-    const pairs = failedPairs(this.#logs.cached(job.id) ?? (await this.#logs.records(job.id)));
+    // The failures that still stand (a later record for the same destination replaces one), streamed from the log.
+    const failed = new Map<string, FileRecord>();
+    for await (const r of this.#logs.stream(job.id)) {
+      if (r.scope === 'job') continue;
+      if (isFailure(r)) failed.set(r.dest, r);
+      else failed.delete(r.dest);
+    }
+    const pairs = failedPairs(failed.values());
     if (pairs.length > 0) {
       job.retryPairs = pairs;
       this.#requeue(job, 'retry');

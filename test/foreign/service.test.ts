@@ -38,7 +38,7 @@ test('copy.check lists the problems; the choices are remembered with the job acr
     assert.equal(fs.readFileSync(path.join(m.dir, 'tree', 'link'), 'utf8'), 'ok', 'followed');
     assert.equal(fs.existsSync(path.join(m.dir, 'tree', 'fifo')), false, 'skipped');
     assert.ok(!fs.readdirSync(path.join(m.dir, 'tree')).includes('dangling'), 'a link to nothing: neither it nor a target can be copied, so it is skipped too');
-    const dangling = h.svc.files({ jobId, offset: 0, limit: 100 }).records.find((r) => r.src === path.join(src, 'dangling'));
+    const dangling = (await h.svc.files({ jobId, offset: 0, limit: 100 })).records.find((r) => r.src === path.join(src, 'dangling'));
     assert.equal(dangling?.skipped, true, JSON.stringify(dangling));
     assert.match(dangling?.warnings.join('\n') ?? '', /skipped: symbolic links cannot be stored on exFAT, and the link points to nothing that can be read \('nowhere'\)/);
     const warnings = j.warnings ?? [];

@@ -120,7 +120,7 @@ test('log: filters, paging across jobs, CSV and JSON export match the records, s
     const again = await h.svc.logRead({ offset: 0, limit: 5000 });
     assert.deepEqual(again.records, all.records);
     assert.equal(h.job(b.jobId).filesFailed, 1);
-    assert.equal(h.svc.files({ jobId: a.jobId, offset: 0, limit: 100 }).records.length, byJob.total);
+    assert.equal((await h.svc.files({ jobId: a.jobId, offset: 0, limit: 100 })).records.length, byJob.total);
   } finally {
     await h.dispose();
     fs.rmSync(src, { recursive: true, force: true });

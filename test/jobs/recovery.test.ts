@@ -99,7 +99,7 @@ test('a job log with bad lines: the job and the rest of its log still show; a no
   try {
     await h.svc.init();
     assert.equal(h.job(jobId).state, 'done');
-    assert.equal(h.svc.files({ jobId, offset: 0, limit: 100 }).records.filter((r) => r.type === 'file').length, 3);
+    assert.equal((await h.svc.files({ jobId, offset: 0, limit: 100 })).records.filter((r) => r.type === 'file').length, 3);
     const n = h.svc.notices().notices;
     assert.equal(n.length, 1);
     assert.equal(n[0]!.level, 'warning');

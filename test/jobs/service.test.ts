@@ -23,7 +23,7 @@ test('copy job: done, files equal, records logged and listed', async () => {
     assert.equal(j.bytesDone, 40 * 3000 + 5);
     assert.deepEqual(listFiles(path.join(dst, 'tree')), listFiles(path.join(src, 'tree')));
     for (const f of listFiles(path.join(src, 'tree'))) assert.ok(fs.readFileSync(path.join(src, 'tree', f)).equals(fs.readFileSync(path.join(dst, 'tree', f))));
-    const files = h.svc.files({ jobId, offset: 0, limit: 5000 });
+    const files = await h.svc.files({ jobId, offset: 0, limit: 5000 });
     assert.equal(files.records.filter((r) => r.type === 'file').length, 41);
     const log = await h.svc.logRead({ offset: 0, limit: 5000, jobId });
     assert.equal(log.records.filter((r) => r.type === 'file' && r.ok).length, 41);

@@ -125,7 +125,7 @@ test('the log newest first, numbered; export of exactly what is filtered; Clear 
     const newest = await h.svc.logRead({ offset: 0, limit: 100, newestFirst: true });
     assert.deepEqual(newest.records.map((r) => r.src), oldest.records.map((r) => r.src).reverse());
     assert.equal(newest.records[0]!.jobId, c);
-    assert.deepEqual(h.svc.files({ jobId: a, offset: 0, limit: 10 }).records.map((r) => (r as { seq?: number }).seq), [0]);
+    assert.deepEqual((await h.svc.files({ jobId: a, offset: 0, limit: 10 })).records.map((r) => (r as { seq?: number }).seq), [0]);
     // Export with "errors only": the one failure, not the whole log.
     const all = await h.svc.logExport({ format: 'json' });
     const errors = await h.svc.logExport({ format: 'json', errorsOnly: true });

@@ -196,3 +196,25 @@ test('a failed request is an error in the user\'s terms, cleared by the next con
   await q.control('j9', 'resume');
   assert.equal(q.error, null);
 });
+
+test('a gap in the live records (the main process holds only so many for us) is read from the log, in order, once', async () => {
+  const all = Array.from({ length: 12_000 }, (_, i) => rec(i, { seq: i }));
+  const onServer: Record<string, ReturnType<typeof rec>[]> = { g: all.slice(0, 10) };
+  fake.handlers['jobs.list'] = () => ({ jobs: [job('g', { state: 'running' })] });
+  serveFiles(onServer);
+  const q = started();
+  await settle();
+  await settle();
+  assert.equal(q.fileCount, 10);
+  fake.emit('job.files', { jobId: 'g', records: all.slice(10, 20) });
+  // The main process dropped 20…11,499 from its outbox; the log has them all.
+  onServer.g = all;
+  fake.emit('job.files', { jobId: 'g', records: all.slice(11_500, 11_600) });
+  for (let i = 0; i < 6; i++) await settle();
+  fake.emit('job.files', { jobId: 'g', records: all.slice(11_600) });
+  await settle();
+  assert.equal(q.fileCount, 12_000);
+  assert.deepEqual(names(q).slice(0, 3), ['f0', 'f1', 'f2']);
+  assert.ok(names(q).every((n: string, i: number) => n === `f${i}`), 'every record once, in order');
+  assert.deepEqual(fake.requests('jobs.files').map((p: { offset: number }) => p.offset).slice(1), [20, 5020, 10020]);
+});

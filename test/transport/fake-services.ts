@@ -23,12 +23,15 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
       return { jobId: p.jobId, state: 'paused' };
     },
     list: () => ({ jobs: [] }),
-    files: (p) => ({ jobId: p.jobId, total: 0, records: [] }),
+    files: async (p) => ({ jobId: p.jobId, total: 0, records: [] }),
     resolveConflict: () => ({ ok: true }),
     clearFinished: () => ({ removed: [] }),
     explain: async (p): Promise<Results['copy.explain']> => ({ items: p.sources.map((s) => ({ src: s, dest: p.destDir, type: 'file', method: 'buffered', chain: ['buffered'], reason: 'fake' })) }),
     logRead: async () => ({ total: 0, records: [] }),
     logExport: async () => ({ path: '', filename: 'x.csv', content: '' }),
+    exportName: () => 'x.csv',
+    exportTo: async () => 0,
+    exportToFile: async (_p, file) => ({ path: file, records: 0, bytes: 0 }),
     settings: () => ({ retentionDays: 30, maxParallelDevices: 2, threads: 4 }),
     updateSettings: async (p) => ({ retentionDays: p.retentionDays ?? 30, maxParallelDevices: p.maxParallelDevices ?? 2, threads: p.threads ?? 4 }),
     notices: () => ({ notices: [] }),
@@ -47,6 +50,14 @@ export function fakeServices(calls: string[] = []): Services & { emitAll: Sink }
   });
   return {
     handlers,
+    logDownload: {
+      name: (p) => `ferry-log-${p.jobId ?? 'all'}.${p.format}`,
+      async write(p, sink) {
+        calls.push(`export ${JSON.stringify(p)}`);
+        for (let i = 0; i < 3; i++) await sink(`row ${i}\n`.repeat(50_000));
+        return 150_000;
+      },
+    },
     emitAll,
     addSink(s) {
       sinks.add(s);

@@ -91,5 +91,6 @@ test('contract: every request has a schema and the name lists are complete', () 
   assert.ok(REQUEST_NAMES.includes('jobs.start'));
   assert.ok(REQUEST_NAMES.includes('log.read'));
   assert.ok(REQUEST_NAMES.includes('app.notices') && REQUEST_NAMES.includes('app.dismissNotice'));
+  assert.ok(REQUEST_NAMES.includes('jobs.partials') && REQUEST_NAMES.includes('jobs.clearFinished'));
   assert.deepEqual([...EVENT_NAMES].sort(), ['app.notice', 'app.open', 'dir.changed', 'dir.entries', 'job.conflict', 'job.files', 'job.updated', 'measure.progress', 'scan.progress', 'search.results']);
 });

@@ -79,28 +79,6 @@ test('log encoding: attempts chain, fell-back predicate, CSV quoting', () => {
   assert.equal(csvField('two\nlines'), '"two\nlines"');
 });
 
-test('log store: idle logs are evicted past the memory budget and reload from disk', async () => {
-  const { LogStore } = await import('../../electron/jobs/log-store.js');
-  const { tmpdir } = await import('./fixtures.js');
-  const dir = tmpdir('ferry-logstore-');
-  const store = new LogStore(dir);
-  store.maxHeld = 100;
-  await store.records('a');
-  store.append('a', Array.from({ length: 80 }, (_, i) => rec({ src: `/s/${i}`, dest: `/d/${i}` })));
-  await store.records('b');
-  store.append('b', Array.from({ length: 80 }, (_, i) => rec({ src: `/t/${i}`, dest: `/e/${i}` })));
-  assert.ok(store.cached('a') && store.cached('b'), 'logs being written are never evicted');
-  await store.closeJob('a');
-  await store.closeJob('b');
-  await store.records('c'); // touching another log evicts the least recently used idle one
-  store.append('c', [rec({})]);
-  assert.equal(store.cached('a'), null, 'evicted');
-  const again = store.recordsSync('a');
-  assert.equal(again.length, 80);
-  assert.equal(again[79]!.src, '/s/79');
-  await store.close();
-});
-
 test('live tally: the engine\'s corrections of a published tree (replaces) take the place of the records they name', () => {
   // A new tree's final name was taken while the job ran; the policy ('rename') put it under
   // "t (1)": each entry's correction names the record it replaces. Counted once, at its new place.

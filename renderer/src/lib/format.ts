@@ -219,7 +219,8 @@ export function jobOutcome(j: JobSummary): OutcomePart[] {
  */
 export function averageSpeed(j: JobSummary): number {
   const ms = j.activeMs ?? (j.startedAt && j.finishedAt ? j.finishedAt - j.startedAt : 0);
-  const moved = j.runBytesMoved ?? j.bytesMoved ?? Math.max(0, j.bytesDone - j.bytesReflinked - (j.bytesSkipped ?? 0));
+  // (Skipped bytes are not in bytesDone: a skipped file is never done.)
+  const moved = j.runBytesMoved ?? j.bytesMoved ?? Math.max(0, j.bytesDone - j.bytesReflinked);
   return ms > 0 && moved > 0 ? (moved * 1000) / ms : 0;
 }
 

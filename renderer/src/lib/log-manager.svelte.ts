@@ -5,7 +5,10 @@
 // fetch with every filter); while the log is shown (`open()`), finished files of running jobs
 // refetch it at most once a second. The component only reads and sets.
 import type { LogRecord, Method, Params } from '../../../electron/contract';
-import { api, on } from './client';
+import { EXPORT_PATH } from '../../../electron/contract';
+import { api, on, transportKind } from './client';
+import { app } from './app.svelte';
+import { plural } from './format';
 import { toWireError } from '../../../native/errors';
 
 /** Records per `log.read` request. */
@@ -174,20 +177,27 @@ export class LogManager {
 
   // ------------------------------------------------------------------ export
 
-  /** Exports exactly the records the filters show (oldest first) as a file download. */
+  /**
+   * Exports exactly the records the filters show (oldest first). In the Ferry window: the save
+   * dialog, then the main process writes the file streamed. In serve mode: a download streamed by
+   * the server (GET /log-export, the token cookie authorises it). Neither holds the log in memory.
+   */
   async export(format: 'csv' | 'json'): Promise<void> {
+    const p = { format, ...this.#filterParams() };
     try {
-      const r = await api['log.export']({ format, ...this.#filterParams() });
-      const blob = new Blob([r.content], { type: format === 'csv' ? 'text/csv' : 'application/json' });
-      const url = URL.createObjectURL(blob);
+      if (transportKind === 'ipc') {
+        const r = await api['log.saveAs'](p);
+        if (r.path !== null) app.notify(`Exported ${plural(r.records, 'record')} to ${r.path}`);
+        return;
+      }
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(p)) q.set(k, String(v));
       const a = document.createElement('a');
-      a.href = url;
-      a.download = r.filename;
-      a.dataset.exportPath = r.path;
+      a.href = `${EXPORT_PATH}?${q}`;
+      a.download = ''; // the server names the file
       document.body.appendChild(a);
       a.click();
       a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (e) {
       this.#error = toWireError(e).message;
     }

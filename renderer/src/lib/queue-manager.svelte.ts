@@ -50,6 +50,11 @@ export class QueueManager {
    * A record whose seq is below this one is already shown.
    */
   #nextSeq = 0;
+  /** The pages of a selected job are loading (they merge what events bring meanwhile). */
+  #loading = false;
+  /** A gap in the records' seq was seen: #catchUp reads what is missing from the log. */
+  #behind = false;
+  #catchingUp = false;
   #speeds = new Map<string, { t: number; v: number }[]>();
   /** Incomplete copies (partial folders of stopped jobs, temps a crash left), and what changes them. */
   #partials = $state.raw<readonly PartialCopy[]>([]);
@@ -198,11 +203,45 @@ export class QueueManager {
     for (const r of records) {
       if (r.seq !== undefined) {
         if (r.seq < this.#nextSeq) continue; // shown already (a page had it)
+        if (r.seq > this.#nextSeq && !this.#loading) {
+          // A gap: the main process did not hold every record of a big burst for us (they are
+          // in the log). Read from the first one missing; what follows comes with those pages.
+          void this.#catchUp(jobId);
+          break;
+        }
         this.#nextSeq = r.seq + 1;
       }
       this.#files.push(r);
     }
     this.#filesVersion++;
+  }
+
+  /** Reads the shown job's records from #nextSeq on from the log (jobs.files), until none is missing. */
+  async #catchUp(jobId: string): Promise<void> {
+    this.#behind = true;
+    if (this.#catchingUp) return;
+    this.#catchingUp = true;
+    const token = this.#loadToken;
+    try {
+      while (this.#behind) {
+        this.#behind = false;
+        for (;;) {
+          const page = await api['jobs.files']({ jobId, offset: this.#nextSeq, limit: FILES_PAGE });
+          if (token !== this.#loadToken || jobId !== this.#filesFor) return;
+          for (const r of page.records as FileRecord[]) {
+            if (r.seq !== undefined && r.seq < this.#nextSeq) continue;
+            this.#files.push(r);
+            this.#nextSeq = (r.seq ?? this.#nextSeq) + 1;
+          }
+          this.#filesVersion++;
+          if (page.records.length === 0 || this.#nextSeq >= page.total) break;
+        }
+      }
+    } catch (e) {
+      this.#fail(e);
+    } finally {
+      this.#catchingUp = false;
+    }
   }
 
   // ------------------------------------------------------------------ actions
@@ -217,6 +256,7 @@ export class QueueManager {
     if (!id) return;
     const token = ++this.#loadToken;
     const loaded: FileRecord[] = [];
+    this.#loading = true;
     try {
       for (let offset = 0; ; ) {
         const page = await api['jobs.files']({ jobId: id, offset, limit: FILES_PAGE });
@@ -228,10 +268,20 @@ export class QueueManager {
     } catch (e) {
       if (token === this.#loadToken) this.#fail(e);
       return;
+    } finally {
+      if (token === this.#loadToken) this.#loading = false;
     }
     // The pages hold records 0…n-1 in order; events that came meanwhile add only what follows.
     const next = loaded.reduce((n, r) => (r.seq !== undefined ? Math.max(n, r.seq + 1) : n), loaded.length);
     const fresh = this.#files.filter((r) => r.seq === undefined || r.seq >= next);
+    if (fresh[0]?.seq !== undefined && fresh[0].seq > next) {
+      // Records between the pages and the events were not sent (a big burst): read them.
+      this.#files = loaded;
+      this.#nextSeq = next;
+      this.#filesVersion++;
+      void this.#catchUp(id);
+      return;
+    }
     this.#files = [...loaded, ...fresh];
     this.#nextSeq = fresh.reduce((n, r) => (r.seq !== undefined ? Math.max(n, r.seq + 1) : n), next);
     this.#filesVersion++;
