@@ -58,7 +58,7 @@ export class FerryError extends Error {
 /** Any thrown value as a WireError (keeps Node's fields when present; never throws). */
 export function toWireError(e: unknown): WireError {
   if (e && typeof e === 'object') {
-    let o: { code?: unknown; message?: unknown; errno?: unknown; syscall?: unknown; path?: unknown; dest?: unknown };
+    let o: { code?: unknown; message?: unknown; errno?: unknown; syscall?: unknown; path?: unknown; dest?: unknown; side?: unknown };
     try {
       o = e as typeof o;
       const w: WireError = {
@@ -69,6 +69,7 @@ export function toWireError(e: unknown): WireError {
       if (typeof o.syscall === 'string') w.syscall = o.syscall;
       if (typeof o.path === 'string') w.path = o.path;
       if (typeof o.dest === 'string') w.dest = o.dest;
+      if (o.side === 'source' || o.side === 'destination') w.side = o.side;
       return w;
     } catch {
       return { code: 'EINTERNAL', message: 'unreadable error' };

@@ -308,6 +308,8 @@ export function tallyAll(records: Iterable<FileRecord>): { tally: Tally; last: M
   const last = new Map<string, FileRecord>();
   for (const r of records) {
     if (r.scope === 'job') continue;
+    // The engine's correction of a published tree takes the place of the record it names.
+    if (r.replaces !== undefined && r.replaces !== r.dest) last.delete(r.replaces);
     last.set(r.dest, r);
   }
   const tally = emptyTally();

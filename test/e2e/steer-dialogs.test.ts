@@ -297,7 +297,8 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
         else assert.match(await content.innerText(), /^different — different hashes/);
       }
       const left = 5 - answered;
-      if (left > 0) assert.match(await c.locator('label.all').innerText(), new RegExp(`\\(${left} more to decide\\)`));
+      // The count follows the job's summary (sent on the queue's tick): wait for it to settle.
+      if (left > 0) await page.waitForFunction((n) => new RegExp(`\\(${n} more to decide\\)`).test(document.querySelector('[role="alertdialog"] label.all')?.textContent ?? ''), left, { timeout: 5000 });
       else assert.doesNotMatch(await c.locator('label.all').innerText(), /more to decide/);
       await c.locator('[data-decision="skip"]').click();
       await page.waitForFunction((id) => document.querySelector('[role="alertdialog"]')?.getAttribute('data-conflict-id') !== id, dest);
@@ -380,7 +381,8 @@ describe('as a user who may not write to the destination', { skip: skip || (isRo
     const { jobId } = await pageRpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources: [path.join(root, 'mine', 'doc.txt')], destDir: path.join(root, 'theirs'), options: {} });
     await page.waitForSelector(`${jobRow(jobId)}[data-state="failed"]`);
     await page.click(`${jobRow(jobId)} [data-job-pick]`);
-    const status = page.locator('.queue-area .files .rec[data-status="error"] .status');
+    // The file's own row (the job's failure is a row of its own, data-type="job").
+    const status = page.locator('.queue-area .files .rec[data-status="error"]:not([data-type="job"]) .status');
     await status.waitFor();
     assert.equal(await status.innerText(), 'Cannot create it in the destination: permission denied (EACCES)');
     const text = await page.locator('body').innerText();

@@ -180,8 +180,16 @@ describe('kill -9 at random points', () => {
   }
 
   test('a killed copy leaves one hidden tree: findTemps says whose it is and which files are unfinished; publishTemp names it', async () => {
+    // The pristine tree plus 128 MiB in 8 files walked last: a copy long enough that the pause
+    // (asked for from JS, after 40 records arrived) comes while files are still in flight; the
+    // pristine tree alone is copied before the first batch of records reaches JS.
+    const slow = path.join(a, 'slow');
+    fs.cpSync(pristine, slow, { recursive: true });
+    for (let i = 0; i < 8; i++) writeRandom(path.join(slow, `z${i}`), 16 << 20);
+    const slowSums = new Map(sums);
+    for (let i = 0; i < 8; i++) slowSums.set(`z${i}`, hash(path.join(slow, `z${i}`)));
     const dest = path.join(b, 'paused');
-    const c = child([{ src: pristine, dest }], { recursive: true, threads: 2, tag: 'job-42', method: 'buffered' }, 40);
+    const c = child([{ src: slow, dest }], { recursive: true, threads: 2, tag: 'job-42', method: 'buffered' }, 40);
     await c.waitFor('paused');
     await new Promise((r) => setTimeout(r, 100)); // the workers reach their next chunk and wait there
     c.proc.kill('SIGKILL');
@@ -197,14 +205,14 @@ describe('kill -9 at random points', () => {
     assert.equal(t.type, 'dir');
     assert.equal(t.finalName, 'paused');
     assert.equal(t.finalPath, dest);
-    assert.equal(t.src, pristine);
+    assert.equal(t.src, slow);
     assert.equal(t.tag, 'job-42');
     assert.ok(t.files >= 40, `${t.files}`);
     const partial = t.partial ?? [];
     assert.ok(partial.includes(victim), `${victim} is unfinished: ${JSON.stringify(t.partial)}`);
     assert.ok(partial.length <= 3, `at most the cut one and one per thread: ${JSON.stringify(t.partial)}`);
     for (const f of listFilesDeep(t.path)) {
-      if (!partial.includes(f)) assert.equal(hash(f), sums.get(path.relative(t.path, f)), `${f} is listed complete`);
+      if (!partial.includes(f)) assert.equal(hash(f), slowSums.get(path.relative(t.path, f)), `${f} is listed complete`);
     }
     // Not a temp: refused.
     await assert.rejects(removeTemp(path.join(b, 'paused-not-a-temp')), { code: 'EINVAL' });
@@ -212,8 +220,9 @@ describe('kill -9 at random points', () => {
     for (const p of partial) fs.rmSync(p);
     assert.deepEqual(await publishTemp(t.path), { dest });
     assert.deepEqual(await findTemps(b), []);
-    for (const f of listFiles(dest)) assert.equal(hash(path.join(dest, f)), sums.get(f));
+    for (const f of listFiles(dest)) assert.equal(hash(path.join(dest, f)), slowSums.get(f));
     fs.rmSync(dest, { recursive: true, force: true });
+    fs.rmSync(slow, { recursive: true, force: true });
   });
 });
 

@@ -115,8 +115,11 @@ describe('accounting', () => {
 
   test('cancel: what was in flight is reported (skipped, cancel); with the job scan the counts reach the total', async () => {
     const src = path.join(dir, 'cancel-src');
-    tree(src, 3000, 4096);
+    // big.bin first: the lowest inode in 'sub', so the walk (inode order) reaches it before the
+    // small files, and the cancel comes while most of them are still to do.
+    fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
     writeRandom(path.join(src, 'sub', 'big.bin'), 128 << 20);
+    tree(src, 3000, 4096);
     const dest = path.join(dir, 'cancel-dest');
     let cancelled = false;
     const r = await run([{ src, dest }], { recursive: true, method: 'buffered', threads: 2, scan: true }, (e, job) => {

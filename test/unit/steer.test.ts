@@ -103,3 +103,13 @@ test('survey: compare two files by size, date and content (hashing on request)',
   assert.equal(gone.b, null);
   assert.match(gone.why, /destination is gone/);
 });
+
+test('the side that failed survives the log: a record read back from its line still says which side failed', async () => {
+  const { parseLogLine } = await import('../../electron/jobs/log-store.js');
+  const { toWireError } = await import('../../native/errors.js');
+  const error = { code: 'EACCES', message: "EACCES: permission denied, open '/a' -> '/b'", errno: -13, syscall: 'open', path: '/a', dest: '/b', side: 'destination' as const };
+  assert.deepEqual(toWireError(error), error);
+  const line = JSON.stringify({ src: '/a', dest: '/b', type: 'file', size: 1, bytes: 0, method: null, attempts: [], sparse: false, ms: 0, ok: false, skipped: false, error, warnings: [], jobId: 'j', time: 1 });
+  assert.equal(parseLogLine(line)?.error?.side, 'destination');
+  assert.equal(toWireError({ ...error, side: 'elsewhere' }).side, undefined, 'only the two sides');
+});
