@@ -3,6 +3,9 @@
 // spent waiting for a person to answer a conflict is counted only while the engine still makes
 // progress on other files (it stops being work once nothing moves). Pure: the caller passes the
 // time, so every rule is a unit test away.
+/** The engine reports progress several times a second while it works; a longer gap while a question waits is idle. */
+export const IDLE_GAP_MS = 500;
+
 export class WorkClock {
   #ms = 0;
   /** Start of the interval being counted, or null when not counting (stopped, paused, or idle in a wait). */
@@ -49,10 +52,18 @@ export class WorkClock {
     if (this.#waits === 0) this.#open(now);
   }
 
-  /** Bytes moved or entries finished: while a question is open, the time since the last mark was work. */
+  /**
+   * Bytes moved or entries finished: while a question is open, the time since the last mark was
+   * work — unless the marks are further apart than the engine reports while it works
+   * (IDLE_GAP_MS): such a gap is the engine idle behind the question, and a mark after it (a late
+   * record of a file finished long ago) does not make the wait count.
+   */
   progress(now: number): void {
     if (!this.#running || this.#paused || this.#waits === 0) return;
-    if (this.#since !== null) this.#ms += Math.max(0, now - this.#since);
+    if (this.#since !== null) {
+      const gap = Math.max(0, now - this.#since);
+      if (gap <= IDLE_GAP_MS) this.#ms += gap;
+    }
     this.#since = now;
   }
 

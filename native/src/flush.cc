@@ -3,9 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace ferry {
+
+int checked_syncfs(int fd, bool wrote) {
+  if (syncfs(fd) != 0) return errno;
+  struct statvfs v;
+  if (wrote && fstatvfs(fd, &v) == 0 && (v.f_flag & ST_RDONLY)) return EROFS;
+  return 0;
+}
 
 void FlushSet::watch(dev_t dev, int dirfd, const std::string& folder) {
   std::lock_guard<std::mutex> lk(mu_);
@@ -48,7 +56,7 @@ std::optional<WireErr> FlushSet::sync(std::vector<std::string>& not_on_disk) {
   for (Fs& f : fss_) {
     int e = f.open_err;
     const char* sys = e ? "open" : "syncfs";
-    if (!e && syncfs(f.fd.get()) != 0) e = errno;
+    if (!e) e = checked_syncfs(f.fd.get(), !f.dests.empty());
     if (!e) continue;
     if (!first) first = sys_error(e, sys, f.folder, "");
     for (std::string& d : f.dests)

@@ -23,6 +23,12 @@
 
 namespace ferry {
 
+// syncfs(2) on `fd`, checked: 0 or the errno. A filesystem that turned read-only meanwhile (ext4's
+// errors=remount-ro after a write-back error) answers syncfs with 0 without writing anything, so
+// when `wrote` (this job left data there to flush) a read-only filesystem is EROFS: what it had
+// not written yet is lost.
+int checked_syncfs(int fd, bool wrote);
+
 class FlushSet {
  public:
   // Watches the filesystem of folder `dirfd` (device `dev`; `folder` is its escaped path, for the

@@ -22,17 +22,21 @@ test('WorkClock: pauses and unanswered questions are not work; progress while as
   assert.equal(c.ms(9000), 300, 'nothing moved while waiting');
   c.progress(5500); // other files went on copying meanwhile
   assert.equal(c.ms(9000), 600);
+  c.progress(8000); // a mark 2.5 s after the last one: the engine was idle behind the question
+  assert.equal(c.ms(9000), 600, 'an idle gap is not work, even when a mark ends it');
+  c.progress(8200); // and then moved on again, 200 ms after that mark
+  assert.equal(c.ms(9000), 800);
   c.waitEnd(12_000); // answered long after
-  assert.equal(c.ms(12_000), 600);
-  assert.equal(c.ms(12_100), 700);
+  assert.equal(c.ms(12_000), 800);
+  assert.equal(c.ms(12_100), 900);
   // Two questions at once: work resumes when both are answered.
   c.waitStart(12_100);
   c.waitStart(12_100);
   c.waitEnd(13_000);
-  assert.equal(c.ms(14_000), 700);
+  assert.equal(c.ms(14_000), 900);
   c.waitEnd(14_000);
   c.stop(14_050);
-  assert.equal(c.ms(99_999), 750, 'stopped: final');
+  assert.equal(c.ms(99_999), 950, 'stopped: final');
   // A new run counts from zero.
   c.start(100_000);
   assert.equal(c.ms(100_010), 10);
