@@ -44,31 +44,8 @@ export async function openUi(opts: { left: string; right: string; width?: number
   };
 }
 
-/** One request over a fresh WebSocket from inside the page (what the renderer's client does). */
-export async function pageRpc<T>(page: Page, method: string, params: unknown): Promise<T> {
-  const reply = await page.evaluate(
-    async ([m, p]) => {
-      const token = new URLSearchParams(location.search).get('token') ?? '';
-      const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = () => reject(new Error('ws error'));
-      });
-      const r = await new Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>((resolve) => {
-        ws.onmessage = (ev) => {
-          const msg = JSON.parse(String(ev.data)) as { kind: string; id: number; ok: boolean };
-          if (msg.kind === 'reply' && msg.id === 1) resolve(msg);
-        };
-        ws.send(JSON.stringify({ id: 1, method: m, params: p }));
-      });
-      ws.close();
-      return r;
-    },
-    [method, params] as const,
-  );
-  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-  return reply.value as T;
-}
+/** One request over a fresh WebSocket from inside the page (page-rpc.ts, shared by the e2e tests). */
+export { rpc as pageRpc } from './page-rpc.js';
 
 /** Ctrl+L in the pane, type the path, Enter; waits until the pane shows it. */
 export async function go(page: Page, side: Side, p: string): Promise<void> {
