@@ -299,7 +299,7 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
       const left = 5 - answered;
       // The count follows the job's summary (sent on the queue's tick): wait for it to settle.
       if (left > 0) await page.waitForFunction((n) => new RegExp(`\\(${n} more to decide\\)`).test(document.querySelector('[role="alertdialog"] label.all')?.textContent ?? ''), left, { timeout: 5000 });
-      else assert.doesNotMatch(await c.locator('label.all').innerText(), /more to decide/);
+      else await page.waitForFunction(() => !/more to decide/.test(document.querySelector('[role="alertdialog"] label.all')?.textContent ?? ''), undefined, { timeout: 5000 });
       await c.locator('[data-decision="skip"]').click();
       await page.waitForFunction((id) => document.querySelector('[role="alertdialog"]')?.getAttribute('data-conflict-id') !== id, dest);
     }
