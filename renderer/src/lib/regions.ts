@@ -78,6 +78,23 @@ export function installRegionKeys(): () => void {
   };
   const onkeydown = (e: KeyboardEvent) => {
     if (document.querySelector('dialog[open]')) return;
+    // Focus left nowhere (the element that had it went away): the key goes to the pane last used,
+    // so the commander keys never silently do nothing.
+    const nowhere = !document.activeElement || document.activeElement === document.body;
+    if (nowhere && e.isTrusted && !['Shift', 'Control', 'Alt', 'Meta'].includes(e.key)) {
+      const grid = document.querySelector<HTMLElement>(`[data-pane="${lastPane}"] .grid`);
+      if (grid) {
+        grid.focus();
+        const again = new KeyboardEvent('keydown', {
+          key: e.key, code: e.code, location: e.location, repeat: e.repeat,
+          ctrlKey: e.ctrlKey, altKey: e.altKey, shiftKey: e.shiftKey, metaKey: e.metaKey,
+          bubbles: true, cancelable: true,
+        });
+        if (!grid.dispatchEvent(again)) e.preventDefault();
+        e.stopPropagation();
+        return;
+      }
+    }
     const ctrl = e.ctrlKey || e.metaKey;
     if (ctrl && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'j') {
       e.preventDefault();
