@@ -1,20 +1,19 @@
 // One entry of a job, on a worker thread: a regular file (its data through copy.cc into a
 // TempFile, then metadata, then publishing), a FIFO's or device's data (a top-level pair without
 // recursive, like cp), a recreated symlink or node, a hard link to an earlier copy, or a
-// move-by-rename. Every taken destination name goes through settle_taken().
+// move-by-rename. Every taken destination name goes through settle_taken(). Beside it:
+// entry_move.cc (a move's sources go in flushed batches), entry_foreign.cc (what a foreign
+// destination cannot hold), entry_links.cc (hard links kept as hard links).
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <map>
 
 #include "flush.h"
 #include "job.h"
 #include "job_parts.h"
 #include "tempfile.h"
-
-#include <vector>
 
 namespace ferry {
 
@@ -88,79 +87,6 @@ void Job::worker_main(size_t idx) {
     }
   }
   flush_unlinks();
-}
-
-bool Job::unlinks_waiting() {
-  if (!spec_.move) return false;
-  std::lock_guard<std::mutex> lk(unlinks_mu_);
-  return !unlinks_.empty();
-}
-
-void Job::note_dest_fs(const DirNode& d) {
-  if (!spec_.move || !d.dfd) return;
-  std::lock_guard<std::mutex> lk(unlinks_mu_);
-  if (sync_fds_.count(d.ddev)) return;
-  UniqueFd fd(openat(d.dfd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd) sync_fds_.emplace(d.ddev, std::move(fd));
-}
-
-// A copied entry of a move: its record and source wait for the batch's flush.
-void Job::defer_unlink(Task& t, Record&& rec) {
-  t.dir->pending.fetch_add(1, std::memory_order_relaxed);
-  bool full;
-  {
-    std::lock_guard<std::mutex> lk(unlinks_mu_);
-    const uint64_t now = now_ns();
-    if (unlinks_.empty()) unlink_t0_ = now;
-    unlink_bytes_ += rec.bytes;
-    unlinks_.push_back({t.dir, t.sname, std::move(rec)});
-    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || now - unlink_t0_ >= kUnlinkBatchNs;
-  }
-  if (full) flush_unlinks();
-}
-
-// One checked syncfs per destination filesystem of the batch; then each source goes (or, when its
-// filesystem could not be flushed, stays with a warning) and the records are emitted.
-void Job::flush_unlinks() {
-  std::vector<Unlink> batch;
-  std::map<dev_t, std::pair<int, int>> syncs;  // device → (descriptor to syncfs, its errno)
-  {
-    std::lock_guard<std::mutex> lk(unlinks_mu_);
-    batch.swap(unlinks_);
-    unlink_bytes_ = 0;
-    for (const auto& u : batch) {
-      // The walker noted each destination device before its first file; the folder's own fd (also
-      // opened before its files were written) stands in should that open have failed.
-      auto it = sync_fds_.find(u.dir->ddev);
-      syncs.emplace(u.dir->ddev, std::make_pair(it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get(), 0));
-    }
-  }
-  if (batch.empty()) return;
-  for (auto& [dev, s] : syncs) s.second = checked_syncfs(s.first, true);
-  // The new names: each folder of the batch flushed once (its files' data was flushed one by one).
-  std::map<const DirNode*, int> dirs;
-  for (const auto& u : batch)
-    if (!dirs.count(u.dir.get())) dirs[u.dir.get()] = syncs[u.dir->ddev].second ? 0 : fsync_dir(u.dir->dfd.get());
-  for (auto& u : batch) {
-    DirNode& d = *u.dir;
-    Record& rec = u.rec;
-    const int e = syncs[d.ddev].second ? syncs[d.ddev].second : dirs[&d];
-    if (e) {
-      rec.warnings.push_back(std::string("source kept: the destination could not be flushed: ") + errno_name(e) + " (" + errno_desc(e) + ")");
-      d.child_failed = true;
-    } else if (cancelled_) {
-      rec.warnings.push_back("source kept: the job was cancelled");
-      d.child_failed = true;
-    } else if (unlinkat(d.sfd.get(), u.sname.c_str(), 0) != 0) {
-      rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
-      d.child_failed = true;
-    } else {
-      rec.durable = true;  // its filesystem was flushed before the source went: the final flush need not vouch for it
-      rec.ino = 0;         // moved: the source is gone, so the copy is never "partial"
-    }
-    emit(std::move(rec));
-    release(u.dir);
-  }
 }
 
 int Job::check(const Worker& w) {
@@ -319,117 +245,6 @@ void Job::do_task(Worker& w, Task& t) {
     if (int e = fsync_dir(d.dfd.get())) rec.fail(sys_error(e, "fsync", rec.src, rec.dest));
   }
   finish();
-}
-
-// ---- Foreign destinations (see foreign.h) ----
-
-// Counts an entry the destination could not hold and settles it: skipped with its reason, or,
-// with `err` and the policy 'fail', failed with it (the raw errno it would have met).
-void Job::settle_unfit(DirNode& d, const Problem& p, int err, Record& rec) {
-  unfit_.fetch_add(1);
-  {
-    std::lock_guard<std::mutex> lk(notes_mu_);
-    if (unfit_fs_.empty()) unfit_fs_ = fs_label(d.dfs);
-  }
-  if (spec_.unfit == UnfitPolicy::Fail && err) return rec.fail(node_error(errno_name(err), err, p.reason, "copyfile", rec.src, rec.dest));
-  rec.result = Result::Skipped;
-  rec.warnings.push_back("skipped: " + p.reason);
-}
-
-bool Job::unfit_name(DirNode& d, const std::string& sname, const std::string& dname, bool mapped, Record& rec) {
-  if (!is_foreign(d.dfs)) return false;
-  auto c = d.clash.find(sname);
-  if (c != d.clash.end()) {
-    // Never tried: the name is taken by the first, and the conflict policy would overwrite it.
-    const Problem p = case_problem(d.dfs, c->second, sname);
-    if (p.fails) {
-      settle_unfit(d, p, EEXIST, rec);
-      return true;
-    }
-    rec.warnings.push_back(p.reason);
-  }
-  if (mapped) rec.warnings.push_back(mapped_problem(d.dfs, sname).reason);
-  Problem p;
-  if (name_problem(d.dfs, dname, p)) {
-    if (!p.fails) {
-      rec.warnings.push_back(p.reason);
-    } else if (spec_.unfit != UnfitPolicy::Fail) {
-      settle_unfit(d, p, 0, rec);
-      return true;
-    }
-    // 'fail': the destination is asked, and its answer read with what is known (dest_fail).
-  }
-  return false;
-}
-
-bool Job::unfit_type(Task& t, const struct stat& st, bool stream, Record& rec) {
-  DirNode& d = *t.dir;
-  std::vector<Problem> ps;
-  type_problems(d.dfs, st, stream, ps);
-  for (const Problem& p : ps) {
-    if (!p.fails) {
-      rec.warnings.push_back(p.reason);
-    } else if (p.kind == Unfit::TooLarge) {
-      settle_unfit(d, p, EFBIG, rec);  // never tried: gigabytes would be written first
-      return true;
-    } else if (spec_.unfit != UnfitPolicy::Fail) {
-      settle_unfit(d, p, 0, rec);
-      return true;
-    }
-  }
-  return false;
-}
-
-// A symlink where the destination cannot store one, with follow_links: what it points to is
-// copied under its name (folders it points to were made folders by the walker). True when the
-// link's target was copied (a move keeps the link).
-bool Job::copy_link_target(Worker& w, Task& t, Record& rec) {
-  DirNode& d = *t.dir;
-  std::vector<char> buf(4096);
-  const ssize_t n = readlinkat(d.sfd.get(), t.sname.c_str(), buf.data(), buf.size() - 1);
-  const std::string target = escape_name(std::string(buf.data(), n > 0 ? (size_t)n : 0));
-  struct stat ts;
-  UniqueFd in(openat(d.sfd.get(), t.sname.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
-  if (!in || fstat(in.get(), &ts) != 0) {
-    const int e = errno;
-    const std::string why = "the link points to nothing that can be read ('" + target + "'), so nothing can be copied instead of it";
-    // Neither the link nor its target can be copied: with 'skip' it is left out like the others.
-    if (spec_.unfit == UnfitPolicy::Skip) {
-      settle_unfit(d, Problem{Unfit::Symlink, true, type_reason(d.dfs, EntryType::Symlink) + ", and " + why}, 0, rec);
-      return false;
-    }
-    rec.fail(node_error(errno_name(e), e, why, "open", rec.src, rec.dest));
-    return false;
-  }
-  if (!S_ISREG(ts.st_mode)) {
-    in.reset();
-    if (unfit_type(t, ts, false, rec)) return false;
-    copy_other(t, ts, rec);
-    return rec.ok();
-  }
-  rec.size = (uint64_t)ts.st_size;
-  if (unfit_type(t, ts, false, rec)) return false;
-  copy_regular(w, t, in.get(), ts, rec, false);
-  if (rec.ok()) rec.warnings.push_back("copied what the link points to ('" + target + "'): " + type_reason(d.dfs, EntryType::Symlink));
-  return rec.ok();
-}
-
-WireErr Job::dest_fail(const DirNode& d, int err, const char* syscall, const std::string& dname, const Record& rec) {
-  WireErr e = dest_error(d.dfs, err, syscall, dname, rec.type, rec.size, rec.src, rec.dest);
-  if (is_foreign(d.dfs) && e.message != sys_error(err, syscall, rec.src, rec.dest).message) {
-    unfit_.fetch_add(1);
-    std::lock_guard<std::mutex> lk(notes_mu_);
-    if (unfit_fs_.empty()) unfit_fs_ = fs_label(d.dfs);
-  }
-  return e;
-}
-
-void Job::note_destination(const DirNode& d) {
-  if (!spec_.preserve || !is_foreign(d.dfs)) return;
-  const std::string lost = lost_metadata(d.dfs);
-  std::lock_guard<std::mutex> lk(notes_mu_);
-  if (lost.empty() || !noted_.insert(d.ddev).second) return;
-  notes_.push_back(lost + " (copies in '" + d.dest_path + "')");
 }
 
 // Move within one filesystem: renameat2(NOREPLACE); conflicts are resolved first. Returns true
@@ -666,54 +481,6 @@ void Job::copy_other(Task& t, const struct stat& st, Record& rec) {
     if (mode == Pub::Done) return;
   }
   rec.fail(sys_error(EEXIST, sys, rec.src, rec.dest));
-}
-
-// Hard links (with preserve): the first name of a multiply-linked inode met in this job is
-// copied (the "leader"); later names are hard-linked to that copy instead of copied again. The
-// leader's copy is held open (O_PATH) until all its names were seen or the job ends.
-Job::HardLink Job::link_or_lead(Task& t, const struct stat& st, Record& rec) {
-  const auto key = std::make_pair(st.st_dev, st.st_ino);
-  std::unique_lock<std::mutex> lk(links_mu_);
-  auto it = links_.find(key);
-  if (it == links_.end()) {
-    // Bounded (each entry holds an fd until all its names were seen, and trees such as backup
-    // snapshots have many inodes linked from outside): beyond this, later names are copies.
-    if (links_.size() >= 1024) return HardLink::None;
-    links_[key].remaining = (uint64_t)st.st_nlink - 1;
-    return HardLink::Leader;
-  }
-  links_cv_.wait(lk, [&] {
-    auto i = links_.find(key);
-    return i == links_.end() || i->second.copied || cancelled_;
-  });
-  it = links_.find(key);
-  if (cancelled_ || it == links_.end() || !it->second.copied) return HardLink::None;
-  if (link_tmpfile(it->second.fd.get(), t.dir->dfd.get(), t.dname.c_str(), meta_.root) != 0)
-    return HardLink::None;  // EEXIST (a conflict), EXDEV (another filesystem)…: copy it
-  rec.result = Result::Linked;
-  rec.method = -1;
-  rec.bytes = 0;
-  rec.warnings.push_back("hard link to '" + it->second.dest + "'");
-  if (--it->second.remaining == 0) links_.erase(it);
-  return HardLink::Linked;
-}
-
-void Job::leader_done(Task& t, const struct stat& st, const Record& rec) {
-  const auto key = std::make_pair(st.st_dev, st.st_ino);
-  {
-    std::lock_guard<std::mutex> lk(links_mu_);
-    auto it = links_.find(key);
-    if (it == links_.end() || it->second.copied) return;
-    UniqueFd fd(rec.ok() ? openat(t.dir->dfd.get(), t.dname.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1);
-    if (fd) {
-      it->second.copied = true;
-      it->second.fd = std::move(fd);
-      it->second.dest = rec.dest;
-    } else {
-      links_.erase(it);  // the next name copies (and leads) itself
-    }
-  }
-  links_cv_.notify_all();
 }
 
 }  // namespace ferry

@@ -1,0 +1,93 @@
+// Moves across filesystems, on the worker threads: a copied entry's source is unlinked only after
+// its copy is on disk. Each copy's data was fsynced by copy_regular(); the entry then waits in a
+// batch (kUnlinkBatch entries, kUnlinkBatchBytes, kUnlinkBatchNs after the first, or no work
+// left): each folder of the batch is fsynced once and each destination filesystem gets one checked
+// syncfs; only then do the batch's sources go and its records get emitted.
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <map>
+#include <vector>
+
+#include "flush.h"
+#include "job.h"
+#include "job_parts.h"
+#include "tempfile.h"
+
+namespace ferry {
+
+bool Job::unlinks_waiting() {
+  if (!spec_.move) return false;
+  std::lock_guard<std::mutex> lk(unlinks_mu_);
+  return !unlinks_.empty();
+}
+
+void Job::note_dest_fs(const DirNode& d) {
+  if (!spec_.move || !d.dfd) return;
+  std::lock_guard<std::mutex> lk(unlinks_mu_);
+  if (sync_fds_.count(d.ddev)) return;
+  UniqueFd fd(openat(d.dfd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) sync_fds_.emplace(d.ddev, std::move(fd));
+}
+
+// A copied entry of a move: its record and source wait for the batch's flush.
+void Job::defer_unlink(Task& t, Record&& rec) {
+  t.dir->pending.fetch_add(1, std::memory_order_relaxed);
+  bool full;
+  {
+    std::lock_guard<std::mutex> lk(unlinks_mu_);
+    const uint64_t now = now_ns();
+    if (unlinks_.empty()) unlink_t0_ = now;
+    unlink_bytes_ += rec.bytes;
+    unlinks_.push_back({t.dir, t.sname, std::move(rec)});
+    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || now - unlink_t0_ >= kUnlinkBatchNs;
+  }
+  if (full) flush_unlinks();
+}
+
+// One checked syncfs per destination filesystem of the batch; then each source goes (or, when its
+// filesystem could not be flushed, stays with a warning) and the records are emitted.
+void Job::flush_unlinks() {
+  std::vector<Unlink> batch;
+  std::map<dev_t, std::pair<int, int>> syncs;  // device → (descriptor to syncfs, its errno)
+  {
+    std::lock_guard<std::mutex> lk(unlinks_mu_);
+    batch.swap(unlinks_);
+    unlink_bytes_ = 0;
+    for (const auto& u : batch) {
+      // The walker noted each destination device before its first file; the folder's own fd (also
+      // opened before its files were written) stands in should that open have failed.
+      auto it = sync_fds_.find(u.dir->ddev);
+      syncs.emplace(u.dir->ddev, std::make_pair(it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get(), 0));
+    }
+  }
+  if (batch.empty()) return;
+  for (auto& [dev, s] : syncs) s.second = checked_syncfs(s.first, true);
+  // The new names: each folder of the batch flushed once (its files' data was flushed one by one).
+  std::map<const DirNode*, int> dirs;
+  for (const auto& u : batch)
+    if (!dirs.count(u.dir.get())) dirs[u.dir.get()] = syncs[u.dir->ddev].second ? 0 : fsync_dir(u.dir->dfd.get());
+  for (auto& u : batch) {
+    DirNode& d = *u.dir;
+    Record& rec = u.rec;
+    const int e = syncs[d.ddev].second ? syncs[d.ddev].second : dirs[&d];
+    if (e) {
+      rec.warnings.push_back(std::string("source kept: the destination could not be flushed: ") + errno_name(e) + " (" + errno_desc(e) + ")");
+      d.child_failed = true;
+    } else if (cancelled_) {
+      rec.warnings.push_back("source kept: the job was cancelled");
+      d.child_failed = true;
+    } else if (unlinkat(d.sfd.get(), u.sname.c_str(), 0) != 0) {
+      rec.warnings.push_back(std::string("source not removed: ") + errno_name(errno) + " (" + errno_desc(errno) + ")");
+      d.child_failed = true;
+    } else {
+      rec.durable = true;  // its filesystem was flushed before the source went: the final flush need not vouch for it
+      rec.ino = 0;         // moved: the source is gone, so the copy is never "partial"
+    }
+    emit(std::move(rec));
+    release(u.dir);
+  }
+}
+
+}  // namespace ferry
