@@ -7,256 +7,20 @@
 // batches that arrive while a write is in flight go out together in the next one; a read waits
 // for the writes before it. The end of a job (flush: wait, then datasync) makes the log durable
 // before the job says done. Crash-resume trusts what reached the file.
+// Its parts: log-store-records.ts (a line as a record, the filter), log-store-index.ts (where the
+// records are, reading them back), log-store-writer.ts (appending), log-store-export.ts (CSV, JSON).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JobFileRecord as FileRecord, LogRecord } from '../contract.js';
-import { toWireError } from '../../native/errors.js';
-import { ENTRY_TYPES, METHODS, encodeAttempts, fellBack, isFailure, type Attempt, type Method, type WireError } from '../../native/types.js';
+import { CSV_HEADER, csvRow, jsonElement } from './log-store-export.js';
+import { addOffset, indexFile, indexFileSync, readRecords, readRecordsAt, type Indexed, type LogIndex as Index } from './log-store-index.js';
+import { matches, throughputOf, type LogFilter } from './log-store-records.js';
+import { LogWriter } from './log-store-writer.js';
 
-export interface LogFilter {
-  jobId?: string | undefined;
-  method?: Method | undefined;
-  fellBack?: boolean | undefined;
-  errorsOnly?: boolean | undefined;
-  text?: string | undefined;
-}
-
-/** The log view's filter: errors are failures and copies that verify found different. */
-export function matches(r: LogRecord, f: LogFilter): boolean {
-  if (f.jobId !== undefined && r.jobId !== f.jobId) return false;
-  if (f.method !== undefined && r.method !== f.method) return false;
-  if (f.fellBack !== undefined && fellBack(r) !== f.fellBack) return false;
-  if (f.errorsOnly && !isFailure(r) && r.verified !== false) return false;
-  if (f.text) {
-    const t = f.text.toLowerCase();
-    const hay = `${r.src}\n${r.dest}\n${r.method ?? ''}\n${r.error?.code ?? ''} ${r.error?.message ?? ''}\n${encodeAttempts(r.attempts)}`.toLowerCase();
-    if (!hay.includes(t)) return false;
-  }
-  return true;
-}
-
-const CSV_COLUMNS = ['time', 'jobId', 'src', 'dest', 'type', 'size', 'bytes', 'method', 'attempts', 'sparse', 'ms', 'throughput', 'verified', 'ok', 'skipped', 'error'] as const;
-
-/** RFC 4180 quoting: fields with a comma, quote, CR or LF are quoted and quotes doubled. */
-export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-/** A log export's file name and content (`jobId` undefined: every job's log). */
-export function exportLog(records: LogRecord[], jobId: string | undefined, format: 'csv' | 'json', now = new Date()): { filename: string; content: string } {
-  const filename = exportFileName(jobId, format, now);
-  const content = format === 'csv' ? toCsv(records) : JSON.stringify(records, null, 2) + '\n';
-  return { filename, content };
-}
-
-/** An export's file name: `ferry-log-<job or all>-<UTC time>.<format>`. */
-export function exportFileName(jobId: string | undefined, format: 'csv' | 'json', now = new Date()): string {
-  const stamp = now.toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  return `ferry-log-${jobId ?? 'all'}-${stamp}.${format}`;
-}
-
-/**
- * Writes what `produce` streams into `file`: first under a hidden temporary name in the same
- * folder, made durable, then renamed, so a failed or interrupted export never leaves half a file
- * under the final name. Returns what `produce` returned (the record count) and the bytes written.
- */
-export async function writeFileStreamed(file: string, produce: (sink: (chunk: string) => Promise<void>) => Promise<number>): Promise<{ path: string; records: number; bytes: number }> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.ferry-${process.pid}-${Date.now().toString(36)}.part`);
-  const fh = await fs.promises.open(tmp, 'wx', 0o600);
-  let bytes = 0;
-  try {
-    const records = await produce(async (chunk) => {
-      const b = Buffer.from(chunk);
-      await fh.write(b);
-      bytes += b.length;
-    });
-    await fh.datasync().catch(() => {});
-    await fh.close();
-    await fs.promises.rename(tmp, file);
-    return { path: file, records, bytes };
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await fs.promises.rm(tmp, { force: true }).catch(() => {});
-    throw e;
-  }
-}
-
-export function toCsv(records: LogRecord[]): string {
-  const rows = [CSV_COLUMNS.join(',')];
-  for (const r of records) rows.push(csvRow(r));
-  return rows.join('\r\n') + '\r\n';
-}
-
-/** One record as a CSV row (no line end). */
-export function csvRow(r: LogRecord): string {
-  const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
-    time: new Date(r.time).toISOString(),
-    jobId: r.jobId,
-    src: r.src,
-    dest: r.dest,
-    type: r.type,
-    size: String(r.size),
-    bytes: String(r.bytes),
-    method: r.method ?? '',
-    attempts: encodeAttempts(r.attempts),
-    sparse: r.sparse ? 'true' : 'false',
-    ms: String(r.ms),
-    throughput: String(r.throughput ?? throughputOf(r)),
-    verified: r.verified === true ? 'true' : r.verified === false ? 'false' : '',
-    ok: r.ok ? 'true' : 'false',
-    skipped: r.skipped ? 'true' : 'false',
-    error: r.error ? r.error.message : '',
-  };
-  return CSV_COLUMNS.map((c) => csvField(cells[c])).join(',');
-}
-
-/** One record as an element of the exported JSON array (the layout of JSON.stringify(records, null, 2)). */
-export function jsonElement(r: LogRecord): string {
-  return '  ' + JSON.stringify(r, null, 2).replace(/\n/g, '\n  ');
-}
-
-const ENTRY = new Set<string>(ENTRY_TYPES);
-const METHOD = new Set<string>(METHODS);
-
-/**
- * One log line as a record, or null when it is not one (garbage, `null`, a torn line, a wrong
- * shape). Fields a reader relies on are checked; optional ones get their neutral value.
- */
-export function parseLogLine(line: string): LogRecord | null {
-  let x: unknown;
-  try {
-    x = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!x || typeof x !== 'object' || Array.isArray(x)) return null;
-  const o = x as Record<string, unknown>;
-  if (typeof o.src !== 'string' || typeof o.dest !== 'string' || typeof o.type !== 'string' || !ENTRY.has(o.type)) return null;
-  if (typeof o.ok !== 'boolean') return null;
-  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  const r = o as unknown as LogRecord;
-  r.size = num(o.size);
-  r.bytes = num(o.bytes);
-  r.ms = num(o.ms);
-  r.time = num(o.time);
-  r.skipped = o.skipped === true;
-  r.sparse = o.sparse === true;
-  r.method = typeof o.method === 'string' && METHOD.has(o.method) ? (o.method as Method) : null;
-  r.attempts = Array.isArray(o.attempts) ? (o.attempts as Attempt[]).filter((a) => a && typeof a === 'object' && METHOD.has(a.method)) : [];
-  r.warnings = Array.isArray(o.warnings) ? (o.warnings as unknown[]).filter((w): w is string => typeof w === 'string') : [];
-  const e = o.error as Partial<WireError> | null | undefined;
-  r.error = e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' ? toWireError(e) : null;
-  if (typeof o.jobId !== 'string') r.jobId = '';
-  return r;
-}
-
-/** A log file's records, and how many of its lines were not records. */
-export function parseLines(text: string): { records: LogRecord[]; bad: number } {
-  const records: LogRecord[] = [];
-  let bad = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const r = parseLogLine(line);
-    if (!r) {
-      bad++;
-      continue;
-    }
-    // Older logs carry no seq: the line's place is the record's.
-    if (typeof r.seq !== 'number' || !Number.isFinite(r.seq)) r.seq = nextSeq(records);
-    records.push(r);
-  }
-  return { records, bad };
-}
-
-/** The seq of the record that follows a job's records (they are in seq order). */
-function nextSeq(list: readonly LogRecord[]): number {
-  const last = list[list.length - 1];
-  return last ? (last.seq ?? list.length - 1) + 1 : 0;
-}
-
-export function throughputOf(r: { bytes: number; ms: number }): number {
-  return r.ms > 0 ? Math.round((r.bytes * 1000) / r.ms) : 0;
-}
-
-/** Bytes read from a log at a time (scans, pages, exports): what a read holds in memory. */
-export const READ_CHUNK = 1 << 20;
-
-/** Where a job's records are in its file. */
-interface Index {
-  /** Byte offset of each record's line, records only (lines that are not records are skipped). */
-  offsets: Float64Array;
-  count: number;
-  /** Where the next line goes (the file's size, plus the newline a torn tail gets before it). */
-  end: number;
-  /** The last record's seq (-1: none). */
-  lastSeq: number;
-  /** Records whose lines are on disk (the rest wait in the writer). */
-  durable: number;
-  /** The file ends mid-line (a crash): the writer ends that line first. */
-  torn: boolean;
-}
-
-function grow(a: Float64Array, n: number): Float64Array {
-  if (n <= a.length) return a;
-  const b = new Float64Array(Math.max(n, a.length * 2, 1024));
-  b.set(a);
-  return b;
-}
-
-/** Splits chunks of a file into lines, with each line's byte offset. */
-class LineSplitter {
-  #rest: Buffer = Buffer.alloc(0);
-  #restAt = 0;
-  constructor(private readonly onLine: (line: string, at: number) => void) {}
-
-  push(chunk: Buffer, at: number): void {
-    let data = chunk;
-    let base = at;
-    if (this.#rest.length) {
-      data = Buffer.concat([this.#rest, chunk]);
-      base = this.#restAt;
-    }
-    let from = 0;
-    for (;;) {
-      const nl = data.indexOf(0x0a, from);
-      if (nl < 0) break;
-      if (nl > from) this.onLine(data.toString('utf8', from, nl), base + from);
-      from = nl + 1;
-    }
-    this.#rest = from < data.length ? Buffer.from(data.subarray(from)) : Buffer.alloc(0);
-    this.#restAt = base + from;
-  }
-
-  /** The bytes after the last newline (a torn line), if any. */
-  tail(): { line: string; at: number } | null {
-    return this.#rest.length ? { line: this.#rest.toString('utf8'), at: this.#restAt } : null;
-  }
-}
-
-/** A record's seq, or its place in the log for older logs that carry none. */
-function withSeq(r: LogRecord, pos: number): LogRecord {
-  if (typeof r.seq !== 'number' || !Number.isFinite(r.seq)) r.seq = pos;
-  return r;
-}
-
-interface Writer {
-  /** Opened once per job, written at explicit positions (the index knows where each line goes). */
-  fd: number;
-  /** Asynchronous writes, one after another. */
-  chain: Promise<void>;
-  /** Lines not written yet, where they start in the file, their bytes, and the record count they end at. */
-  buf: string[];
-  bufAt: number;
-  bufBytes: number;
-  bufUpto: number;
-  scheduled: boolean;
-  /** Records a write in flight ends at (null: none), and the most records a synchronous write made durable. */
-  inflight: number | null;
-  syncUpto: number;
-}
-
-/** Unwritten log bytes a job may hold: past this (the main thread is busier than the disk), append() writes at once. */
-export const MAX_UNWRITTEN = 4 * 1024 * 1024;
+// What the service and the tests use of the parts, from one place.
+export { csvField, exportFileName, exportLog, writeFileStreamed } from './log-store-export.js';
+export { READ_CHUNK } from './log-store-index.js';
+export { matches, parseLogLine, type LogFilter } from './log-store-records.js';
 
 type Filter = LogFilter & { newestFirst?: boolean | undefined };
 
@@ -276,7 +40,7 @@ export class LogStore {
   readonly dir: string;
   #index = new Map<string, Index>();
   #building = new Map<string, Promise<Index>>();
-  #writers = new Map<string, Writer>();
+  #writers = new Map<string, LogWriter>();
   #views: View[] = [];
   #reported = new Set<string>();
   /** Called once per job whose log holds lines that are not records (they are skipped). */
@@ -314,94 +78,31 @@ export class LogStore {
   append(jobId: string, records: FileRecord[], time = Date.now()): LogRecord[] {
     if (records.length === 0) return [];
     const out = records as LogRecord[];
-    const idx = this.#index.get(jobId) ?? this.#indexSync(jobId);
+    const idx = this.#index.get(jobId) ?? this.#adopt(jobId, indexFileSync(this.file(jobId)));
     const w = this.#writer(jobId, idx);
-    if (w.buf.length === 0) w.bufAt = idx.end;
+    w.begin();
     let lines = '';
+    let bytes = 0;
     for (const r of out) {
       r.jobId = jobId;
       r.time = time;
       r.throughput = throughputOf(r);
       r.seq = ++idx.lastSeq;
       const line = JSON.stringify(r) + '\n';
-      idx.offsets = grow(idx.offsets, idx.count + 1);
-      idx.offsets[idx.count++] = idx.end;
+      addOffset(idx, idx.end);
       const n = Buffer.byteLength(line);
       idx.end += n;
-      w.bufBytes += n;
+      bytes += n;
       lines += line;
     }
-    w.buf.push(lines);
-    w.bufUpto = idx.count;
-    if (w.bufBytes > MAX_UNWRITTEN) this.#writeNow(w, idx);
-    else if (!w.scheduled) {
-      w.scheduled = true;
-      w.chain = w.chain.then(() => this.#write(w, idx));
-    }
+    w.add(lines, bytes);
     return out;
   }
 
-  /** Takes the unwritten lines: their text, position and the record count they end at. */
-  #take(w: Writer): { data: string; at: number; upto: number } | null {
-    if (w.buf.length === 0) return null;
-    const t = { data: w.buf.join(''), at: w.bufAt, upto: w.bufUpto };
-    w.buf = [];
-    w.bufBytes = 0;
-    return t;
-  }
-
-  /** Puts lines that could not be written back in front of what came since. */
-  #giveBack(w: Writer, t: { data: string; at: number }): void {
-    w.buf.unshift(t.data);
-    w.bufAt = t.at;
-    w.bufBytes += Buffer.byteLength(t.data);
-  }
-
-  async #write(w: Writer, idx: Index): Promise<void> {
-    w.scheduled = false;
-    const t = this.#take(w);
-    if (!t) return;
-    w.inflight = t.upto;
-    try {
-      await new Promise<void>((resolve, reject) => fs.write(w.fd, t.data, t.at, 'utf8', (e) => (e ? reject(e) : resolve())));
-      idx.durable = Math.max(idx.durable, t.upto, w.syncUpto);
-    } catch {
-      // Disk full or gone: keep the lines (the index counts on them) for the next write.
-      this.#giveBack(w, t);
-    } finally {
-      w.inflight = null;
-    }
-  }
-
-  /** A synchronous write of everything unwritten (positional: a write in flight is not in the way). */
-  #writeNow(w: Writer, idx: Index): void {
-    const t = this.#take(w);
-    if (!t) return;
-    try {
-      fs.writeSync(w.fd, t.data, t.at, 'utf8');
-      w.syncUpto = t.upto;
-      if (w.inflight === null) idx.durable = Math.max(idx.durable, t.upto);
-    } catch {
-      this.#giveBack(w, t);
-    }
-  }
-
-  #writer(jobId: string, idx: Index): Writer {
+  #writer(jobId: string, idx: Index): LogWriter {
     let w = this.#writers.get(jobId);
     if (!w) {
-      const fd = fs.openSync(this.file(jobId), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-      // A log cut short by a crash ends mid-line: end that line first, or the next record would
-      // be glued to it and lost too.
-      if (idx.torn) {
-        idx.torn = false;
-        try {
-          fs.writeSync(fd, '\n', idx.end);
-        } catch {
-          /* the next write tries the lines again; this one is best effort */
-        }
-        idx.end += 1;
-      }
-      w = { fd, chain: Promise.resolve(), buf: [], bufAt: idx.end, bufBytes: 0, bufUpto: idx.count, scheduled: false, inflight: null, syncUpto: 0 };
+      w = new LogWriter(this.file(jobId), idx);
       this.#writers.set(jobId, w);
     }
     return w;
@@ -409,21 +110,16 @@ export class LogStore {
 
   /** Waits for the job's pending writes and makes them durable (end of job). */
   async flush(jobId: string): Promise<void> {
-    const w = this.#writers.get(jobId);
-    if (!w) return;
-    await w.chain;
-    const idx = this.#index.get(jobId);
-    if (w.buf.length && idx) await (w.chain = w.chain.then(() => this.#write(w, idx)));
-    await new Promise<void>((resolve) => fs.fdatasync(w.fd, () => resolve())); // tmpfs etc. may refuse: nothing to do
+    await this.#writers.get(jobId)?.flush();
   }
 
   /** Flushes and closes the job's file (it stays readable). */
   async closeJob(jobId: string): Promise<void> {
     const w = this.#writers.get(jobId);
     if (!w) return;
-    await this.flush(jobId);
+    await w.flush();
     this.#writers.delete(jobId);
-    await new Promise<void>((resolve) => fs.close(w.fd, () => resolve()));
+    await w.closeFile();
   }
 
   /** Reads (once) where the job's records are; later appends keep it current. */
@@ -447,88 +143,28 @@ export class LogStore {
     return p;
   }
 
-  /** Scans the file in chunks (yielding between them: a big log never stalls the main thread). */
+  /** Indexes the job's file (once, whoever asks meanwhile). */
   async #build(jobId: string): Promise<Index> {
-    const { idx, split, done } = this.#indexer(jobId);
-    let fh: fs.promises.FileHandle | null = null;
-    try {
-      fh = await fs.promises.open(this.file(jobId), 'r');
-      const buf = Buffer.alloc(READ_CHUNK);
-      for (let at = 0; ; ) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, at);
-        if (bytesRead === 0) break;
-        split.push(buf.subarray(0, bytesRead), at);
-        at += bytesRead;
-      }
-    } catch {
-      /* no log yet */
-    } finally {
-      await fh?.close().catch(() => {});
-    }
+    const read = await indexFile(this.file(jobId));
     // Someone may have appended (and indexed) while we read.
-    return this.#index.get(jobId) ?? done();
+    return this.#index.get(jobId) ?? this.#adopt(jobId, read);
   }
 
-  /** The same, synchronously: only when a record is appended to a log never opened. */
-  #indexSync(jobId: string): Index {
-    const { split, done } = this.#indexer(jobId);
-    let fd = -1;
-    try {
-      fd = fs.openSync(this.file(jobId), 'r');
-      const buf = Buffer.alloc(READ_CHUNK);
-      for (let at = 0; ; ) {
-        const n = fs.readSync(fd, buf, 0, buf.length, at);
-        if (n === 0) break;
-        split.push(buf.subarray(0, n), at);
-        at += n;
-      }
-    } catch {
-      /* no log yet */
-    } finally {
-      if (fd >= 0) fs.closeSync(fd);
+  /** Keeps a job's index, and says once when its log holds lines that are not records. */
+  #adopt(jobId: string, { idx, bad }: Indexed): Index {
+    if (bad > 0 && !this.#reported.has(jobId)) {
+      this.#reported.add(jobId);
+      this.onDamaged?.(jobId, bad);
     }
-    return done();
-  }
-
-  #indexer(jobId: string): { idx: Index; split: LineSplitter; done: () => Index } {
-    const idx: Index = { offsets: new Float64Array(0), count: 0, end: 0, lastSeq: -1, durable: 0, torn: false };
-    let bad = 0;
-    const split = new LineSplitter((line, at) => {
-      idx.end = at + Buffer.byteLength(line) + 1;
-      if (!line.trim()) return;
-      const r = parseLogLine(line);
-      if (!r) {
-        bad++;
-        return;
-      }
-      idx.lastSeq = typeof r.seq === 'number' && Number.isFinite(r.seq) ? r.seq : idx.lastSeq + 1;
-      idx.offsets = grow(idx.offsets, idx.count + 1);
-      idx.offsets[idx.count++] = at;
-    });
-    const done = (): Index => {
-      const tail = split.tail();
-      if (tail) {
-        // A torn last line (crash mid-write) is not a record.
-        idx.end = tail.at + Buffer.byteLength(tail.line);
-        idx.torn = true;
-        if (tail.line.trim()) bad++;
-      }
-      idx.durable = idx.count;
-      if (bad > 0 && !this.#reported.has(jobId)) {
-        this.#reported.add(jobId);
-        this.onDamaged?.(jobId, bad);
-      }
-      this.#index.set(jobId, idx);
-      return idx;
-    };
-    return { idx, split, done };
+    this.#index.set(jobId, idx);
+    return idx;
   }
 
   /** The index once every record appended so far is on disk (what a read may rely on). */
   async #settled(jobId: string): Promise<Index> {
     const idx = await this.#indexOf(jobId);
     const w = this.#writers.get(jobId);
-    if (w) await w.chain;
+    if (w) await w.settled();
     return idx;
   }
 
@@ -545,54 +181,9 @@ export class LogStore {
     return out;
   }
 
-  /** Records at the given positions (ascending), reading runs of neighbours together. */
-  async #at(jobId: string, idx: Index, positions: ArrayLike<number>): Promise<LogRecord[]> {
-    const out: LogRecord[] = [];
-    for (let i = 0; i < positions.length; ) {
-      let j = i + 1;
-      while (j < positions.length && positions[j] === positions[j - 1]! + 1 && j - i < 1000) j++;
-      for await (const { record } of this.#read(jobId, idx, positions[i]!, positions[j - 1]! + 1)) out.push(record);
-      i = j;
-    }
-    return out;
-  }
-
   /** Streams records from position `from` to `to` (exclusive), a chunk at a time. */
-  async *#read(jobId: string, idx: Index, from: number, to: number): AsyncGenerator<{ pos: number; record: LogRecord }> {
-    if (from >= to) return;
-    const startByte = idx.offsets[from]!;
-    const endByte = to < idx.count ? idx.offsets[to]! : idx.end;
-    let fh: fs.promises.FileHandle;
-    try {
-      fh = await fs.promises.open(this.file(jobId), 'r');
-    } catch {
-      return;
-    }
-    try {
-      let pos = from;
-      const batch: LogRecord[] = [];
-      const split = new LineSplitter((line) => {
-        const r = parseLogLine(line);
-        if (r) batch.push(r);
-      });
-      const buf = Buffer.alloc(Math.min(READ_CHUNK, Math.max(1, endByte - startByte)));
-      for (let at = startByte; at < endByte && pos < to; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, endByte - at), at);
-        if (bytesRead === 0) break;
-        split.push(buf.subarray(0, bytesRead), at);
-        at += bytesRead;
-        if (at >= endByte) split.push(Buffer.from('\n'), at); // the range's last line
-        for (const r of batch) {
-          if (pos >= to) break;
-          r.jobId = jobId;
-          yield { pos, record: withSeq(r, pos) };
-          pos++;
-        }
-        batch.length = 0;
-      }
-    } finally {
-      await fh.close().catch(() => {});
-    }
+  #read(jobId: string, idx: Index, from: number, to: number): AsyncGenerator<{ pos: number; record: LogRecord }> {
+    return readRecords(this.file(jobId), jobId, idx, from, to);
   }
 
   /** Every record of one job from disk, oldest first, a chunk at a time (recounts, exports). */
@@ -671,7 +262,7 @@ export class LogStore {
       if (a < b) {
         const lo = f.newestFirst ? n - b : a;
         const hi = f.newestFirst ? n - a : b;
-        const recs = v ? await this.#at(id, idx, v.positions.subarray(lo, hi)) : await this.range(id, lo, hi);
+        const recs = v ? await readRecordsAt(this.file(id), id, idx, v.positions.subarray(lo, hi)) : await this.range(id, lo, hi);
         if (f.newestFirst) recs.reverse();
         page.push(...recs);
       }
@@ -688,7 +279,7 @@ export class LogStore {
   async exportTo(f: LogFilter, format: 'csv' | 'json', sink: (chunk: string) => Promise<void>): Promise<number> {
     const ids = f.jobId !== undefined ? [f.jobId] : await this.jobIds();
     let n = 0;
-    let buf = format === 'csv' ? CSV_COLUMNS.join(',') + '\r\n' : '';
+    let buf = format === 'csv' ? CSV_HEADER : '';
     for (const id of ids) {
       for await (const r of this.stream(id)) {
         if (!matches(r, f)) continue;
