@@ -484,7 +484,7 @@ export interface Results {
   /** The matches stream as `search.results` events tagged with the searchId. */
   'fs.search': { searchId: string; root: string };
   'fs.searchCancel': { searchId: string };
-  /** The final totals; `measure.progress` events bring them while they grow. */
+  /** fs.scan's older name for folder sizes (the same walk): the final totals; `measure.progress` events bring them while they grow. */
   'fs.measure': Measure & { measureId: string; cancelled: boolean };
   'fs.measureCancel': { measureId: string };
   'fs.peek': Peek;

@@ -1,17 +1,14 @@
-// The commander requests beyond listing (issue 13): recursive search, measuring folders (the
-// engine's scan), quick view reads, places, deleting permanently, undo helpers (remove an empty
-// folder, restore from the trash), the path bar's resolution and completion, and "Open with…".
+// The commander requests beyond listing (issue 13): recursive search, quick view reads, places,
+// deleting permanently, undo helpers (remove an empty folder, restore from the trash), the path
+// bar's resolution and completion, and "Open with…". Folder sizes are scans (survey-service.ts).
 // Runs in Electron's main process and in serve mode; no `electron`.
 //
-// Searches and measures belong to the client that asked (their events go to it alone, their ids
-// are its own, and they stop when it goes away), as listings do in FsService.
+// Searches belong to the client that asked (their events go to it alone, their ids are its own,
+// and they stop when it goes away), as listings do in FsService.
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fsp } from '../native/user-fs.js';
-import type { Emit, Measure, Results, ValidParams, WireError } from './contract.js';
+import type { Emit, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
-import type { RunningWalk, ScanEvent, ScanTotals } from '../native/index.js';
-import * as native from '../native/index.js';
 import { appsFor, launch, loadAssociations, loadDesktopEntries, loadMimeDb, mimeOf } from './desktop-apps.js';
 import type { Requester } from './fs-service.js';
 import { compilePattern, PatternError } from './glob.js';
@@ -23,25 +20,16 @@ import { completeTyped, resolveTyped } from './typed-path.js';
 
 /** Entries removed at once by fs.delete. */
 const DELETE_CONCURRENCY = 4;
-/** measure.progress events at most this often. */
-const MEASURE_EVENT_MS = 200;
 /** Desktop entries and MIME tables are read again after this long. */
 const APPS_TTL_MS = 30_000;
 
 export interface PaneServiceOptions {
   /** Events of requests that name no client (the Electron window): every transport gets them. */
   emit: Emit;
-  /** The engine's walk (tests may pass another). */
-  scan?: typeof native.scan;
 }
 
 interface Owned {
   searches: Map<string, { stop: () => void }>;
-  measures: Map<string, RunningWalk<ScanTotals>>;
-}
-
-function measureOf(t: ScanTotals): Measure {
-  return { files: t.files, dirs: t.dirs, symlinks: t.symlinks, specials: t.specials, bytes: t.bytes, allocated: t.allocated };
 }
 
 /** The listed paths that are not inside another listed path (deleting a folder takes its insides). */
@@ -64,21 +52,19 @@ function outermost(paths: readonly string[]): { top: string[]; inside: string[] 
 
 export class PaneService {
   #owned = new Map<Requester, Owned>();
-  #scan: typeof native.scan;
   #apps: { at: number; db: ReturnType<typeof loadMimeDb>; entries: ReturnType<typeof loadDesktopEntries> } | null = null;
 
   /** Requests that name no client (the Electron window) belong to this one. */
   #everyone: Requester;
 
   constructor(opts: PaneServiceOptions) {
-    this.#scan = opts.scan ?? native.scan;
     this.#everyone = { emit: opts.emit, ready: async () => true, busy: () => () => {}, onClose: () => {} };
   }
 
   #own(from: Requester = this.#everyone): Owned {
     let o = this.#owned.get(from);
     if (!o) {
-      const owned: Owned = { searches: new Map(), measures: new Map() };
+      const owned: Owned = { searches: new Map() };
       this.#owned.set(from, owned);
       from.onClose(() => this.#release(from, owned));
       o = owned;
@@ -88,9 +74,7 @@ export class PaneService {
 
   #release(from: Requester, o: Owned): void {
     for (const s of o.searches.values()) s.stop();
-    for (const m of o.measures.values()) m.cancel();
     o.searches.clear();
-    o.measures.clear();
     this.#owned.delete(from);
   }
 
@@ -131,41 +115,6 @@ export class PaneService {
     searches?.get(p.searchId)?.stop();
     searches?.delete(p.searchId);
     return { searchId: p.searchId };
-  }
-
-  // ------------------------------------------------------------------ measure
-
-  /** Counts what the paths hold with the engine's one walker; progress as measure.progress. */
-  async measure(p: ValidParams<'fs.measure'>, from: Requester = this.#everyone): Promise<Results['fs.measure']> {
-    const measures = this.#own(from).measures;
-    measures.get(p.measureId)?.cancel();
-    let last = 0;
-    const walk = this.#scan(p.paths.map((x) => path.resolve(x)), { recursive: true }, (t: ScanEvent) => {
-      const now = performance.now();
-      if (t.done || now - last < MEASURE_EVENT_MS) return;
-      last = now;
-      from.emit('measure.progress', { measureId: p.measureId, ...measureOf(t) });
-    });
-    let cancelled = false;
-    const tracked: RunningWalk<ScanTotals> = {
-      done: walk.done,
-      cancel: () => {
-        cancelled = true;
-        walk.cancel();
-      },
-    };
-    measures.set(p.measureId, tracked);
-    try {
-      const t = await walk.done;
-      return { measureId: p.measureId, cancelled, ...measureOf(t) };
-    } finally {
-      if (measures.get(p.measureId) === tracked) measures.delete(p.measureId);
-    }
-  }
-
-  measureCancel(p: ValidParams<'fs.measureCancel'>, from: Requester = this.#everyone): Results['fs.measureCancel'] {
-    this.#owned.get(from)?.measures.get(p.measureId)?.cancel();
-    return { measureId: p.measureId };
   }
 
   // ------------------------------------------------------------------ quick view, places, path bar

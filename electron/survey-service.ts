@@ -4,11 +4,14 @@
 // (exists, writable, its filesystem and free space), path completion for a typed destination, and
 // two files compared (extents shared by reflink, or hashes on request).
 //
+// `fs.scan` is the one folder-size request (the commander's Space, quick view, the delete
+// confirmation and the copy dialog); `fs.measure` is its older name, the same walk.
 // Scans belong to the client that asked (like listings): their events go to it alone, and they
 // stop when it goes away. Runs in Electron's main process and in serve mode: no `electron`.
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fs, fsp } from '../native/user-fs.js';
-import type { CopyCheck, Emit, FileComparison, FsInfo, Params, Results, ValidParams, WireError } from './contract.js';
+import type { CopyCheck, Emit, FileComparison, FsInfo, Measure, Params, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import * as native from '../native/index.js';
 import { decodeEnginePath } from '../native/index.js';
@@ -21,6 +24,25 @@ export interface SurveyEngine {
   scan: typeof native.scan;
   fsInfo: typeof native.fsInfo;
   compareExtents: typeof native.compareExtents;
+}
+
+/** measure.progress events at most this often. */
+const MEASURE_EVENT_MS = 200;
+
+/** A client's running walk: its end, whether it was cancelled, and whether it is still the client's under its key (then forgotten). */
+interface Walk {
+  done: Promise<native.ScanResult>;
+  cancelled: () => boolean;
+  current: () => boolean;
+}
+
+/** fs.measure's ids live beside fs.scan's in the client's walks, apart from them. */
+function measureKey(id: string): string {
+  return `measure:${id}`;
+}
+
+function measureOf(t: native.ScanTotals): Measure {
+  return { files: t.files, dirs: t.dirs, symlinks: t.symlinks, specials: t.specials, bytes: t.bytes, allocated: t.allocated };
 }
 
 /** Whether this user may create entries in `dir` (write and search permission). */
@@ -80,32 +102,55 @@ export class SurveyService {
   }
 
   /**
+   * The one scan: the engine's walk over `paths`, owned by the client that asked under `key` (a
+   * newer walk under the same key replaces it; it stops when the client goes away). `onProgress`
+   * gets the growing totals while it walks.
+   */
+  #walk(from: Requester, key: string, paths: readonly string[], opts: Omit<native.ScanOptions, 'recursive'>, onProgress: (t: native.ScanTotals) => void): Walk {
+    const mine = this.#own(from);
+    mine.get(key)?.cancel();
+    let cancelled = false;
+    const run = this.#engine.scan(
+      paths.map((s) => path.resolve(s)),
+      { recursive: true, ...opts },
+      (totals) => {
+        if (mine.get(key) === handle && !totals.done) onProgress(totals);
+      },
+    );
+    const handle = {
+      cancel: () => {
+        cancelled = true;
+        run.cancel();
+      },
+    };
+    mine.set(key, handle);
+    return {
+      done: run.done,
+      cancelled: () => cancelled,
+      current: () => {
+        if (mine.get(key) !== handle) return false;
+        mine.delete(key);
+        return true;
+      },
+    };
+  }
+
+  /**
    * Starts a scan and answers at once; the totals follow as `scan.progress` events to the client
    * that asked, the last with done: true (and the error, when the walk could not start). A new
    * scan with the same id replaces the old one.
    */
   scan(p: ValidParams<'fs.scan'>, from: Requester = this.#everyone): Results['fs.scan'] {
-    const mine = this.#own(from);
-    mine.get(p.scanId)?.cancel();
     const destDir = p.destDir === undefined ? undefined : path.resolve(p.destDir);
-    const run = this.#engine.scan(
-      p.paths.map((s) => path.resolve(s)),
-      { recursive: true, move: p.move, method: p.method, ...(destDir === undefined ? {} : { dest: destDir }) },
-      (totals) => {
-        if (mine.get(p.scanId) === run && !totals.done) from.emit('scan.progress', { scanId: p.scanId, totals, done: false });
-      },
+    const { done, current } = this.#walk(from, p.scanId, p.paths, { move: p.move, method: p.method, ...(destDir === undefined ? {} : { dest: destDir }) }, (totals) =>
+      from.emit('scan.progress', { scanId: p.scanId, totals, done: false }),
     );
-    mine.set(p.scanId, run);
-    run.done.then(
+    done.then(
       (totals) => {
-        if (mine.get(p.scanId) !== run) return;
-        mine.delete(p.scanId);
-        from.emit('scan.progress', { scanId: p.scanId, totals, done: true });
+        if (current()) from.emit('scan.progress', { scanId: p.scanId, totals, done: true });
       },
       (e: unknown) => {
-        if (mine.get(p.scanId) !== run) return;
-        mine.delete(p.scanId);
-        from.emit('scan.progress', { scanId: p.scanId, totals: emptyTotals(), done: true, error: toWireError(e) });
+        if (current()) from.emit('scan.progress', { scanId: p.scanId, totals: emptyTotals(), done: true, error: toWireError(e) });
       },
     );
     return { scanId: p.scanId };
@@ -116,6 +161,32 @@ export class SurveyService {
     const run = this.#scans.get(from)?.get(p.scanId);
     run?.cancel();
     return { scanId: p.scanId, cancelled: run !== undefined };
+  }
+
+  /**
+   * `fs.measure`, the older name of a folder-size scan (kept for clients that use it): the same
+   * walk as fs.scan, answered with the final totals, `measure.progress` at most every
+   * MEASURE_EVENT_MS while it counts.
+   */
+  async measure(p: ValidParams<'fs.measure'>, from: Requester = this.#everyone): Promise<Results['fs.measure']> {
+    let last = 0;
+    const { done, cancelled, current } = this.#walk(from, measureKey(p.measureId), p.paths, {}, (t) => {
+      const now = performance.now();
+      if (now - last < MEASURE_EVENT_MS) return;
+      last = now;
+      from.emit('measure.progress', { measureId: p.measureId, ...measureOf(t) });
+    });
+    try {
+      const t = await done;
+      return { measureId: p.measureId, cancelled: cancelled(), ...measureOf(t) };
+    } finally {
+      current();
+    }
+  }
+
+  measureCancel(p: ValidParams<'fs.measureCancel'>, from: Requester = this.#everyone): Results['fs.measureCancel'] {
+    this.#scans.get(from)?.get(measureKey(p.measureId))?.cancel();
+    return { measureId: p.measureId };
   }
 
   /**

@@ -1,4 +1,4 @@
-// Routes the contract's per-listing, per-watch, per-scan, per-search and per-measure events to
+// Routes the contract's per-listing, per-watch, per-scan and per-search events to
 // whoever registered the id. One subscription per event name for the whole renderer, dispatch by id.
 import type { Events } from '../../../electron/contract';
 import { on } from './client';
@@ -7,13 +7,11 @@ type EntriesHandler = (p: Events['dir.entries']) => void;
 type ChangedHandler = (p: Events['dir.changed']) => void;
 type ScanHandler = (p: Events['scan.progress']) => void;
 type SearchHandler = (p: Events['search.results']) => void;
-type MeasureHandler = (p: Events['measure.progress']) => void;
 
 const listings = new Map<string, EntriesHandler>();
 const watches = new Map<string, ChangedHandler>();
 const scans = new Map<string, ScanHandler>();
 const searches = new Map<string, SearchHandler>();
-const measures = new Map<string, MeasureHandler>();
 let subscribed = false;
 
 function subscribe(): void {
@@ -23,7 +21,6 @@ function subscribe(): void {
   on('dir.changed', (p) => watches.get(p.watchId)?.(p));
   on('scan.progress', (p) => scans.get(p.scanId)?.(p));
   on('search.results', (p) => searches.get(p.searchId)?.(p));
-  on('measure.progress', (p) => measures.get(p.measureId)?.(p));
 }
 
 let counter = 0;
@@ -57,8 +54,3 @@ export function onSearch(id: string, handler: SearchHandler): () => void {
   return () => searches.delete(id);
 }
 
-export function onMeasure(id: string, handler: MeasureHandler): () => void {
-  subscribe();
-  measures.set(id, handler);
-  return () => measures.delete(id);
-}

@@ -1,11 +1,11 @@
 // Quick view (F3): what the entry under a pane's cursor holds, loaded a bounded slice at a time
 // (fs.peek): text with its encoding, an image, bytes for a hex view, or a folder's statistics
-// (fs.measure, counted by the engine's walk, growing while it counts). A newer entry supersedes
+// (a Scan: fs.scan, counted by the engine's walk, growing while it counts). A newer entry supersedes
 // what is loading; moving on cancels a folder still being counted.
-import type { DirEntry, Measure, Peek, WireError } from '../../../electron/contract';
+import type { DirEntry, Peek, ScanTotals, WireError } from '../../../electron/contract';
 import { toWireError as toWire } from '../../../native/errors';
 import { api } from './client';
-import { newId, onMeasure } from './events';
+import { Scan } from './scan.svelte';
 
 /** Bytes per hex line. */
 export const HEX_WIDTH = 16;
@@ -44,12 +44,10 @@ export class QuickViewState {
   #text = $state('');
   #error = $state.raw<WireError | null>(null);
   #loading = $state(false);
-  #measure = $state.raw<Measure | null>(null);
-  #counting = $state(false);
+  /** The folder under the cursor being counted (null: none). */
+  #scan = $state.raw<Scan | null>(null);
   #mode = $state<Mode>('auto');
   #seq = 0;
-  #measureId: string | null = null;
-  #offMeasure: (() => void) | null = null;
 
   get entry(): DirEntry | null {
     return this.#entry;
@@ -61,16 +59,16 @@ export class QuickViewState {
     return this.#text;
   }
   get error(): WireError | null {
-    return this.#error;
+    return this.#error ?? this.#scan?.error ?? null;
   }
   get loading(): boolean {
     return this.#loading;
   }
-  get measure(): Measure | null {
-    return this.#measure;
+  get measure(): ScanTotals | null {
+    return this.#scan?.totals ?? null;
   }
   get counting(): boolean {
-    return this.#counting;
+    return this.#scan?.running ?? false;
   }
   get mode(): Mode {
     return this.#mode;
@@ -85,7 +83,6 @@ export class QuickViewState {
     this.#peek = null;
     this.#text = '';
     this.#error = null;
-    this.#measure = null;
     if (!e) return;
     void this.#load(e, 0, false);
   }
@@ -122,35 +119,15 @@ export class QuickViewState {
   }
 
   #count(e: DirEntry): void {
-    const id = newId('qv');
-    this.#measureId = id;
-    this.#counting = true;
-    this.#offMeasure = onMeasure(id, (m) => {
-      if (this.#measureId === id) this.#measure = m;
-    });
-    api['fs.measure']({ measureId: id, paths: [e.path] }).then(
-      (m) => {
-        if (this.#measureId !== id) return;
-        this.#measure = m;
-        this.#counting = false;
-        this.#stopMeasure(false);
-      },
-      (err: unknown) => {
-        if (this.#measureId !== id) return;
-        this.#error = toWire(err);
-        this.#counting = false;
-        this.#stopMeasure(false);
-      },
-    );
+    const scan = new Scan();
+    this.#scan = scan;
+    scan.start({ paths: [e.path] });
   }
 
-  #stopMeasure(cancel = true): void {
-    const id = this.#measureId;
-    this.#offMeasure?.();
-    this.#offMeasure = null;
-    this.#measureId = null;
-    if (cancel && id && this.#counting) api['fs.measureCancel']({ measureId: id }).catch(() => {});
-    this.#counting = false;
+  /** Stops counting (a new entry, the view closed) and forgets the count. */
+  #stopMeasure(): void {
+    this.#scan?.dispose();
+    this.#scan = null;
   }
 
   dispose(): void {
