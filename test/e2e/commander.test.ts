@@ -7,17 +7,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { chromiumSkipReason, launchBrowser } from '../helpers/browser.js';
-import { startServe, type Served } from '../helpers/serve.js';
+import type { Locator, Page } from 'playwright-core';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import type { Served } from '../helpers/serve.js';
 import { makeMount, skipUnlessMountable, type Mount } from '../helpers/mounts.js';
+import { go as goTo, openUi, pane, row, type Side, type Ui } from './ui.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.log(`# skipping commander e2e tests: ${skip}`);
 
-type Side = 'left' | 'right';
-const pane = (side: Side) => `[data-pane="${side}"]`;
-const row = (side: Side, p: string) => `${pane(side)} [data-path="${p}"]`;
 
 async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -56,19 +54,11 @@ describe('commander basics', { skip }, () => {
   let dataHome: string;
   let opened: string;
   let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: Ui | undefined;
   let page: Page;
   let btrfs: Mount | null = null;
 
-  async function go(side: Side, p: string): Promise<void> {
-    await page.locator(`${pane(side)} .grid`).focus();
-    await page.keyboard.press('Control+l');
-    const input = page.locator(`${pane(side)} .path-input`);
-    await input.fill(p);
-    await input.press('Enter');
-    await page.waitForSelector(`${pane(side)}[data-cwd="${p}"][data-state="ready"]`);
-  }
+  const go = (side: Side, p: string) => goTo(page, side, p);
 
   /** A fresh pair of folders for one test, shown in the panes; the left one focused. */
   async function fresh(name: string): Promise<{ l: string; r: string }> {
@@ -116,29 +106,20 @@ describe('commander basics', { skip }, () => {
       `[Desktop Entry]\nType=Application\nName=Fake Editor\nExec="${path.join(bin, 'fake-editor')}" %f\nMimeType=text/x-ferry-note;\n`,
     );
     fs.writeFileSync(path.join(share, 'applications', 'ferry-plain-viewer.desktop'), `[Desktop Entry]\nType=Application\nName=Plain Viewer\nExec=${path.join(bin, 'fake-editor')} %U\nMimeType=text/plain;\n`);
-    served = await startServe({
+    ui = await openUi({
       left: L,
       right: R,
       env: { HOME: home, XDG_DATA_HOME: dataHome, XDG_DATA_DIRS: share, XDG_CONFIG_HOME: path.join(root, 'config'), PATH: `${bin}:${process.env.PATH}` },
+      permissions: ['clipboard-read', 'clipboard-write'],
+      width: 1280,
+      height: 800,
+      timeout: 10_000,
     });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') console.log(`# console error: ${m.text()}`);
-    });
-    await page.goto(served.url);
-    await page.waitForSelector(`${pane('left')}[data-cwd="${L}"][data-state="ready"]`);
-    await page.waitForSelector(`${pane('right')}[data-cwd="${R}"][data-state="ready"]`);
+    ({ served, page } = ui);
   });
 
   after(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.stop();
+    await ui?.close();
     await btrfs?.cleanup();
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });

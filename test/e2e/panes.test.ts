@@ -7,17 +7,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
-import { chromiumSkipReason, launchBrowser } from '../helpers/browser.js';
-import { startServe, type Served } from '../helpers/serve.js';
+import { chromiumSkipReason } from '../helpers/browser.js';
+import type { Served } from '../helpers/serve.js';
+import { go as goTo, openUi, pane, row, type Side, type Ui } from './ui.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const skip = chromiumSkipReason();
 if (skip) console.log(`# skipping pane e2e tests: ${skip}`);
 const isRoot = process.getuid?.() === 0;
-
-type Side = 'left' | 'right';
 
 let diagnostics: () => Promise<string> = async () => '';
 
@@ -31,8 +30,6 @@ async function waitForPath(p: string, exists = true, ms = 15_000): Promise<void>
   assert.fail(`${p} should ${exists ? 'exist' : 'be gone'} within ${ms} ms\n${await diagnostics()}`);
 }
 
-const pane = (side: Side) => `[data-pane="${side}"]`;
-const row = (side: Side, p: string) => `${pane(side)} [data-path="${p}"]`;
 
 describe('dual-pane browser', { skip }, () => {
   let root: string;
@@ -40,8 +37,7 @@ describe('dual-pane browser', { skip }, () => {
   let R: string;
   let trashHome: string;
   let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: Ui | undefined;
   let page: Page;
 
   /** Makes a fresh pair of folders for one test and shows them in the panes. */
@@ -55,15 +51,7 @@ describe('dual-pane browser', { skip }, () => {
     return { l, r };
   }
 
-  /** Ctrl+L in the pane, type the path, Enter; waits until the pane shows it. */
-  async function go(side: Side, p: string, state: 'ready' | 'error' = 'ready'): Promise<void> {
-    await page.locator(`${pane(side)} .grid`).focus();
-    await page.keyboard.press('Control+l');
-    const input = page.locator(`${pane(side)} .path-input`);
-    await input.fill(p);
-    await input.press('Enter');
-    await page.waitForSelector(`${pane(side)}[data-cwd="${p}"][data-state="${state}"]`);
-  }
+  const go = (side: Side, p: string, state: 'ready' | 'error' = 'ready') => goTo(page, side, p, state);
 
   /** jobs.list over a second WebSocket (for failure diagnostics). */
   async function jobsList(): Promise<string> {
@@ -103,30 +91,18 @@ describe('dual-pane browser', { skip }, () => {
     fs.writeFileSync(path.join(L, 'zz-folder', 'inside.txt'), 'i');
     fs.symlinkSync(path.join(root, 'nowhere'), path.join(L, 'dangling-link'));
     fs.writeFileSync(path.join(R, 'right-file.txt'), 'r');
-    served = await startServe({ left: L, right: R, env: { XDG_DATA_HOME: trashHome } });
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') console.log(`# console error: ${m.text()}`);
-    });
+    ui = await openUi({ left: L, right: R, env: { XDG_DATA_HOME: trashHome }, width: 1280, height: 800, timeout: 10_000 });
+    ({ served, page } = ui);
     diagnostics = async () => {
       const notices = await page.locator('[data-testid="notice"]').allInnerTexts().catch(() => []);
       const queue = await page.locator('.queue-area').innerText().catch(() => '');
       const jobs = await jobsList().catch((e: Error) => `jobs.list failed: ${e.message}`);
       return `notices: ${JSON.stringify(notices)}\nqueue area: ${queue.slice(0, 1500)}\njobs.list: ${jobs.slice(0, 3000)}\nserve stderr (tail): ${served.stderr().slice(-1500)}`;
     };
-    await page.goto(served.url);
-    await page.waitForSelector(`${pane('left')}[data-cwd="${L}"][data-state="ready"]`);
-    await page.waitForSelector(`${pane('right')}[data-cwd="${R}"][data-state="ready"]`);
   });
 
   after(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.stop();
+    await ui?.close();
     if (root) {
       fs.chmodSync(root, 0o755);
       fs.rmSync(root, { recursive: true, force: true });

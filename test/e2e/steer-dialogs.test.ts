@@ -3,7 +3,7 @@
 // destination with completion, the default conflict choice and verify, free space with reflinks
 // as free, a permission check up front (as nobody), problems with choices, errors naming the side;
 // conflicts renamed in place and compared side by side (shared extents, hashes on request).
-import { test, before, after, afterEach, describe } from 'node:test';
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,22 +12,15 @@ import type { Page } from 'playwright-core';
 import type { JobFileRecord, JobSummary } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { isRoot, makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { go, jobRow, openUi, pageRpc, pane, pick, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { finished, go, jobRow, jobs, openUi, pageRpc, pane, pick, sharedTmp, uiSuite, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
 const conflictDialog = '[role="alertdialog"]';
 
-async function jobs(page: Page): Promise<JobSummary[]> {
-  return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs;
-}
 async function newestJob(page: Page): Promise<JobSummary> {
   const all = await jobs(page);
   return all.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
-}
-async function finished(page: Page, id: string): Promise<JobSummary> {
-  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
-  return (await jobs(page)).find((j) => j.id === id)!;
 }
 /** F5/F6 on the cursor entry of the left pane; resolves when the scan has finished. */
 async function openTransfer(page: Page, key: 'F5' | 'F6'): Promise<void> {
@@ -52,23 +45,8 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
   let ui: Ui;
   let page: Page;
 
-  before(async () => {
-    root = sharedTmp('ferry-steer-dlg-');
-    L = path.join(root, 'left');
-    R = path.join(root, 'right');
-    fs.mkdirSync(L);
-    fs.mkdirSync(R);
-    ui = await openUi({ left: L, right: R });
-    page = ui.page;
-  });
-  after(async () => {
-    await ui?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-  // A test that failed with a dialog open must not hold the next one behind it.
-  afterEach(async () => {
-    for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()) > 0; i++) await page.keyboard.press('Escape');
-  });
+  const suite = uiSuite('ferry-steer-dlg-');
+  before(() => void ({ root, L, R, ui, page } = suite));
 
   test('a 3,000-file folder: totals streamed from the engine\'s scan, methods per kind of pair', async () => {
     const big = path.join(L, 'big');

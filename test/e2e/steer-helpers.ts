@@ -3,64 +3,78 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
-import { startServe, type Served } from '../helpers/serve.js';
+import { after, afterEach, before } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { JobSummary } from '../../electron/contract.js';
+import { rpc } from './page-rpc.js';
+import { go, openUi, pane, row, type Side, type Ui } from './ui.js';
 
-export type Side = 'left' | 'right';
-export const pane = (side: Side) => `[data-pane="${side}"]`;
-export const row = (side: Side, p: string) => `${pane(side)} [data-path="${p}"]`;
+export { go, openUi, pane, row, type Side, type Ui };
 export const jobRow = (id: string) => `.queue-area [data-job-id="${id}"]`;
 
-export interface Ui {
-  served: Served;
-  browser: Browser;
-  context: BrowserContext;
-  page: Page;
-  close(): Promise<void>;
+/** One request over a fresh WebSocket from inside the page (page-rpc.ts, shared by the e2e tests). */
+export { rpc as pageRpc };
+
+/** What a describe block of the steer tests works in: two fresh folders, the page on them. */
+export interface UiSuite {
+  readonly root: string;
+  readonly L: string;
+  readonly R: string;
+  readonly ui: Ui;
+  readonly page: Page;
 }
 
-/** Serve mode on two folders and a page on it, ready (both panes listed). */
-export async function openUi(opts: { left: string; right: string; width?: number; height?: number; uid?: number; dataDir?: string }): Promise<Ui> {
-  const served = await startServe({ left: opts.left, right: opts.right, ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
-  const browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
-  await page.goto(served.url);
-  await page.waitForSelector(`${pane('left')}[data-cwd="${opts.left}"][data-state="ready"]`);
-  await page.waitForSelector(`${pane('right')}[data-cwd="${opts.right}"][data-state="ready"]`);
+/**
+ * Call inside a describe: serve and a page on `<tmp>/left` and `<tmp>/right` (a fresh folder named
+ * by `prefix`) before its tests, gone after them; after each test, what is still open (dialogs,
+ * and `menus` too) is closed with Escape, so a test that failed cannot hold the next one.
+ */
+export function uiSuite(prefix: string, opts: { menus?: boolean } = {}): UiSuite {
+  let root = '';
+  let ui: Ui | undefined;
+  const open = opts.menus ? 'dialog[open], [role="menu"]' : 'dialog[open]';
+  before(async () => {
+    root = sharedTmp(prefix);
+    fs.mkdirSync(path.join(root, 'left'));
+    fs.mkdirSync(path.join(root, 'right'));
+    ui = await openUi({ left: path.join(root, 'left'), right: path.join(root, 'right') });
+  });
+  after(async () => {
+    await ui?.close();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    const page = ui?.page;
+    for (let i = 0; page && i < 3 && (await page.locator(open).count()) > 0; i++) await page.keyboard.press('Escape');
+  });
   return {
-    served,
-    browser,
-    context,
-    page,
-    async close() {
-      await context.close().catch(() => {});
-      await browser.close().catch(() => {});
-      await served.stop();
+    get root() {
+      return root;
+    },
+    get L() {
+      return path.join(root, 'left');
+    },
+    get R() {
+      return path.join(root, 'right');
+    },
+    get ui() {
+      return ui!;
+    },
+    get page() {
+      return ui!.page;
     },
   };
 }
 
-/** One request over a fresh WebSocket from inside the page (page-rpc.ts, shared by the e2e tests). */
-export { rpc as pageRpc } from './page-rpc.js';
+/** The queue's jobs (jobs.list). */
+export async function jobs(page: Page): Promise<JobSummary[]> {
+  return (await rpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs;
+}
 
-/** Ctrl+L in the pane, type the path, Enter; waits until the pane shows it. */
-export async function go(page: Page, side: Side, p: string): Promise<void> {
-  await page.locator(`${pane(side)} .grid`).focus();
-  await page.keyboard.press('Control+l');
-  const input = page.locator(`${pane(side)} .path-input`);
-  if (process.env.STEER_DEBUG) {
-    await input.waitFor({ timeout: 3000 }).catch(async () => {
-      await page.screenshot({ path: '/tmp/steer-go-fail.png' });
-      console.log('# active:', await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200)));
-    });
-  }
-  await input.fill(p);
-  await input.press('Enter');
-  await page.waitForSelector(`${pane(side)}[data-cwd="${p}"][data-state="ready"]`);
+/** Waits until the job's queue row says it ended; its summary then. */
+export async function finished(page: Page, id: string): Promise<JobSummary> {
+  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
+  return (await jobs(page)).find((j) => j.id === id)!;
 }
 
 /** Puts the cursor on `p` in a pane (a click selects it) and focuses the list. */

@@ -4,28 +4,20 @@
 // whole chain, each errno's reason), an export of exactly what is filtered, "Clear finished", a
 // 900×600 window; region cycling, columnheader roles, AA contrast in both themes, and a
 // background menu that acts on the folder.
-import { test, before, after, afterEach, describe } from 'node:test';
+import { test, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { JobSummary } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { go, jobRow, openUi, pageRpc, pane, pick, row, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { finished, go, jobRow, pageRpc, pane, pick, row, uiSuite, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 
-async function job(page: Page, id: string): Promise<JobSummary> {
-  return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs.find((j) => j.id === id)!;
-}
 async function copy(page: Page, sources: string[], destDir: string, options: Record<string, unknown> = {}): Promise<string> {
   return (await pageRpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources, destDir, options })).jobId;
-}
-async function finished(page: Page, id: string): Promise<JobSummary> {
-  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
-  return job(page, id);
 }
 async function showTab(page: Page, tab: 'queue' | 'log'): Promise<void> {
   await page.click(`.queue-area [data-tab="${tab}"]`);
@@ -60,22 +52,8 @@ describe('honest numbers, the method log, keyboard and accessibility', { skip },
   let ui: Ui;
   let page: Page;
 
-  before(async () => {
-    root = sharedTmp('ferry-steer-log-');
-    L = path.join(root, 'left');
-    R = path.join(root, 'right');
-    fs.mkdirSync(L);
-    fs.mkdirSync(R);
-    ui = await openUi({ left: L, right: R });
-    page = ui.page;
-  });
-  after(async () => {
-    await ui?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    for (let i = 0; i < 3 && (await page.locator('dialog[open], [role="menu"]').count()) > 0; i++) await page.keyboard.press('Escape');
-  });
+  const suite = uiSuite('ferry-steer-log-', { menus: true });
+  before(() => void ({ root, L, R, ui, page } = suite));
 
   test('a reflinked job: cloned instantly, N shared, never a speed; its time is the work alone', { skip: skipUnlessMountable('btrfs') }, async () => {
     const m = await makeMount('btrfs', 256);
