@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { go, openUi, pageRpc, pane, row, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { docShot, go, openUi, pageRpc, pane, row, sharedTmp, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
@@ -70,6 +70,8 @@ describe('drag with a confirmation', { skip }, () => {
     assert.match(await d.locator('[data-testid="transfer-items"]').innerText(), /^one\.txt/);
     await page.waitForSelector(`${dialog} [data-testid="transfer-totals"][data-done="true"]`);
     assert.equal(await d.locator('[data-testid="transfer-totals"]').innerText(), '1 file · 3 B');
+    await page.waitForSelector(`${dialog} [data-testid="transfer-space"][data-fits]`);
+    await docShot(page, 'drop-dialog');
     await page.keyboard.press('Escape');
     await d.waitFor({ state: 'detached' });
     assert.ok(!fs.existsSync(path.join(R, 'inbox', 'one.txt')), 'cancelled: nothing copied');

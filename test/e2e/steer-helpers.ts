@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { startServe, type Served } from '../helpers/serve.js';
@@ -85,4 +86,14 @@ export async function until(test: () => boolean, what: string, ms = 15_000): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out: ${what}`);
+}
+
+/** The checkout (this file runs from dist/test/e2e). */
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** A screenshot for the documentation: docs/screenshot-<name>.png (the README shows them). */
+export async function docShot(page: Page, name: string): Promise<void> {
+  const file = path.join(repo, 'docs', `screenshot-${name}.png`);
+  await page.screenshot({ path: file });
+  if (fs.statSync(file).size < 10_000) throw new Error(`${file}: a screenshot of almost nothing`);
 }
