@@ -1,6 +1,6 @@
 // Drag with a confirmation in Chromium through serve mode (issue 12): a drop opens the F5/F6
 // dialog pre-filled (the operation, the drop target as destination) and nothing happens before
-// the answer; "Don't ask again on drops" and Settings › "Ask before a drop" (saved in
+// the answer; the operation can be changed there; "Don't ask again on drops" and Settings › "Ask before a drop" (saved in
 // settings.json, kept across a reload) make drops start at once, and turn the question back on.
 import { test, before, after, afterEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +84,23 @@ describe('drag with a confirmation', { skip }, () => {
     await d.waitFor({ state: 'detached' });
     await until(() => fs.existsSync(path.join(R, 'inbox', 'one.txt')), 'the copy into the folder dropped on');
     assert.ok(fs.existsSync(path.join(L, 'one.txt')), 'a copy keeps its source');
+  });
+
+  test('the drop\'s operation can be changed in the dialog: a move within one filesystem, predicted as a rename', async () => {
+    fs.writeFileSync(path.join(L, 'moving.txt'), 'moving');
+    await go(page, 'left', L);
+    await go(page, 'right', R);
+    await drop('moving.txt');
+    const d = page.locator(dialog);
+    await d.waitFor();
+    assert.ok(await d.locator('[data-testid="transfer-op-copy"]').isChecked(), 'a plain drop copies');
+    await d.locator('[data-testid="transfer-op-move"]').check();
+    await page.waitForSelector(`${dialog}[data-kind="move"]`);
+    await page.waitForSelector(`${dialog} [data-testid="transfer-methods"] li[data-method="rename"]`);
+    await page.waitForSelector(`${dialog} [data-testid="transfer-totals"][data-done="true"]`);
+    assert.equal(await d.locator('[data-testid="transfer-confirm"]').innerText(), 'Move');
+    await d.locator('[data-testid="transfer-confirm"]').click();
+    await until(() => fs.existsSync(path.join(R, 'moving.txt')) && !fs.existsSync(path.join(L, 'moving.txt')), 'the move');
   });
 
   test('"Don\'t ask again on drops" saves the setting; then a drop starts at once; Settings turns the question back on, across a reload', async () => {
