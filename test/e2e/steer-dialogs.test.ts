@@ -12,22 +12,15 @@ import type { Page } from 'playwright-core';
 import type { JobFileRecord, JobSummary } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { isRoot, makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { go, jobRow, openUi, pageRpc, pane, pick, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { closePair, finished, jobs, escapeAll, openPair, go, jobRow, openUi, pageRpc, pane, pick, sharedTmp, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
 const conflictDialog = '[role="alertdialog"]';
 
-async function jobs(page: Page): Promise<JobSummary[]> {
-  return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs;
-}
 async function newestJob(page: Page): Promise<JobSummary> {
   const all = await jobs(page);
   return all.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
-}
-async function finished(page: Page, id: string): Promise<JobSummary> {
-  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
-  return (await jobs(page)).find((j) => j.id === id)!;
 }
 /** F5/F6 on the cursor entry of the left pane; resolves when the scan has finished. */
 async function openTransfer(page: Page, key: 'F5' | 'F6'): Promise<void> {
@@ -53,22 +46,11 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
   let page: Page;
 
   before(async () => {
-    root = sharedTmp('ferry-steer-dlg-');
-    L = path.join(root, 'left');
-    R = path.join(root, 'right');
-    fs.mkdirSync(L);
-    fs.mkdirSync(R);
-    ui = await openUi({ left: L, right: R });
+    ({ root, L, R, ui } = await openPair('ferry-steer-dlg-'));
     page = ui.page;
   });
-  after(async () => {
-    await ui?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-  // A test that failed with a dialog open must not hold the next one behind it.
-  afterEach(async () => {
-    for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()) > 0; i++) await page.keyboard.press('Escape');
-  });
+  after(() => closePair(ui, root));
+  afterEach(() => escapeAll(page));
 
   test('a 3,000-file folder: totals streamed from the engine\'s scan, methods per kind of pair', async () => {
     const big = path.join(L, 'big');

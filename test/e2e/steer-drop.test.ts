@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { docShot, go, openUi, pageRpc, pane, row, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { closePair, escapeAll, openPair, docShot, go, pageRpc, pane, row, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
@@ -40,21 +40,11 @@ describe('drag with a confirmation', { skip }, () => {
   }
 
   before(async () => {
-    root = sharedTmp('ferry-steer-drop-');
-    L = path.join(root, 'left');
-    R = path.join(root, 'right');
-    fs.mkdirSync(L);
-    fs.mkdirSync(R);
-    ui = await openUi({ left: L, right: R });
+    ({ root, L, R, ui } = await openPair('ferry-steer-drop-'));
     page = ui.page;
   });
-  after(async () => {
-    await ui?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()) > 0; i++) await page.keyboard.press('Escape');
-  });
+  after(() => closePair(ui, root));
+  afterEach(() => escapeAll(page));
 
   test('a drop onto a folder row opens the copy dialog with that folder; Escape copies nothing, confirming copies', async () => {
     fs.writeFileSync(path.join(L, 'one.txt'), 'one');

@@ -12,22 +12,12 @@ import type { Locator, Page } from 'playwright-core';
 import type { JobSummary } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { go, jobRow, openUi, pageRpc, pane, pick, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { closePair, copy, finished, jobs, escapeAll, openPair, go, jobRow, pageRpc, pane, pick, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
 const conflictDialog = '[role="alertdialog"]';
 
-async function jobs(page: Page): Promise<JobSummary[]> {
-  return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs;
-}
-async function copy(page: Page, sources: string[], destDir: string, options: Record<string, unknown> = {}): Promise<string> {
-  return (await pageRpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources, destDir, options })).jobId;
-}
-async function finished(page: Page, id: string): Promise<JobSummary> {
-  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
-  return (await jobs(page)).find((j) => j.id === id)!;
-}
 /** F5 on the left pane's cursor entry, confirmed once the scan is done; the new job's id. */
 async function f5(page: Page): Promise<string> {
   const before = new Set((await jobs(page)).map((j) => j.id));
@@ -62,21 +52,11 @@ describe('the glitches: words, spaces, counts, labels, scrolling, the toast, the
   let page: Page;
 
   before(async () => {
-    root = sharedTmp('ferry-steer-glitch-');
-    L = path.join(root, 'left');
-    R = path.join(root, 'right');
-    fs.mkdirSync(L);
-    fs.mkdirSync(R);
-    ui = await openUi({ left: L, right: R });
+    ({ root, L, R, ui } = await openPair('ferry-steer-glitch-'));
     page = ui.page;
   });
-  after(async () => {
-    await ui?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    for (let i = 0; i < 3 && (await page.locator('dialog[open]').count()) > 0; i++) await page.keyboard.press('Escape');
-  });
+  after(() => closePair(ui, root));
+  afterEach(() => escapeAll(page));
 
   test('one file is "1 file" in the dialog, the queue and the outcome, never "1 files"', async () => {
     const dir = path.join(L, 'single');

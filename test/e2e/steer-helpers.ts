@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { JobSummary } from '../../electron/contract.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startServe, type Served } from '../helpers/serve.js';
 
@@ -45,8 +46,44 @@ export async function openUi(opts: { left: string; right: string; width?: number
   };
 }
 
+/** Two fresh folders, root/left and root/right (readable by everyone), shown in serve mode on a page. */
+export async function openPair(prefix: string): Promise<{ root: string; L: string; R: string; ui: Ui }> {
+  const root = sharedTmp(prefix);
+  const L = path.join(root, 'left');
+  const R = path.join(root, 'right');
+  fs.mkdirSync(L);
+  fs.mkdirSync(R);
+  return { root, L, R, ui: await openUi({ left: L, right: R }) };
+}
+
+/** Closes what openPair opened and removes its folders. */
+export async function closePair(ui: Ui | undefined, root: string | undefined): Promise<void> {
+  await ui?.close();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+}
+
+/** Escape until nothing matching `open` is left (a test that failed with a dialog open must not hold the next one). */
+export async function escapeAll(page: Page | undefined, open = 'dialog[open]'): Promise<void> {
+  for (let i = 0; page && i < 3 && (await page.locator(open).count()) > 0; i++) await page.keyboard.press('Escape');
+}
+
+/** The queue's jobs (jobs.list from the page). */
+export async function jobs(page: Page): Promise<JobSummary[]> {
+  return (await rpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs;
+}
+/** Starts a copy from the page (jobs.start); its id. */
+export async function copy(page: Page, sources: string[], destDir: string, options: Record<string, unknown> = {}): Promise<string> {
+  return (await rpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources, destDir, options })).jobId;
+}
+/** Waits until the queue shows job `id` finished (done, failed or cancelled); its summary. */
+export async function finished(page: Page, id: string): Promise<JobSummary> {
+  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
+  return (await jobs(page)).find((j) => j.id === id)!;
+}
+
 /** One request over a fresh WebSocket from inside the page (page-rpc.ts, shared by the e2e tests). */
 export { rpc as pageRpc } from './page-rpc.js';
+import { rpc } from './page-rpc.js';
 
 /** Ctrl+L in the pane, type the path, Enter; waits until the pane shows it. */
 export async function go(page: Page, side: Side, p: string): Promise<void> {

@@ -13,19 +13,12 @@ import type { Page } from 'playwright-core';
 import type { JobSummary, LogRecord } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { docShot, go, jobRow, openUi, pageRpc, pane, pick, row, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { closePair, copy, finished, escapeAll, openPair, docShot, go, jobRow, pageRpc, pane, pick, row, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 
 async function job(page: Page, id: string): Promise<JobSummary> {
   return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs.find((j) => j.id === id)!;
-}
-async function copy(page: Page, sources: string[], destDir: string, options: Record<string, unknown> = {}): Promise<string> {
-  return (await pageRpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources, destDir, options })).jobId;
-}
-async function finished(page: Page, id: string): Promise<JobSummary> {
-  await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
-  return job(page, id);
 }
 async function showTab(page: Page, tab: 'queue' | 'log'): Promise<void> {
   await page.click(`.queue-area [data-tab="${tab}"]`);
@@ -61,21 +54,11 @@ describe('honest numbers, the method log, keyboard and accessibility', { skip },
   let page: Page;
 
   before(async () => {
-    root = sharedTmp('ferry-steer-log-');
-    L = path.join(root, 'left');
-    R = path.join(root, 'right');
-    fs.mkdirSync(L);
-    fs.mkdirSync(R);
-    ui = await openUi({ left: L, right: R });
+    ({ root, L, R, ui } = await openPair('ferry-steer-log-'));
     page = ui.page;
   });
-  after(async () => {
-    await ui?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    for (let i = 0; i < 3 && (await page.locator('dialog[open], [role="menu"]').count()) > 0; i++) await page.keyboard.press('Escape');
-  });
+  after(() => closePair(ui, root));
+  afterEach(() => escapeAll(page, 'dialog[open], [role="menu"]'));
 
   test('a reflinked job: cloned instantly, N shared, never a speed; its time is the work alone', { skip: skipUnlessMountable('btrfs') }, async () => {
     const m = await makeMount('btrfs', 256);
