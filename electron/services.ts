@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo, Emit, EventName, Events, ValidParams } from './contract.js';
 import { FsService } from './fs-service.js';
+import { favorMemory } from './heap.js';
 import type { ClipboardBridge } from './clipboard.js';
 import { PaneService } from './pane-service.js';
 import { createHandlers, type Handlers } from './handlers.js';
@@ -61,6 +62,7 @@ export function defaultDataDir(): string {
 }
 
 export async function createServices(opts: ServicesOptions): Promise<Services> {
+  favorMemory();
   const sinks = new Set<Sink>();
   const emit: Emit = (event, payload) => {
     for (const s of sinks) {
