@@ -58,40 +58,30 @@ bool valid_utf8(const char* s, size_t n) {
 
 }  // namespace
 
-bool DirLister::fill() {
-  if (eof_) return false;
-  for (;;) {
-    long n = syscall(SYS_getdents64, fd_.get(), buf_.data(), buf_.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) err_ = errno;
-    if (n <= 0) {
-      eof_ = true;
-      return false;
-    }
-    pos_ = 0;
-    len_ = n;
-    return true;
-  }
-}
-
 int DirLister::open_and_count(uint64_t& count) {
   int err = 0;
-  fd_ = open_dir_long(decode_path(path_), O_RDONLY, err);
-  if (!fd_) return err;
-  buf_.resize(256 * 1024);
-  count = 0;
-  while (fill()) {
-    for (long p = 0; p < len_;) {
-      auto* d = (LinuxDirent64*)(buf_.data() + p);
+  UniqueFd fd = open_dir_long(decode_path(path_), O_RDONLY, err);
+  if (!fd) return err;
+  // One pass of getdents64 keeps every name (NUL-ended, one after the other) and its d_type: the
+  // count is exact, and the rows are stat'ed from these names without reading the folder again.
+  std::vector<char> buf(256 * 1024);
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) break;
+    for (long p = 0; p < n;) {
+      auto* d = (LinuxDirent64*)(buf.data() + p);
       p += d->d_reclen;
-      if (!is_dot_name(d->d_name)) count++;
+      if (is_dot_name(d->d_name)) continue;
+      names_.append(d->d_name, strlen(d->d_name) + 1);
+      types_.push_back(d->d_type);
     }
   }
-  if (err_) return err_;
-  // Read again from the start for the rows.
-  lseek(fd_.get(), 0, SEEK_SET);
-  eof_ = false;
-  pos_ = len_ = 0;
+  names_.shrink_to_fit();
+  types_.shrink_to_fit();
+  fd_ = std::move(fd);
+  count = types_.size();
   return 0;
 }
 
@@ -99,18 +89,18 @@ int DirLister::next(size_t max, std::string& out, bool& done) {
   out += '[';
   size_t n = 0;
   const std::string base = path_ == "/" ? std::string() : path_;
-  while (n < max) {
-    if (pos_ >= len_ && !fill()) break;
-    auto* d = (LinuxDirent64*)(buf_.data() + pos_);
-    pos_ += d->d_reclen;
-    const char* nm = d->d_name;
-    if (is_dot_name(nm)) continue;
-    ListedRow r;
+  ListedRow r;
+  for (; n < max && at_ < types_.size(); at_++, n++) {
+    const char* nm = names_.data() + pos_;
     const size_t nlen = strlen(nm);
+    pos_ += nlen + 1;
+    r = ListedRow();
     r.name = escape_name(nm, nlen);
-    r.path = base + "/" + r.name;
+    r.path = base;
+    r.path += '/';
+    r.path += r.name;
     r.hidden = nm[0] == '.';
-    r.type = dtype_name(d->d_type);
+    r.type = dtype_name(types_[at_]);
     struct statx sx;
     if (statx(fd_.get(), nm, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME, &sx) != 0) {
       r.error = sys_error(errno, "lstat", r.path, "");
@@ -142,12 +132,15 @@ int DirLister::next(size_t max, std::string& out, bool& done) {
     r.escaped = !valid_utf8(nm, nlen);
     if (n) out += ',';
     listed_row_json(out, r);
-    n++;
   }
   out += ']';
-  done = pos_ >= len_ && eof_;
-  if (done) fd_.reset();
-  return done ? err_ : 0;
+  done = at_ >= types_.size();
+  if (done) {
+    fd_.reset();
+    std::string().swap(names_);
+    std::vector<unsigned char>().swap(types_);
+  }
+  return 0;
 }
 
 }  // namespace ferry

@@ -92,7 +92,8 @@ export function connect(served: Served): Promise<Client> {
   });
 }
 
-export async function uiBench(opts: { quick: boolean; runs: number }): Promise<Verdict[]> {
+/** `only`: 'panes' or 'queue' runs that part alone (`node dist/test/bench/ui.js --only=panes`). */
+export async function uiBench(opts: { quick: boolean; runs: number; only?: 'panes' | 'queue' }): Promise<Verdict[]> {
   const skip = chromiumSkipReason();
   if (skip) {
     console.log(`ui bench skipped: ${skip}`);
@@ -106,6 +107,7 @@ export async function uiBench(opts: { quick: boolean; runs: number }): Promise<V
   const lines: string[] = [];
   try {
     // ---- panes: a huge folder ----
+    if (opts.only !== 'queue') {
     const big = path.join(root, 'big');
     makeFlat(big, entries, 0);
     const served = await startServe({ left: root, right: root });
@@ -153,8 +155,10 @@ export async function uiBench(opts: { quick: boolean; runs: number }): Promise<V
     } finally {
       await served.stop();
     }
+    }
 
     // ---- queue: a job of many small files ----
+    if (opts.only !== 'panes') {
     const src = path.join(root, 'many');
     makeTree(src, jobFiles, 512);
     const out = path.join(root, 'out');
@@ -222,6 +226,7 @@ export async function uiBench(opts: { quick: boolean; runs: number }): Promise<V
     } finally {
       await served2.stop();
     }
+    }
   } finally {
     await browser.close();
     fs.rmSync(root, { recursive: true, force: true });
@@ -244,7 +249,9 @@ async function input100k(page: Page, big: string): Promise<void> {
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const quick = process.argv.includes('--quick');
-  uiBench({ quick, runs: Number(process.env.FERRY_BENCH_RUNS ?? 5) }).catch((e: unknown) => {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (only !== undefined && only !== 'panes' && only !== 'queue') throw new Error('--only=panes or --only=queue');
+  uiBench({ quick, only, runs: Number(process.env.FERRY_BENCH_RUNS ?? 5) }).catch((e: unknown) => {
     console.error(e);
     process.exit(1);
   });
