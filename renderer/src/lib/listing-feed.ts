@@ -8,9 +8,10 @@
 // never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
 // only once complete (its old rows stay until then).
 import type { DirEntry, WireError } from '../../../electron/contract';
+import type { SortSpec } from './sort';
 
-/** Later chunks are merged at most this often while streaming. */
-const STREAM_APPLY_MS = 250;
+/** Later chunks are merged at most this often while streaming (and published at most this often). */
+export const STREAM_APPLY_MS = 250;
 /**
  * New rows merged into the view per task at most: a 100,000-row search (or listing) that arrives
  * faster than it can be merged is merged in slices, one per macrotask.
@@ -52,6 +53,11 @@ export class ListingFeed {
   failed = false;
   /** How long the last merge (copy + sort) took, in ms. */
   cost = 0;
+  /** The pane's rows so far, sorted (before its filter), the order they are in, and when they were last published. */
+  sorted: DirEntry[] | null = null;
+  sortedBy: SortSpec | null = null;
+  sortedHidden = false;
+  publishedAt = -Infinity;
   /** Name to put the cursor on once it appears (the folder we came up from). */
   focusName: string | null;
   /** The cursor was put on an entry while rows still arrived: bring it into view once all are in. */
