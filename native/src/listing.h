@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine.h"
@@ -54,6 +55,18 @@ class DirLister {
   const std::string& path() const { return path_; }
 
  private:
+  // Batches of at least this many rows are stat'ed on two threads.
+  static constexpr size_t kSplitRows = 1000;
+  // A thread joined when it goes out of scope (also when the caller's part throws).
+  struct JoiningThread {
+    template <typename F>
+    explicit JoiningThread(F f) : t(std::move(f)) {}
+    ~JoiningThread() { t.join(); }
+    std::thread t;
+  };
+  // One entry's row (statx; a symlink's target and what it points to) appended to `out`. Touches
+  // nothing of the lister: two threads may run it at once.
+  static void row_json(int dirfd, const std::string& base, const char* nm, unsigned char dtype, std::string& out);
   std::string path_;
   UniqueFd fd_;                       // the folder: entries are stat'ed relative to it
   std::string names_;                 // every name, each ended by a NUL
