@@ -76,7 +76,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
   const survey = new SurveyService({ emit });
   const pane = new PaneService({ emit });
-  const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p) });
+  const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p), hasPartialIn: (d) => jobs.hasPartialIn(d) });
   await jobs.init();
   const version = appVersion();
   const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({
