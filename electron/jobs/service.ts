@@ -209,6 +209,14 @@ export class JobService {
     return undefined;
   }
 
+  /** Whether an incomplete copy is known directly inside `dir` (a listing marks only then). */
+  hasPartialIn(dir: string): boolean {
+    const inDir = (p: string) => path.dirname(p) === dir;
+    if (this.#temps.some((t) => inDir(t.path))) return true;
+    for (const job of this.#queue) if (!ACTIVE_STATES.has(job.s.state) && job.s.partial?.some(inDir)) return true;
+    return false;
+  }
+
   notices(): Results['app.notices'] {
     return { notices: this.#notices.list() };
   }
