@@ -198,6 +198,8 @@ export interface Settings {
   maxParallelDevices: number;
   /** Engine worker threads per job (default: two per core, 4 to 8). */
   threads: number;
+  /** Files dropped on a pane open the transfer dialog first, as F5/F6 do (default true); false starts the job at once. */
+  askBeforeDrop: boolean;
 }
 
 /**

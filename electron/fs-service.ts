@@ -13,7 +13,7 @@
 import { fs, fsp } from '../native/user-fs.js';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { DirEntry, Emit, EntryType, Results, ValidParams, WireError } from './contract.js';
+import type { DirEntry, Emit, EntryType, EventName, Results, ValidParams, WireError } from './contract.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import { encodeEnginePath, listDir, type DirListing } from '../native/index.js';
 import { bytesOf, entryType, fsError, fsPathOf, textOf } from './wire-paths.js';
@@ -38,12 +38,24 @@ export interface FsServiceOptions {
   trashItem: (p: string) => Promise<void>;
   /** An incomplete copy a transfer left at this path, if any (the job service knows). */
   partialAt?: (path: string) => DirEntry['incomplete'];
+  /**
+   * Whether a transfer left an incomplete copy directly inside this folder. When it says no, a
+   * listing's rows need no look-up each and go out as the engine wrote them. Absent: every row
+   * is looked up with `partialAt`.
+   */
+  hasPartialIn?: (dir: string) => boolean;
 }
 
 /** The client a request came from: the events of its listings and watchers go to it alone. */
 export interface Requester {
   /** Sends one event to this client only. */
   emit: Emit;
+  /**
+   * Sends one event whose payload is already JSON text (what `emit` would have written for it),
+   * where the transport writes text: a listing's rows go from the engine to the socket without an
+   * object per row. Absent: `emit` with the parsed payload.
+   */
+  emitJson?(event: EventName, payloadJson: string): void;
   /** Resolves true once the client can take more events, false once it has gone away. */
   ready(): Promise<boolean>;
   /** Marks work for this client under way (a streaming listing) until the returned function runs. */
@@ -142,6 +154,7 @@ function insideListed(p: string, listed: ReadonlySet<string>): boolean {
 export class FsService {
   #trashItem: (p: string) => Promise<void>;
   #partialAt: (path: string) => DirEntry['incomplete'];
+  #hasPartialIn: (dir: string) => boolean;
   /** Requests that name no client (the Electron window) belong to this one. */
   #everyone: Requester;
   #owned = new Map<Requester, Owned>();
@@ -150,6 +163,7 @@ export class FsService {
   constructor(opts: FsServiceOptions) {
     this.#trashItem = opts.trashItem;
     this.#partialAt = opts.partialAt ?? (() => undefined);
+    this.#hasPartialIn = opts.hasPartialIn ?? (() => opts.partialAt !== undefined);
     this.#everyone = { emit: opts.emit, ready: async () => true, busy: () => () => {}, onClose: () => {} };
   }
 
@@ -209,19 +223,24 @@ export class FsService {
     const current = () => listings.get(listingId) === seq;
     let size = FIRST_CHUNK;
     try {
-      let next = listing.next(size);
+      let next = listing.nextJson(size);
       for (;;) {
-        const { rows, done } = await next;
+        const { json, done } = await next;
         if (!current()) return;
         // Read the next rows while these go out.
         size = Math.min(CHUNK, size * 2);
-        if (!done) next = listing.next(size);
-        const entries: DirEntry[] = rows;
-        for (const row of entries) {
-          const inc = this.#partialAt(row.path);
-          if (inc) row.incomplete = inc;
+        if (!done) next = listing.nextJson(size);
+        if (to.emitJson && !this.#hasPartialIn(dir)) {
+          // The engine's text as it is (the same JSON `emit` would write for these rows).
+          to.emitJson('dir.entries', `{"listingId":${JSON.stringify(listingId)},"path":${JSON.stringify(dir)},"entries":${json},"done":${done}}`);
+        } else {
+          const entries = JSON.parse(json) as DirEntry[];
+          for (const row of entries) {
+            const inc = this.#partialAt(row.path);
+            if (inc) row.incomplete = inc;
+          }
+          to.emit('dir.entries', { listingId, path: dir, entries, done });
         }
-        to.emit('dir.entries', { listingId, path: dir, entries, done });
         if (done) return;
         // Backpressure: go on only when the client has taken what it was sent.
         if (!(await to.ready())) {

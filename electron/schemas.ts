@@ -184,6 +184,7 @@ export const requestSchemas = {
     retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
     maxParallelDevices: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8))),
     threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64))),
+    askBeforeDrop: v.optional(v.boolean()),
   }),
   'fs.search': v.strictObject({
     searchId: Id,

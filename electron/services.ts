@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo, Emit, EventName, Events, ValidParams } from './contract.js';
 import { FsService } from './fs-service.js';
+import { favorMemory } from './heap.js';
 import type { ClipboardBridge } from './clipboard.js';
 import { PaneService } from './pane-service.js';
 import { createHandlers, type Handlers } from './handlers.js';
@@ -61,6 +62,7 @@ export function defaultDataDir(): string {
 }
 
 export async function createServices(opts: ServicesOptions): Promise<Services> {
+  favorMemory();
   const sinks = new Set<Sink>();
   const emit: Emit = (event, payload) => {
     for (const s of sinks) {
@@ -74,7 +76,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
   const jobs = new JobService({ dataDir: opts.dataDir, emit });
   const survey = new SurveyService({ emit });
   const pane = new PaneService({ emit });
-  const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p) });
+  const fsService = new FsService({ emit, trashItem: opts.trashItem, partialAt: (p) => jobs.partialAt(p), hasPartialIn: (d) => jobs.hasPartialIn(d) });
   await jobs.init();
   const version = appVersion();
   const appInfo = (ctx: { transport: 'ipc' | 'ws' }): AppInfo => ({

@@ -22,7 +22,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EXPORT_PATH, type Emit, type Reply, type ValidParams, type WireError, type WsMessage } from './contract.js';
+import { EXPORT_PATH, type Emit, type EventName, type Reply, type ValidParams, type WireError, type WsMessage } from './contract.js';
 import type { Requester } from './fs-service.js';
 import { dispatch } from './handlers.js';
 import { parseRequest } from './schemas.js';
@@ -300,6 +300,11 @@ class ClientChannel implements Requester {
     }
     this.send({ kind: 'event', event, payload });
   };
+
+  /** An event whose payload is JSON text already (a listing's rows as the engine wrote them). */
+  emitJson(event: EventName, payloadJson: string): void {
+    this.#sendText(`{"kind":"event","event":${JSON.stringify(event)},"payload":${payloadJson}}`);
+  }
 
   ready(): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);

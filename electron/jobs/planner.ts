@@ -65,7 +65,9 @@ function isUnder(p: string, dirs: Set<string>): boolean {
 export function priorWork(records: Iterable<FileRecord>, mode: Mode, pairs: readonly CopyPair[]): { kept: FileRecord[]; finished: Set<string>; retrying: Set<string> } {
   const { last } = tallyAll(records);
   const retrying = new Set(mode === 'retry' ? pairs.map((p) => p.dest) : []);
-  const kept = mode === 'fresh' ? [] : [...last.values()].filter((r) => !retrying.has(r.dest) && !(mode === 'retry' && isUnder(r.dest, retrying)));
+  // An entry the cancel stopped (being copied, or waiting for an answer) was not dealt with: a
+  // resume does it (and asks again), as "Resume" — go on where it stopped — promises.
+  const kept = mode === 'fresh' ? [] : [...last.values()].filter((r) => !retrying.has(r.dest) && !(mode === 'retry' && isUnder(r.dest, retrying)) && !(mode === 'resume' && r.skipReason === 'cancel'));
   const finished = new Set(kept.filter((r) => !isFailure(r)).map((r) => r.dest));
   return { kept, finished, retrying };
 }

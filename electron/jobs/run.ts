@@ -186,35 +186,14 @@ function runEngine(job: Job, run: Run, deps: RunDeps): Promise<FlushResult | und
         unfit: o.unfit ?? 'fail',
         mapNames: o.mapNames ?? false,
         followLinks: o.followLinks ?? false,
-        onEvents: (evs) => {
-          onEvents(job, run, evs, deps);
-          keepUp();
-        },
+        // Backpressure is the engine's: it holds its workers while the records it handed over
+        // and this thread has not taken reach a bound (native/src/reporter.h), so a job of many
+        // small files runs at the pace this thread records it, in bounded memory.
+        onEvents: (evs) => onEvents(job, run, evs, deps),
       });
     } catch (e) {
       reject(e);
       return;
-    }
-    // Backpressure: two batches with no turn of the event loop between them mean the engine is
-    // ahead of this thread (its batches queue up in memory, and the log's writes, the timers and
-    // the clients wait). The engine is held until the loop turns again, so a job of many small
-    // files runs at the pace the main process can record it, in bounded memory.
-    let turn: NodeJS.Immediate | null = null;
-    let held = false;
-    function keepUp(): void {
-      if (turn) {
-        if (!held) {
-          held = true;
-          h.pause();
-        }
-        return;
-      }
-      turn = setImmediate(() => {
-        turn = null;
-        if (!held) return;
-        held = false;
-        if (!job.paused && job.engine === h) h.resume();
-      });
     }
     job.engine = h;
     job.verifier.runStarted(run);

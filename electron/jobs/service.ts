@@ -64,6 +64,7 @@ export class JobService {
   #maxDevices: number;
   #threads: number;
   #retentionDays: number;
+  #askBeforeDrop = true;
   readonly #engine: EngineApi;
   #journal: Journal;
   #logs: LogStore;
@@ -162,6 +163,7 @@ export class JobService {
     this.#maxDevices = settings.maxParallelDevices;
     this.#threads = settings.threads;
     this.#retentionDays = settings.retentionDays;
+    this.#askBeforeDrop = settings.askBeforeDrop;
     const loaded = this.#journal.load();
     if (settings.damaged) loaded.report.damaged.push(settings.damaged);
     return loaded;
@@ -207,6 +209,14 @@ export class JobService {
     return undefined;
   }
 
+  /** Whether an incomplete copy is known directly inside `dir` (a listing marks only then). */
+  hasPartialIn(dir: string): boolean {
+    const inDir = (p: string) => path.dirname(p) === dir;
+    if (this.#temps.some((t) => inDir(t.path))) return true;
+    for (const job of this.#queue) if (!ACTIVE_STATES.has(job.s.state) && job.s.partial?.some(inDir)) return true;
+    return false;
+  }
+
   notices(): Results['app.notices'] {
     return { notices: this.#notices.list() };
   }
@@ -222,7 +232,7 @@ export class JobService {
 
   /** The user settings in force. */
   settings(): Results['settings.get'] {
-    return { retentionDays: this.#retentionDays, maxParallelDevices: this.#maxDevices, threads: this.#threads };
+    return { retentionDays: this.#retentionDays, maxParallelDevices: this.#maxDevices, threads: this.#threads, askBeforeDrop: this.#askBeforeDrop };
   }
 
   /** Changes settings, saves them, and applies them now: a shorter retention deletes old logs at once. */
@@ -230,6 +240,7 @@ export class JobService {
     if (p.retentionDays !== undefined) this.#retentionDays = p.retentionDays;
     if (p.maxParallelDevices !== undefined) this.#maxDevices = p.maxParallelDevices;
     if (p.threads !== undefined) this.#threads = p.threads;
+    if (p.askBeforeDrop !== undefined) this.#askBeforeDrop = p.askBeforeDrop;
     saveSettings(this.#dataDir, this.settings());
     if (p.retentionDays !== undefined) this.#prune();
     this.#pump();

@@ -28,6 +28,7 @@ export function loadSettings(dataDir: string, defaults: Settings): Settings & { 
     retentionDays: clampInt(raw.retentionDays, 1, 3650) ?? defaults.retentionDays,
     maxParallelDevices: clampInt(raw.maxParallelDevices, 1, 8) ?? defaults.maxParallelDevices,
     threads: clampInt(raw.threads, 1, 64) ?? defaults.threads,
+    askBeforeDrop: typeof raw.askBeforeDrop === 'boolean' ? raw.askBeforeDrop : defaults.askBeforeDrop,
   };
 }
 

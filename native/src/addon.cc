@@ -509,7 +509,8 @@ class ListWork : public Napi::AsyncWorker {
     } else if (max_ == 0) {
       Callback().Call({env.Null(), Napi::Number::New(env, (double)count_)});
     } else {
-      Callback().Call({env.Null(), parse_json(env, json_), Napi::Boolean::New(env, done_)});
+      // The rows' JSON text as it is: the wrapper parses it, or passes it on untouched (serve mode).
+      Callback().Call({env.Null(), Napi::String::New(env, json_), Napi::Boolean::New(env, done_)});
     }
   }
 

@@ -6,6 +6,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace ferry {
 
 int checked_syncfs(int fd, bool wrote) {
@@ -28,11 +30,44 @@ void FlushSet::watch(dev_t dev, int dirfd, const std::string& folder) {
   fss_.push_back(std::move(f));
 }
 
+void FlushSet::Fs::add(const std::string& dest) {
+  size_t k = 0;
+  const size_t max = std::min(last.size(), dest.size());
+  while (k < max && last[k] == dest[k]) k++;
+  for (size_t v = k;; v >>= 7) {
+    dests.push_back((char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)));
+    if (v <= 0x7f) break;
+  }
+  dests.append(dest, k, std::string::npos);
+  dests.push_back('\0');
+  last = dest;
+  any = true;
+}
+
+void FlushSet::Fs::take_all(std::vector<std::string>& out, const std::set<std::string>& except) {
+  std::string cur;
+  for (size_t i = 0; i < dests.size();) {
+    size_t k = 0;
+    for (int shift = 0; i < dests.size(); shift += 7) {
+      const unsigned char c = (unsigned char)dests[i++];
+      k |= (size_t)(c & 0x7f) << shift;
+      if (!(c & 0x80)) break;
+    }
+    const size_t end = dests.find('\0', i);
+    cur.resize(std::min(k, cur.size()));
+    cur.append(dests, i, end - i);
+    i = end + 1;
+    if (!except.count(cur)) out.push_back(cur);
+  }
+  std::string().swap(dests);
+  std::string().swap(last);
+}
+
 void FlushSet::pending(dev_t dev, const std::string& dest) {
   std::lock_guard<std::mutex> lk(mu_);
   for (Fs& f : fss_) {
     if (f.dev != dev) continue;
-    f.dests.push_back(dest);
+    f.add(dest);
     return;
   }
   // A filesystem nobody watched (cannot happen: every folder the job writes in is watched): its
@@ -41,7 +76,7 @@ void FlushSet::pending(dev_t dev, const std::string& dest) {
   f.dev = dev;
   f.open_err = EBADF;
   f.folder = parent_of(dest);
-  f.dests.push_back(dest);
+  f.add(dest);
   fss_.push_back(std::move(f));
 }
 
@@ -56,12 +91,10 @@ std::optional<WireErr> FlushSet::sync(std::vector<std::string>& not_on_disk) {
   for (Fs& f : fss_) {
     int e = f.open_err;
     const char* sys = e ? "open" : "syncfs";
-    if (!e) e = checked_syncfs(f.fd.get(), !f.dests.empty());
+    if (!e) e = checked_syncfs(f.fd.get(), f.any);
     if (!e) continue;
     if (!first) first = sys_error(e, sys, f.folder, "");
-    for (std::string& d : f.dests)
-      if (!retired_.count(d)) not_on_disk.push_back(std::move(d));
-    f.dests.clear();
+    f.take_all(not_on_disk, retired_);
   }
   return first;
 }

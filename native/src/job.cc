@@ -79,6 +79,8 @@ void Job::resume() {
 
 void Job::cancel() {
   cancelled_ = true;
+  // First: a producer waiting for JS to take its records goes on (JS may be the one cancelling).
+  reporter_.unblock();
   // Wake every wait: each one checks cancelled_ under its own mutex.
   { std::lock_guard<std::mutex> lk(links_mu_); }
   links_cv_.notify_all();

@@ -3,6 +3,7 @@
 // per field — and on a 2-core machine the JS thread's time is taken from the copy workers.
 #include <stdio.h>
 
+#include <charconv>
 #include <initializer_list>
 #include <utility>
 
@@ -53,20 +54,20 @@ struct W {
     o += k;
     o += "\":";
   }
-  void u64(uint64_t v) {
-    char b[32];
-    snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    o += b;
-  }
-  void i64(int64_t v) {
-    char b[32];
-    snprintf(b, sizeof b, "%lld", (long long)v);
-    o += b;
-  }
+  // Numbers through std::to_chars: the text printf gives ("%llu", "%lld", "%.3f"), several times
+  // faster (a listing writes three per row).
+  void u64(uint64_t v) { num(v); }
+  void i64(int64_t v) { num(v); }
   void dbl(double v) {
     char b[48];
-    snprintf(b, sizeof b, "%.3f", v);
-    o += b;
+    auto r = std::to_chars(b, b + sizeof b, v, std::chars_format::fixed, 3);
+    o.append(b, r.ptr);
+  }
+  template <typename T>
+  void num(T v) {
+    char b[32];
+    auto r = std::to_chars(b, b + sizeof b, v);
+    o.append(b, r.ptr);
   }
   void boolean(bool v) { o += v ? "true" : "false"; }
   // A name from the engine's own tables (no escaping needed), or null.

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <thread>
 
 #include "engine.h"
 #include "walk.h"
@@ -58,96 +59,114 @@ bool valid_utf8(const char* s, size_t n) {
 
 }  // namespace
 
-bool DirLister::fill() {
-  if (eof_) return false;
-  for (;;) {
-    long n = syscall(SYS_getdents64, fd_.get(), buf_.data(), buf_.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) err_ = errno;
-    if (n <= 0) {
-      eof_ = true;
-      return false;
-    }
-    pos_ = 0;
-    len_ = n;
-    return true;
-  }
-}
-
 int DirLister::open_and_count(uint64_t& count) {
   int err = 0;
-  fd_ = open_dir_long(decode_path(path_), O_RDONLY, err);
-  if (!fd_) return err;
-  buf_.resize(256 * 1024);
-  count = 0;
-  while (fill()) {
-    for (long p = 0; p < len_;) {
-      auto* d = (LinuxDirent64*)(buf_.data() + p);
+  UniqueFd fd = open_dir_long(decode_path(path_), O_RDONLY, err);
+  if (!fd) return err;
+  // One pass of getdents64 keeps every name (NUL-ended, one after the other) and its d_type: the
+  // count is exact, and the rows are stat'ed from these names without reading the folder again.
+  std::vector<char> buf(256 * 1024);
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) break;
+    for (long p = 0; p < n;) {
+      auto* d = (LinuxDirent64*)(buf.data() + p);
       p += d->d_reclen;
-      if (!is_dot_name(d->d_name)) count++;
+      if (is_dot_name(d->d_name)) continue;
+      names_.append(d->d_name, strlen(d->d_name) + 1);
+      types_.push_back(d->d_type);
     }
   }
-  if (err_) return err_;
-  // Read again from the start for the rows.
-  lseek(fd_.get(), 0, SEEK_SET);
-  eof_ = false;
-  pos_ = len_ = 0;
+  names_.shrink_to_fit();
+  types_.shrink_to_fit();
+  fd_ = std::move(fd);
+  count = types_.size();
   return 0;
 }
 
-int DirLister::next(size_t max, std::string& out, bool& done) {
-  out += '[';
-  size_t n = 0;
-  const std::string base = path_ == "/" ? std::string() : path_;
-  while (n < max) {
-    if (pos_ >= len_ && !fill()) break;
-    auto* d = (LinuxDirent64*)(buf_.data() + pos_);
-    pos_ += d->d_reclen;
-    const char* nm = d->d_name;
-    if (is_dot_name(nm)) continue;
-    ListedRow r;
-    const size_t nlen = strlen(nm);
-    r.name = escape_name(nm, nlen);
-    r.path = base + "/" + r.name;
-    r.hidden = nm[0] == '.';
-    r.type = dtype_name(d->d_type);
-    struct statx sx;
-    if (statx(fd_.get(), nm, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME, &sx) != 0) {
-      r.error = sys_error(errno, "lstat", r.path, "");
-    } else {
-      r.type = type_name(sx.stx_mode);
-      r.size = sx.stx_size;
-      r.mtime_ms = (double)sx.stx_mtime.tv_sec * 1000.0 + (double)sx.stx_mtime.tv_nsec / 1e6;
-      r.mode = sx.stx_mode;
-      if (S_ISLNK(sx.stx_mode)) {
-        r.link = true;
-        std::vector<char> t((size_t)std::max<uint64_t>(sx.stx_size, 255) + 1);
-        ssize_t k = readlinkat(fd_.get(), nm, t.data(), t.size());
-        if (k >= 0 && (size_t)k < t.size()) {
-          r.has_link_target = true;
-          r.link_target = escape_name(t.data(), (size_t)k);
-        }
-        struct stat ts;
-        if (fstatat(fd_.get(), nm, &ts, 0) == 0) {
-          r.target_type = type_name(ts.st_mode);
-          if (S_ISREG(ts.st_mode)) r.size = (uint64_t)ts.st_size;
-        } else {
-          const int e = errno;
-          r.error = sys_error(e, "stat", r.path, "");
-          r.error->message = e == ELOOP ? "broken symlink: loops" : "broken symlink: target missing";
-        }
+void DirLister::row_json(int dirfd, const std::string& base, const char* nm, unsigned char dtype, std::string& out) {
+  const size_t nlen = strlen(nm);
+  ListedRow r;
+  r.name = escape_name(nm, nlen);
+  r.path = base;
+  r.path += '/';
+  r.path += r.name;
+  r.hidden = nm[0] == '.';
+  r.type = dtype_name(dtype);
+  struct statx sx;
+  if (statx(dirfd, nm, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_MODE | STATX_SIZE | STATX_MTIME, &sx) != 0) {
+    r.error = sys_error(errno, "lstat", r.path, "");
+  } else {
+    r.type = type_name(sx.stx_mode);
+    r.size = sx.stx_size;
+    r.mtime_ms = (double)sx.stx_mtime.tv_sec * 1000.0 + (double)sx.stx_mtime.tv_nsec / 1e6;
+    r.mode = sx.stx_mode;
+    if (S_ISLNK(sx.stx_mode)) {
+      r.link = true;
+      std::vector<char> t((size_t)std::max<uint64_t>(sx.stx_size, 255) + 1);
+      ssize_t k = readlinkat(dirfd, nm, t.data(), t.size());
+      if (k >= 0 && (size_t)k < t.size()) {
+        r.has_link_target = true;
+        r.link_target = escape_name(t.data(), (size_t)k);
+      }
+      struct stat ts;
+      if (fstatat(dirfd, nm, &ts, 0) == 0) {
+        r.target_type = type_name(ts.st_mode);
+        if (S_ISREG(ts.st_mode)) r.size = (uint64_t)ts.st_size;
+      } else {
+        const int e = errno;
+        r.error = sys_error(e, "stat", r.path, "");
+        r.error->message = e == ELOOP ? "broken symlink: loops" : "broken symlink: target missing";
       }
     }
-    // The name is kept exactly (\xNN); every request takes paths in that spelling.
-    r.escaped = !valid_utf8(nm, nlen);
-    if (n) out += ',';
-    listed_row_json(out, r);
-    n++;
+  }
+  // The name is kept exactly (\xNN); every request takes paths in that spelling.
+  r.escaped = !valid_utf8(nm, nlen);
+  listed_row_json(out, r);
+}
+
+int DirLister::next(size_t max, std::string& out, bool& done) {
+  const std::string base = path_ == "/" ? std::string() : path_;
+  const size_t end = std::min(types_.size(), at_ + max);
+  // This batch's names.
+  std::vector<const char*> names;
+  names.reserve(end - at_);
+  for (size_t i = at_; i < end; i++) {
+    names.push_back(names_.data() + pos_);
+    pos_ += strlen(names_.data() + pos_) + 1;
+  }
+  // Rows [from, to) of the batch, comma-separated, into `o`.
+  auto rows = [&](size_t from, size_t to, std::string& o) {
+    for (size_t k = from; k < to; k++) {
+      if (k > from) o += ',';
+      row_json(fd_.get(), base, names[k], types_[at_ + k], o);
+    }
+  };
+  const size_t n = names.size();
+  out += '[';
+  if (n >= kSplitRows) {
+    // statx is most of a row's cost: a big batch's second half is stat'ed on a second thread.
+    std::string tail;
+    {
+      JoiningThread helper([&] { rows(n / 2, n, tail); });
+      rows(0, n / 2, out);
+    }
+    out += ',';
+    out += tail;
+  } else {
+    rows(0, n, out);
   }
   out += ']';
-  done = pos_ >= len_ && eof_;
-  if (done) fd_.reset();
-  return done ? err_ : 0;
+  at_ = end;
+  done = at_ >= types_.size();
+  if (done) {
+    fd_.reset();
+    std::string().swap(names_);
+    std::vector<unsigned char>().swap(types_);
+  }
+  return 0;
 }
 
 }  // namespace ferry

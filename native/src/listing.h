@@ -1,7 +1,8 @@
-// A folder listing for the panes (fs.list): getdents64 and one statx per entry, relative to the
-// folder's descriptor, read in batches on a thread that never touches Node-API (addon.cc runs each
-// batch as async work and hands the JSON to JS). The caller pulls the next batch when its client
-// has taken the last one, so a 1,000,000-entry folder is never all in memory at once.
+// A folder listing for the panes (fs.list): getdents64 once for the names, then one statx per
+// entry relative to the folder's descriptor, in batches on a thread that never touches Node-API
+// (addon.cc runs each batch as async work and hands the JSON text to JS). The caller pulls the
+// next batch when its client has taken the last one, so a 1,000,000-entry folder's rows are never
+// all in memory at once (only its names).
 //
 // Each entry is a pane row (electron/contract.ts DirEntry; native/types.ts ListedEntry): name and
 // path (bytes that are not UTF-8 spelled `\xNN`, like records: lossless, decodeEnginePath()), type,
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine.h"
@@ -42,21 +44,35 @@ class DirLister {
   // `path`: the folder, as JS gave it (UTF-8, or \xNN-escaped bytes).
   explicit DirLister(std::string path) : path_(std::move(path)) {}
 
-  // Opens the folder and counts its entries (one pass of getdents64, no stat). 0 or an errno.
+  // Opens the folder and reads its names (one pass of getdents64, no stat; the names are kept,
+  // about 10 bytes an entry: 10 MB for a million): the count is how many rows next() gives.
+  // 0 or an errno.
   int open_and_count(uint64_t& count);
-  // Up to `max` entries as a JSON array of rows appended to `out`; `done` once the folder is read.
-  // 0 or an errno of reading the folder itself.
+  // Up to `max` entries as a JSON array of rows appended to `out`; `done` once every name has its
+  // row. 0 (the folder was read by open_and_count; an entry that cannot be examined is a row with
+  // its error).
   int next(size_t max, std::string& out, bool& done);
   const std::string& path() const { return path_; }
 
  private:
-  bool fill();  // reads the next getdents64 buffer; false at the end or on error (err_ set)
+  // Batches of at least this many rows are stat'ed on two threads.
+  static constexpr size_t kSplitRows = 1000;
+  // A thread joined when it goes out of scope (also when the caller's part throws).
+  struct JoiningThread {
+    template <typename F>
+    explicit JoiningThread(F f) : t(std::move(f)) {}
+    ~JoiningThread() { t.join(); }
+    std::thread t;
+  };
+  // One entry's row (statx; a symlink's target and what it points to) appended to `out`. Touches
+  // nothing of the lister: two threads may run it at once.
+  static void row_json(int dirfd, const std::string& base, const char* nm, unsigned char dtype, std::string& out);
   std::string path_;
-  UniqueFd fd_;
-  std::vector<char> buf_;
-  long pos_ = 0, len_ = 0;
-  int err_ = 0;
-  bool eof_ = false;
+  UniqueFd fd_;                       // the folder: entries are stat'ed relative to it
+  std::string names_;                 // every name, each ended by a NUL
+  std::vector<unsigned char> types_;  // d_type of each name
+  size_t at_ = 0;                     // index of the next row
+  size_t pos_ = 0;                    // its name's offset in names_
 };
 
 }  // namespace ferry

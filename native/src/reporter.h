@@ -3,8 +3,16 @@
 // Producers (walker, workers) add records and events from any thread; the reporter thread, every
 // 50 ms or at once when something is urgent (a conflict, pause, the end), takes what piled up,
 // puts the scan totals first and a progress event last (≤ 20 a second, at least every 500 ms
-// while it changes nothing), and hands the batch to the sink (addon.cc, which turns it into JSON
-// on this thread and into JS values on the JS thread). The last batch has done=true and the result.
+// while it changes nothing), and hands it to the sink (addon.cc, which turns it into JSON on this
+// thread and into JS values on the JS thread) in batches of at most kChunkBytes of records each
+// (a JS string that size is still a young object, which V8 frees cheaply). The last batch has
+// done=true and the result.
+//
+// Memory is bounded whatever pace JS keeps: the records added and not yet consumed by JS (piled
+// up here, or handed over and waiting in the sink's queue) are a Backlog of at most kBacklogBytes
+// (their JSON, estimated). A producer that would go past it waits in add_record() until JS has
+// consumed batches, or the run is cancelled or over: the job runs at the pace its records are
+// taken. Producers never hold a lock while they wait there, so nothing JS calls can block on them.
 #pragma once
 
 #include <chrono>
@@ -62,6 +70,7 @@ struct ScanTotals {
 struct Event {
   enum Type { Progress, Scan, Files, ConflictEv, Explained } type;
   explicit Event(Type t) : type(t) {}
+  size_t weight = 0;  // Files: its records' estimated JSON bytes (record_weight)
   // Progress
   uint64_t files_done = 0, bytes_done = 0;
   std::vector<Current> current;
@@ -77,8 +86,42 @@ struct Event {
   std::vector<Explanation> explained;
 };
 
+// What a run has added and JS has not consumed yet, in estimated JSON bytes. Shared by the reporter
+// and the batches it hands over (a batch can outlive its run while it waits for the JS thread).
+class Backlog {
+ public:
+  explicit Backlog(size_t cap) : cap_(cap) {}
+  // Producer: counts n bytes, after waiting while the backlog is at its cap (unless open).
+  void take(size_t n);
+  // Consumer (a batch consumed by JS, or dropped): n bytes are gone.
+  void give(size_t n);
+  // Never wait again (the run is cancelled or over).
+  void open();
+  bool full();
+  // The most it held (for tests and figures).
+  size_t peak();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const size_t cap_;
+  size_t held_ = 0, peak_ = 0;
+  bool open_ = false;
+};
+
+// The estimated JSON size of a record: what it weighs in the backlog.
+size_t record_weight(const Record& r);
+
 // One hand-over to the sink.
 struct Batch {
+  Batch() = default;
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  ~Batch() {
+    if (backlog) backlog->give(weight);
+  }
+  std::shared_ptr<Backlog> backlog;  // given back `weight` bytes when the batch is gone
+  size_t weight = 0;
   std::vector<Event> events;
   std::string json;  // the events as JSON (filled by the sink, on the reporter thread)
   bool done = false;
@@ -110,12 +153,19 @@ class Reporter {
     ~Source() = default;
   };
 
+  // A run's records unconsumed by JS, at most (estimated JSON bytes), and per batch.
+  static constexpr size_t kBacklogBytes = 512 * 1024;
+  static constexpr size_t kChunkBytes = 32 * 1024;
+
   Reporter(Sink sink, Source& src) : sink_(std::move(sink)), src_(src) {}
 
-  // Any thread.
+  // Any thread. add_record() waits while the backlog is full (see above).
   void add_record(Record&& r);
   void add(Event&& e, bool urgent);
   void wake();
+  // The run is cancelled: producers stop waiting for JS (what they add is still delivered).
+  void unblock() { backlog_->open(); }
+  size_t backlog_peak() { return backlog_->peak(); }
   // The last batch: done, with the result (JSON) or an error. Call after the last add.
   void finish(std::string result_json, std::optional<WireErr> error = std::nullopt);
   bool wait_ended(int ms);
@@ -127,6 +177,7 @@ class Reporter {
   void wake_locked();  // mu_ held: send what there is now
 
   Sink sink_;
+  const std::shared_ptr<Backlog> backlog_ = std::make_shared<Backlog>(kBacklogBytes);
   Source& src_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { chromiumSkipReason, launchBrowser } from '../helpers/browser.js';
 import { startServe, type Served } from '../helpers/serve.js';
@@ -92,143 +92,156 @@ export function connect(served: Served): Promise<Client> {
   });
 }
 
-export async function uiBench(opts: { quick: boolean; runs: number }): Promise<Verdict[]> {
+/** `only`: 'panes' or 'queue' runs that part alone (`node dist/test/bench/ui.js --only=panes`). */
+export async function uiBench(opts: { quick: boolean; runs: number; only?: 'panes' | 'queue' }): Promise<Verdict[]> {
   const skip = chromiumSkipReason();
   if (skip) {
     console.log(`ui bench skipped: ${skip}`);
     return [];
   }
-  const verdicts: Verdict[] = [];
+  const found: Parts = { verdicts: [], lines: [] };
   const entries = opts.quick ? 20_000 : 100_000;
   const jobFiles = opts.quick ? 20_000 : 100_000;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-uibench-'));
   const browser = await launchBrowser();
-  const lines: string[] = [];
   try {
-    // ---- panes: a huge folder ----
-    const big = path.join(root, 'big');
-    makeFlat(big, entries, 0);
-    const served = await startServe({ left: root, right: root });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(served.url);
-      await page.waitForSelector(`[data-pane="left"] [data-path="${big}"]`);
-      const firstFrame: number[] = [];
-      const complete: number[] = [];
-      for (let i = 0; i < opts.runs; i++) {
-        await page.evaluate(() => performance.clearMarks());
-        const input = page.locator('[data-pane="left"] .path-input');
-        await page.locator('[data-pane="left"] .grid').focus();
-        await page.keyboard.press('Control+l');
-        await input.fill(big);
-        const t0 = Date.now();
-        await input.press('Enter');
-        await page.waitForSelector(`[data-pane="left"][data-cwd="${big}"][data-state="ready"]`);
-        complete.push(Date.now() - t0);
-        const m = await page.evaluate(() => {
-          const get = (n: string) => performance.getEntriesByName(`ferry:list:left:${n}`)[0]?.startTime ?? NaN;
-          return { start: get('start'), frame: get('first-frame') };
-        });
-        firstFrame.push(m.frame - m.start);
-        // Leave the folder so the next run lists it afresh.
-        await page.keyboard.press('Control+l');
-        await input.fill(root);
-        await input.press('Enter');
-        await page.waitForSelector(`[data-pane="left"][data-cwd="${root}"][data-state="ready"]`);
-      }
-      await input100k(page, big);
-      const heap = await heapMiB(page);
-      const rss = rssMiB(served.proc.pid!);
-      verdicts.push({
-        row: `${entries.toLocaleString('en-US')}-entry folder in the UI (Chromium), complete and sorted`,
-        figure: `${median(complete).toFixed(0)} ms (first rows ${median(firstFrame).toFixed(0)} ms)`,
-        target: '≤ 500 ms',
-        verdict: judge(median(complete) <= 500, `${(median(complete) - 500).toFixed(0)} ms over`),
-      });
-      lines.push(
-        `panes  ${entries.toLocaleString('en-US')}-entry folder: first rows painted ${median(firstFrame).toFixed(0)} ms (median of ${opts.runs}; target ≤ 500 ms), ` +
-          `listing complete ${median(complete).toFixed(0)} ms; renderer JS heap ${heap.toFixed(1)} MiB; serve process RSS ${rss.toFixed(0)} MiB`,
-      );
-      await page.close();
-    } finally {
-      await served.stop();
-    }
-
-    // ---- queue: a job of many small files ----
-    const src = path.join(root, 'many');
-    makeTree(src, jobFiles, 512);
-    const out = path.join(root, 'out');
-    fs.mkdirSync(out);
-    const served2 = await startServe({ left: root, right: out });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const frames: number[] = [];
-      page.on('websocket', (ws) => ws.on('framereceived', () => frames.push(Date.now())));
-      await page.goto(served2.url);
-      await page.waitForSelector(`[data-pane="left"] [data-path="${src}"]`);
-      await page.evaluate(() => {
-        const w = window as unknown as { __deltas: number[]; __run: boolean; __long: number[] };
-        w.__deltas = [];
-        w.__long = [];
-        w.__run = true;
-        new PerformanceObserver((l) => {
-          for (const e of l.getEntries()) w.__long.push(e.duration);
-        }).observe({ type: 'longtask', buffered: false });
-        let last = performance.now();
-        const tick = (t: number) => {
-          w.__deltas.push(t - last);
-          last = t;
-          if (w.__run) requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      });
-      const client = await connect(served2);
-      const t0 = Date.now();
-      const { jobId } = (await client.call('jobs.start', { kind: 'copy', sources: [src], destDir: out, options: { conflict: 'overwrite' } })) as { jobId: string };
-      for (;;) {
-        const { jobs } = (await client.call('jobs.list', {})) as { jobs: { id: string; state: string }[] };
-        const j = jobs.find((x) => x.id === jobId);
-        if (j && ['done', 'failed', 'cancelled'].includes(j.state)) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      const ms = Date.now() - t0;
-      // Let the last batches arrive and render.
-      await new Promise((r) => setTimeout(r, 1500));
-      const { deltas, long } = await page.evaluate(() => {
-        const w = window as unknown as { __deltas: number[]; __run: boolean; __long: number[] };
-        w.__run = false;
-        return { deltas: w.__deltas, long: w.__long };
-      });
-      client.close();
-      const during = frames.filter((t) => t >= t0 && t <= t0 + ms);
-      const perSecond = new Map<number, number>();
-      for (const t of during) perSecond.set(Math.floor((t - t0) / 1000), (perSecond.get(Math.floor((t - t0) / 1000)) ?? 0) + 1);
-      const rates = [...perSecond.values()];
-      const heap = await heapMiB(page);
-      const p95 = pct(deltas, 95);
-      const worst = Math.max(...deltas);
-      verdicts.push({
-        row: `${jobFiles.toLocaleString('en-US')}-file job, UI frame time`,
-        figure: `p95 ${p95.toFixed(1)} ms, max ${worst.toFixed(0)} ms`,
-        target: 'p95 ≤ 12 ms, max ≤ 50 ms',
-        verdict: judge(p95 <= 12 && worst <= 50, [p95 > 12 ? `p95 ${(p95 - 12).toFixed(1)} ms over` : '', worst > 50 ? `max ${(worst - 50).toFixed(0)} ms over` : ''].filter(Boolean).join(', ')),
-      });
-      lines.push(
-        `queue  ${jobFiles.toLocaleString('en-US')}-file job (${(ms / 1000).toFixed(1)} s): messages to the renderer ${(during.length / (ms / 1000)).toFixed(1)}/s mean, ` +
-          `${Math.max(0, ...rates)}/s worst second (target ≤ 30/s); frame time p95 ${pct(deltas, 95).toFixed(1)} ms, max ${Math.max(...deltas).toFixed(0)} ms ` +
-          `(target p95 ≤ 12 ms, max ≤ 50 ms; the copy shares the 2 cores); renderer long tasks ${long.length}, longest ${Math.max(0, ...long).toFixed(0)} ms; renderer JS heap ${heap.toFixed(1)} MiB (target < 300 MB)`,
-      );
-      await page.close();
-    } finally {
-      await served2.stop();
-    }
+    if (opts.only !== 'queue') await panesPart(browser, root, entries, opts.runs, found);
+    if (opts.only !== 'panes') await queuePart(browser, root, jobFiles, found);
   } finally {
     await browser.close();
     fs.rmSync(root, { recursive: true, force: true });
   }
   console.log('\nUI (serve mode in Chromium)');
-  for (const l of lines) console.log(`  ${l}`);
-  return verdicts;
+  for (const l of found.lines) console.log(`  ${l}`);
+  return found.verdicts;
+}
+
+/** What the parts found: verdict rows, and lines to print. */
+interface Parts {
+  verdicts: Verdict[];
+  lines: string[];
+}
+
+/** Panes: a folder of `entries` empty files listed `runs` times (first rows, complete), then heap and RSS. */
+async function panesPart(browser: Browser, root: string, entries: number, runs: number, found: Parts): Promise<void> {
+  const big = path.join(root, 'big');
+  makeFlat(big, entries, 0);
+  const served = await startServe({ left: root, right: root });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(served.url);
+    await page.waitForSelector(`[data-pane="left"] [data-path="${big}"]`);
+    const firstFrame: number[] = [];
+    const complete: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await page.evaluate(() => performance.clearMarks());
+      const input = page.locator('[data-pane="left"] .path-input');
+      await page.locator('[data-pane="left"] .grid').focus();
+      await page.keyboard.press('Control+l');
+      await input.fill(big);
+      const t0 = Date.now();
+      await input.press('Enter');
+      await page.waitForSelector(`[data-pane="left"][data-cwd="${big}"][data-state="ready"]`);
+      complete.push(Date.now() - t0);
+      const m = await page.evaluate(() => {
+        const get = (n: string) => performance.getEntriesByName(`ferry:list:left:${n}`)[0]?.startTime ?? NaN;
+        return { start: get('start'), frame: get('first-frame') };
+      });
+      firstFrame.push(m.frame - m.start);
+      // Leave the folder so the next run lists it afresh.
+      await page.keyboard.press('Control+l');
+      await input.fill(root);
+      await input.press('Enter');
+      await page.waitForSelector(`[data-pane="left"][data-cwd="${root}"][data-state="ready"]`);
+    }
+    await input100k(page, big);
+    const heap = await heapMiB(page);
+    const rss = rssMiB(served.proc.pid!);
+    found.verdicts.push({
+      row: `${entries.toLocaleString('en-US')}-entry folder in the UI (Chromium), complete and sorted`,
+      figure: `${median(complete).toFixed(0)} ms (first rows ${median(firstFrame).toFixed(0)} ms)`,
+      target: '≤ 500 ms',
+      verdict: judge(median(complete) <= 500, `${(median(complete) - 500).toFixed(0)} ms over`),
+    });
+    found.lines.push(
+      `panes  ${entries.toLocaleString('en-US')}-entry folder: first rows painted ${median(firstFrame).toFixed(0)} ms (median of ${runs}; target ≤ 500 ms), ` +
+        `listing complete ${median(complete).toFixed(0)} ms; renderer JS heap ${heap.toFixed(1)} MiB; serve process RSS ${rss.toFixed(0)} MiB`,
+    );
+    await page.close();
+  } finally {
+    await served.stop();
+  }
+}
+
+/** Queue: a copy job of `jobFiles` small files: messages per second, frame times, heap. */
+async function queuePart(browser: Browser, root: string, jobFiles: number, found: Parts): Promise<void> {
+  const src = path.join(root, 'many');
+  makeTree(src, jobFiles, 512);
+  const out = path.join(root, 'out');
+  fs.mkdirSync(out);
+  const served2 = await startServe({ left: root, right: out });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const frames: number[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', () => frames.push(Date.now())));
+    await page.goto(served2.url);
+    await page.waitForSelector(`[data-pane="left"] [data-path="${src}"]`);
+    await page.evaluate(() => {
+      const w = window as unknown as { __deltas: number[]; __run: boolean; __long: number[] };
+      w.__deltas = [];
+      w.__long = [];
+      w.__run = true;
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) w.__long.push(e.duration);
+      }).observe({ type: 'longtask', buffered: false });
+      let last = performance.now();
+      const tick = (t: number) => {
+        w.__deltas.push(t - last);
+        last = t;
+        if (w.__run) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const client = await connect(served2);
+    const t0 = Date.now();
+    const { jobId } = (await client.call('jobs.start', { kind: 'copy', sources: [src], destDir: out, options: { conflict: 'overwrite' } })) as { jobId: string };
+    for (;;) {
+      const { jobs } = (await client.call('jobs.list', {})) as { jobs: { id: string; state: string }[] };
+      const j = jobs.find((x) => x.id === jobId);
+      if (j && ['done', 'failed', 'cancelled'].includes(j.state)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const ms = Date.now() - t0;
+    // Let the last batches arrive and render.
+    await new Promise((r) => setTimeout(r, 1500));
+    const { deltas, long } = await page.evaluate(() => {
+      const w = window as unknown as { __deltas: number[]; __run: boolean; __long: number[] };
+      w.__run = false;
+      return { deltas: w.__deltas, long: w.__long };
+    });
+    client.close();
+    const during = frames.filter((t) => t >= t0 && t <= t0 + ms);
+    const perSecond = new Map<number, number>();
+    for (const t of during) perSecond.set(Math.floor((t - t0) / 1000), (perSecond.get(Math.floor((t - t0) / 1000)) ?? 0) + 1);
+    const rates = [...perSecond.values()];
+    const heap = await heapMiB(page);
+    const p95 = pct(deltas, 95);
+    const worst = Math.max(...deltas);
+    found.verdicts.push({
+      row: `${jobFiles.toLocaleString('en-US')}-file job, UI frame time`,
+      figure: `p95 ${p95.toFixed(1)} ms, max ${worst.toFixed(0)} ms`,
+      target: 'p95 ≤ 12 ms, max ≤ 50 ms',
+      verdict: judge(p95 <= 12 && worst <= 50, [p95 > 12 ? `p95 ${(p95 - 12).toFixed(1)} ms over` : '', worst > 50 ? `max ${(worst - 50).toFixed(0)} ms over` : ''].filter(Boolean).join(', ')),
+    });
+    found.lines.push(
+      `queue  ${jobFiles.toLocaleString('en-US')}-file job (${(ms / 1000).toFixed(1)} s): messages to the renderer ${(during.length / (ms / 1000)).toFixed(1)}/s mean, ` +
+        `${Math.max(0, ...rates)}/s worst second (target ≤ 30/s); frame time p95 ${pct(deltas, 95).toFixed(1)} ms, max ${Math.max(...deltas).toFixed(0)} ms ` +
+        `(target p95 ≤ 12 ms, max ≤ 50 ms; the copy shares the 2 cores); renderer long tasks ${long.length}, longest ${Math.max(0, ...long).toFixed(0)} ms; renderer JS heap ${heap.toFixed(1)} MiB (target < 300 MB)`,
+    );
+    await page.close();
+  } finally {
+    await served2.stop();
+  }
 }
 
 /** Shows the big folder once more so the heap figure is taken with it listed. */
@@ -244,7 +257,9 @@ async function input100k(page: Page, big: string): Promise<void> {
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const quick = process.argv.includes('--quick');
-  uiBench({ quick, runs: Number(process.env.FERRY_BENCH_RUNS ?? 5) }).catch((e: unknown) => {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (only !== undefined && only !== 'panes' && only !== 'queue') throw new Error('--only=panes or --only=queue');
+  uiBench({ quick, only, runs: Number(process.env.FERRY_BENCH_RUNS ?? 5) }).catch((e: unknown) => {
     console.error(e);
     process.exit(1);
   });

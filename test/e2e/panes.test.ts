@@ -53,6 +53,16 @@ describe('dual-pane browser', { skip }, () => {
 
   const go = (side: Side, p: string, state: 'ready' | 'error' = 'ready') => goTo(page, side, p, state);
 
+  /** A drop opened the transfer dialog for `kind` into `destDir`, and nothing started yet: confirm it. */
+  async function confirmDrop(kind: 'copy' | 'move', destDir: string): Promise<void> {
+    const dialog = page.locator(`[data-testid="transfer-dialog"][data-kind="${kind}"]`);
+    await dialog.waitFor();
+    assert.equal(await dialog.locator('[data-testid="transfer-dest"]').inputValue(), destDir);
+    await page.waitForSelector('[data-testid="transfer-dialog"] [data-testid="transfer-totals"][data-done="true"]');
+    await dialog.locator('[data-testid="transfer-confirm"]').click();
+    await dialog.waitFor({ state: 'detached' });
+  }
+
   /** jobs.list over a second WebSocket (for failure diagnostics). */
   async function jobsList(): Promise<string> {
     const ws = new WebSocket(`ws://127.0.0.1:${served.port}/ws?token=${served.token}`, { origin: served.origin });
@@ -219,6 +229,10 @@ describe('dual-pane browser', { skip }, () => {
     await label.waitFor();
     assert.equal((await label.innerText()).replace(/^\W+/, ''), `Copy "drag-copy.txt" to ${r}`);
     await page.mouse.up();
+    // The drop asks first (the F5 dialog, pre-filled); nothing is copied before the answer.
+    await page.waitForSelector('[data-testid="transfer-dialog"]');
+    assert.ok(!fs.existsSync(path.join(r, 'drag-copy.txt')), 'nothing copied before the answer');
+    await confirmDrop('copy', r);
     await page.locator('[data-testid="notice"]', { hasText: 'drag-copy.txt' }).waitFor();
     await waitForPath(path.join(r, 'drag-copy.txt'));
     assert.equal(fs.readFileSync(path.join(r, 'drag-copy.txt'), 'utf8'), 'copy me');
@@ -233,6 +247,7 @@ describe('dual-pane browser', { skip }, () => {
     assert.match(await label.innerText(), /Already in/);
     await page.mouse.up();
     await label.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('[data-testid="transfer-dialog"]').count(), 0, 'a refused drop asks nothing');
 
     // Move: the same gesture, with Shift pressed once the drag is under way (Chromium does not
     // start a drag from a Shift+mousedown, which extends the selection instead).
@@ -250,6 +265,7 @@ describe('dual-pane browser', { skip }, () => {
     } finally {
       await page.keyboard.up('Shift');
     }
+    await confirmDrop('move', r);
     await waitForPath(path.join(r, 'drag-move.txt'));
     await waitForPath(moved, false);
   });
@@ -261,6 +277,7 @@ describe('dual-pane browser', { skip }, () => {
     await page.waitForSelector(row('right', path.join(r, 'into')));
     await page.waitForSelector(row('left', path.join(l, 'to-folder.txt')));
     await page.dragAndDrop(row('left', path.join(l, 'to-folder.txt')), row('right', path.join(r, 'into')));
+    await confirmDrop('copy', path.join(r, 'into'));
     await waitForPath(path.join(r, 'into', 'to-folder.txt'));
   });
 

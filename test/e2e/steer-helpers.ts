@@ -3,79 +3,54 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, afterEach, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { JobSummary } from '../../electron/contract.js';
-import { rpc } from './page-rpc.js';
+
 import { go, openUi, pane, row, type Side, type Ui } from './ui.js';
 
+// Serve and a page on two folders, the pane selectors and the path bar: shared with every e2e test (ui.ts).
 export { go, openUi, pane, row, type Side, type Ui };
 export const jobRow = (id: string) => `.queue-area [data-job-id="${id}"]`;
 
-/** One request over a fresh WebSocket from inside the page (page-rpc.ts, shared by the e2e tests). */
-export { rpc as pageRpc };
-
-/** What a describe block of the steer tests works in: two fresh folders, the page on them. */
-export interface UiSuite {
-  readonly root: string;
-  readonly L: string;
-  readonly R: string;
-  readonly ui: Ui;
-  readonly page: Page;
+/** Two fresh folders, root/left and root/right (readable by everyone), shown in serve mode on a page. */
+export async function openPair(prefix: string): Promise<{ root: string; L: string; R: string; ui: Ui }> {
+  const root = sharedTmp(prefix);
+  const L = path.join(root, 'left');
+  const R = path.join(root, 'right');
+  fs.mkdirSync(L);
+  fs.mkdirSync(R);
+  return { root, L, R, ui: await openUi({ left: L, right: R }) };
 }
 
-/**
- * Call inside a describe: serve and a page on `<tmp>/left` and `<tmp>/right` (a fresh folder named
- * by `prefix`) before its tests, gone after them; after each test, what is still open (dialogs,
- * and `menus` too) is closed with Escape, so a test that failed cannot hold the next one.
- */
-export function uiSuite(prefix: string, opts: { menus?: boolean } = {}): UiSuite {
-  let root = '';
-  let ui: Ui | undefined;
-  const open = opts.menus ? 'dialog[open], [role="menu"]' : 'dialog[open]';
-  before(async () => {
-    root = sharedTmp(prefix);
-    fs.mkdirSync(path.join(root, 'left'));
-    fs.mkdirSync(path.join(root, 'right'));
-    ui = await openUi({ left: path.join(root, 'left'), right: path.join(root, 'right') });
-  });
-  after(async () => {
-    await ui?.close();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    const page = ui?.page;
-    for (let i = 0; page && i < 3 && (await page.locator(open).count()) > 0; i++) await page.keyboard.press('Escape');
-  });
-  return {
-    get root() {
-      return root;
-    },
-    get L() {
-      return path.join(root, 'left');
-    },
-    get R() {
-      return path.join(root, 'right');
-    },
-    get ui() {
-      return ui!;
-    },
-    get page() {
-      return ui!.page;
-    },
-  };
+/** Closes what openPair opened and removes its folders. */
+export async function closePair(ui: Ui | undefined, root: string | undefined): Promise<void> {
+  await ui?.close();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
 }
 
-/** The queue's jobs (jobs.list). */
+/** Escape until nothing matching `open` is left (a test that failed with a dialog open must not hold the next one). */
+export async function escapeAll(page: Page | undefined, open = 'dialog[open]'): Promise<void> {
+  for (let i = 0; page && i < 3 && (await page.locator(open).count()) > 0; i++) await page.keyboard.press('Escape');
+}
+
+/** The queue's jobs (jobs.list from the page). */
 export async function jobs(page: Page): Promise<JobSummary[]> {
   return (await rpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs;
 }
-
-/** Waits until the job's queue row says it ended; its summary then. */
+/** Starts a copy from the page (jobs.start); its id. */
+export async function copy(page: Page, sources: string[], destDir: string, options: Record<string, unknown> = {}): Promise<string> {
+  return (await rpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources, destDir, options })).jobId;
+}
+/** Waits until the queue shows job `id` finished (done, failed or cancelled); its summary. */
 export async function finished(page: Page, id: string): Promise<JobSummary> {
   await page.waitForSelector(`${jobRow(id)}:is([data-state="done"], [data-state="failed"], [data-state="cancelled"])`, { timeout: 60_000 });
   return (await jobs(page)).find((j) => j.id === id)!;
 }
+
+/** One request over a fresh WebSocket from inside the page (page-rpc.ts, shared by the e2e tests). */
+export { rpc as pageRpc } from './page-rpc.js';
+import { rpc } from './page-rpc.js';
 
 /** Puts the cursor on `p` in a pane (a click selects it) and focuses the list. */
 export async function pick(page: Page, side: Side, p: string): Promise<void> {
@@ -99,4 +74,14 @@ export async function until(test: () => boolean, what: string, ms = 15_000): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out: ${what}`);
+}
+
+/** The checkout (this file runs from dist/test/e2e). */
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** A screenshot for the documentation: docs/screenshot-<name>.png (the README shows them). */
+export async function docShot(page: Page, name: string): Promise<void> {
+  const file = path.join(repo, 'docs', `screenshot-${name}.png`);
+  await page.screenshot({ path: file });
+  if (fs.statSync(file).size < 10_000) throw new Error(`${file}: a screenshot of almost nothing`);
 }

@@ -1,23 +1,24 @@
 // Honest numbers, the copy-method log, and keyboard and accessibility in Chromium through serve
 // mode (issue 12): durations without waiting, reflinked bytes as "cloned instantly", sparse files'
 // real bytes, folder sizes (Space, Properties); the log newest first with a record's details (the
-// whole chain, each errno's reason), an export of exactly what is filtered, "Clear finished", a
-// 900×600 window; region cycling, columnheader roles, AA contrast in both themes, and a
+// whole chain, each errno's reason), an export of exactly what is filtered (CSV, and JSON with
+// each attempt's errno), job-level failures in the log, "Clear finished", a 900×600 window; region cycling, columnheader roles, AA contrast in both themes, and a
 // background menu that acts on the folder.
-import { test, before, describe } from 'node:test';
+import { test, before, after, afterEach, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { JobSummary, LogRecord } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { finished, go, jobRow, pageRpc, pane, pick, row, uiSuite, until, type Ui } from './steer-helpers.js';
+import { closePair, copy, finished, escapeAll, openPair, docShot, go, jobRow, pageRpc, pane, pick, row, until, type Ui } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 
-async function copy(page: Page, sources: string[], destDir: string, options: Record<string, unknown> = {}): Promise<string> {
-  return (await pageRpc<{ jobId: string }>(page, 'jobs.start', { kind: 'copy', sources, destDir, options })).jobId;
+async function job(page: Page, id: string): Promise<JobSummary> {
+  return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs.find((j) => j.id === id)!;
 }
 async function showTab(page: Page, tab: 'queue' | 'log'): Promise<void> {
   await page.click(`.queue-area [data-tab="${tab}"]`);
@@ -52,8 +53,12 @@ describe('honest numbers, the method log, keyboard and accessibility', { skip },
   let ui: Ui;
   let page: Page;
 
-  const suite = uiSuite('ferry-steer-log-', { menus: true });
-  before(() => void ({ root, L, R, ui, page } = suite));
+  before(async () => {
+    ({ root, L, R, ui } = await openPair('ferry-steer-log-'));
+    page = ui.page;
+  });
+  after(() => closePair(ui, root));
+  afterEach(() => escapeAll(page, 'dialog[open], [role="menu"]'));
 
   test('a reflinked job: cloned instantly, N shared, never a speed; its time is the work alone', { skip: skipUnlessMountable('btrfs') }, async () => {
     const m = await makeMount('btrfs', 256);
@@ -167,7 +172,8 @@ describe('honest numbers, the method log, keyboard and accessibility', { skip },
       assert.equal(await chain.last().getAttribute('data-outcome'), 'ok');
       assert.match(await chain.first().innerText(), /EXDEV: different filesystems/);
       assert.match(await detail.locator('[data-testid="record-bytes"]').innerText(), /500 B \(500 bytes\) · 500 B read and written/);
-      assert.match(await detail.locator('[data-testid="record-time"]').innerText(), /\d+ ms/);
+      assert.match(await detail.locator('[data-testid="record-time"]').innerText(), /^[\d.]+ m?s · [\d.]+ \w+\/s · finished \d{4}-\d\d-\d\d/, 'spaces on both sides of each ·');
+      await docShot(page, 'log');
       await detail.locator('[data-testid="record-detail-close"]').click();
       // Filtered by text: the export holds exactly the rows shown.
       await page.fill('[data-filter="text"]', 'keep-');
@@ -178,6 +184,103 @@ describe('honest numbers, the method log, keyboard and accessibility', { skip },
       assert.ok(lines.slice(1).every((l) => l.includes('keep-')));
       await page.fill('[data-filter="text"]', '');
     } finally {
+      await m.cleanup();
+    }
+  });
+
+  test('job-level failures are in the log with their error: a failed free-space check, a destination gone before the job ran', { skip: skipUnlessMountable('tmpfs') }, async () => {
+    const m = await makeMount('tmpfs', 4);
+    await showTab(page, 'queue');
+    try {
+      const big = path.join(L, 'too-big.bin');
+      fs.writeFileSync(big, Buffer.alloc(8 << 20, 1));
+      const full = await copy(page, [big], m.dir);
+      const j = await finished(page, full);
+      assert.equal(j.state, 'failed');
+      assert.equal(j.error?.code, 'ENOSPC');
+      // The destination vanishes while its job waits behind another on the same device.
+      const holder = path.join(L, 'holder.txt');
+      fs.writeFileSync(holder, 'new');
+      fs.writeFileSync(path.join(R, 'holder.txt'), 'old');
+      const gone = path.join(R, 'gone');
+      fs.mkdirSync(gone);
+      const first = await copy(page, [holder], R, { conflict: 'ask' });
+      const c = page.locator('[role="alertdialog"]');
+      await c.waitFor();
+      fs.writeFileSync(path.join(L, 'late.txt'), 'late');
+      const second = await copy(page, [path.join(L, 'late.txt')], gone);
+      await page.waitForSelector(`${jobRow(second)}[data-state="queued"]`);
+      fs.rmdirSync(gone);
+      await c.locator('[data-decision="skip"]').click();
+      await finished(page, first);
+      const g = await finished(page, second);
+      assert.equal(g.state, 'failed');
+      assert.equal(g.error?.code, 'ENOENT');
+
+      await showTab(page, 'log');
+      await page.check('[data-filter="errors"]');
+      const jobRows = page.locator('.logtab .rec[data-type="job"]');
+      await page.waitForFunction(() => document.querySelectorAll('.logtab .rec[data-type="job"]').length >= 2);
+      const texts = await jobRows.locator('.status').allInnerTexts();
+      assert.ok(texts.some((t) => /^the transfer failed: ENOSPC: .*free/.test(t)), texts.join('\n'));
+      assert.ok(texts.some((t) => /^the transfer failed: ENOENT: no such file or directory.*gone/.test(t)), texts.join('\n'));
+      // Its details carry the error itself.
+      await jobRows.filter({ hasText: 'ENOSPC' }).first().click();
+      const detail = page.locator('[data-testid="record-detail"]');
+      await detail.waitFor();
+      assert.match(await detail.locator('[data-testid="record-error"]').innerText(), /^ENOSPC: /);
+      await detail.locator('[data-testid="record-detail-close"]').click();
+    } finally {
+      await page.uncheck('[data-filter="errors"]').catch(() => {});
+      await m.cleanup();
+    }
+  });
+
+  test('the JSON export holds exactly the records shown, parses, and carries each attempt with its errno', { skip: skipUnlessMountable('tmpfs') }, async () => {
+    const m = await makeMount('tmpfs', 16);
+    await showTab(page, 'queue');
+    try {
+      const src = path.join(L, 'jsonsrc');
+      fs.mkdirSync(src);
+      for (const n of ['json-a.txt', 'json-b.txt', 'json-c.txt', 'plain.txt']) fs.writeFileSync(path.join(src, n), n);
+      const across = await copy(page, ['json-a.txt', 'json-b.txt', 'plain.txt'].map((n) => path.join(src, n)), m.dir);
+      await finished(page, across);
+      // Forced to one method: nothing to fall back from.
+      const here = await copy(page, [path.join(src, 'json-c.txt')], R, { method: 'buffered' });
+      await finished(page, here);
+      await showTab(page, 'log');
+      await page.fill('[data-filter="text"]', 'json-');
+      await page.waitForFunction(() => document.querySelectorAll('.logtab .rec').length === 3);
+      // Across filesystems each file fell back (EXDEV); the buffered copy did not.
+      await page.check('[data-filter="fellBack"]');
+      const shownCount = async () => page.evaluate(() => document.querySelectorAll('.logtab .rec').length);
+      await page.waitForFunction(() => document.querySelectorAll('.logtab .rec').length === 2);
+      const shown = (await page.locator('.logtab .rec').evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''))).map((t) => t.split(' → ')[1]!).sort();
+      assert.equal(shown.length, await shownCount());
+      const total = await page.locator('.logtab .total').innerText();
+      assert.match(total, new RegExp(`^${shown.length} records? shown$`));
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="json"]')]);
+      assert.match(download.suggestedFilename(), /^ferry-log-all-.*\.json$/);
+      const records = JSON.parse(fs.readFileSync((await download.path())!, 'utf8')) as LogRecord[];
+      assert.ok(Array.isArray(records));
+      assert.deepEqual(records.map((r) => r.dest).sort(), shown, 'exactly the rows shown');
+      assert.ok(records.every((r) => r.dest.includes('json-')), 'the text filter');
+      assert.ok(!records.some((r) => r.dest.endsWith('plain.txt')));
+      assert.ok(!records.some((r) => r.dest.endsWith('json-c.txt')), 'the fell-back filter');
+      for (const r of records) {
+        assert.ok(r.attempts.length >= 2, `${r.dest}: the whole chain`);
+        const failedFirst = r.attempts.slice(0, -1);
+        assert.ok(failedFirst.every((a) => a.outcome !== 'ok' && typeof a.errno === 'string' && /^E[A-Z]+$/.test(a.errno)), `${r.dest}: ${JSON.stringify(r.attempts)}`);
+        assert.equal(r.attempts.at(-1)!.outcome, 'ok');
+        assert.equal(r.attempts.at(-1)!.errno, null);
+      }
+      assert.ok(records.some((r) => r.attempts.some((a) => a.errno === 'EXDEV')), 'across filesystems: EXDEV');
+      // Oldest first, as the button says.
+      const times = records.map((r) => r.time);
+      assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    } finally {
+      await page.uncheck('[data-filter="fellBack"]').catch(() => {});
+      await page.fill('[data-filter="text"]', '').catch(() => {});
       await m.cleanup();
     }
   });

@@ -184,14 +184,16 @@ test('settings: saved, validated at the boundary, applied at once (a shorter ret
     assert.deepEqual(h.svc.list().jobs.map((j) => j.id).sort(), [a.jobId, b.jobId].sort());
     assert.equal(parseRequest('settings.set', { retentionDays: 0 }).ok, false);
     assert.equal(parseRequest('settings.set', { maxParallelDevices: 99 }).ok, false);
-    const set = await h.svc.updateSettings({ retentionDays: 7, maxParallelDevices: 3, threads: 2 });
-    assert.deepEqual(set, { retentionDays: 7, maxParallelDevices: 3, threads: 2 });
+    assert.equal(h.svc.settings().askBeforeDrop, true, 'a drop asks first by default');
+    assert.equal(parseRequest('settings.set', { askBeforeDrop: 'no' }).ok, false);
+    const set = await h.svc.updateSettings({ retentionDays: 7, maxParallelDevices: 3, threads: 2, askBeforeDrop: false });
+    assert.deepEqual(set, { retentionDays: 7, maxParallelDevices: 3, threads: 2, askBeforeDrop: false });
     assert.deepEqual(h.svc.list().jobs.map((j) => j.id), [b.jobId]);
     assert.ok(!fs.existsSync(path.join(dataDir, 'logs', `${a.jobId}.jsonl`)));
     await h.svc.close();
     h = new Harness({ dataDir });
     await h.svc.init();
-    assert.deepEqual(h.svc.settings(), { retentionDays: 7, maxParallelDevices: 3, threads: 2 });
+    assert.deepEqual(h.svc.settings(), { retentionDays: 7, maxParallelDevices: 3, threads: 2, askBeforeDrop: false });
   } finally {
     await h.dispose();
   }

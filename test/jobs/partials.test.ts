@@ -6,27 +6,33 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DirEntry, Events } from '../../electron/contract.js';
-import { FsService } from '../../electron/fs-service.js';
+import { FsService, type Requester } from '../../electron/fs-service.js';
 import { Harness, engineWith, listFiles, makeTree, runUntilKilled, tmpdir } from './helpers.js';
 
 const opts = (o: Record<string, unknown> = {}) => ({ method: 'auto', conflict: 'ask', verify: false, fsync: false, preserve: true, ...o }) as const;
 
-/** The pane's rows of `dir`, through FsService with the job service's marks. */
+/**
+ * The pane's rows of `dir`, through FsService with the job service's marks (wired as services.ts
+ * does), to a client that takes the rows as JSON text (serve mode's socket).
+ */
 async function rows(h: Harness, dir: string): Promise<DirEntry[]> {
   let done: (e: DirEntry[]) => void;
   const got = new Promise<DirEntry[]>((r) => (done = r));
   const all: DirEntry[] = [];
-  const fsvc = new FsService({
-    emit: (event, payload) => {
-      if (event !== 'dir.entries') return;
-      const p = payload as Events['dir.entries'];
-      all.push(...p.entries);
-      if (p.done) done(all);
-    },
-    trashItem: async () => {},
-    partialAt: (p) => h.svc.partialAt(p),
-  });
-  await fsvc.list({ path: dir, listingId: 'l' });
+  const take = (event: string, p: Events['dir.entries']) => {
+    if (event !== 'dir.entries') return;
+    all.push(...p.entries);
+    if (p.done) done(all);
+  };
+  const fsvc = new FsService({ emit: () => {}, trashItem: async () => {}, partialAt: (p) => h.svc.partialAt(p), hasPartialIn: (d) => h.svc.hasPartialIn(d) });
+  const client: Requester = {
+    emit: (event, payload) => take(event, payload as Events['dir.entries']),
+    emitJson: (event, json) => take(event, JSON.parse(json) as Events['dir.entries']),
+    ready: async () => true,
+    busy: () => () => {},
+    onClose: () => {},
+  };
+  await fsvc.list({ path: dir, listingId: 'l' }, client);
   return got;
 }
 

@@ -70,6 +70,23 @@ test('listDir: a big folder comes in the batches asked for, every entry once', a
   assert.equal(new Set(names).size, 3000);
 });
 
+test('listDir: a batch big enough to be stat\'ed on two threads gives the same rows, in the same order, as small batches', async () => {
+  const d = path.join(dir, 'halves');
+  fs.mkdirSync(d);
+  for (let i = 0; i < 2500; i++) fs.writeFileSync(path.join(d, `h${i}`), 'x'.repeat(i % 5));
+  fs.symlinkSync('h3', path.join(d, 'link'));
+  fs.symlinkSync('gone', path.join(d, 'broken'));
+  const big = await all(d, 5000);
+  const small = await all(d, 100);
+  assert.equal(big.batches.length, 1);
+  assert.deepEqual(big.batches.flat(), small.batches.flat());
+  const rows = big.batches.flat();
+  assert.equal(rows.length, 2502);
+  for (const r of rows) if (r.name.startsWith('h')) assert.equal(r.size, Number(r.name.slice(1)) % 5, r.name);
+  assert.equal(rows.find((r) => r.name === 'link')?.targetType, 'file');
+  assert.match(rows.find((r) => r.name === 'broken')?.error?.message ?? '', /broken symlink/);
+});
+
 test('listDir: a missing folder or a file is an error in Node’s shape', async () => {
   await assert.rejects(listDir(path.join(dir, 'missing')), { code: 'ENOENT', syscall: 'scandir' });
   fs.writeFileSync(path.join(dir, 'file'), '');

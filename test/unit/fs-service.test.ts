@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Events, EventName } from '../../electron/contract.js';
-import { FsService } from '../../electron/fs-service.js';
+import { FsService, type Requester } from '../../electron/fs-service.js';
 
 let dir: string;
 const events: { event: EventName; payload: unknown }[] = [];
@@ -126,6 +126,57 @@ test('fs.list: a large folder streams in chunks, first chunk before the last', a
   assert.equal(chunks.reduce((n, c) => n + c.entries.length, 0), 5000);
   assert.equal(new Set(chunks.flatMap((c) => c.entries.map((e) => e.name))).size, 5000);
   assert.deepEqual(chunks.map((c) => c.done), [...Array(chunks.length - 1).fill(false), true]);
+});
+
+test('fs.list to a client that takes JSON text: the engine\'s rows go out as text, the same as the objects; a folder with an incomplete copy is marked', async () => {
+  const d = path.join(dir, 'text');
+  fs.mkdirSync(d);
+  for (let i = 0; i < 700; i++) fs.writeFileSync(path.join(d, `t${i}`), 'x'.repeat(i % 7));
+  fs.symlinkSync('t1', path.join(d, 'link'));
+  fs.writeFileSync(Buffer.concat([Buffer.from(d + '/odd-'), Buffer.from([0xfe]), Buffer.from('"\\')]), '');
+  const partial = path.join(d, 't5');
+  /** The chunks of one listing of `d`, and how many came as text, to a client that takes text or not. */
+  const list = (text: boolean, marked: boolean) =>
+    new Promise<{ chunks: Events['dir.entries'][]; texts: number }>((resolve, reject) => {
+      const chunks: Events['dir.entries'][] = [];
+      let texts = 0;
+      const take = (p: Events['dir.entries']) => {
+        chunks.push(p);
+        if (p.done) resolve({ chunks, texts });
+      };
+      const s = new FsService({
+        emit: () => {},
+        trashItem: async () => {},
+        partialAt: (p) => (marked && p === partial ? { kind: 'partial', jobId: 'j1' } : undefined),
+        hasPartialIn: (f) => marked && f === d,
+      });
+      const req: Requester = {
+        emit: (event, payload) => event === 'dir.entries' && take(payload as Events['dir.entries']),
+        ready: async () => true,
+        busy: () => () => {},
+        onClose: () => {},
+      };
+      if (text) {
+        req.emitJson = (event, json) => {
+          texts++;
+          if (event === 'dir.entries') take(JSON.parse(json) as Events['dir.entries']);
+        };
+      }
+      s.list({ path: d, listingId: 'tx' }, req).catch(reject);
+    });
+  const rowsOf = (chunks: Events['dir.entries'][]) => chunks.flatMap((c) => c.entries).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const asText = await list(true, false);
+  assert.ok(asText.chunks.length >= 2 && asText.texts === asText.chunks.length, 'every chunk went out as text');
+  const asObjects = await list(false, false);
+  assert.deepEqual(rowsOf(asText.chunks), rowsOf(asObjects.chunks));
+  const heads = (cs: Events['dir.entries'][]) => cs.map((c) => [c.listingId, c.path, c.done, c.error]);
+  assert.deepEqual(heads(asText.chunks), heads(asObjects.chunks));
+  assert.equal(rowsOf(asText.chunks).length, 702);
+  assert.equal(rowsOf(asText.chunks).find((e) => e.name.startsWith('odd-'))?.name, 'odd-\\xFE"\\');
+  // An incomplete copy in the folder: its rows are looked up and marked, whichever the client.
+  const marked = await list(true, true);
+  assert.equal(marked.texts, 0);
+  assert.deepEqual(rowsOf(marked.chunks).find((e) => e.path === partial)?.incomplete, { kind: 'partial', jobId: 'j1' });
 });
 
 test('fs.mkdir and fs.rename never overwrite', async () => {

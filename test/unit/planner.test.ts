@@ -35,6 +35,13 @@ test('prior work: a resume keeps what finished; a fresh run keeps nothing', () =
   assert.equal(fresh.finished.size, 0);
 });
 
+test('prior work: an entry the cancel stopped is done again by a resume (not kept as finished)', () => {
+  const log = [rec({ dest: '/d/t/1' }), rec({ dest: '/d/t/a', ok: false, skipped: true, skipReason: 'cancel' }), rec({ dest: '/d/t/b', ok: false, skipped: true, skipReason: 'conflict' })];
+  const resume = priorWork(log, 'resume', [{ src: '/s/t', dest: '/d/t' }]);
+  assert.deepEqual(resume.kept.map((r) => r.dest).sort(), ['/d/t/1', '/d/t/b']);
+  assert.deepEqual([...resume.finished].sort(), ['/d/t/1', '/d/t/b'], 'a skip the user chose stays decided');
+});
+
 test('prior work: a retry drops the records it retries, and everything under a retried folder', () => {
   const log = [rec({ dest: '/d/t/ok' }), failed({ dest: '/d/t/bad' }), failed({ type: 'dir', dest: '/d/t/sub' }), rec({ dest: '/d/t/sub/x' })];
   const { kept, finished, retrying } = priorWork(log, 'retry', [{ src: '/s/t/bad', dest: '/d/t/bad' }, { src: '/s/t/sub', dest: '/d/t/sub' }]);

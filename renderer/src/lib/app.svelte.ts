@@ -2,7 +2,7 @@
 // progress and the last notice; the clipboard, the undo list, the bookmarks, and which pane the
 // quick view follows. Operations that span both panes (copy to the other pane, swap, paste) live
 // here; everything about one folder lives in PaneState.
-import type { AppInfo, ClipboardFiles, CopyOptions, DirEntry, JobKind, JobSummary, WireError } from '../../../electron/contract';
+import type { AppInfo, ClipboardFiles, CopyOptions, DirEntry, JobKind, JobSummary, Settings, WireError } from '../../../electron/contract';
 import { pathsInText } from '../../../electron/file-uri';
 import { api, on } from './client';
 import { toWireError as toWire } from '../../../native/errors';
@@ -19,7 +19,8 @@ export const OPEN_DISABLED = 'Opening files with other applications needs the Fe
 const OPEN_CONSENT_KEY = 'ferry.openConsent';
 
 export type Dialog =
-  | { kind: 'transfer'; op: JobKind; sources: string[]; destDir: string; side: Side }
+  /** F5/F6, "Copy here", and a drop (`dropped`: the dialog offers to stop asking on drops). */
+  | { kind: 'transfer'; op: JobKind; sources: string[]; destDir: string; side: Side; dropped?: boolean }
   | { kind: 'explain'; sources: string[]; destDir: string; side: Side }
   | { kind: 'properties'; path: string; side: Side }
   | { kind: 'rename'; entry: DirEntry; side: Side }
@@ -84,6 +85,8 @@ export class AppState {
   #places = $state<Side | null>(null);
   /** The pane whose cursor the quick view follows (shown in the other pane's place). */
   #quickView = $state<Side | null>(null);
+  /** Files dropped on a pane open the transfer dialog first (the setting "Ask before a drop"). */
+  #askBeforeDrop = $state(true);
   /** Jobs whose end someone waits for (duplicates report how they were made). */
   #jobWatch = new Map<string, (j: JobSummary) => void>();
 
@@ -130,6 +133,13 @@ export class AppState {
   get quickView(): Side | null {
     return this.#quickView;
   }
+  get askBeforeDrop(): boolean {
+    return this.#askBeforeDrop;
+  }
+  /** The settings in force (read at start, and again whenever they are saved). */
+  useSettings(s: Pick<Settings, 'askBeforeDrop'>): void {
+    this.#askBeforeDrop = s.askBeforeDrop;
+  }
   /** What Ctrl+Z would undo, in words; null when nothing. */
   get undoLabel(): string | null {
     const a = this.#undo.at(-1);
@@ -151,6 +161,8 @@ export class AppState {
       }
     });
     this.#bookmarks = loadBookmarks(localStorage);
+    // Until they arrive a drop asks (the default, and the safe side).
+    api['settings.get']({}).then((s) => this.useSettings(s), () => {});
     try {
       const info = await api['app.info']({});
       this.#info = info;

@@ -1,6 +1,8 @@
 // HTML5 drag and drop between and within panes. Rows are the drag sources (the list component
 // starts the drag); each pane is a drop zone: onto a folder row drops into that folder, anywhere
-// else into the pane's folder. Copy by default, Shift moves, Ctrl copies. Our own drags carry
+// else into the pane's folder. Copy by default, Shift moves, Ctrl copies. A drop opens the F5/F6
+// transfer dialog pre-filled (the operation, the drop target as destination) unless the setting
+// "Ask before a drop" is off, when the job starts at once. Our own drags carry
 // FERRY_MIME (JSON paths); drops from other apps may carry file:// URIs in text/uri-list, or
 // (in Electron) File objects whose paths the preload resolves.
 // Dragging out to other applications: the HTML5 drag also carries text/uri-list, and in Electron
@@ -70,6 +72,21 @@ function target(pane: PaneState, e: DragEvent): { destDir: string; rowPath: stri
   return { destDir: pane.path, rowPath: null };
 }
 
+/** A drop: the transfer dialog, pre-filled, or (asking turned off) the job at once. */
+function dropped(app: AppState, kind: JobKind, paths: string[], destDir: string): void {
+  if (!app.askBeforeDrop) {
+    void app.startJob(kind, paths, destDir);
+    return;
+  }
+  const v = transferVerdict(kind, paths, destDir);
+  if (!v.ok) {
+    app.notify(v.label, true);
+    return;
+  }
+  // Focus comes back to the pane it was in (the drag's source, for our own drags).
+  app.openDialog({ kind: 'transfer', op: kind, sources: paths, destDir, side: app.active, dropped: true });
+}
+
 /** Attachment making a pane's root element a drop zone. */
 export function dropZone(app: AppState, pane: PaneState): (el: HTMLElement) => () => void {
   return (el) => {
@@ -110,7 +127,7 @@ export function dropZone(app: AppState, pane: PaneState): (el: HTMLElement) => (
         app.notify('The dropped items carry no file paths', true);
         return;
       }
-      void app.startJob(kind, paths, destDir);
+      dropped(app, kind, paths, destDir);
     };
     el.addEventListener('dragenter', over);
     el.addEventListener('dragover', over);

@@ -1,9 +1,10 @@
-// One pane's state: its folder, the streamed listing and its merge into the sorted view, sort and
+// One pane's state: its folder, the streamed listing's merge into the sorted view, sort and
 // quick filter, the folder watch and the filesystem info for the status line; its tabs (each with
 // its folder, sort and history, restored at start); and a search whose results it shows in place
-// of the folder, usable like its rows. Cursor and marks (selection.ts), history and remembered
-// settings (history.ts) and tabs (tabs.ts) are plain TypeScript, composed here. Components read
-// the getters and call the methods; they never write fields.
+// of the folder, usable like its rows. The listing's stream and pacing (listing-feed.ts), sorting
+// (sort.ts), cursor and marks (selection.ts), history and remembered settings (history.ts) and
+// tabs (tabs.ts) are plain TypeScript, composed here. Components read the getters and call the
+// methods; they never write fields.
 //
 // Big data is `$state.raw`: the entries and the sorted view are plain arrays replaced as a whole
 // (per throttled batch of `dir.entries` chunks), so 100,000 entries never become proxies. The
@@ -18,6 +19,7 @@ import { canGo, go, loadPrefs, NO_HISTORY, savePrefs, startFolder, visit } from 
 import * as sel from './selection';
 import { mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
 import * as tabs from './tabs';
+import { ListingFeed, MERGE_SLICE, STREAM_APPLY_MS } from './listing-feed';
 
 export type Side = 'left' | 'right';
 
@@ -54,38 +56,8 @@ function filterMatcher(text: string): (name: string) => boolean {
   return (name) => name.toLowerCase().includes(lower);
 }
 
-/** First chunk is shown at once; later chunks are merged at most this often while streaming. */
-const STREAM_APPLY_MS = 250;
-/**
- * New rows merged into the view per task at most: a 100,000-row search (or listing) that arrives
- * faster than it can be merged is merged in slices, one per macrotask, so input and painting
- * never wait behind one long merge.
- */
-const MERGE_SLICE = 2000;
 /** `dir.changed` bursts are folded into one re-list. */
 const CHANGE_DEBOUNCE_MS = 200;
-
-interface Listing {
-  id: string;
-  path: string;
-  buf: DirEntry[];
-  /** How many of `buf` the view already holds. */
-  applied: number;
-  /** A re-list of the folder already shown: keep the old rows until the new listing is complete. */
-  refresh: boolean;
-  shownOnce: boolean;
-  marked?: boolean;
-  /** An event of this listing carried an error (shown inline; rows received so far stay). */
-  failed?: boolean;
-  /** How long the last merge (copy + sort) took, in ms. */
-  cost: number;
-  timer: ReturnType<typeof setTimeout> | null;
-  off: () => void;
-  /** Name to put the cursor on once it appears (the folder we came up from). */
-  focusName: string | null;
-  /** The cursor was put on an entry while rows still arrived: bring it into view once all are in. */
-  revealAtEnd?: boolean;
-}
 
 export class PaneState {
   readonly side: Side;
@@ -113,7 +85,7 @@ export class PaneState {
   #search = $state.raw<SearchView | null>(null);
   #tabs = $state.raw<tabs.TabSet>({ tabs: [], active: 0 });
 
-  #listing: Listing | null = null;
+  #listing: ListingFeed | null = null;
   #watchId: string | null = null;
   #unwatch: (() => void) | null = null;
   #changeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -368,7 +340,19 @@ export class PaneState {
   #startListing(path: string, refresh: boolean, focusName: string | null, query: NamePattern | null = null): void {
     this.#cancelListing();
     this.#relistAfter = false;
-    const l: Listing = { id: newId('ls'), path, buf: [], applied: 0, refresh, shownOnce: false, cost: 0, timer: null, off: () => {}, focusName };
+    const l: ListingFeed = new ListingFeed(
+      { id: newId('ls'), path, refresh, focusName, mark: `ferry:list:${this.side}` },
+      {
+        apply: () => this.#apply(l),
+        received: (n, done) => {
+          if (n - this.#received >= 5000 || done) this.#received = n;
+        },
+        error: (e) => {
+          this.#error = e;
+        },
+        complete: (applied) => this.#completed(l, applied),
+      },
+    );
     this.#listing = l;
     if (!refresh) {
       this.#entries = [];
@@ -382,22 +366,6 @@ export class PaneState {
     this.#received = 0;
     this.#total = 0;
     performance.mark(`ferry:list:${this.side}:start`);
-    const feed = (p: { entries: DirEntry[]; done: boolean; error?: WireError }) => {
-      if (this.#listing !== l) return;
-      if (l.buf.length === 0) performance.mark(`ferry:list:${this.side}:first-chunk`);
-      for (const e of p.entries) l.buf.push(e);
-      if (l.buf.length - this.#received >= 5000 || p.done) this.#received = l.buf.length;
-      if (p.error) {
-        this.#error = p.error;
-        l.failed = true;
-      }
-      if (p.done) {
-        this.#finish(l);
-      } else if (!l.refresh) {
-        if (!l.shownOnce) this.#apply(l);
-        else this.#applyLater(l);
-      }
-    };
     const failed = (err: unknown) => {
       if (this.#listing !== l) return;
       this.#error = toWire(err);
@@ -407,65 +375,36 @@ export class PaneState {
         this.#view = [];
         this.#sel = sel.clearMarks(this.#sel);
       }
-      this.#finish(l, false);
+      l.finish(false);
     };
     if (query) {
-      l.off = onSearch(l.id, (p) => {
-        this.#searchProgress(l.id, p);
-        feed(p);
-      });
+      l.listen(
+        onSearch(l.id, (p) => {
+          this.#searchProgress(l.id, p);
+          l.feed(p);
+        }),
+      );
       api['fs.search']({ searchId: l.id, root: path, ...query, hidden: this.#showHidden }).catch((err: unknown) => {
         this.#searchProgress(l.id, null, toWire(err));
         failed(err);
       });
       return;
     }
-    l.off = onListing(l.id, feed);
+    l.listen(onListing(l.id, (p) => l.feed(p)));
     api['fs.list']({ path, listingId: l.id }).then((r) => {
       if (this.#listing === l) this.#total = r.total;
     }, failed);
   }
 
   #cancelListing(): void {
-    const l = this.#listing;
-    if (!l) return;
-    if (l.timer) clearTimeout(l.timer);
-    l.off();
+    this.#listing?.stop();
     this.#listing = null;
   }
 
-  /**
-   * Later chunks are merged in batches, spaced so merging takes at most ~1/5 of the time; while
-   * more than a slice waits, the next slice follows in the next macrotask.
-   */
-  #applyLater(l: Listing): void {
-    const backlog = l.buf.length - l.applied;
-    l.timer ??= setTimeout(
-      () => {
-        l.timer = null;
-        if (this.#listing !== l) return;
-        this.#apply(l);
-        if (l.buf.length > l.applied) this.#applyLater(l);
-      },
-      backlog > MERGE_SLICE ? 0 : Math.max(STREAM_APPLY_MS, l.cost * 5),
-    );
-  }
-
-  #finish(l: Listing, apply = true): void {
-    if (l.timer) clearTimeout(l.timer);
-    l.timer = null;
-    l.off();
-    if (apply) {
+  /** The listing is over (`applied`: every row is in the view). */
+  #completed(l: ListingFeed, applied: boolean): void {
+    if (applied) {
       if (l.refresh && !l.failed) this.#error = null;
-      this.#apply(l);
-      // What is left is merged a slice per macrotask before the listing counts as complete.
-      if (l.applied < l.buf.length) {
-        l.timer = setTimeout(() => {
-          l.timer = null;
-          if (this.#listing === l) this.#finish(l);
-        }, 0);
-        return;
-      }
       this.#gone = false;
       // Rows that came in later may have pushed the cursor out of view.
       if (l.revealAtEnd) this.#revealTick++;
@@ -478,18 +417,34 @@ export class PaneState {
     }
   }
 
-  /** Publishes the entries received so far: new arrays, re-sorted; cursor and marks follow paths. */
-  #apply(l: Listing): void {
+  /**
+   * Takes the entries received so far into the view: new arrays, re-sorted; cursor and marks
+   * follow paths. While a new folder streams in, each call sorts only the entries that arrived
+   * since the last one (a slice at most) and merges them into the listing's sorted rows; these
+   * are published (the rows drawn again) once every received entry is in, or STREAM_APPLY_MS
+   * after the last time: slices of a backlog are merged one per macrotask without each being
+   * drawn (that redrew the rows in view 50 times for 100,000 entries, most of the listing's
+   * renderer time). A re-list, a sort change or a filter sorts everything at once.
+   */
+  #apply(l: ListingFeed): void {
     const t0 = performance.now();
-    // While a new folder streams in, each merge sorts only the entries that arrived since the last
-    // one and merges them into the view; a re-list (or a sort change) sorts everything once.
-    const incremental = !l.refresh && l.shownOnce && this.#entries.length === l.applied && this.#filter === '';
+    const spec = this.#sort;
+    const hidden = this.#showHidden;
+    const incremental = !l.refresh && l.sorted !== null && l.sortedBy === spec && l.sortedHidden === hidden && this.#filter === '';
     const upto = incremental ? Math.min(l.buf.length, l.applied + MERGE_SLICE) : l.buf.length;
-    const view = incremental ? mergeSorted(this.#view, l.buf.slice(l.applied, upto), this.#sort, this.#showHidden) : null;
-    l.shownOnce = true;
-    this.#entries = upto === l.buf.length ? l.buf.slice() : l.buf.slice(0, upto);
+    const merged = incremental ? mergeSorted(l.sorted!, l.buf.slice(l.applied, upto), spec, hidden) : null;
     l.applied = upto;
-    this.#rebuildView(l.focusName, view);
+    if (merged && upto < l.buf.length && t0 - l.publishedAt < STREAM_APPLY_MS) {
+      l.sorted = merged;
+      l.cost = performance.now() - t0;
+      return;
+    }
+    l.shownOnce = true;
+    l.publishedAt = t0;
+    this.#entries = upto === l.buf.length ? l.buf.slice() : l.buf.slice(0, upto);
+    l.sorted = this.#rebuildView(l.focusName, merged);
+    l.sortedBy = spec;
+    l.sortedHidden = hidden;
     l.cost = performance.now() - t0;
     if (!l.refresh && l.buf.length > 0 && !l.marked) {
       l.marked = true;
@@ -499,7 +454,8 @@ export class PaneState {
     if (l.focusName && this.#view[this.#cursor]?.name === l.focusName) l.focusName = null;
   }
 
-  #rebuildView(focusName: string | null = null, merged: DirEntry[] | null = null): void {
+  /** Sorts (or takes `merged`, sorted already), filters and publishes the view; returns the rows before the filter. */
+  #rebuildView(focusName: string | null = null, merged: DirEntry[] | null = null): DirEntry[] {
     const before = this.#view;
     const shown = merged ?? sortedView(this.#entries, this.#sort, this.#showHidden);
     const match = this.#filter ? filterMatcher(this.#filter) : null;
@@ -513,6 +469,7 @@ export class PaneState {
     const pending = this.#pendingFocus;
     if (pending && this.#select(sel.selectOnly(view, pending), true)) this.#pendingFocus = null;
     if ((focused || (pending && !this.#pendingFocus)) && this.#listing) this.#listing.revealAtEnd = true;
+    return shown;
   }
 
   // ------------------------------------------------------------------ watching
@@ -615,7 +572,7 @@ export class PaneState {
     if (!s?.running) return;
     this.#stopSearch();
     const l = this.#listing;
-    if (l && l.id === s.id) this.#finish(l);
+    if (l && l.id === s.id) l.finish();
     this.#search = { ...s, running: false, cancelled: true };
   }
 

@@ -99,6 +99,17 @@ export function selectOnly(rows: readonly Row[], path: string): Selection | null
 }
 
 /**
+ * Where `row` is in `rows`: the same object (a view re-sorted or merged with more rows keeps its
+ * row objects: a comparison of references), else a row with its path (a re-list made new ones).
+ */
+function indexOfRow(rows: readonly Row[], row: Row): number {
+  const i = rows.indexOf(row);
+  if (i >= 0) return i;
+  const p = row.path;
+  return rows.findIndex((r) => r.path === p);
+}
+
+/**
  * The selection carried from view `before` to view `after` (re-sorted, filtered, re-listed): the
  * cursor and the anchor stay on their paths, marks of rows that are gone are dropped. With
  * `focusName`, the cursor goes to the row of that name instead when there is one (`focused`).
@@ -109,15 +120,15 @@ export function follow(
   after: readonly Row[],
   focusName: string | null = null,
 ): { selection: Selection; focused: boolean } {
-  const cursorPath = before[s.cursor]?.path;
-  const anchorPath = before[s.anchor]?.path;
+  const cursorRow = before[s.cursor];
+  const anchorRow = before[s.anchor];
   let found = focusName !== null ? after.findIndex((r) => r.name === focusName) : -1;
   const focused = found >= 0;
-  if (found < 0 && cursorPath !== undefined) found = after.findIndex((r) => r.path === cursorPath);
+  if (found < 0 && cursorRow !== undefined) found = indexOfRow(after, cursorRow);
   const cursor = Math.max(0, Math.min(found < 0 ? s.cursor : found, after.length - 1));
   let anchor = s.anchor;
-  if (anchorPath !== undefined) {
-    const a = after.findIndex((r) => r.path === anchorPath);
+  if (anchorRow !== undefined) {
+    const a = indexOfRow(after, anchorRow);
     anchor = a < 0 ? cursor : a;
   }
   let marked = s.marked;

@@ -12,48 +12,50 @@ export interface SortSpec {
   dir: 1 | -1;
 }
 
-const keys = new WeakMap<DirEntry, string>();
+/**
+ * Each entry's name key, computed once and kept on the entry under a private symbol: a plain
+ * property is a fast load where a WeakMap lookup is slow, and a WeakMap of 100,000 entries made
+ * garbage collection a fifth of a listing's renderer time. A symbol is invisible to JSON and to
+ * structured cloning, so the entry on the wire is unchanged.
+ */
+const KEY = Symbol('ferry.sortKey');
+type Keyed = DirEntry & { [KEY]?: string };
 
 /** Case-folded name with each digit run prefixed by its length, so "9" < "10". */
 export function naturalKey(name: string): string {
-  return name.toLowerCase().replace(/\d+/g, (d) => {
+  const lower = name.toLowerCase();
+  if (!/\d/.test(lower)) return lower;
+  return lower.replace(/\d+/g, (d) => {
     const s = d.replace(/^0+/, '') || '0';
     return String.fromCharCode(0x30 + Math.min(s.length, 60)) + s;
   });
 }
 
 function keyOf(e: DirEntry): string {
-  let k = keys.get(e);
-  if (k === undefined) {
-    k = naturalKey(e.name);
-    keys.set(e, k);
-  }
-  return k;
-}
-
-interface Decorated {
-  dir: boolean;
-  key: string;
-  num: number;
-  e: DirEntry;
+  return ((e as Keyed)[KEY] ??= naturalKey(e.name));
 }
 
 function numeric(e: DirEntry, key: SortKey): number {
   return key === 'size' ? e.size : key === 'mtime' ? e.mtimeMs : key === 'mode' ? e.mode & 0o7777 : 0;
 }
 
-function decorate(e: DirEntry, key: SortKey): Decorated {
-  return { dir: isDirLike(e), key: keyOf(e), num: numeric(e, key), e };
-}
-
-function compareDecorated(spec: SortSpec): (a: Decorated, b: Decorated) => number {
+/** The order of `spec` on entries: folders first, then the column, then the name key, then the name. */
+function comparator(spec: SortSpec): (a: DirEntry, b: DirEntry) => number {
   const d = spec.dir;
-  const byNum = spec.key !== 'name';
+  const key = spec.key;
+  const byNum = key !== 'name';
   return (a, b) => {
-    if (a.dir !== b.dir) return a.dir ? -1 : 1;
-    if (byNum && a.num !== b.num) return d * (a.num - b.num);
-    if (a.key !== b.key) return d * (a.key < b.key ? -1 : 1);
-    return d * (a.e.name < b.e.name ? -1 : a.e.name > b.e.name ? 1 : 0);
+    const ad = isDirLike(a);
+    if (ad !== isDirLike(b)) return ad ? -1 : 1;
+    if (byNum) {
+      const an = numeric(a, key);
+      const bn = numeric(b, key);
+      if (an !== bn) return d * (an - bn);
+    }
+    const ak = keyOf(a);
+    const bk = keyOf(b);
+    if (ak !== bk) return d * (ak < bk ? -1 : 1);
+    return d * (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   };
 }
 
@@ -68,17 +70,16 @@ export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry
   const add = sortedView(more, spec, showHidden);
   if (add.length === 0) return sorted.slice();
   if (sorted.length === 0) return add;
-  const cmp = compareDecorated(spec);
+  const cmp = comparator(spec);
   const out = new Array<DirEntry>(sorted.length + add.length);
   let k = 0;
   let from = 0;
   for (const e of add) {
-    const d = decorate(e, spec.key);
     let lo = from;
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmp(decorate(sorted[mid]!, spec.key), d) <= 0) lo = mid + 1;
+      if (cmp(sorted[mid]!, e) <= 0) lo = mid + 1;
       else hi = mid;
     }
     while (from < lo) out[k++] = sorted[from++]!;
@@ -90,11 +91,6 @@ export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry
 
 /** A new sorted array of the entries to show. */
 export function sortedView(entries: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
-  const dec: Decorated[] = [];
-  for (const e of entries) {
-    if (!showHidden && e.hidden) continue;
-    dec.push(decorate(e, spec.key));
-  }
-  dec.sort(compareDecorated(spec));
-  return dec.map((x) => x.e);
+  const shown = showHidden ? entries.slice() : entries.filter((e) => !e.hidden);
+  return shown.sort(comparator(spec));
 }

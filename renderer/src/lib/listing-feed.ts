@@ -1,0 +1,155 @@
+// One listing (or search) streaming into a pane: the rows received so far and when to publish
+// them. Plain TypeScript, no Svelte: the pane (pane.svelte.ts) owns the state the user sees and
+// is called back to publish (`apply`), to count (`received`), to show an error and to complete.
+//
+// Pacing: the first chunk is published at once (the first screenful shows without waiting);
+// later chunks are merged in batches spaced so merging takes at most ~1/5 of the time; while more
+// than MERGE_SLICE rows wait, the next slice follows in the next macrotask, so input and painting
+// never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
+// only once complete (its old rows stay until then).
+import type { DirEntry, WireError } from '../../../electron/contract';
+import type { SortSpec } from './sort';
+
+/** Later chunks are merged at most this often while streaming (and published at most this often). */
+export const STREAM_APPLY_MS = 250;
+/**
+ * New rows merged into the view per task at most: a 100,000-row search (or listing) that arrives
+ * faster than it can be merged is merged in slices, one per macrotask.
+ */
+export const MERGE_SLICE = 2000;
+
+/** What the pane does for its listing. */
+export interface FeedHooks {
+  /** Publishes the rows received so far (or the next slice of them): sets `applied`, `cost`. */
+  apply(): void;
+  /** `n` rows have arrived (`done`: all of them). */
+  received(n: number, done: boolean): void;
+  /** An event of this listing carried an error (rows received so far stay). */
+  error(e: WireError): void;
+  /** The listing is over: every row published (`applied`), or it failed or was ended without. */
+  complete(applied: boolean): void;
+}
+
+export interface FeedChunk {
+  entries: DirEntry[];
+  done: boolean;
+  error?: WireError;
+}
+
+export class ListingFeed {
+  readonly id: string;
+  readonly path: string;
+  /** A re-list of the folder already shown: keep the old rows until the new listing is complete. */
+  readonly refresh: boolean;
+  /** Every row received, in arrival order. */
+  readonly buf: DirEntry[] = [];
+  /** How many of `buf` the view already holds. */
+  applied = 0;
+  /** Rows were published once. */
+  shownOnce = false;
+  /** The first rows were marked for the bench (performance marks). */
+  marked = false;
+  /** An event of this listing carried an error. */
+  failed = false;
+  /** How long the last merge (copy + sort) took, in ms. */
+  cost = 0;
+  /** The pane's rows so far, sorted (before its filter), the order they are in, and when they were last published. */
+  sorted: DirEntry[] | null = null;
+  sortedBy: SortSpec | null = null;
+  sortedHidden = false;
+  publishedAt = -Infinity;
+  /** Name to put the cursor on once it appears (the folder we came up from). */
+  focusName: string | null;
+  /** The cursor was put on an entry while rows still arrived: bring it into view once all are in. */
+  revealAtEnd = false;
+
+  #hooks: FeedHooks;
+  #mark: string;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #off: () => void = () => {};
+  #live = true;
+
+  /** `mark`: prefix of the performance marks (`…:first-chunk`). */
+  constructor(opts: { id: string; path: string; refresh: boolean; focusName: string | null; mark: string }, hooks: FeedHooks) {
+    this.id = opts.id;
+    this.path = opts.path;
+    this.refresh = opts.refresh;
+    this.focusName = opts.focusName;
+    this.#mark = opts.mark;
+    this.#hooks = hooks;
+  }
+
+  /** Still the pane's listing (not stopped, not complete). */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** Keeps the unsubscribe function of the events feeding this listing. */
+  listen(off: () => void): void {
+    this.#off = off;
+  }
+
+  /** One event's rows. */
+  feed(p: FeedChunk): void {
+    if (!this.#live) return;
+    if (this.buf.length === 0) performance.mark(`${this.#mark}:first-chunk`);
+    for (const e of p.entries) this.buf.push(e);
+    this.#hooks.received(this.buf.length, p.done);
+    if (p.error) {
+      this.failed = true;
+      this.#hooks.error(p.error);
+    }
+    if (p.done) {
+      this.finish();
+    } else if (!this.refresh) {
+      if (!this.shownOnce) this.#hooks.apply();
+      else this.#applyLater();
+    }
+  }
+
+  /** Ends the listing without completing it (a newer one replaces it, the pane goes away). */
+  stop(): void {
+    this.#clearTimer();
+    this.#off();
+    this.#live = false;
+  }
+
+  /**
+   * Ends the listing: with `apply`, what is left is published a slice per macrotask before it
+   * counts as complete; without (it failed), at once.
+   */
+  finish(apply = true): void {
+    this.#clearTimer();
+    this.#off();
+    if (apply) {
+      this.#hooks.apply();
+      if (this.applied < this.buf.length) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          if (this.#live) this.finish();
+        }, 0);
+        return;
+      }
+    }
+    this.#live = false;
+    this.#hooks.complete(apply);
+  }
+
+  #applyLater(): void {
+    const backlog = this.buf.length - this.applied;
+    this.#timer ??= setTimeout(
+      () => {
+        this.#timer = null;
+        if (!this.#live) return;
+        this.#hooks.apply();
+        if (this.buf.length > this.applied) this.#applyLater();
+      },
+      backlog > MERGE_SLICE ? 0 : Math.max(STREAM_APPLY_MS, this.cost * 5),
+    );
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

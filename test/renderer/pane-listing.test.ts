@@ -1,0 +1,53 @@
+// PaneState taking a big folder in (pane.svelte.ts with listing-feed.ts): a backlog of rows is
+// merged a slice per macrotask, but the view is published (and so drawn) only once every received
+// row is in, not once per slice; the result is the sorted whole.
+import { test, before, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { rendererSuite } from './load.js';
+
+const { M: P, fake } = rendererSuite(['lib/pane.svelte.ts', 'lib/listing-feed.ts', 'lib/sort.ts']);
+/** The macrotasks the pane schedules, run one at a time by the test. */
+let tasks: (() => void)[] = [];
+const realSetTimeout = globalThis.setTimeout;
+before(() => {
+  const store = new Map<string, string>();
+  (globalThis as Record<string, unknown>).localStorage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+});
+beforeEach(() => {
+  tasks = [];
+  (globalThis as Record<string, unknown>).setTimeout = (fn: () => void) => (tasks.push(fn), 0);
+  fake.handlers['fs.list'] = (p: { path: string; listingId: string }) => ({ listingId: p.listingId, path: p.path, total: 0 });
+  fake.handlers['fs.info'] = () => ({ fsType: 'ext4', reflink: false, freeBytes: 1, totalBytes: 2, readOnly: false });
+  fake.handlers['fs.watch'] = () => ({});
+});
+afterEach(() => {
+  globalThis.setTimeout = realSetTimeout;
+});
+
+const entry = (name: string) => ({ name, path: `/big/${name}`, type: 'file', size: 1, mtimeMs: 0, mode: 0o644, hidden: false });
+
+test('a backlog is merged a slice per macrotask and published once it is all in', () => {
+  const pane = new P.PaneState('left');
+  void pane.navigate('/big');
+  const id = (fake.requests('fs.list').at(-1) as { listingId: string }).listingId;
+  const names = Array.from({ length: 3 * P.MERGE_SLICE + 10 }, (_, i) => `f${(i * 7919) % 100_000}`);
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: names.slice(0, 10).map(entry), done: false });
+  assert.equal(pane.view.length, 10, 'the first chunk shows at once');
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: names.slice(10).map(entry), done: false });
+  assert.equal(pane.view.length, 10);
+  const lengths: number[] = [];
+  for (let n = 0; tasks.length > 0 && n < 100; n++) {
+    tasks.shift()!();
+    lengths.push(pane.view.length);
+  }
+  assert.equal(lengths.length, 3, 'three slices, one per macrotask');
+  assert.deepEqual(lengths, [10, 10, names.length], 'the view is published when every received row is in, not once per slice');
+  assert.deepEqual(
+    pane.view.map((e: { name: string }) => e.name),
+    P.sortedView(names.map(entry), { key: 'name', dir: 1 }, false).map((e: { name: string }) => e.name),
+  );
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: [], done: true });
+  assert.equal(pane.loading, false);
+  assert.equal(pane.view.length, names.length);
+  pane.dispose();
+});
