@@ -284,6 +284,7 @@ export function startJob(pairs: CopyPair[], opts: StartOptions = {}): RunningJob
     unfit: opts.unfit ?? 'fail',
     mapNames: opts.mapNames ?? false,
     followLinks: opts.followLinks ?? false,
+    paused: opts.paused ?? false,
   };
   const onEvents = opts.onEvents ?? (() => {});
   const { done, onDone } = settle<JobResult>();

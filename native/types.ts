@@ -288,6 +288,11 @@ export interface JobSpec {
   mapNames: boolean;
   /** Where symbolic links cannot be stored, copy what they point to. */
   followLinks: boolean;
+  /**
+   * Start paused: the job opens its top-level pairs (a new tree's hidden folder exists) and then
+   * waits for `resume()` before it copies anything.
+   */
+  paused: boolean;
 }
 
 export interface CurrentFile {

@@ -291,6 +291,7 @@ Napi::Value StartJob(const Napi::CallbackInfo& info) {
   spec.unfit = unfit == "skip" ? UnfitPolicy::Skip : unfit == "stop" ? UnfitPolicy::Stop : UnfitPolicy::Fail;
   spec.map_names = get_bool(so, "mapNames", false);
   spec.follow_links = get_bool(so, "followLinks", false);
+  spec.paused = get_bool(so, "paused", false);
   auto job = std::make_shared<Job>(std::move(spec), sink_at(info, 1, "ferry-copy-job"));
   return launch(env, job, job);
 }

@@ -57,6 +57,7 @@ Job::Job(Spec spec, Sink sink)
 Job::~Job() = default;
 
 void Job::start() {
+  if (spec_.paused) paused_ = true;
   auto self = shared_from_this();
   std::thread([self] { self->coordinator(); }).detach();
   std::thread([self] { self->reporter_.run(); }).detach();

@@ -53,6 +53,7 @@ struct Spec {
   UnfitPolicy unfit = UnfitPolicy::Fail;
   bool map_names = false;     // replace characters the destination forbids (foreign.h's mapping)
   bool follow_links = false;  // where symlinks cannot be stored, copy what they point to
+  bool paused = false;        // start paused (the top-level pairs are opened, nothing is copied)
 };
 
 // native/types.ts JobResult.

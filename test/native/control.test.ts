@@ -109,6 +109,23 @@ describe('cancel, pause, skip', () => {
     assert.deepEqual(tempLeftovers(work), []);
   });
 
+  test('paused: true starts the job paused: nothing is copied until resume(), then everything', async () => {
+    const s = path.join(work, 'sp-src');
+    fs.mkdirSync(s);
+    for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(s, `f${i}`), `f${i}`);
+    const d = path.join(work, 'sp-dst');
+    const job = startJob([{ src: s, dest: d }], { recursive: true, paused: true });
+    let over = false;
+    void job.done.then(() => (over = true));
+    await sleep(300);
+    assert.equal(over, false, 'a job started paused does not finish');
+    assert.equal(fs.existsSync(d), false, 'nothing under the final name');
+    job.resume();
+    const r = await job.done;
+    assert.equal(r.filesDone, 5);
+    assert.deepEqual(fs.readdirSync(d).sort(), ['f0', 'f1', 'f2', 'f3', 'f4']);
+  });
+
   test('progress: false sends no progress events, records still come; onDone once; controls after the end are no-ops', async () => {
     const s = path.join(work, 'np-src.txt');
     fs.writeFileSync(s, 'p');

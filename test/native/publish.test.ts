@@ -3,7 +3,7 @@
 // applies at publish time, as if the name had been taken at the start ("ask" asks); records that
 // no longer say where an entry is get corrections (`replaces`); nothing stays hidden.
 //
-// Deterministic: the job is paused from its start; once its hidden folder exists, the test
+// Deterministic: the job starts paused (`paused: true`); once its hidden folder exists, the test
 // creates the final name, then resumes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -61,6 +61,8 @@ async function copyWhileTaken(
   job = startJob([{ src, dest }], {
     recursive: true,
     conflict,
+    // Paused from its start (a pause() after startJob() can come after a 4-file job is over).
+    paused: true,
     onEvents: (evs) => {
       for (const e of evs) {
         if (e.type === 'files') records.push(...e.records);
@@ -71,7 +73,6 @@ async function copyWhileTaken(
       }
     },
   });
-  job.pause();
   const parent = path.dirname(dest);
   await until(() => fs.readdirSync(parent).some((n) => /^\.ferry-[0-9a-f]{16}\.tmp$/.test(n)));
   take();
