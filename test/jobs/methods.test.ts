@@ -150,9 +150,12 @@ test('jobs on different devices run in parallel; on one device they wait', { ski
   await withMounts([{ kind: 'tmpfs', mib: 64 }, { kind: 'tmpfs', mib: 64 }], async ([a, b]) => {
     const src = tmpdir();
     makeTree(path.join(src, 's'), 50, 10_000, 10);
+    // j1's tree is big enough to be still measuring when the pause arrives (then the engine starts
+    // paused); 50 small files could be copied before it, under load.
+    makeTree(path.join(src, 'big'), 3000, 4096, 300);
     const h = new Harness();
     try {
-      const j1 = await h.svc.start({ kind: 'copy', sources: [path.join(src, 's')], destDir: a!.dir, options: opts() });
+      const j1 = await h.svc.start({ kind: 'copy', sources: [path.join(src, 'big')], destDir: a!.dir, options: opts() });
       await h.svc.control({ jobId: j1.jobId, action: 'pause' }); // holds device a
       const j2 = await h.svc.start({ kind: 'copy', sources: [path.join(src, 's')], destDir: b!.dir, options: opts() });
       const j3 = await h.svc.start({ kind: 'copy', sources: [path.join(src, 's')], destDir: path.join(a!.dir), options: opts({ conflict: 'skip' }) });
