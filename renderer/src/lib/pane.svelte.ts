@@ -1,7 +1,8 @@
 // One pane's state: its folder, the streamed listing's merge into the sorted view, sort and
 // quick filter, the folder watch and the filesystem info for the status line; its tabs (each with
 // its folder, sort and history, restored at start); and a search whose results it shows in place
-// of the folder, usable like its rows. The listing's stream and pacing (listing-feed.ts), sorting
+// of the folder, usable like its rows. The listing's stream and pacing (listing-feed.ts), the
+// folder watch and its debounce (folder-watch.ts), sorting
 // (sort.ts), cursor and marks (selection.ts), history and remembered settings (history.ts) and
 // tabs (tabs.ts) are plain TypeScript, composed here. Components read the getters and call the
 // methods; they never write fields.
@@ -13,7 +14,8 @@ import type { DirEntry, Events, FsInfo, NamePattern, WireError } from '../../../
 import { toWireError as toWire } from '../../../native/errors';
 import { compilePattern } from '../../../electron/glob';
 import { api } from './client';
-import { newId, onListing, onSearch, onWatch } from './events';
+import { newId, onListing, onSearch } from './events';
+import { FolderWatch } from './folder-watch';
 import { baseName, isDirLike, normalizePath, parentOf } from './format';
 import { canGo, go, loadPrefs, NO_HISTORY, savePrefs, startFolder, visit } from './history';
 import * as sel from './selection';
@@ -57,7 +59,6 @@ function filterMatcher(text: string): (name: string) => boolean {
 }
 
 /** `dir.changed` bursts are folded into one re-list. */
-const CHANGE_DEBOUNCE_MS = 200;
 
 export class PaneState {
   readonly side: Side;
@@ -86,9 +87,8 @@ export class PaneState {
   #tabs = $state.raw<tabs.TabSet>({ tabs: [], active: 0 });
 
   #listing: ListingFeed | null = null;
-  #watchId: string | null = null;
-  #unwatch: (() => void) | null = null;
-  #changeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The folder's watch: a burst of changes re-lists once (not while a search shows). */
+  #watch: FolderWatch;
   #relistAfter = false;
   #typeahead = new sel.TypeAhead();
   #startArg = '';
@@ -114,6 +114,7 @@ export class PaneState {
 
   constructor(side: Side) {
     this.side = side;
+    this.#watch = new FolderWatch(`w${side}`, (gone) => this.#folderChanged(gone));
   }
 
   // ------------------------------------------------------------------ getters
@@ -264,7 +265,7 @@ export class PaneState {
     this.#pendingFocus = opts.select ?? null;
     this.#persist();
     this.#startListing(path, false, opts.focusName ?? null);
-    this.#startWatch(path);
+    this.#watch.start(path);
     void this.refreshInfo();
   }
 
@@ -474,42 +475,19 @@ export class PaneState {
 
   // ------------------------------------------------------------------ watching
 
-  #startWatch(path: string): void {
-    this.#stopWatch();
-    const watchId = newId(`w${this.side}`);
-    this.#watchId = watchId;
-    this.#unwatch = onWatch(watchId, (p) => {
-      if (this.#watchId !== watchId) return;
-      if (this.#changeTimer) clearTimeout(this.#changeTimer);
-      this.#changeTimer = setTimeout(() => {
-        this.#changeTimer = null;
-        if (this.#watchId !== watchId || this.#search) return;
-        if (p.gone) this.#gone = true;
-        // A re-list in flight is not restarted (a folder being filled by a copy changes all the
-        // time, and a big listing would never finish): it is followed by one more instead.
-        if (this.#listing?.refresh) this.#relistAfter = true;
-        else this.refresh();
-      }, CHANGE_DEBOUNCE_MS);
-    });
-    api['fs.watch']({ path, watchId }).catch(() => {
-      // Not watchable (e.g. unreadable): the listing shows the error; F5-less refresh (Ctrl+R) still works.
-    });
-  }
-
-  #stopWatch(): void {
-    if (this.#changeTimer) clearTimeout(this.#changeTimer);
-    this.#changeTimer = null;
-    this.#unwatch?.();
-    this.#unwatch = null;
-    const id = this.#watchId;
-    this.#watchId = null;
-    if (id) api['fs.unwatch']({ watchId: id }).catch(() => {});
+  #folderChanged(gone: boolean): void {
+    if (this.#search) return;
+    if (gone) this.#gone = true;
+    // A re-list in flight is not restarted (a folder being filled by a copy changes all the
+    // time, and a big listing would never finish): it is followed by one more instead.
+    if (this.#listing?.refresh) this.#relistAfter = true;
+    else this.refresh();
   }
 
   dispose(): void {
     this.#stopSearch();
     this.#cancelListing();
-    this.#stopWatch();
+    this.#watch.stop();
   }
 
   // ------------------------------------------------------------------ view options
@@ -552,7 +530,7 @@ export class PaneState {
 
   #runSearch(query: NamePattern): void {
     this.#stopSearch();
-    this.#stopWatch();
+    this.#watch.stop();
     this.#startListing(this.#path, false, null, query);
     this.#search = { id: this.#listing!.id, root: this.#path, query, running: true, cancelled: false, folders: 0, scanned: 0, unreadable: 0, error: null };
     void this.refreshInfo();
