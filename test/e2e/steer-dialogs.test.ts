@@ -176,6 +176,8 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
       await pick(page, 'left', path.join(src, 'big.bin'));
       await openTransfer(page, 'F5');
       const space = page.locator(`${dialog} [data-testid="transfer-space"]`);
+      // The check answers after the dialog opens: wait for its verdict before reading it.
+      await page.locator(`${dialog} [data-testid="transfer-space"][data-fits]`).waitFor();
       assert.equal(await space.getAttribute('data-fits'), 'true');
       assert.match(await space.innerText(), /needs 0 B of .* free \(btrfs\) · 150 MiB reflinked: takes no space/);
       assert.equal(await page.locator(`${dialog} [data-problem="space"]`).count(), 0);
