@@ -103,7 +103,7 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
     await go(page, 'left', dir);
     await pick(page, 'left', path.join(dir, 'moving.txt'));
     await openTransfer(page, 'F6');
-    const badge = page.locator(`${dialog} [data-testid="transfer-methods"] li >> nth=0`);
+    const badge = page.locator(`${dialog} [data-testid="transfer-methods"] li[data-method] >> nth=0`);
     assert.equal(await badge.getAttribute('data-method'), 'rename');
     assert.match(await badge.innerText(), /renam/);
     await page.waitForSelector(`${dialog} [data-testid="transfer-space"][data-fits]`);
