@@ -44,7 +44,7 @@ async function valueIs(input: Locator, want: string, ms = 10_000): Promise<void>
   }
   assert.equal(got, want);
 }
-const waitForPath = (p: string, exists = true) => waitFor(() => fs.existsSync(p) === exists, `${p} should ${exists ? 'exist' : 'be gone'}`);
+const waitForPath = (p: string, exists = true, ms = 15_000) => waitFor(() => fs.existsSync(p) === exists, `${p} should ${exists ? 'exist' : 'be gone'}`, ms);
 
 describe('commander basics', { skip }, () => {
   let root: string;
@@ -553,7 +553,12 @@ describe('commander basics', { skip }, () => {
     await page.keyboard.press('Control+z');
     assert.equal(await page.locator('[data-testid="undo-what"]').innerText(), `Move "before.txt" back to ${l}.`);
     await page.keyboard.press('Enter');
-    await waitForPath(path.join(l, 'before.txt'));
+    // The dialog closes once the move back is queued, or says why it cannot undo.
+    await page.locator('[data-testid="undo-dialog"]:not(:has([data-testid="undo-error"]))').waitFor({ state: 'detached' });
+    if (await page.locator('[data-testid="undo-error"]').count()) assert.fail(await page.locator('[data-testid="undo-error"]').innerText());
+    // A job: it waits for the device like any other (the final flush of the one before may be slow
+    // while the rest of the suite writes to the same disk).
+    await waitForPath(path.join(l, 'before.txt'), true, 60_000);
     await waitForPath(path.join(r, 'before.txt'), false);
     // Nothing left to undo is said so.
     await page.locator('[data-testid="undo-dialog"]').waitFor({ state: 'detached' });
