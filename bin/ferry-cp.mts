@@ -9,8 +9,8 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeEnginePath, encodeEnginePath, explainTrees, startJob, type CopyPair, type EngineEvent, type ExplainItem, type VerifiedRecord as FileRecord, type RunningJob } from '../native/index.js';
-import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.js';
-import { resolvePairs } from './resolve.js';
+import { parseCli, SHORT_USAGE, USAGE, UsageError, type CliOptions } from './args.mjs';
+import { resolvePairs } from './resolve.mjs';
 
 const PROG = 'ferry-cp';
 const CANCEL_GRACE_MS = 5000;
@@ -33,25 +33,34 @@ function version(): string {
 }
 
 // A reader that goes away (`ferry-cp --json … | head -1`) must not stop or crash the copy: stop
-// writing and let the job finish.
+// writing and let the job finish. process.stdout is touched only when there is something to
+// write: creating it loads Node's streams, which a quiet copy does not need (start-up).
 let stdoutGone = false;
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') stdoutGone = true;
-  else throw e;
-});
+let stdoutUsed = false;
+function stdout(): NodeJS.WriteStream {
+  if (!stdoutUsed) {
+    stdoutUsed = true;
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') stdoutGone = true;
+      else throw e;
+    });
+  }
+  return process.stdout;
+}
 
 /** Writes to stdout and waits when the pipe is full, so 50k records never pile up in memory. */
 async function out(line: string): Promise<void> {
   if (stdoutGone) return;
-  if (!process.stdout.write(line)) {
+  const s = stdout();
+  if (!s.write(line)) {
     await new Promise<void>((r) => {
       const done = () => {
-        process.stdout.off('drain', done);
-        process.stdout.off('error', done);
+        s.off('drain', done);
+        s.off('error', done);
         r();
       };
-      process.stdout.once('drain', done);
-      process.stdout.once('error', done);
+      s.once('drain', done);
+      s.once('error', done);
     });
   }
 }
@@ -296,7 +305,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Exits once everything written to stdout has been flushed. */
 function finish(code: number): void {
-  if (stdoutGone) process.exit(code);
+  if (stdoutGone || !stdoutUsed) process.exit(code);
   else process.stdout.write('', () => process.exit(code));
 }
 

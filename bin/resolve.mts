@@ -2,7 +2,7 @@
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { CopyPair, FileRecord, WireError } from '../native/index.js';
-import { UsageError } from './args.js';
+import { UsageError } from './args.mjs';
 
 export interface Resolved {
   /** Pairs handed to the engine, in operand order. */
