@@ -202,6 +202,15 @@ async function queuePart(browser: Browser, root: string, jobFiles: number, found
       };
       requestAnimationFrame(tick);
     });
+    // FERRY_BENCH_PROFILE=<file.cpuprofile>: the renderer's CPU profile during the job (CDP), to
+    // find the long tasks (open it in Chromium's DevTools, Performance panel).
+    const profileTo = process.env.FERRY_BENCH_PROFILE;
+    const cdp = profileTo ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const client = await connect(served2);
     const t0 = Date.now();
     const { jobId } = (await client.call('jobs.start', { kind: 'copy', sources: [src], destDir: out, options: { conflict: 'overwrite' } })) as { jobId: string };
@@ -219,6 +228,11 @@ async function queuePart(browser: Browser, root: string, jobFiles: number, found
       w.__run = false;
       return { deltas: w.__deltas, long: w.__long };
     });
+    if (cdp && profileTo) {
+      const { profile } = await cdp.send('Profiler.stop');
+      fs.writeFileSync(profileTo, JSON.stringify(profile));
+      await cdp.detach();
+    }
     client.close();
     const during = frames.filter((t) => t >= t0 && t <= t0 + ms);
     const perSecond = new Map<number, number>();
