@@ -213,7 +213,29 @@ export class QueueManager {
       }
       this.#files.push(r);
     }
-    this.#filesVersion++;
+    this.#showFilesSoon();
+  }
+
+  #showPending = false;
+  /**
+   * One redraw of the file list per frame: a tick brings up to three `job.files` batches, each its
+   * own message; the table is told once, at the next frame (or within 100 ms when no frame comes,
+   * as in a hidden window).
+   */
+  #showFilesSoon(): void {
+    if (this.#showPending) return;
+    this.#showPending = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let frame = 0;
+    const show = () => {
+      if (!this.#showPending) return;
+      this.#showPending = false;
+      clearTimeout(timer);
+      cancelAnimationFrame(frame);
+      this.#filesVersion++;
+    };
+    frame = requestAnimationFrame(show);
+    timer = setTimeout(show, 100);
   }
 
   /** Reads the shown job's records from #nextSeq on from the log (jobs.files), until none is missing. */
