@@ -7,7 +7,8 @@
 // than MERGE_SLICE rows wait, the next slice follows in the next macrotask, so input and painting
 // never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
 // only once complete (its old rows stay until then).
-import type { DirEntry, WireError } from '../../../electron/contract';
+import type { DirEntry, ListedColumns, WireError } from '../../../electron/contract';
+import { entriesOfColumns } from '../../../native/types';
 import type { SortSpec } from './sort';
 
 /** Later chunks are merged at most this often while streaming (and published at most this often). */
@@ -34,6 +35,9 @@ export interface FeedChunk {
   entries: DirEntry[];
   done: boolean;
   error?: WireError;
+  /** The rows in the compact form (a listing asked with `columns: true`); `path`: the folder listed. */
+  columns?: ListedColumns;
+  path?: string;
 }
 
 export class ListingFeed {
@@ -93,7 +97,8 @@ export class ListingFeed {
   feed(p: FeedChunk): void {
     if (!this.#live) return;
     if (this.buf.length === 0) performance.mark(`${this.#mark}:first-chunk`);
-    for (const e of p.entries) this.buf.push(e);
+    const rows = p.columns ? entriesOfColumns(p.path ?? this.path, p.columns) : p.entries;
+    for (const e of rows) this.buf.push(e);
     this.#hooks.received(this.buf.length, p.done);
     if (p.error) {
       this.failed = true;

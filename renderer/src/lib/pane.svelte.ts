@@ -392,7 +392,7 @@ export class PaneState {
       return;
     }
     l.listen(onListing(l.id, (p) => l.feed(p)));
-    api['fs.list']({ path, listingId: l.id }).then((r) => {
+    api['fs.list']({ path, listingId: l.id, columns: true }).then((r) => {
       if (this.#listing === l) this.#total = r.total;
     }, failed);
   }
