@@ -15,9 +15,12 @@ import type { SortSpec } from './sort';
 export const STREAM_APPLY_MS = 250;
 /**
  * New rows merged into the view per task at most: a 100,000-row search (or listing) that arrives
- * faster than it can be merged is merged in slices, one per macrotask.
+ * faster than it can be merged is merged in slices, one per macrotask. Each merge copies the rows
+ * merged so far: slices of 2,000 made merging 100,000 rows 1.7× one sort of them, 25,000 1.0×.
  */
-export const MERGE_SLICE = 2000;
+export const MERGE_SLICE = 20_000;
+/** While a backlog is merged slice by slice, the view is published at most this often (else once it is all in). */
+export const BACKLOG_PUBLISH_MS = 1000;
 
 /** What the pane does for its listing. */
 export interface FeedHooks {
