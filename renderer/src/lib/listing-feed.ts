@@ -76,7 +76,7 @@ export class ListingFeed {
   #off: () => void = () => {};
   #live = true;
 
-  /** `mark`: prefix of the performance marks (`…:first-chunk`). */
+  /** `mark`: prefix of the performance marks (`…:first-chunk`, `…:last-chunk`, `…:complete`). */
   constructor(opts: { id: string; path: string; refresh: boolean; focusName: string | null; mark: string }, hooks: FeedHooks) {
     this.id = opts.id;
     this.path = opts.path;
@@ -100,6 +100,7 @@ export class ListingFeed {
   feed(p: FeedChunk): void {
     if (!this.#live) return;
     if (this.buf.length === 0) performance.mark(`${this.#mark}:first-chunk`);
+    if (p.done) performance.mark(`${this.#mark}:last-chunk`);
     const rows = p.columns ? entriesOfColumns(p.path ?? this.path, p.columns) : p.entries;
     for (const e of rows) this.buf.push(e);
     this.#hooks.received(this.buf.length, p.done);
@@ -140,6 +141,7 @@ export class ListingFeed {
       }
     }
     this.#live = false;
+    performance.mark(`${this.#mark}:complete`);
     this.#hooks.complete(apply);
   }
 
