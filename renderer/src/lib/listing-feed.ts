@@ -3,9 +3,9 @@
 // is called back to publish (`apply`), to count (`received`), to show an error and to complete.
 //
 // Pacing: the first chunk is published at once (the first screenful shows without waiting);
-// later chunks are merged in batches spaced so merging takes at most ~1/5 of the time; while more
-// than MERGE_SLICE rows wait, the next slice follows in the next macrotask, so input and painting
-// never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
+// later chunks are merged in batches (MERGE_SLICE rows at most) spaced so merging takes at most
+// ~1/5 of the time; once all rows are in, what is left is merged a slice per macrotask, so input
+// and painting never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
 // only once complete (its old rows stay until then).
 import type { DirEntry, ListedColumns, WireError } from '../../../electron/contract';
 import { entriesOfColumns } from '../../../native/types';
@@ -145,8 +145,12 @@ export class ListingFeed {
     this.#hooks.complete(apply);
   }
 
+  /**
+   * While rows still arrive, one merge (a slice at most) per pause, even with a backlog: the
+   * thread stays free to take in the rows (a browser reads a socket only as fast as its page takes
+   * the messages); the backlog goes back to back once all is in (finish).
+   */
   #applyLater(): void {
-    const backlog = this.buf.length - this.applied;
     this.#timer ??= setTimeout(
       () => {
         this.#timer = null;
@@ -154,7 +158,7 @@ export class ListingFeed {
         this.#hooks.apply();
         if (this.buf.length > this.applied) this.#applyLater();
       },
-      backlog > MERGE_SLICE ? 0 : Math.max(STREAM_APPLY_MS, this.cost * 5),
+      Math.max(STREAM_APPLY_MS, this.cost * 5),
     );
   }
 
