@@ -177,3 +177,18 @@ test('PaneState: a failed listing is an inline error, and up() puts the cursor o
     delete M.fake.handlers['fs.list'];
   }
 });
+
+test('naturalKey: the same keys as the rule spelled as a regular expression (digit runs without leading zeros, prefixed by their length)', () => {
+  const reference = (name: string) =>
+    name.toLowerCase().replace(/\d+/g, (d) => {
+      const s = d.replace(/^0+/, '') || '0';
+      return String.fromCharCode(0x30 + Math.min(s.length, 60)) + s;
+    });
+  const alphabet = ['0', '0', '00', '1', '9', '5', '0000000000', '1'.repeat(70), 'a', 'B', '-', '.', 'é', 'İ', ' '];
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  for (let k = 0; k < 5000; k++) {
+    const name = Array.from({ length: rand(7) }, () => alphabet[rand(alphabet.length)]).join('');
+    assert.equal(M.naturalKey(name), reference(name), JSON.stringify(name));
+  }
+});

@@ -21,14 +21,36 @@ export interface SortSpec {
 const KEY = Symbol('ferry.sortKey');
 type Keyed = DirEntry & { [KEY]?: string };
 
-/** Case-folded name with each digit run prefixed by its length, so "9" < "10". */
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * Case-folded name with each digit run, leading zeros dropped, prefixed by its length (as the
+ * character 0x30 + length, at most 60), so "9" < "10". One pass over the characters: a regular
+ * expression with a replacer took longer than sorting 100,000 entries on the keys.
+ */
 export function naturalKey(name: string): string {
   const lower = name.toLowerCase();
-  if (!/\d/.test(lower)) return lower;
-  return lower.replace(/\d+/g, (d) => {
-    const s = d.replace(/^0+/, '') || '0';
-    return String.fromCharCode(0x30 + Math.min(s.length, 60)) + s;
-  });
+  const n = lower.length;
+  let i = 0;
+  while (i < n && !isDigit(lower.charCodeAt(i))) i++;
+  if (i === n) return lower;
+  let out = '';
+  let from = 0;
+  while (i < n) {
+    if (!isDigit(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    // The run [i, end); its significant digits from `s` (a run of zeros keeps one).
+    let s = i;
+    while (s < n - 1 && lower.charCodeAt(s) === 0x30 && isDigit(lower.charCodeAt(s + 1))) s++;
+    let end = s;
+    while (end < n && isDigit(lower.charCodeAt(end))) end++;
+    out += lower.slice(from, i) + String.fromCharCode(0x30 + Math.min(end - s, 60)) + lower.slice(s, end);
+    from = end;
+    i = end;
+  }
+  return out + lower.slice(from);
 }
 
 function keyOf(e: DirEntry): string {
