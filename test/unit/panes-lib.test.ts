@@ -53,10 +53,13 @@ test('sorting: folders first, natural case-insensitive names, direction, hidden 
 test('merging a sorted view with a new chunk equals sorting everything', () => {
   const names = Array.from({ length: 3000 }, (_, i) => `n${(i * 7919) % 3001}${i % 7 === 0 ? '.dir' : ''}`);
   const all = names.map((n, i) => E(n, n.endsWith('.dir') ? 'dir' : 'file', (i * 37) % 101));
-  for (const spec of [{ key: 'name', dir: 1 }, { key: 'size', dir: -1 }]) {
-    let view = M.sortedView(all.slice(0, 500), spec, false);
-    for (let i = 500; i < all.length; i += 700) view = M.mergeSorted(view, all.slice(i, i + 700), spec, false);
-    assert.deepEqual(view.map((e: { path: string }) => e.path), M.sortedView(all, spec, false).map((e: { path: string }) => e.path));
+  // Big chunks are merged in one pass, small ones placed by binary search.
+  for (const chunk of [700, 7]) {
+    for (const spec of [{ key: 'name', dir: 1 }, { key: 'size', dir: -1 }]) {
+      let view = M.sortedView(all.slice(0, 500), spec, false);
+      for (let i = 500; i < all.length; i += chunk) view = M.mergeSorted(view, all.slice(i, i + chunk), spec, false);
+      assert.deepEqual(view.map((e: { path: string }) => e.path), M.sortedView(all, spec, false).map((e: { path: string }) => e.path));
+    }
   }
 });
 

@@ -85,7 +85,8 @@ function comparator(spec: SortSpec): (a: DirEntry, b: DirEntry) => number {
  * `sorted` (already in `spec` order) plus `more`, in order: sorts only the new entries and finds
  * each one's place by binary search, so a listing (or a search) streamed in chunks costs
  * O(k log n) comparisons and one native copy of the references per chunk, not a pass that
- * compares all n entries again (that held a 100,000-row search for half a second per chunk).
+ * compares all n entries again (that held a 100,000-row search for half a second per chunk);
+ * or, when k log n would be more, merges the two in one pass (n + k).
  * An entry equal to one already there goes after it.
  */
 export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
@@ -96,6 +97,14 @@ export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry
   const out = new Array<DirEntry>(sorted.length + add.length);
   let k = 0;
   let from = 0;
+  if (add.length * Math.log2(sorted.length) > sorted.length + add.length) {
+    // Many new entries: one linear merge (n + k comparisons) beats a binary search each (k log n).
+    let j = 0;
+    while (from < sorted.length && j < add.length) out[k++] = cmp(sorted[from]!, add[j]!) <= 0 ? sorted[from++]! : add[j++]!;
+    while (from < sorted.length) out[k++] = sorted[from++]!;
+    while (j < add.length) out[k++] = add[j++]!;
+    return out;
+  }
   for (const e of add) {
     let lo = from;
     let hi = sorted.length;
