@@ -163,6 +163,8 @@ interface Binding {
     open(cb: (err: WireError | null, count: number) => void): void;
     /** `rows`: the JSON text of an array of ListedEntry. */
     next(max: number, cb: (err: WireError | null, rows: string, done: boolean) => void): void;
+    /** `cols`: the JSON text of a ListedColumns. */
+    nextColumns(max: number, cb: (err: WireError | null, cols: string, done: boolean) => void): void;
   };
   fsInfo(path: string): FilesystemInfo;
   compareExtents(a: string, b: string): ExtentsAnswer;
@@ -474,6 +476,8 @@ export interface DirListing {
    * them on to a client without making (and then serialising again) an object per row.
    */
   nextJson(max: number): Promise<{ json: string; done: boolean }>;
+  /** The same rows as the JSON text of a ListedColumns (the compact form). */
+  nextColumnsJson(max: number): Promise<{ json: string; done: boolean }>;
 }
 
 /**
@@ -486,13 +490,18 @@ export async function listDir(dir: string): Promise<DirListing> {
   checkPath(dir, 'path');
   const l = new (load().DirLister)(dir);
   const total = await new Promise<number>((resolve, reject) => l.open((err, n) => (err ? reject(FerryError.from(err)) : resolve(n))));
-  const nextJson = (max: number) =>
-    new Promise<{ json: string; done: boolean }>((resolve, reject) =>
-      l.next(Math.max(1, Math.floor(max)), (err, json, done) => (err ? reject(FerryError.from(err)) : resolve({ json, done }))),
-    );
+  const pull = (columns: boolean, max: number) =>
+    new Promise<{ json: string; done: boolean }>((resolve, reject) => {
+      const cb = (err: WireError | null, json: string, done: boolean) => (err ? reject(FerryError.from(err)) : resolve({ json, done }));
+      const n = Math.max(1, Math.floor(max));
+      if (columns) l.nextColumns(n, cb);
+      else l.next(n, cb);
+    });
+  const nextJson = (max: number) => pull(false, max);
   return {
     total,
     nextJson,
+    nextColumnsJson: (max) => pull(true, max),
     next: async (max) => {
       const { json, done } = await nextJson(max);
       return { rows: JSON.parse(json) as ListedEntry[], done };
