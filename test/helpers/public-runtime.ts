@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const PARTS = ['package.json', 'bin/ferry-cp', 'dist/bin', 'dist/native', 'native/build/Release/ferry_engine.node'];
+const PARTS = ['package.json', 'bin/ferry-cp', 'bin/package.json', 'dist/bin', 'dist/native', 'native/build/Release/ferry_engine.node'];
 
 let root: string | null = null;
 
