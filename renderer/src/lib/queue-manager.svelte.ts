@@ -231,10 +231,10 @@ export class QueueManager {
       if (!this.#showPending) return;
       this.#showPending = false;
       clearTimeout(timer);
-      cancelAnimationFrame(frame);
+      globalThis.cancelAnimationFrame?.(frame);
       this.#filesVersion++;
     };
-    frame = requestAnimationFrame(show);
+    frame = globalThis.requestAnimationFrame?.(show) ?? 0;
     timer = setTimeout(show, 100);
   }
 
