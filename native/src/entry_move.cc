@@ -1,12 +1,16 @@
 // Moves across filesystems, on the worker threads: a copied entry's source is unlinked only after
-// its copy is on disk. Each copy's data was fsynced by copy_regular(); the entry then waits in a
-// batch (kUnlinkBatch entries, kUnlinkBatchBytes, kUnlinkBatchNs after the first, or no work
-// left): each folder of the batch is fsynced once and each destination filesystem gets one checked
-// syncfs; only then do the batch's sources go and its records get emitted.
+// its copy is on disk. copy_regular() started each copy's write-back and kept the descriptor that
+// wrote it; the entry then waits in a batch (kUnlinkBatch entries, kUnlinkBatchBytes, a quarter of
+// the descriptor limit, kUnlinkBatchNs after the first, or no work left): each destination
+// filesystem gets one checked syncfs (one device flush), each folder of the batch one fsync, and
+// each file its own write-back result through its descriptor; only then do the batch's sources go
+// and its records get emitted. Whatever could not be vouched for keeps its source.
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -16,6 +20,26 @@
 #include "tempfile.h"
 
 namespace ferry {
+
+namespace {
+
+// Descriptors one batch may hold open: a quarter of the soft limit, raised first to the hard one
+// (once per process, as Node itself does at start-up), at most a whole batch.
+size_t batch_fd_cap(size_t batch) {
+  static const size_t quarter = [] {
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0) return (rlim_t)64;
+    if (r.rlim_cur < r.rlim_max) {
+      struct rlimit want = r;
+      want.rlim_cur = r.rlim_max;
+      if (setrlimit(RLIMIT_NOFILE, &want) == 0) r = want;
+    }
+    return r.rlim_cur / 4;
+  }();
+  return std::clamp<size_t>(quarter, 16, batch);
+}
+
+}  // namespace
 
 bool Job::unlinks_waiting() {
   if (!spec_.move) return false;
@@ -40,14 +64,17 @@ void Job::defer_unlink(Task& t, Record&& rec) {
     const uint64_t now = now_ns();
     if (unlinks_.empty()) unlink_t0_ = now;
     unlink_bytes_ += rec.bytes;
-    unlinks_.push_back({t.dir, t.sname, std::move(rec)});
-    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || now - unlink_t0_ >= kUnlinkBatchNs;
+    if (t.data) unlink_fds_++;
+    unlinks_.push_back({t.dir, t.sname, std::move(rec), std::move(t.data)});
+    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || unlink_fds_ >= batch_fd_cap(kUnlinkBatch) ||
+           now - unlink_t0_ >= kUnlinkBatchNs;
   }
   if (full) flush_unlinks();
 }
 
-// One checked syncfs per destination filesystem of the batch; then each source goes (or, when its
-// filesystem could not be flushed, stays with a warning) and the records are emitted.
+// One checked syncfs per destination filesystem of the batch, one fsync per folder, each file's own
+// write-back result; then each source goes (or, when its copy is not known to be on disk, stays
+// with a warning) and the records are emitted.
 void Job::flush_unlinks() {
   std::vector<Unlink> batch;
   std::map<dev_t, std::pair<int, int>> syncs;  // device → (descriptor to syncfs, its errno)
@@ -55,6 +82,7 @@ void Job::flush_unlinks() {
     std::lock_guard<std::mutex> lk(unlinks_mu_);
     batch.swap(unlinks_);
     unlink_bytes_ = 0;
+    unlink_fds_ = 0;
     for (const auto& u : batch) {
       // The walker noted each destination device before its first file; the folder's own fd (also
       // opened before its files were written) stands in should that open have failed.
@@ -64,14 +92,17 @@ void Job::flush_unlinks() {
   }
   if (batch.empty()) return;
   for (auto& [dev, s] : syncs) s.second = checked_syncfs(s.first, true);
-  // The new names: each folder of the batch flushed once (its files' data was flushed one by one).
+  // The new names: each folder of the batch flushed once.
   std::map<const DirNode*, int> dirs;
   for (const auto& u : batch)
     if (!dirs.count(u.dir.get())) dirs[u.dir.get()] = syncs[u.dir->ddev].second ? 0 : fsync_dir(u.dir->dfd.get());
   for (auto& u : batch) {
     DirNode& d = *u.dir;
     Record& rec = u.rec;
-    const int e = syncs[d.ddev].second ? syncs[d.ddev].second : dirs[&d];
+    int e = syncs[d.ddev].second ? syncs[d.ddev].second : dirs[&d];
+    // The file's data: written back by the syncfs; whether that went well is the file's own answer.
+    if (!e && u.data) e = writeback_result(u.data.get());
+    u.data.reset();
     if (e) {
       rec.warnings.push_back(std::string("source kept: the destination could not be flushed: ") + errno_name(e) + " (" + errno_desc(e) + ")");
       d.child_failed = true;
