@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "flush.h"
@@ -74,10 +75,12 @@ void Job::defer_unlink(Task& t, Record&& rec) {
 
 // One checked syncfs per destination filesystem of the batch, one fsync per folder, each file's own
 // write-back result; then each source goes (or, when its copy is not known to be on disk, stays
-// with a warning) and the records are emitted.
+// with a warning) and the records are emitted. Any failure on a filesystem keeps every source of
+// the batch there, and of every later batch (flush_failed_).
 void Job::flush_unlinks() {
+  std::lock_guard<std::mutex> one_at_a_time(flush_mu_);
   std::vector<Unlink> batch;
-  std::map<dev_t, std::pair<int, int>> syncs;  // device → (descriptor to syncfs, its errno)
+  std::map<dev_t, int> syncs;  // device → descriptor to syncfs
   {
     std::lock_guard<std::mutex> lk(unlinks_mu_);
     batch.swap(unlinks_);
@@ -87,22 +90,33 @@ void Job::flush_unlinks() {
       // The walker noted each destination device before its first file; the folder's own fd (also
       // opened before its files were written) stands in should that open have failed.
       auto it = sync_fds_.find(u.dir->ddev);
-      syncs.emplace(u.dir->ddev, std::make_pair(it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get(), 0));
+      syncs.emplace(u.dir->ddev, it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get());
     }
   }
   if (batch.empty()) return;
-  for (auto& [dev, s] : syncs) s.second = checked_syncfs(s.first, true);
+  auto failed = [this](dev_t dev) {
+    auto f = flush_failed_.find(dev);
+    return f == flush_failed_.end() ? 0 : f->second;
+  };
+  for (const auto& [dev, fd] : syncs)
+    if (!failed(dev))
+      if (int e = checked_syncfs(fd, true)) flush_failed_.emplace(dev, e);
   // The new names: each folder of the batch flushed once.
-  std::map<const DirNode*, int> dirs;
+  std::set<const DirNode*> dirs;
   for (const auto& u : batch)
-    if (!dirs.count(u.dir.get())) dirs[u.dir.get()] = syncs[u.dir->ddev].second ? 0 : fsync_dir(u.dir->dfd.get());
-  for (auto& u : batch) {
+    if (!failed(u.dir->ddev) && dirs.insert(u.dir.get()).second)
+      if (int e = fsync_dir(u.dir->dfd.get())) flush_failed_.emplace(u.dir->ddev, e);
+  // The files' data, written back by the syncfs: whether that went well is each file's own answer.
+  std::vector<int> own(batch.size(), 0);
+  for (size_t i = 0; i < batch.size(); i++)
+    if (batch[i].data && !failed(batch[i].dir->ddev))
+      if ((own[i] = writeback_result(batch[i].data.get()))) flush_failed_.emplace(batch[i].dir->ddev, own[i]);
+  for (size_t i = 0; i < batch.size(); i++) {
+    Unlink& u = batch[i];
     DirNode& d = *u.dir;
     Record& rec = u.rec;
-    int e = syncs[d.ddev].second ? syncs[d.ddev].second : dirs[&d];
-    // The file's data: written back by the syncfs; whether that went well is the file's own answer.
-    if (!e && u.data) e = writeback_result(u.data.get());
     u.data.reset();
+    const int e = own[i] ? own[i] : failed(d.ddev);
     if (e) {
       rec.warnings.push_back(std::string("source kept: the destination could not be flushed: ") + errno_name(e) + " (" + errno_desc(e) + ")");
       d.child_failed = true;

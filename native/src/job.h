@@ -210,6 +210,11 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   size_t unlink_fds_ = 0;  // descriptors the batch holds open (capped: RLIMIT_NOFILE)
   uint64_t unlink_t0_ = 0;  // when the batch's first entry came
   std::map<dev_t, UniqueFd> sync_fds_;  // under unlinks_mu_
+  // One batch flushed at a time (a syncfs reports a write-back error once per descriptor: a batch
+  // flushed beside it could be told 0). A destination filesystem whose flush failed once vouches
+  // for nothing after (its journal may be aborted: later syncfs calls answer 0): its errno.
+  std::mutex flush_mu_;
+  std::map<dev_t, int> flush_failed_;  // under flush_mu_
 
   Scanner scanner_;
   std::atomic<int> scan_state_{0};  // 0 none, 1 running, 2 done (not yet reported), 3 reported
