@@ -361,14 +361,11 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
                            std::to_string((uint64_t)st.st_size) + " bytes it had when it was opened and may mix old and new contents");
   }
   // --fsync: each file durable here. A move across filesystems deletes the source later, in a batch
-  // (flush_unlinks): its write-back starts now, and the descriptor that wrote it stays open until
-  // the batch's syncfs, after which this file's own write-back result is read through it (a syncfs
-  // alone cannot vouch for a file: ext4 gone emergency read-only answers it with 0).
+  // (flush_unlinks): the descriptor that wrote the copy stays open until the batch's syncfs, after
+  // which this file's own write-back result is read through it (a syncfs alone cannot vouch for a
+  // file: ext4 reports a write-back error to one syncfs and answers the next with 0).
   if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));
-  if (spec_.move && !spec_.fsync) {
-    start_writeback(tmp.fd());
-    tmp.hand_fd_to(&t.data);
-  }
+  if (spec_.move && !spec_.fsync) tmp.hand_fd_to(&t.data);
   if (spec_.preserve) {
     Created c;
     if (tmp.direct()) {

@@ -1,10 +1,10 @@
 // Moves across filesystems, on the worker threads: a copied entry's source is unlinked only after
-// its copy is on disk. copy_regular() started each copy's write-back and kept the descriptor that
-// wrote it; the entry then waits in a batch (kUnlinkBatch entries, kUnlinkBatchBytes, a quarter of
-// the descriptor limit, kUnlinkBatchNs after the first, or no work left): each destination
-// filesystem gets one checked syncfs (one device flush), each folder of the batch one fsync, and
-// each file its own write-back result through its descriptor; only then do the batch's sources go
-// and its records get emitted. Whatever could not be vouched for keeps its source.
+// its copy is on disk. copy_regular() kept the descriptor that wrote each copy; the entry then
+// waits in a batch (kUnlinkBatch entries, kUnlinkBatchBytes, a quarter of the descriptor limit,
+// kUnlinkBatchNs after the first, or no work left): each destination filesystem gets one checked
+// syncfs (one device flush), each folder of the batch one fsync, and each file its own write-back
+// result through its descriptor; only then do the batch's sources go and its records get emitted.
+// Whatever could not be vouched for keeps its source.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
