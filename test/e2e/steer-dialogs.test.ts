@@ -3,7 +3,7 @@
 // destination with completion, the default conflict choice and verify, free space with reflinks
 // as free, a permission check up front (as nobody), problems with choices, errors naming the side;
 // conflicts renamed in place and compared side by side (shared extents, hashes on request).
-import { test, before, after, afterEach, describe } from 'node:test';
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import type { JobFileRecord, JobSummary } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { isRoot, makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { closePair, finished, jobs, escapeAll, openPair, go, jobRow, openUi, pageRpc, pane, pick, sharedTmp, until, type Ui } from './steer-helpers.js';
+import { finished, jobs, go, jobRow, openUi, pageRpc, pane, pick, sharedTmp, until, type Ui, pairPerSuite } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
@@ -42,15 +42,9 @@ describe('the copy dialog and the conflict dialog', { skip }, () => {
   let root: string;
   let L: string;
   let R: string;
-  let ui: Ui;
   let page: Page;
 
-  before(async () => {
-    ({ root, L, R, ui } = await openPair('ferry-steer-dlg-'));
-    page = ui.page;
-  });
-  after(() => closePair(ui, root));
-  afterEach(() => escapeAll(page));
+  pairPerSuite('ferry-steer-dlg-', (p) => ({ root, L, R, page } = p));
 
   test('a 3,000-file folder: totals streamed from the engine\'s scan, methods per kind of pair', async () => {
     const big = path.join(L, 'big');

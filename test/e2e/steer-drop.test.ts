@@ -2,13 +2,13 @@
 // dialog pre-filled (the operation, the drop target as destination) and nothing happens before
 // the answer; the operation can be changed there; "Don't ask again on drops" and Settings › "Ask before a drop" (saved in
 // settings.json, kept across a reload) make drops start at once, and turn the question back on.
-import { test, before, after, afterEach, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumSkipReason } from '../helpers/browser.js';
-import { closePair, escapeAll, openPair, docShot, go, pageRpc, pane, row, until, type Ui } from './steer-helpers.js';
+import { docShot, go, pageRpc, pane, row, until, type Ui, pairPerSuite } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
@@ -19,7 +19,6 @@ function saved(ui: Ui): { askBeforeDrop?: boolean } {
 }
 
 describe('drag with a confirmation', { skip }, () => {
-  let root: string;
   let L: string;
   let R: string;
   let ui: Ui;
@@ -39,12 +38,7 @@ describe('drag with a confirmation', { skip }, () => {
     return box;
   }
 
-  before(async () => {
-    ({ root, L, R, ui } = await openPair('ferry-steer-drop-'));
-    page = ui.page;
-  });
-  after(() => closePair(ui, root));
-  afterEach(() => escapeAll(page));
+  pairPerSuite('ferry-steer-drop-', (p) => ({ L, R, ui, page } = p));
 
   test('a drop onto a folder row opens the copy dialog with that folder; Escape copies nothing, confirming copies', async () => {
     fs.writeFileSync(path.join(L, 'one.txt'), 'one');

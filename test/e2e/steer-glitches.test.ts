@@ -4,15 +4,14 @@
 // job's button says what it will do ("Resume", never "Retry failed"); the Queue tab's count is
 // explained; a new job is selected and scrolled into view; the toast covers neither status line
 // (nor the path bars), at 1400×900 and 900×600; a quick job's file list shows each file once.
-import { test, before, after, afterEach, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import type { JobSummary } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { closePair, copy, finished, jobs, escapeAll, openPair, go, jobRow, pageRpc, pane, pick, until, type Ui } from './steer-helpers.js';
+import { copy, finished, jobs, go, jobRow, pageRpc, pane, pick, type Ui, pairPerSuite } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 const dialog = '[data-testid="transfer-dialog"]';
@@ -51,12 +50,7 @@ describe('the glitches: words, spaces, counts, labels, scrolling, the toast, the
   let ui: Ui;
   let page: Page;
 
-  before(async () => {
-    ({ root, L, R, ui } = await openPair('ferry-steer-glitch-'));
-    page = ui.page;
-  });
-  after(() => closePair(ui, root));
-  afterEach(() => escapeAll(page));
+  pairPerSuite('ferry-steer-glitch-', (p) => ({ root, L, R, ui, page } = p));
 
   test('one file is "1 file" in the dialog, the queue and the outcome, never "1 files"', async () => {
     const dir = path.join(L, 'single');

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, afterEach, before } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { JobSummary } from '../../electron/contract.js';
 
@@ -21,6 +22,24 @@ export async function openPair(prefix: string): Promise<{ root: string; L: strin
   fs.mkdirSync(L);
   fs.mkdirSync(R);
   return { root, L, R, ui: await openUi({ left: L, right: R }) };
+}
+
+export type Pair = Awaited<ReturnType<typeof openPair>> & { page: Page };
+
+/**
+ * The suite's hooks, in one place: a fresh pair is opened before the suite's tests (handed to `set`)
+ * and closed after them; after each test, whatever matches `open` is escaped, so that a test that
+ * failed with a dialog open does not hold the next one.
+ */
+export function pairPerSuite(prefix: string, set: (pair: Pair) => void, open = 'dialog[open]'): void {
+  let pair: Pair | undefined;
+  before(async () => {
+    const p = await openPair(prefix);
+    pair = { ...p, page: p.ui.page };
+    set(pair);
+  });
+  after(() => closePair(pair?.ui, pair?.root));
+  afterEach(() => escapeAll(pair?.page, open));
 }
 
 /** Closes what openPair opened and removes its folders. */

@@ -4,22 +4,19 @@
 // whole chain, each errno's reason), an export of exactly what is filtered (CSV, and JSON with
 // each attempt's errno), job-level failures in the log, "Clear finished", a 900×600 window; region cycling, columnheader roles, AA contrast in both themes, and a
 // background menu that acts on the folder.
-import { test, before, after, afterEach, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { JobSummary, LogRecord } from '../../electron/contract.js';
+import type { LogRecord } from '../../electron/contract.js';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import { makeMount, skipUnlessMountable } from '../helpers/mounts.js';
-import { closePair, copy, finished, escapeAll, openPair, docShot, go, jobRow, pageRpc, pane, pick, row, until, type Ui } from './steer-helpers.js';
+import { copy, finished, docShot, go, jobRow, pane, pick, row, type Ui, pairPerSuite } from './steer-helpers.js';
 
 const skip = chromiumSkipReason();
 
-async function job(page: Page, id: string): Promise<JobSummary> {
-  return (await pageRpc<{ jobs: JobSummary[] }>(page, 'jobs.list', {})).jobs.find((j) => j.id === id)!;
-}
 async function showTab(page: Page, tab: 'queue' | 'log'): Promise<void> {
   await page.click(`.queue-area [data-tab="${tab}"]`);
 }
@@ -47,18 +44,12 @@ async function contrast(page: Page, selector: string): Promise<number> {
 }
 
 describe('honest numbers, the method log, keyboard and accessibility', { skip }, () => {
-  let root: string;
   let L: string;
   let R: string;
   let ui: Ui;
   let page: Page;
 
-  before(async () => {
-    ({ root, L, R, ui } = await openPair('ferry-steer-log-'));
-    page = ui.page;
-  });
-  after(() => closePair(ui, root));
-  afterEach(() => escapeAll(page, 'dialog[open], [role="menu"]'));
+  pairPerSuite('ferry-steer-log-', (p) => ({ L, R, ui, page } = p), 'dialog[open], [role="menu"]');
 
   test('a reflinked job: cloned instantly, N shared, never a speed; its time is the work alone', { skip: skipUnlessMountable('btrfs') }, async () => {
     const m = await makeMount('btrfs', 256);
