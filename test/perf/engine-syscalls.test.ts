@@ -137,6 +137,25 @@ describe('engine syscalls', { skip }, () => {
     assert.equal(unlinked, 600, 'every source unlink was seen in the trace');
   });
 
+  test('a move holds each copy open until its batch is flushed, but never more descriptors than the limit allows', async () => {
+    // 1,000 files, a descriptor limit of 128 (soft and hard): a batch of 1,000 open copies would
+    // fail with EMFILE; the batch is capped at a quarter of the limit instead.
+    const src = path.join(ext4.dir, 'fds');
+    fs.mkdirSync(src);
+    for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(src, `f${i}`), `${i}`);
+    const dest = path.join(tmpfs.dir, 'fds');
+    const script = `
+      import { startJob } from ${JSON.stringify(INDEX)};
+      const r = await startJob([{ src: process.argv[1], dest: process.argv[2] }], { recursive: true, move: true }).done;
+      process.stdout.write(JSON.stringify({ failed: r.filesFailed }));`;
+    const r = spawnSync('prlimit', ['--nofile=128:128', process.execPath, '--input-type=module', '-e', script, src, dest], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).failed, 0, r.stdout);
+    assert.equal(fs.existsSync(src), false, 'every source went');
+    assert.equal(fs.readdirSync(dest).length, 1000);
+    assert.equal(fs.readFileSync(path.join(dest, 'f999'), 'utf8'), '999');
+  });
+
   test('a move whose destination fails at write-back keeps the sources of what was lost', async () => {
     const bad = await makeWritebackFailingMount(48, 1024);
     try {
