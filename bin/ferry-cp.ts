@@ -145,19 +145,22 @@ async function runCopy(opts: CliOptions): Promise<number> {
   const pairs = enginePairs(given);
   let failed = 0;
   let changed = 0;
-  const report = async (r: FileRecord): Promise<void> => {
+  // Counts a record and says what it must (stderr); returns its --json line ('' without --json).
+  const note = (r: FileRecord): string => {
     if (!r.ok && !r.skipped) failed++;
     // GNU tar's "file changed as we read it": on stderr in every mode, and the exit status is 1.
     if (r.changed) {
       changed++;
       err(`${r.src}: file changed as we read it (${r.warnings.find((w) => w.startsWith('changed during copy'))?.replace(/^changed during copy: /, '') ?? 'the copy may be inconsistent'})`);
     }
-    if (opts.json) {
-      await out(JSON.stringify(r) + '\n');
-      return;
-    }
+    if (opts.json) return JSON.stringify(r) + '\n';
     // Quiet like cp: only failures. Warnings (e.g. xattrs the target cannot hold) are in --json.
     if (!r.ok && !r.skipped) err(r.error?.message ?? `cannot copy '${r.src}' to '${r.dest}'`);
+    return '';
+  };
+  const report = async (r: FileRecord): Promise<void> => {
+    const line = note(r);
+    if (line) await out(line);
   };
   for (const r of refused) await report(opts.verify ? { ...r, verified: false } : r);
   if (pairs.length === 0) return failed > 0 ? 1 : 0;
@@ -168,21 +171,22 @@ async function runCopy(opts: CliOptions): Promise<number> {
   let chain: Promise<void> = Promise.resolve();
   let chainError: unknown = null;
   const toVerify: FileRecord[] = [];
+  // One write per batch of records, not one promise per file (a 50k-file tree sends 50k records).
   const onEvents = (events: EngineEvent[]): void => {
+    let lines = '';
     for (const ev of events) {
       if (ev.type !== 'files') continue;
       for (const rec of ev.records) {
-        if (opts.verify) {
-          toVerify.push(rec);
-          continue;
-        }
-        chain = chain
-          .then(() => report(rec))
-          .catch((e: unknown) => {
-            chainError ??= e;
-          });
+        if (opts.verify) toVerify.push(rec);
+        else lines += note(rec);
       }
     }
+    if (!lines) return;
+    chain = chain
+      .then(() => out(lines))
+      .catch((e: unknown) => {
+        chainError ??= e;
+      });
   };
 
   let job: RunningJob;

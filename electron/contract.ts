@@ -16,9 +16,9 @@ import type * as v from 'valibot';
 
 // The engine's records and their vocabulary have their home in the engine layer (native/types.ts);
 // the contract carries them as they are.
-export type { Attempt, ConflictDecision, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, FileRecord, FitItem, Holds, Method, Problem, ProblemKind, ScanKind, ScanTotals, SkipReason, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
+export type { Attempt, ListedColumns, ConflictDecision, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, FileRecord, FitItem, Holds, Method, Problem, ProblemKind, ScanKind, ScanTotals, SkipReason, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 export { CONFLICT_DECISIONS, CONFLICT_POLICIES, ENTRY_TYPES, METHODS, PROBLEM_KINDS, UNFIT_POLICIES } from '../native/types.js';
-import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, ListedEntry, Method, ScanTotals, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
+import type { ConflictEvent, ConflictPolicy, CurrentFile, DestinationFit, EntryType, Explanation, ListedColumns, ListedEntry, Method, ScanTotals, UnfitPolicy, VerifiedRecord, WireError } from '../native/types.js';
 
 /**
  * One directory entry as the panes show it: the engine's listing row (native/types.ts ListedEntry).
@@ -443,7 +443,7 @@ export interface Results {
   'app.startDrag': { started: boolean };
   'app.notices': { notices: Notice[] };
   'app.dismissNotice': { ok: boolean };
-  /** The entries themselves stream as `dir.entries` events tagged with the listingId. */
+  /** The entries themselves stream as `dir.entries` events tagged with the listingId (`columns: true`: in columns where they can). */
   'fs.list': { listingId: string; path: string; total: number };
   'fs.stat': DirEntry;
   'fs.info': FsInfo;
@@ -510,7 +510,12 @@ export type Result<K extends RequestName> = Results[K];
 // ---------------------------------------------------------------------------------------------
 
 export interface Events {
-  'dir.entries': { listingId: string; path: string; entries: DirEntry[]; done: boolean; error?: WireError };
+  /**
+   * A listing's next rows. Asked with `columns: true`, they may come as `columns` (the compact form,
+   * native/types.ts ListedColumns, `entries` then empty); a folder holding an incomplete copy still
+   * sends `entries`, each row marked.
+   */
+  'dir.entries': { listingId: string; path: string; entries: DirEntry[]; done: boolean; error?: WireError; columns?: ListedColumns };
   'dir.changed': { watchId: string; path: string; gone: boolean };
   'job.updated': { jobs: JobSummary[] };
   'job.files': { jobId: string; records: JobFileRecord[] };

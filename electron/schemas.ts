@@ -104,7 +104,7 @@ export const requestSchemas = {
   'app.startDrag': v.strictObject({ paths: PathList(10_000) }),
   'app.notices': v.strictObject({}),
   'app.dismissNotice': v.strictObject({ id: Id }),
-  'fs.list': v.strictObject({ path: AbsPath, listingId: Id }),
+  'fs.list': v.strictObject({ path: AbsPath, listingId: Id, columns: v.optional(v.boolean()) }),
   'fs.stat': v.strictObject({ path: AbsPath }),
   'fs.info': v.strictObject({ path: AbsPath }),
   'fs.mkdir': v.strictObject({ parent: AbsPath, name: FileName }),

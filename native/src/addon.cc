@@ -501,8 +501,11 @@ Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
 // call runs as async work off the JS thread (listing.h); one call at a time (the wrapper waits).
 class ListWork : public Napi::AsyncWorker {
  public:
-  ListWork(Napi::Function cb, std::shared_ptr<DirLister> l, size_t max) : Napi::AsyncWorker(cb, "ferry-list"), l_(std::move(l)), max_(max) {}
-  void Execute() override { err_ = max_ == 0 ? l_->open_and_count(count_) : l_->next(max_, json_, done_); }
+  ListWork(Napi::Function cb, std::shared_ptr<DirLister> l, size_t max, bool columns)
+      : Napi::AsyncWorker(cb, "ferry-list"), l_(std::move(l)), max_(max), columns_(columns) {}
+  void Execute() override {
+    err_ = max_ == 0 ? l_->open_and_count(count_) : columns_ ? l_->next_columns(max_, json_, done_) : l_->next(max_, json_, done_);
+  }
   void OnOK() override {
     Napi::Env env = Env();
     if (err_) {
@@ -518,6 +521,7 @@ class ListWork : public Napi::AsyncWorker {
  private:
   std::shared_ptr<DirLister> l_;
   size_t max_;
+  bool columns_;
   int err_ = 0;
   uint64_t count_ = 0;
   std::string json_;
@@ -527,7 +531,7 @@ class ListWork : public Napi::AsyncWorker {
 class ListerWrap : public Napi::ObjectWrap<ListerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "DirLister", {InstanceMethod("open", &ListerWrap::Open), InstanceMethod("next", &ListerWrap::Next)});
+    return DefineClass(env, "DirLister", {InstanceMethod("open", &ListerWrap::Open), InstanceMethod("next", &ListerWrap::Next), InstanceMethod("nextColumns", &ListerWrap::NextColumns)});
   }
   explicit ListerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ListerWrap>(info) {
     if (info.Length() < 1 || !info[0].IsString()) {
@@ -538,14 +542,17 @@ class ListerWrap : public Napi::ObjectWrap<ListerWrap> {
   }
 
  private:
-  Napi::Value Open(const Napi::CallbackInfo& info) { return queue(info, 0, 0); }
-  Napi::Value Next(const Napi::CallbackInfo& info) {
+  Napi::Value Open(const Napi::CallbackInfo& info) { return queue(info, 0, 0, false); }
+  Napi::Value Next(const Napi::CallbackInfo& info) { return next(info, false); }
+  // nextColumns(max, cb(err, json, done)): the rows in columns (listing.h ListedColumns).
+  Napi::Value NextColumns(const Napi::CallbackInfo& info) { return next(info, true); }
+  Napi::Value next(const Napi::CallbackInfo& info, bool columns) {
     if (info.Length() < 2 || !info[0].IsNumber()) return type_error(info.Env(), "next(max, cb)");
-    return queue(info, 1, (size_t)std::max(1.0, info[0].As<Napi::Number>().DoubleValue()));
+    return queue(info, 1, (size_t)std::max(1.0, info[0].As<Napi::Number>().DoubleValue()), columns);
   }
-  Napi::Value queue(const Napi::CallbackInfo& info, size_t cb_at, size_t max) {
+  Napi::Value queue(const Napi::CallbackInfo& info, size_t cb_at, size_t max, bool columns) {
     if (!l_ || info.Length() <= cb_at || !info[cb_at].IsFunction()) return type_error(info.Env(), "a callback is needed");
-    (new ListWork(info[cb_at].As<Napi::Function>(), l_, max))->Queue();
+    (new ListWork(info[cb_at].As<Napi::Function>(), l_, max, columns))->Queue();
     return info.Env().Undefined();
   }
   std::shared_ptr<DirLister> l_;

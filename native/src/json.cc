@@ -346,6 +346,59 @@ void listed_row_json(std::string& out, const ListedRow& r) {
   w.raw("}");
 }
 
+void listed_column_row(ListedColumns& c, size_t index, const ListedRow& r) {
+  const bool first = c.types.empty();
+  if (!first) {
+    c.names += '/';
+    c.size += ',';
+    c.mtime += ',';
+    c.mode += ',';
+  }
+  c.names += r.name;
+  const char t = r.type[0] == 's' ? (r.type[1] == 'y' ? 'l' : 's') : r.type[0] == 'f' && r.type[1] == 'i' && r.type[2] == 'f' ? 'p' : r.type[0];
+  c.types += t;  // file dir symlink→l fifo→p chardev blockdev socket
+  W{c.size}.u64(r.size);
+  W{c.mtime}.dbl(r.mtime_ms);
+  W{c.mode}.u64(r.mode);
+  if (r.escaped || r.link || r.error) {
+    if (!c.extra.empty()) c.extra += ',';
+    W w{c.extra};
+    w.raw("[");
+    w.u64(index);
+    w.raw(",");
+    listed_row_json(c.extra, r);
+    w.raw("]");
+  }
+}
+
+void listed_columns_json(std::string& out, const ListedColumns* const* parts, size_t n) {
+  // A column: the parts' texts joined by `sep` (a part without rows is left out).
+  auto joined = [&](std::string ListedColumns::*field, const char* sep) {
+    std::string s;
+    for (size_t i = 0; i < n; i++) {
+      const std::string& p = parts[i]->*field;
+      if (p.empty()) continue;
+      if (!s.empty()) s += sep;
+      s += p;
+    }
+    return s;
+  };
+  W w{out};
+  w.raw("{\"names\":");
+  w.str(joined(&ListedColumns::names, "/"));
+  w.raw(",\"types\":\"");
+  out += joined(&ListedColumns::types, "");
+  w.raw("\",\"size\":[");
+  out += joined(&ListedColumns::size, ",");
+  w.raw("],\"mtimeMs\":[");
+  out += joined(&ListedColumns::mtime, ",");
+  w.raw("],\"mode\":[");
+  out += joined(&ListedColumns::mode, ",");
+  w.raw("],\"extra\":[");
+  out += joined(&ListedColumns::extra, ",");
+  w.raw("]}");
+}
+
 std::string scan_totals_json(const ScanTotals& t) {
   std::string out;
   W w{out};

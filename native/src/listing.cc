@@ -86,7 +86,7 @@ int DirLister::open_and_count(uint64_t& count) {
   return 0;
 }
 
-void DirLister::row_json(int dirfd, const std::string& base, const char* nm, unsigned char dtype, std::string& out) {
+ListedRow DirLister::examine(int dirfd, const std::string& base, const char* nm, unsigned char dtype) {
   const size_t nlen = strlen(nm);
   ListedRow r;
   r.name = escape_name(nm, nlen);
@@ -124,48 +124,72 @@ void DirLister::row_json(int dirfd, const std::string& base, const char* nm, uns
   }
   // The name is kept exactly (\xNN); every request takes paths in that spelling.
   r.escaped = !valid_utf8(nm, nlen);
-  listed_row_json(out, r);
+  return r;
 }
 
-int DirLister::next(size_t max, std::string& out, bool& done) {
-  const std::string base = path_ == "/" ? std::string() : path_;
+std::vector<const char*> DirLister::take(size_t max) {
   const size_t end = std::min(types_.size(), at_ + max);
-  // This batch's names.
   std::vector<const char*> names;
   names.reserve(end - at_);
   for (size_t i = at_; i < end; i++) {
     names.push_back(names_.data() + pos_);
     pos_ += strlen(names_.data() + pos_) + 1;
   }
-  // Rows [from, to) of the batch, comma-separated, into `o`.
-  auto rows = [&](size_t from, size_t to, std::string& o) {
-    for (size_t k = from; k < to; k++) {
-      if (k > from) o += ',';
-      row_json(fd_.get(), base, names[k], types_[at_ + k], o);
-    }
-  };
-  const size_t n = names.size();
-  out += '[';
+  return names;
+}
+
+template <typename F>
+void DirLister::batch(size_t n, F part, bool& done) {
   if (n >= kSplitRows) {
     // statx is most of a row's cost: a big batch's second half is stat'ed on a second thread.
-    std::string tail;
-    {
-      JoiningThread helper([&] { rows(n / 2, n, tail); });
-      rows(0, n / 2, out);
-    }
-    out += ',';
-    out += tail;
+    JoiningThread helper([&] { part(1, n / 2, n); });
+    part(0, 0, n / 2);
   } else {
-    rows(0, n, out);
+    part(0, 0, n);
   }
-  out += ']';
-  at_ = end;
+  at_ += n;
   done = at_ >= types_.size();
   if (done) {
     fd_.reset();
     std::string().swap(names_);
     std::vector<unsigned char>().swap(types_);
   }
+}
+
+int DirLister::next(size_t max, std::string& out, bool& done) {
+  const std::string base = path_ == "/" ? std::string() : path_;
+  const std::vector<const char*> names = take(max);
+  // Each half's rows, comma-separated.
+  std::string half[2];
+  batch(
+      names.size(),
+      [&](int h, size_t from, size_t to) {
+        for (size_t k = from; k < to; k++) {
+          if (k > from) half[h] += ',';
+          listed_row_json(half[h], examine(fd_.get(), base, names[k], types_[at_ + k]));
+        }
+      },
+      done);
+  out += '[';
+  out += half[0];
+  if (!half[0].empty() && !half[1].empty()) out += ',';
+  out += half[1];
+  out += ']';
+  return 0;
+}
+
+int DirLister::next_columns(size_t max, std::string& out, bool& done) {
+  const std::string base = path_ == "/" ? std::string() : path_;
+  const std::vector<const char*> names = take(max);
+  ListedColumns half[2];
+  batch(
+      names.size(),
+      [&](int h, size_t from, size_t to) {
+        for (size_t k = from; k < to; k++) listed_column_row(half[h], k, examine(fd_.get(), base, names[k], types_[at_ + k]));
+      },
+      done);
+  const ListedColumns* parts[] = {&half[0], &half[1]};
+  listed_columns_json(out, parts, 2);
   return 0;
 }
 

@@ -39,6 +39,17 @@ struct ListedRow {
 };
 void listed_row_json(std::string& out, const ListedRow& r);
 
+// Rows in columns (fs.list's compact form, which our renderer asks for): every name, one after
+// the other separated by '/' (a name never holds one), one type letter per row (f d l p c b s),
+// and size, mtimeMs and mode as number lists; a row with more to say (a symlink, an error, a name
+// that is not UTF-8) is also written whole in `extra`, with its index. listed_column_row() (json.cc)
+// adds a row; listed_columns_json() writes the parts, in order, as one JSON object.
+struct ListedColumns {
+  std::string names, types, size, mtime, mode, extra;
+};
+void listed_column_row(ListedColumns& c, size_t index, const ListedRow& r);
+void listed_columns_json(std::string& out, const ListedColumns* const* parts, size_t n);
+
 class DirLister {
  public:
   // `path`: the folder, as JS gave it (UTF-8, or \xNN-escaped bytes).
@@ -52,6 +63,8 @@ class DirLister {
   // row. 0 (the folder was read by open_and_count; an entry that cannot be examined is a row with
   // its error).
   int next(size_t max, std::string& out, bool& done);
+  // The same rows in columns (ListedColumns: one JSON object, not an array).
+  int next_columns(size_t max, std::string& out, bool& done);
   const std::string& path() const { return path_; }
 
  private:
@@ -66,7 +79,12 @@ class DirLister {
   };
   // One entry's row (statx; a symlink's target and what it points to) appended to `out`. Touches
   // nothing of the lister: two threads may run it at once.
-  static void row_json(int dirfd, const std::string& base, const char* nm, unsigned char dtype, std::string& out);
+  static ListedRow examine(int dirfd, const std::string& base, const char* nm, unsigned char dtype);
+  // The next `max` names (advancing at_ and pos_), and whether that batch is worth two threads.
+  std::vector<const char*> take(size_t max);
+  // Runs `part(from, to)` over [0, n), halves on two threads when n is big; then moves on (done).
+  template <typename F>
+  void batch(size_t n, F part, bool& done);
   std::string path_;
   UniqueFd fd_;                       // the folder: entries are stat'ed relative to it
   std::string names_;                 // every name, each ended by a NUL

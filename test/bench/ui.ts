@@ -133,6 +133,7 @@ async function panesPart(browser: Browser, root: string, entries: number, runs: 
     await page.waitForSelector(`[data-pane="left"] [data-path="${big}"]`);
     const firstFrame: number[] = [];
     const complete: number[] = [];
+    const lastChunk: number[] = [];
     for (let i = 0; i < runs; i++) {
       await page.evaluate(() => performance.clearMarks());
       const input = page.locator('[data-pane="left"] .path-input');
@@ -145,9 +146,10 @@ async function panesPart(browser: Browser, root: string, entries: number, runs: 
       complete.push(Date.now() - t0);
       const m = await page.evaluate(() => {
         const get = (n: string) => performance.getEntriesByName(`ferry:list:left:${n}`)[0]?.startTime ?? NaN;
-        return { start: get('start'), frame: get('first-frame') };
+        return { start: get('start'), frame: get('first-frame'), last: get('last-chunk') };
       });
       firstFrame.push(m.frame - m.start);
+      lastChunk.push(m.last - m.start);
       // Leave the folder so the next run lists it afresh.
       await page.keyboard.press('Control+l');
       await input.fill(root);
@@ -165,7 +167,7 @@ async function panesPart(browser: Browser, root: string, entries: number, runs: 
     });
     found.lines.push(
       `panes  ${entries.toLocaleString('en-US')}-entry folder: first rows painted ${median(firstFrame).toFixed(0)} ms (median of ${runs}; target ≤ 500 ms), ` +
-        `listing complete ${median(complete).toFixed(0)} ms; renderer JS heap ${heap.toFixed(1)} MiB; serve process RSS ${rss.toFixed(0)} MiB`,
+        `listing complete ${median(complete).toFixed(0)} ms (last rows received at ${median(lastChunk).toFixed(0)} ms); renderer JS heap ${heap.toFixed(1)} MiB; serve process RSS ${rss.toFixed(0)} MiB`,
     );
     await page.close();
   } finally {

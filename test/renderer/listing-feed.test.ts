@@ -59,6 +59,22 @@ test('ListingFeed: a backlog is published a slice per macrotask, complete only o
   assert.deepEqual(log.splice(0), [`apply ${M.MERGE_SLICE * 2 + 10}`, `apply ${M.MERGE_SLICE * 2 + 15}`, 'complete true']);
 });
 
+test('ListingFeed: while rows still arrive, a backlog is merged a slice per pause, not back to back', () => {
+  const { f, log } = harness(false, M.MERGE_SLICE);
+  f.feed({ entries: rows(0, 10), done: false });
+  f.feed({ entries: rows(10, M.MERGE_SLICE * 2), done: false });
+  log.splice(0);
+  mock.timers.tick(0);
+  assert.deepEqual(log.splice(0), [], 'the thread stays free for the rows still coming');
+  mock.timers.tick(250);
+  assert.deepEqual(log.splice(0), [`apply ${M.MERGE_SLICE + 10}`]);
+  mock.timers.tick(0);
+  assert.deepEqual(log.splice(0), []);
+  f.feed({ entries: rows(M.MERGE_SLICE * 2 + 10, 5), done: true });
+  mock.timers.tick(0);
+  assert.deepEqual(log.splice(0), [`received ${M.MERGE_SLICE * 2 + 15} done`, `apply ${M.MERGE_SLICE * 2 + 10}`, `apply ${M.MERGE_SLICE * 2 + 15}`, 'complete true']);
+});
+
 test('ListingFeed: a re-list publishes once, when complete; an error is passed on and the rows stay', () => {
   const { f, log } = harness(true);
   f.feed({ entries: rows(0, 200), done: false });

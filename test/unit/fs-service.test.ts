@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { Events, EventName } from '../../electron/contract.js';
+import type { DirEntry, Events, EventName } from '../../electron/contract.js';
 import { FsService, type Requester } from '../../electron/fs-service.js';
+import { entriesOfColumns } from '../../native/types.js';
 
 let dir: string;
 const events: { event: EventName; payload: unknown }[] = [];
@@ -114,6 +115,37 @@ test('fs.list: a missing folder or a file is an error reply', async () => {
   await assert.rejects(svc.list({ path: path.join(dir, 'file'), listingId: 'f' }), { code: 'ENOTDIR' });
 });
 
+/** The chunks of one listing of `d`, and how many came as text, to a client that takes text or not; `marked`: an incomplete copy there. */
+function listVia(d: string, o: { text: boolean; marked: string | null; columns: boolean }): Promise<{ chunks: Events['dir.entries'][]; texts: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Events['dir.entries'][] = [];
+    let texts = 0;
+    const take = (p: Events['dir.entries']) => {
+      chunks.push(p);
+      if (p.done) resolve({ chunks, texts });
+    };
+    const s = new FsService({
+      emit: () => {},
+      trashItem: async () => {},
+      partialAt: (p) => (p === o.marked ? { kind: 'partial', jobId: 'j1' } : undefined),
+      hasPartialIn: (f) => o.marked !== null && f === d,
+    });
+    const req: Requester = {
+      emit: (event, payload) => event === 'dir.entries' && take(payload as Events['dir.entries']),
+      ready: async () => true,
+      busy: () => () => {},
+      onClose: () => {},
+    };
+    if (o.text) {
+      req.emitJson = (event, json) => {
+        texts++;
+        if (event === 'dir.entries') take(JSON.parse(json) as Events['dir.entries']);
+      };
+    }
+    s.list({ path: d, listingId: 'tx', columns: o.columns }, req).catch(reject);
+  });
+}
+
 test('fs.list: a large folder streams in chunks, first chunk before the last', async () => {
   const d = path.join(dir, 'big');
   fs.mkdirSync(d);
@@ -135,35 +167,7 @@ test('fs.list to a client that takes JSON text: the engine\'s rows go out as tex
   fs.symlinkSync('t1', path.join(d, 'link'));
   fs.writeFileSync(Buffer.concat([Buffer.from(d + '/odd-'), Buffer.from([0xfe]), Buffer.from('"\\')]), '');
   const partial = path.join(d, 't5');
-  /** The chunks of one listing of `d`, and how many came as text, to a client that takes text or not. */
-  const list = (text: boolean, marked: boolean) =>
-    new Promise<{ chunks: Events['dir.entries'][]; texts: number }>((resolve, reject) => {
-      const chunks: Events['dir.entries'][] = [];
-      let texts = 0;
-      const take = (p: Events['dir.entries']) => {
-        chunks.push(p);
-        if (p.done) resolve({ chunks, texts });
-      };
-      const s = new FsService({
-        emit: () => {},
-        trashItem: async () => {},
-        partialAt: (p) => (marked && p === partial ? { kind: 'partial', jobId: 'j1' } : undefined),
-        hasPartialIn: (f) => marked && f === d,
-      });
-      const req: Requester = {
-        emit: (event, payload) => event === 'dir.entries' && take(payload as Events['dir.entries']),
-        ready: async () => true,
-        busy: () => () => {},
-        onClose: () => {},
-      };
-      if (text) {
-        req.emitJson = (event, json) => {
-          texts++;
-          if (event === 'dir.entries') take(JSON.parse(json) as Events['dir.entries']);
-        };
-      }
-      s.list({ path: d, listingId: 'tx' }, req).catch(reject);
-    });
+  const list = (text: boolean, marked: boolean) => listVia(d, { text, marked: marked ? partial : null, columns: false });
   const rowsOf = (chunks: Events['dir.entries'][]) => chunks.flatMap((c) => c.entries).sort((a, b) => (a.name < b.name ? -1 : 1));
   const asText = await list(true, false);
   assert.ok(asText.chunks.length >= 2 && asText.texts === asText.chunks.length, 'every chunk went out as text');
@@ -230,4 +234,39 @@ test('fs.watch reports changes and a vanished folder', async () => {
   fs.rmSync(d, { recursive: true });
   await waitFor('dir.changed', (p) => p.watchId === 'w1' && p.gone);
   svc.unwatch({ watchId: 'w1' });
+});
+
+test('fs.list with columns: the compact form holds exactly the rows of the object form, odd names, links and errors included; marked folders still get rows', async () => {
+  const d = path.join(dir, 'columns');
+  fs.mkdirSync(d);
+  // Over a thousand entries: the engine stats the batch's halves on two threads.
+  for (let i = 0; i < 1500; i++) fs.writeFileSync(path.join(d, `c${i}`), 'x'.repeat(i % 5));
+  fs.writeFileSync(path.join(d, '.dot'), '');
+  fs.writeFileSync(path.join(d, 'quote"back\\slash\nnewline'), '');
+  fs.writeFileSync(Buffer.concat([Buffer.from(d + '/raw-'), Buffer.from([0xff]), Buffer.from('\\x41')]), 'ab');
+  fs.mkdirSync(path.join(d, 'sub'));
+  fs.symlinkSync('c1', path.join(d, 'good'));
+  fs.symlinkSync('nowhere', path.join(d, 'dangling'));
+  fs.symlinkSync('loop', path.join(d, 'loop'));
+  fs.symlinkSync('sub', path.join(d, 'to-dir'));
+  execFileSync('mkfifo', [path.join(d, 'pipe')]);
+  const rowsOf = (chunks: Events['dir.entries'][]) =>
+    chunks.flatMap((c): DirEntry[] => (c.columns ? entriesOfColumns(c.path, c.columns) : c.entries)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const objects = rowsOf((await listVia(d, { text: false, marked: null, columns: false })).chunks);
+  assert.equal(objects.length, 1509);
+  for (const text of [true, false]) {
+    const { chunks } = await listVia(d, { text, marked: null, columns: true });
+    assert.ok(chunks.every((c) => c.columns !== undefined && c.entries.length === 0), 'every chunk in columns');
+    assert.ok(chunks.length >= 2, 'the first rows come in a chunk of their own');
+    assert.deepEqual(rowsOf(chunks), objects);
+  }
+  const by = new Map(objects.map((e) => [e.name, e]));
+  assert.equal(by.get('pipe')?.type, 'fifo');
+  assert.equal(by.get('to-dir')?.targetType, 'dir');
+  assert.equal(by.get('.dot')?.hidden, true);
+  assert.equal(by.get('raw-\\xFF\\x5Cx41')?.escaped, true);
+  // An incomplete copy inside: rows, marked, even when columns were asked for.
+  const marked = await listVia(d, { text: true, marked: path.join(d, 'c7'), columns: true });
+  assert.ok(marked.chunks.every((c) => c.columns === undefined));
+  assert.deepEqual(rowsOf(marked.chunks).find((e) => e.name === 'c7')?.incomplete, { kind: 'partial', jobId: 'j1' });
 });

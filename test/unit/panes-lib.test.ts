@@ -53,10 +53,13 @@ test('sorting: folders first, natural case-insensitive names, direction, hidden 
 test('merging a sorted view with a new chunk equals sorting everything', () => {
   const names = Array.from({ length: 3000 }, (_, i) => `n${(i * 7919) % 3001}${i % 7 === 0 ? '.dir' : ''}`);
   const all = names.map((n, i) => E(n, n.endsWith('.dir') ? 'dir' : 'file', (i * 37) % 101));
-  for (const spec of [{ key: 'name', dir: 1 }, { key: 'size', dir: -1 }]) {
-    let view = M.sortedView(all.slice(0, 500), spec, false);
-    for (let i = 500; i < all.length; i += 700) view = M.mergeSorted(view, all.slice(i, i + 700), spec, false);
-    assert.deepEqual(view.map((e: { path: string }) => e.path), M.sortedView(all, spec, false).map((e: { path: string }) => e.path));
+  // Big chunks are merged in one pass, small ones placed by binary search.
+  for (const chunk of [700, 7]) {
+    for (const spec of [{ key: 'name', dir: 1 }, { key: 'size', dir: -1 }]) {
+      let view = M.sortedView(all.slice(0, 500), spec, false);
+      for (let i = 500; i < all.length; i += chunk) view = M.mergeSorted(view, all.slice(i, i + chunk), spec, false);
+      assert.deepEqual(view.map((e: { path: string }) => e.path), M.sortedView(all, spec, false).map((e: { path: string }) => e.path));
+    }
   }
 });
 
@@ -175,5 +178,20 @@ test('PaneState: a failed listing is an inline error, and up() puts the cursor o
     pane.dispose();
   } finally {
     delete M.fake.handlers['fs.list'];
+  }
+});
+
+test('naturalKey: the same keys as the rule spelled as a regular expression (digit runs without leading zeros, prefixed by their length)', () => {
+  const reference = (name: string) =>
+    name.toLowerCase().replace(/\d+/g, (d) => {
+      const s = d.replace(/^0+/, '') || '0';
+      return String.fromCharCode(0x30 + Math.min(s.length, 60)) + s;
+    });
+  const alphabet = ['0', '0', '00', '1', '9', '5', '0000000000', '1'.repeat(70), 'a', 'B', '-', '.', 'é', 'İ', ' '];
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  for (let k = 0; k < 5000; k++) {
+    const name = Array.from({ length: rand(7) }, () => alphabet[rand(alphabet.length)]).join('');
+    assert.equal(M.naturalKey(name), reference(name), JSON.stringify(name));
   }
 });

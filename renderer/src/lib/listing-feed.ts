@@ -3,20 +3,24 @@
 // is called back to publish (`apply`), to count (`received`), to show an error and to complete.
 //
 // Pacing: the first chunk is published at once (the first screenful shows without waiting);
-// later chunks are merged in batches spaced so merging takes at most ~1/5 of the time; while more
-// than MERGE_SLICE rows wait, the next slice follows in the next macrotask, so input and painting
-// never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
+// later chunks are merged in batches (MERGE_SLICE rows at most) spaced so merging takes at most
+// ~1/5 of the time; once all rows are in, what is left is merged a slice per macrotask, so input
+// and painting never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
 // only once complete (its old rows stay until then).
-import type { DirEntry, WireError } from '../../../electron/contract';
+import type { DirEntry, ListedColumns, WireError } from '../../../electron/contract';
+import { entriesOfColumns } from '../../../native/types';
 import type { SortSpec } from './sort';
 
 /** Later chunks are merged at most this often while streaming (and published at most this often). */
 export const STREAM_APPLY_MS = 250;
 /**
  * New rows merged into the view per task at most: a 100,000-row search (or listing) that arrives
- * faster than it can be merged is merged in slices, one per macrotask.
+ * faster than it can be merged is merged in slices, one per macrotask. Each merge copies the rows
+ * merged so far: slices of 2,000 made merging 100,000 rows 1.7× one sort of them, 25,000 1.0×.
  */
-export const MERGE_SLICE = 2000;
+export const MERGE_SLICE = 20_000;
+/** While a backlog is merged slice by slice, the view is published at most this often (else once it is all in). */
+export const BACKLOG_PUBLISH_MS = 1000;
 
 /** What the pane does for its listing. */
 export interface FeedHooks {
@@ -34,6 +38,9 @@ export interface FeedChunk {
   entries: DirEntry[];
   done: boolean;
   error?: WireError;
+  /** The rows in the compact form (a listing asked with `columns: true`); `path`: the folder listed. */
+  columns?: ListedColumns;
+  path?: string;
 }
 
 export class ListingFeed {
@@ -69,7 +76,7 @@ export class ListingFeed {
   #off: () => void = () => {};
   #live = true;
 
-  /** `mark`: prefix of the performance marks (`…:first-chunk`). */
+  /** `mark`: prefix of the performance marks (`…:first-chunk`, `…:last-chunk`, `…:complete`). */
   constructor(opts: { id: string; path: string; refresh: boolean; focusName: string | null; mark: string }, hooks: FeedHooks) {
     this.id = opts.id;
     this.path = opts.path;
@@ -93,7 +100,9 @@ export class ListingFeed {
   feed(p: FeedChunk): void {
     if (!this.#live) return;
     if (this.buf.length === 0) performance.mark(`${this.#mark}:first-chunk`);
-    for (const e of p.entries) this.buf.push(e);
+    if (p.done) performance.mark(`${this.#mark}:last-chunk`);
+    const rows = p.columns ? entriesOfColumns(p.path ?? this.path, p.columns) : p.entries;
+    for (const e of rows) this.buf.push(e);
     this.#hooks.received(this.buf.length, p.done);
     if (p.error) {
       this.failed = true;
@@ -132,11 +141,16 @@ export class ListingFeed {
       }
     }
     this.#live = false;
+    performance.mark(`${this.#mark}:complete`);
     this.#hooks.complete(apply);
   }
 
+  /**
+   * While rows still arrive, one merge (a slice at most) per pause, even with a backlog: the
+   * thread stays free to take in the rows (a browser reads a socket only as fast as its page takes
+   * the messages); the backlog goes back to back once all is in (finish).
+   */
   #applyLater(): void {
-    const backlog = this.buf.length - this.applied;
     this.#timer ??= setTimeout(
       () => {
         this.#timer = null;
@@ -144,7 +158,7 @@ export class ListingFeed {
         this.#hooks.apply();
         if (this.buf.length > this.applied) this.#applyLater();
       },
-      backlog > MERGE_SLICE ? 0 : Math.max(STREAM_APPLY_MS, this.cost * 5),
+      Math.max(STREAM_APPLY_MS, this.cost * 5),
     );
   }
 

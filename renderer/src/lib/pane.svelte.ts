@@ -21,7 +21,7 @@ import { canGo, go, loadPrefs, NO_HISTORY, savePrefs, startFolder, visit } from 
 import * as sel from './selection';
 import { mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
 import * as tabs from './tabs';
-import { ListingFeed, MERGE_SLICE, STREAM_APPLY_MS } from './listing-feed';
+import { BACKLOG_PUBLISH_MS, ListingFeed, MERGE_SLICE } from './listing-feed';
 
 export type Side = 'left' | 'right';
 
@@ -392,7 +392,7 @@ export class PaneState {
       return;
     }
     l.listen(onListing(l.id, (p) => l.feed(p)));
-    api['fs.list']({ path, listingId: l.id }).then((r) => {
+    api['fs.list']({ path, listingId: l.id, columns: true }).then((r) => {
       if (this.#listing === l) this.#total = r.total;
     }, failed);
   }
@@ -422,7 +422,7 @@ export class PaneState {
    * Takes the entries received so far into the view: new arrays, re-sorted; cursor and marks
    * follow paths. While a new folder streams in, each call sorts only the entries that arrived
    * since the last one (a slice at most) and merges them into the listing's sorted rows; these
-   * are published (the rows drawn again) once every received entry is in, or STREAM_APPLY_MS
+   * are published (the rows drawn again) once every received entry is in, or BACKLOG_PUBLISH_MS
    * after the last time: slices of a backlog are merged one per macrotask without each being
    * drawn (that redrew the rows in view 50 times for 100,000 entries, most of the listing's
    * renderer time). A re-list, a sort change or a filter sorts everything at once.
@@ -435,7 +435,7 @@ export class PaneState {
     const upto = incremental ? Math.min(l.buf.length, l.applied + MERGE_SLICE) : l.buf.length;
     const merged = incremental ? mergeSorted(l.sorted!, l.buf.slice(l.applied, upto), spec, hidden) : null;
     l.applied = upto;
-    if (merged && upto < l.buf.length && t0 - l.publishedAt < STREAM_APPLY_MS) {
+    if (merged && upto < l.buf.length && t0 - l.publishedAt < BACKLOG_PUBLISH_MS) {
       l.sorted = merged;
       l.cost = performance.now() - t0;
       return;

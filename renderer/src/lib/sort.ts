@@ -21,14 +21,36 @@ export interface SortSpec {
 const KEY = Symbol('ferry.sortKey');
 type Keyed = DirEntry & { [KEY]?: string };
 
-/** Case-folded name with each digit run prefixed by its length, so "9" < "10". */
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * Case-folded name with each digit run, leading zeros dropped, prefixed by its length (as the
+ * character 0x30 + length, at most 60), so "9" < "10". One pass over the characters: a regular
+ * expression with a replacer took longer than sorting 100,000 entries on the keys.
+ */
 export function naturalKey(name: string): string {
   const lower = name.toLowerCase();
-  if (!/\d/.test(lower)) return lower;
-  return lower.replace(/\d+/g, (d) => {
-    const s = d.replace(/^0+/, '') || '0';
-    return String.fromCharCode(0x30 + Math.min(s.length, 60)) + s;
-  });
+  const n = lower.length;
+  let i = 0;
+  while (i < n && !isDigit(lower.charCodeAt(i))) i++;
+  if (i === n) return lower;
+  let out = '';
+  let from = 0;
+  while (i < n) {
+    if (!isDigit(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    // The run [i, end); its significant digits from `s` (a run of zeros keeps one).
+    let s = i;
+    while (s < n - 1 && lower.charCodeAt(s) === 0x30 && isDigit(lower.charCodeAt(s + 1))) s++;
+    let end = s;
+    while (end < n && isDigit(lower.charCodeAt(end))) end++;
+    out += lower.slice(from, i) + String.fromCharCode(0x30 + Math.min(end - s, 60)) + lower.slice(s, end);
+    from = end;
+    i = end;
+  }
+  return out + lower.slice(from);
 }
 
 function keyOf(e: DirEntry): string {
@@ -63,7 +85,8 @@ function comparator(spec: SortSpec): (a: DirEntry, b: DirEntry) => number {
  * `sorted` (already in `spec` order) plus `more`, in order: sorts only the new entries and finds
  * each one's place by binary search, so a listing (or a search) streamed in chunks costs
  * O(k log n) comparisons and one native copy of the references per chunk, not a pass that
- * compares all n entries again (that held a 100,000-row search for half a second per chunk).
+ * compares all n entries again (that held a 100,000-row search for half a second per chunk);
+ * or, when k log n would be more, merges the two in one pass (n + k).
  * An entry equal to one already there goes after it.
  */
 export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
@@ -74,6 +97,14 @@ export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry
   const out = new Array<DirEntry>(sorted.length + add.length);
   let k = 0;
   let from = 0;
+  if (add.length * Math.log2(sorted.length) > sorted.length + add.length) {
+    // Many new entries: one linear merge (n + k comparisons) beats a binary search each (k log n).
+    let j = 0;
+    while (from < sorted.length && j < add.length) out[k++] = cmp(sorted[from]!, add[j]!) <= 0 ? sorted[from++]! : add[j++]!;
+    while (from < sorted.length) out[k++] = sorted[from++]!;
+    while (j < add.length) out[k++] = add[j++]!;
+    return out;
+  }
   for (const e of add) {
     let lo = from;
     let hi = sorted.length;
