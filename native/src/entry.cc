@@ -360,11 +360,12 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
     rec.warnings.push_back("changed during copy: the source " + how + " while it was read; the copy holds at most the " +
                            std::to_string((uint64_t)st.st_size) + " bytes it had when it was opened and may mix old and new contents");
   }
-  // A move across filesystems deletes the source next (in a batch, flush_unlinks): its data is made
-  // durable here, through the descriptor that wrote it, so that a write-back error is this file's
-  // own. A later syncfs alone cannot vouch for it: ext4 gone emergency read-only after a write-back
-  // error answers syncfs with 0 and drops what it had not written (test/perf/engine-syscalls).
-  if ((spec_.fsync || spec_.move) && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));
+  // --fsync: each file durable here. A move across filesystems deletes the source later, in a batch
+  // (flush_unlinks): the descriptor that wrote the copy stays open until the batch's syncfs, after
+  // which this file's own write-back result is read through it (a syncfs alone cannot vouch for a
+  // file: ext4 reports a write-back error to one syncfs and answers the next with 0).
+  if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));
+  if (spec_.move && !spec_.fsync) tmp.hand_fd_to(&t.data);
   if (spec_.preserve) {
     Created c;
     if (tmp.direct()) {

@@ -1,13 +1,18 @@
 // Moves across filesystems, on the worker threads: a copied entry's source is unlinked only after
-// its copy is on disk. Each copy's data was fsynced by copy_regular(); the entry then waits in a
-// batch (kUnlinkBatch entries, kUnlinkBatchBytes, kUnlinkBatchNs after the first, or no work
-// left): each folder of the batch is fsynced once and each destination filesystem gets one checked
-// syncfs; only then do the batch's sources go and its records get emitted.
+// its copy is on disk. copy_regular() kept the descriptor that wrote each copy; the entry then
+// waits in a batch (kUnlinkBatch entries, kUnlinkBatchBytes, a quarter of the descriptor limit,
+// kUnlinkBatchNs after the first, or no work left): each destination filesystem gets one checked
+// syncfs (one device flush), each folder of the batch one fsync, and each file its own write-back
+// result through its descriptor; only then do the batch's sources go and its records get emitted.
+// Whatever could not be vouched for keeps its source.
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "flush.h"
@@ -16,6 +21,26 @@
 #include "tempfile.h"
 
 namespace ferry {
+
+namespace {
+
+// Descriptors one batch may hold open: a quarter of the soft limit, raised first to the hard one
+// (once per process, as Node itself does at start-up), at most a whole batch.
+size_t batch_fd_cap(size_t batch) {
+  static const size_t quarter = [] {
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0) return (rlim_t)64;
+    if (r.rlim_cur < r.rlim_max) {
+      struct rlimit want = r;
+      want.rlim_cur = r.rlim_max;
+      if (setrlimit(RLIMIT_NOFILE, &want) == 0) r = want;
+    }
+    return r.rlim_cur / 4;
+  }();
+  return std::clamp<size_t>(quarter, 16, batch);
+}
+
+}  // namespace
 
 bool Job::unlinks_waiting() {
   if (!spec_.move) return false;
@@ -40,38 +65,58 @@ void Job::defer_unlink(Task& t, Record&& rec) {
     const uint64_t now = now_ns();
     if (unlinks_.empty()) unlink_t0_ = now;
     unlink_bytes_ += rec.bytes;
-    unlinks_.push_back({t.dir, t.sname, std::move(rec)});
-    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || now - unlink_t0_ >= kUnlinkBatchNs;
+    if (t.data) unlink_fds_++;
+    unlinks_.push_back({t.dir, t.sname, std::move(rec), std::move(t.data)});
+    full = unlinks_.size() >= kUnlinkBatch || unlink_bytes_ >= kUnlinkBatchBytes || unlink_fds_ >= batch_fd_cap(kUnlinkBatch) ||
+           now - unlink_t0_ >= kUnlinkBatchNs;
   }
   if (full) flush_unlinks();
 }
 
-// One checked syncfs per destination filesystem of the batch; then each source goes (or, when its
-// filesystem could not be flushed, stays with a warning) and the records are emitted.
+// One checked syncfs per destination filesystem of the batch, one fsync per folder, each file's own
+// write-back result; then each source goes (or, when its copy is not known to be on disk, stays
+// with a warning) and the records are emitted. Any failure on a filesystem keeps every source of
+// the batch there, and of every later batch (flush_failed_).
 void Job::flush_unlinks() {
+  std::lock_guard<std::mutex> one_at_a_time(flush_mu_);
   std::vector<Unlink> batch;
-  std::map<dev_t, std::pair<int, int>> syncs;  // device → (descriptor to syncfs, its errno)
+  std::map<dev_t, int> syncs;  // device → descriptor to syncfs
   {
     std::lock_guard<std::mutex> lk(unlinks_mu_);
     batch.swap(unlinks_);
     unlink_bytes_ = 0;
+    unlink_fds_ = 0;
     for (const auto& u : batch) {
       // The walker noted each destination device before its first file; the folder's own fd (also
       // opened before its files were written) stands in should that open have failed.
       auto it = sync_fds_.find(u.dir->ddev);
-      syncs.emplace(u.dir->ddev, std::make_pair(it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get(), 0));
+      syncs.emplace(u.dir->ddev, it != sync_fds_.end() ? it->second.get() : u.dir->dfd.get());
     }
   }
   if (batch.empty()) return;
-  for (auto& [dev, s] : syncs) s.second = checked_syncfs(s.first, true);
-  // The new names: each folder of the batch flushed once (its files' data was flushed one by one).
-  std::map<const DirNode*, int> dirs;
+  auto failed = [this](dev_t dev) {
+    auto f = flush_failed_.find(dev);
+    return f == flush_failed_.end() ? 0 : f->second;
+  };
+  for (const auto& [dev, fd] : syncs)
+    if (!failed(dev))
+      if (int e = checked_syncfs(fd, true)) flush_failed_.emplace(dev, e);
+  // The new names: each folder of the batch flushed once.
+  std::set<const DirNode*> dirs;
   for (const auto& u : batch)
-    if (!dirs.count(u.dir.get())) dirs[u.dir.get()] = syncs[u.dir->ddev].second ? 0 : fsync_dir(u.dir->dfd.get());
-  for (auto& u : batch) {
+    if (!failed(u.dir->ddev) && dirs.insert(u.dir.get()).second)
+      if (int e = fsync_dir(u.dir->dfd.get())) flush_failed_.emplace(u.dir->ddev, e);
+  // The files' data, written back by the syncfs: whether that went well is each file's own answer.
+  std::vector<int> own(batch.size(), 0);
+  for (size_t i = 0; i < batch.size(); i++)
+    if (batch[i].data && !failed(batch[i].dir->ddev))
+      if ((own[i] = writeback_result(batch[i].data.get()))) flush_failed_.emplace(batch[i].dir->ddev, own[i]);
+  for (size_t i = 0; i < batch.size(); i++) {
+    Unlink& u = batch[i];
     DirNode& d = *u.dir;
     Record& rec = u.rec;
-    const int e = syncs[d.ddev].second ? syncs[d.ddev].second : dirs[&d];
+    u.data.reset();
+    const int e = own[i] ? own[i] : failed(d.ddev);
     if (e) {
       rec.warnings.push_back(std::string("source kept: the destination could not be flushed: ") + errno_name(e) + " (" + errno_desc(e) + ")");
       d.child_failed = true;

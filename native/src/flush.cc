@@ -17,6 +17,10 @@ int checked_syncfs(int fd, bool wrote) {
   return 0;
 }
 
+int writeback_result(int fd) {
+  return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0 ? 0 : errno;
+}
+
 void FlushSet::watch(dev_t dev, int dirfd, const std::string& folder) {
   std::lock_guard<std::mutex> lk(mu_);
   for (const Fs& f : fss_)

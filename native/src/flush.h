@@ -29,6 +29,12 @@ namespace ferry {
 // not written yet is lost.
 int checked_syncfs(int fd, bool wrote);
 
+// A move's copy, through the descriptor that wrote it, after its filesystem's syncfs: its own
+// write-back result, 0 or the errno of a write-back error met since `fd` was opened
+// (sync_file_range waits and reads the file's errseq, as fsync does, but asks the device for no
+// cache flush: the syncfs did that).
+int writeback_result(int fd);
+
 class FlushSet {
  public:
   // Watches the filesystem of folder `dirfd` (device `dev`; `folder` is its escaped path, for the

@@ -183,15 +183,17 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   std::atomic<uint64_t> unfit_{0};
   std::string unfit_fs_;  // the label of the filesystem those were for (under notes_mu_)
 
-  // Moves across filesystems (entry.cc): a copied entry's source is unlinked only once its copy
-  // is on disk. Instead of fsync for every file and folder, finished entries wait in a batch; one
-  // checked syncfs per destination filesystem, then the batch's sources go and its records are
-  // emitted. The syncfs goes through a descriptor opened before anything was written there
-  // (write-back errors reach only descriptors opened before them: ENGINE-FACTS.md).
+  // Moves across filesystems (entry_move.cc): a copied entry's source is unlinked only once its
+  // copy is on disk. Instead of fsync for every file and folder, finished entries wait in a batch;
+  // one checked syncfs per destination filesystem, each folder fsynced once, each file's own
+  // write-back result read through the descriptor that wrote it; then the batch's sources go and
+  // its records are emitted. The syncfs goes through a descriptor opened before anything was
+  // written there (write-back errors reach only descriptors opened before them: ENGINE-FACTS.md).
   struct Unlink {
     std::shared_ptr<DirNode> dir;  // holds one `pending` until the batch is flushed
     std::string sname;
     Record rec;
+    UniqueFd data;  // a regular file's: the descriptor that wrote its copy
   };
   // A batch is flushed when it holds this many entries or bytes, or its first entry waited this
   // long (the records, and so the progress, of a move wait for the flush).
@@ -205,8 +207,14 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   std::mutex unlinks_mu_;
   std::vector<Unlink> unlinks_;
   uint64_t unlink_bytes_ = 0;
+  size_t unlink_fds_ = 0;  // descriptors the batch holds open (capped: RLIMIT_NOFILE)
   uint64_t unlink_t0_ = 0;  // when the batch's first entry came
   std::map<dev_t, UniqueFd> sync_fds_;  // under unlinks_mu_
+  // One batch flushed at a time (a syncfs reports a write-back error once per descriptor: a batch
+  // flushed beside it could be told 0). A destination filesystem whose flush failed once vouches
+  // for nothing after (its journal may be aborted: later syncfs calls answer 0): its errno.
+  std::mutex flush_mu_;
+  std::map<dev_t, int> flush_failed_;  // under flush_mu_
 
   Scanner scanner_;
   std::atomic<int> scan_state_{0};  // 0 none, 1 running, 2 done (not yet reported), 3 reported

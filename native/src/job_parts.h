@@ -59,6 +59,7 @@ struct Task {
   unsigned char dtype = DT_UNKNOWN;
   bool top = false;  // an explicit pair (not found by walking a folder)
   bool mapped = false;  // dname is sname with the characters the destination forbids replaced
+  UniqueFd data;  // a move's copy: the descriptor that wrote it, open until its batch is flushed
 };
 
 struct Worker {

@@ -186,7 +186,7 @@ TempFile::Err TempFile::publish_new(const std::string& name, bool root) {
   int e = named ? rename_noreplace(dfd_, name_.name().c_str(), dfd_, name.c_str(), true) : link_tmpfile(fd_.get(), dfd_, name.c_str(), root);
   if (e) return {e, named ? "rename" : "link"};
   name_.release();
-  fd_.reset();
+  done_with_fd();
   return {};
 }
 
@@ -203,12 +203,17 @@ TempFile::Err TempFile::publish_over(const std::string& name, bool root) {
   }
   if (renameat(dfd_, name_.name().c_str(), dfd_, name.c_str()) != 0) return {errno, "rename"};
   name_.release();
-  fd_.reset();
+  done_with_fd();
   return {};
 }
 
 void TempFile::keep() {
   name_.release();
+  done_with_fd();
+}
+
+void TempFile::done_with_fd() {
+  if (out_) *out_ = std::move(fd_);
   fd_.reset();
 }
 

@@ -102,6 +102,9 @@ class TempFile {
   Err publish_over(const std::string& name, bool root);
   // A direct file is already where it belongs: keep it.
   void keep();
+  // Once the file is published or kept, its descriptor goes to `*out` instead of being closed (a
+  // move keeps it until its batch is flushed: write-back errors reach descriptors open before them).
+  void hand_fd_to(UniqueFd* out) { out_ = out; }
   // Removes whatever was written (also done by the destructor when not published or kept).
   void discard();
   ~TempFile() { discard(); }
@@ -111,6 +114,8 @@ class TempFile {
   UniqueFd fd_;
   TempName name_;  // armed while the file has a hidden (or, direct, its final) name
   bool direct_ = false;
+  UniqueFd* out_ = nullptr;
+  void done_with_fd();
 };
 
 }  // namespace ferry
