@@ -46,7 +46,9 @@ bool source_changed(int in, const struct stat& st, std::string& how) {
     how = "was modified";
     return true;
   }
-  if (!ts_eq(now.st_ctim, st.st_ctim)) {
+  // A name added or removed (another hard link, or this very move unlinking the file's other name)
+  // moves ctime but not the data: a ctime change that comes with a new link count is not a change.
+  if (!ts_eq(now.st_ctim, st.st_ctim) && now.st_nlink == st.st_nlink) {
     how = "was changed (ctime)";
     return true;
   }

@@ -170,6 +170,22 @@ describe('a source that changes during the copy', () => {
     assert.deepEqual(fs.readdirSync(b).filter((n) => n.startsWith('.ferry-')), []);
   });
 
+  test('a hard link added or removed while it is copied moves ctime, not the data: no mark, and a move goes ahead', { skip: isRoot ? false : 'needs two filesystems (root)' }, async () => {
+    const src = path.join(a, 'linked.bin');
+    writeRandom(src, 8 * MiB);
+    const rec = await copyWhileChanging(src, path.join(b, 'linked.bin'), () => fs.linkSync(src, path.join(a, 'linked.bin.2')));
+    assert.equal(rec.ok, true);
+    assert.equal('changed' in rec, false, JSON.stringify(rec.warnings));
+    // A move of one name while its other name goes (what a move of both names does on a
+    // destination that cannot hold hard links): the source goes, the copy is whole.
+    const dest = path.join(b, 'linked-moved.bin');
+    const sum = fs.readFileSync(src);
+    const moved = await copyWhileChanging(src, dest, () => fs.unlinkSync(path.join(a, 'linked.bin.2')), { move: true });
+    assert.equal(moved.ok, true, JSON.stringify(moved.error));
+    assert.equal(fs.existsSync(src), false, 'the source went');
+    assert.ok(fs.readFileSync(dest).equals(sum));
+  });
+
   test('ferry-cp: "file changed as we read it" on stderr, exit 1, also with --json', async () => {
     const src = path.join(a, 'cli.bin');
     writeRandom(src, 128 * MiB);
