@@ -83,24 +83,6 @@ uint32_t lower_cp(uint32_t c) {
   return c;
 }
 
-void append_utf8(std::string& out, uint32_t c) {
-  if (c < 0x80) {
-    out += (char)c;
-  } else if (c < 0x800) {
-    out += (char)(0xC0 | (c >> 6));
-    out += (char)(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += (char)(0xE0 | (c >> 12));
-    out += (char)(0x80 | ((c >> 6) & 0x3F));
-    out += (char)(0x80 | (c & 0x3F));
-  } else {
-    out += (char)(0xF0 | (c >> 18));
-    out += (char)(0x80 | ((c >> 12) & 0x3F));
-    out += (char)(0x80 | ((c >> 6) & 0x3F));
-    out += (char)(0x80 | (c & 0x3F));
-  }
-}
-
 // `name` (valid UTF-8) case folded as lower_cp() does, into `out` (cleared first).
 void fold_case(std::string_view name, std::string& out) {
   out.clear();
@@ -112,9 +94,7 @@ void fold_case(std::string_view name, std::string& out) {
       continue;
     }
     const size_t k = utf8_seq_len(p + i, n - i);
-    uint32_t c = k == 2 ? p[i] & 0x1F : k == 3 ? p[i] & 0x0F : p[i] & 0x07;
-    for (size_t j = 1; j < k; j++) c = (c << 6) | (p[i + j] & 0x3F);
-    append_utf8(out, lower_cp(c));
+    put_utf8(out, lower_cp(code_point(p + i, k)));
     i += k;
   }
 }
