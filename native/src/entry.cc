@@ -66,15 +66,7 @@ void Job::worker_main(size_t idx) {
   Worker& w = *workers_[idx];
   std::deque<Task> mine;
   for (;;) {
-    // Moves: entries waiting for their batch's flush hold their folders open (and the walker may
-    // wait for folders to close): flush when no work comes for a moment.
-    int got = unlinks_waiting() ? queue_.pop_for(mine, idx, workers_.size(), std::chrono::milliseconds(20))
-                                : (queue_.pop(mine, idx, workers_.size()) ? 1 : 0);
-    if (got == 0) break;
-    if (got < 0) {
-      flush_unlinks();
-      continue;
-    }
+    if (!queue_.pop(mine, idx, workers_.size())) break;
     while (!mine.empty()) {
       Task t = std::move(mine.front());
       mine.pop_front();
@@ -88,7 +80,7 @@ void Job::worker_main(size_t idx) {
       release(t.dir);
     }
   }
-  flush_unlinks();
+  worker_done();
 }
 
 int Job::check(const Worker& w) {
@@ -238,7 +230,7 @@ void Job::do_task(Worker& w, Task& t) {
     unfit_.fetch_add(1);
     d.child_failed = true;
   } else if (rec.ok() && spec_.move && !cancelled_) {
-    // The source goes once the copy (data and name) is on disk: in a batch (flush_unlinks).
+    // The source goes once the copy (data and name) is on disk: in a batch (entry_move.cc).
     rec.ms = ms_since(t0);
     return defer_unlink(t, std::move(rec));
   } else if (rec.ok() && spec_.fsync && t.top && d.anchor) {
@@ -363,7 +355,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
                            std::to_string((uint64_t)st.st_size) + " bytes it had when it was opened and may mix old and new contents");
   }
   // --fsync: each file durable here. A move across filesystems deletes the source later, in a batch
-  // (flush_unlinks): the descriptor that wrote the copy stays open until the batch's syncfs, after
+  // (entry_move.cc): the descriptor that wrote the copy stays open until the batch's syncfs, after
   // which this file's own write-back result is read through it (a syncfs alone cannot vouch for a
   // file: ext4 reports a write-back error to one syncfs and answers the next with 0).
   if (spec_.fsync && fsync(tmp.fd()) != 0) return rec.fail(at_dest(sys_error(errno, "fsync", rec.src, rec.dest)));

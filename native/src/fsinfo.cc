@@ -61,8 +61,8 @@ constexpr FsKind kTable[] = {
     {.magic = 0xf97cff8c, .name = "selinuxfs", .pseudo = true},
     {.magic = 0x43415d53, .name = "smackfs", .pseudo = true},
     // Extents can be shared (FICLONE) within one filesystem.
-    {.magic = 0x9123683E, .name = "btrfs", .reflink = true},
-    {.magic = 0x58465342, .name = "xfs", .reflink = true},
+    {.magic = 0x9123683E, .name = "btrfs", .reflink = true, .syncfs_commits_names = true},
+    {.magic = 0x58465342, .name = "xfs", .reflink = true, .syncfs_commits_names = true},
     {.magic = 0xca451a4e, .name = "bcachefs", .reflink = true},
     {.magic = 0x2fc12fc1, .name = "zfs", .reflink = true},
     {.magic = 0x7461636f, .name = "ocfs2", .reflink = true},

@@ -55,6 +55,10 @@ struct FsKind {
   // Renaming a folder keeps what is in it (fusefat loses it). Where not, a new tree is not built
   // under a hidden name and renamed into place: its entries are made under their own names.
   bool renames_dirs = true;
+  // syncfs(2) commits every name made before it and answers a commit that failed (a transaction or
+  // log commit; a filesystem in error is read-only or shut down): a move's batch needs no fsync of
+  // its folders after it. Not ext4, whose journal once aborted lets syncfs answer 0.
+  bool syncfs_commits_names = false;
 };
 FsKind fs_kind_of_magic(uint64_t magic);
 // Does an st_size of 0 mean empty? On the table's own filesystems, yes; a filesystem the table

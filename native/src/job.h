@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -194,27 +195,37 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
     std::string sname;
     Record rec;
     UniqueFd data;  // a regular file's: the descriptor that wrote its copy
+    int err = 0;    // after its batch's flush: 0 when its copy is known to be on disk
   };
   // A batch is flushed when it holds this many entries or bytes, or its first entry waited this
   // long (the records, and so the progress, of a move wait for the flush).
   static constexpr size_t kUnlinkBatch = 4096;
   static constexpr uint64_t kUnlinkBatchBytes = 1ull << 30;
-  static constexpr uint64_t kUnlinkBatchNs = 1000000000ull;
+  static constexpr long kUnlinkWindowMs = 100;
   void defer_unlink(Task& t, Record&& rec);
-  void flush_unlinks();
-  bool unlinks_waiting();
+  void worker_done();  // each worker as it ends: the last one stops the flusher
+  void flusher_main();
+  void unlinker_main();
+  void flush_batch(std::vector<Unlink>& batch, const std::map<dev_t, int>& syncs);
+  void remove_sources(std::vector<Unlink>& batch);
   void note_dest_fs(const DirNode& d);  // walker: the first descriptor on each destination device
   std::mutex unlinks_mu_;
+  std::condition_variable unlinks_cv_;  // the flusher: entries came, or the workers are done
+  std::condition_variable room_cv_;     // workers: the flusher released descriptors
   std::vector<Unlink> unlinks_;
   uint64_t unlink_bytes_ = 0;
-  size_t unlink_fds_ = 0;  // descriptors the batch holds open (capped: RLIMIT_NOFILE)
-  uint64_t unlink_t0_ = 0;  // when the batch's first entry came
+  size_t unlink_fds_ = 0;  // descriptors held by entries waiting or being flushed (capped: RLIMIT_NOFILE)
+  std::chrono::steady_clock::time_point unlink_t0_;  // when the batch's first entry came
+  size_t workers_done_ = 0;
+  bool unlinks_closed_ = false;  // every worker is done
+  std::deque<std::vector<Unlink>> verified_;  // flushed batches whose sources may go
+  std::condition_variable verified_cv_;       // the unlinker: a batch was flushed, or all were
+  bool flushed_all_ = false;                  // the flusher is done
+  std::thread flusher_, unlinker_;
   std::map<dev_t, UniqueFd> sync_fds_;  // under unlinks_mu_
-  // One batch flushed at a time (a syncfs reports a write-back error once per descriptor: a batch
-  // flushed beside it could be told 0). A destination filesystem whose flush failed once vouches
-  // for nothing after (its journal may be aborted: later syncfs calls answer 0): its errno.
-  std::mutex flush_mu_;
-  std::map<dev_t, int> flush_failed_;  // under flush_mu_
+  // A destination filesystem whose flush failed once vouches for nothing after (its journal may be
+  // aborted: later syncfs calls answer 0): its errno. The flusher's.
+  std::map<dev_t, int> flush_failed_;
 
   Scanner scanner_;
   std::atomic<int> scan_state_{0};  // 0 none, 1 running, 2 done (not yet reported), 3 reported
