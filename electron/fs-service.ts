@@ -216,7 +216,7 @@ export class FsService {
       throw fsError(e, 'stat', dir);
     });
     if (!st.isDirectory()) throw new FerryError('ENOTDIR', 'not a directory', { path: dir, syscall: 'scandir' });
-    const listing = await listDir(dir);
+    const listing = await listDir(dir, p.sort);
     const seq = ++this.#listingSeq;
     const listings = this.#own(from).listings;
     listings.set(p.listingId, seq);

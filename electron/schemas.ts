@@ -104,7 +104,13 @@ export const requestSchemas = {
   'app.startDrag': v.strictObject({ paths: PathList(10_000) }),
   'app.notices': v.strictObject({}),
   'app.dismissNotice': v.strictObject({ id: Id }),
-  'fs.list': v.strictObject({ path: AbsPath, listingId: Id, columns: v.optional(v.boolean()) }),
+  'fs.list': v.strictObject({
+    path: AbsPath,
+    listingId: Id,
+    columns: v.optional(v.boolean()),
+    /** The rows in the panes' name order (native/types.ts ListingSort); else as the folder gives them. */
+    sort: v.optional(v.strictObject({ key: v.literal('name'), dir: v.picklist([1, -1]) })),
+  }),
   'fs.stat': v.strictObject({ path: AbsPath }),
   'fs.info': v.strictObject({ path: AbsPath }),
   'fs.mkdir': v.strictObject({ parent: AbsPath, name: FileName }),

@@ -21,6 +21,7 @@ import type {
   JobResult,
   JobSpec,
   ListedEntry,
+  ListingSort,
   Method,
   RemoveReport,
   ScanEvent,
@@ -163,7 +164,8 @@ interface Binding {
     onDone: OnDone<{ count: number; cancelled: boolean }>,
   ): { cancel(): void };
   explain(src: string, dest: string, method: string, recursive: boolean, choices: ForeignChoices): Explanation;
-  DirLister: new (path: string) => {
+  /** `order`: 1 or -1 for the panes' name order (ascending, descending); else as the folder gives them. */
+  DirLister: new (path: string, order?: 1 | -1) => {
     open(cb: (err: WireError | null, count: number) => void): void;
     /** `rows`: the JSON text of an array of ListedEntry. */
     next(max: number, cb: (err: WireError | null, rows: string, done: boolean) => void): void;
@@ -528,10 +530,12 @@ export interface DirListing {
  * listing.h), rows built as JSON there and parsed here in one go per batch (or passed on as that
  * text: nextJson). Rejects with Node's
  * error shape (syscall 'scandir') when the folder cannot be read. Call next() one at a time.
+ * `sort`: the rows come in the panes' name order (folders first, natural keys; ListingSort),
+ * else as the folder gives them.
  */
-export async function listDir(dir: string): Promise<DirListing> {
+export async function listDir(dir: string, sort?: ListingSort): Promise<DirListing> {
   checkPath(dir, 'path');
-  const l = new (load().DirLister)(dir);
+  const l = sort ? new (load().DirLister)(dir, sort.dir) : new (load().DirLister)(dir);
   const total = await new Promise<number>((resolve, reject) => l.open((err, n) => (err ? reject(FerryError.from(err)) : resolve(n))));
   const pull = (columns: boolean, max: number) =>
     new Promise<{ json: string; done: boolean }>((resolve, reject) => {

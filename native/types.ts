@@ -616,6 +616,17 @@ export interface ListedColumns {
   extra: [number, ListedEntry][];
 }
 
+/**
+ * The order fs.list may send rows in (`sort`): the panes' name order (renderer/src/lib/sort.ts:
+ * folders and links to folders first, then names compared naturally, `dir` 1 ascending, -1
+ * descending). The engine approximates the renderer's case folding for some scripts, so a reader
+ * checks the order (one pass) rather than trusting it.
+ */
+export interface ListingSort {
+  key: 'name';
+  dir: 1 | -1;
+}
+
 /** The entry type of each `ListedColumns.types` letter. */
 export const TYPE_LETTERS: Readonly<Record<string, EntryType>> = { f: 'file', d: 'dir', l: 'symlink', p: 'fifo', c: 'chardev', b: 'blockdev', s: 'socket' };
 

@@ -506,7 +506,7 @@ Napi::Value ErrnoName(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, errno_name(n));
 }
 
-// new DirLister(path): open(cb(err, count)) then next(max, cb(err, rows, done)) until done. Each
+// new DirLister(path[, order]): open(cb(err, count)) then next(max, cb(err, rows, done)) until done. Each
 // call runs as async work off the JS thread (listing.h); one call at a time (the wrapper waits).
 class ListWork : public Napi::AsyncWorker {
  public:
@@ -547,7 +547,9 @@ class ListerWrap : public Napi::ObjectWrap<ListerWrap> {
       Napi::TypeError::New(info.Env(), "new DirLister(path)").ThrowAsJavaScriptException();
       return;
     }
-    l_ = std::make_shared<DirLister>(info[0].As<Napi::String>().Utf8Value());
+    // A second argument 1 or -1: the rows in the panes' name order, ascending or descending.
+    const int order = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
+    l_ = std::make_shared<DirLister>(info[0].As<Napi::String>().Utf8Value(), order == 1 ? ListOrder::kNameUp : order == -1 ? ListOrder::kNameDown : ListOrder::kFolder);
   }
 
  private:

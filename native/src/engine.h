@@ -141,6 +141,9 @@ std::string format_size(uint64_t bytes);
 std::string escape_name(const char* bytes, size_t len);
 // Length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes there are not UTF-8.
 size_t utf8_seq_len(const unsigned char* p, size_t left);
+// The code point of the UTF-8 sequence at p (of n = utf8_seq_len bytes), and its encoding appended.
+uint32_t code_point(const unsigned char* p, size_t n);
+void put_utf8(std::string& out, uint32_t cp);
 inline std::string escape_name(const std::string& s) { return escape_name(s.data(), s.size()); }
 std::string decode_path(const std::string& s);
 std::string join_path(const std::string& dir, const std::string& escaped_name);

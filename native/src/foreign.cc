@@ -41,32 +41,6 @@ bool is_device_name(const std::string& n) {
   return (s.compare(0, 3, "COM") == 0 || s.compare(0, 3, "LPT") == 0) && s[3] >= '0' && s[3] <= '9';
 }
 
-// Decodes the UTF-8 sequence at p (of n = utf8_seq_len bytes).
-uint32_t code_point(const unsigned char* p, size_t n) {
-  if (n == 1) return p[0];
-  uint32_t cp = p[0] & (0xFF >> (n + 1));
-  for (size_t i = 1; i < n; i++) cp = (cp << 6) | (p[i] & 0x3F);
-  return cp;
-}
-
-void put_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += (char)cp;
-  } else if (cp < 0x800) {
-    out += (char)(0xC0 | (cp >> 6));
-    out += (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += (char)(0xE0 | (cp >> 12));
-    out += (char)(0x80 | ((cp >> 6) & 0x3F));
-    out += (char)(0x80 | (cp & 0x3F));
-  } else {
-    out += (char)(0xF0 | (cp >> 18));
-    out += (char)(0x80 | ((cp >> 12) & 0x3F));
-    out += (char)(0x80 | ((cp >> 6) & 0x3F));
-    out += (char)(0x80 | (cp & 0x3F));
-  }
-}
-
 // "':'" or "a control character (0x01)".
 std::string char_words(unsigned char c) {
   if (c < 0x20) {

@@ -50,14 +50,23 @@ struct ListedColumns {
 void listed_column_row(ListedColumns& c, size_t index, const ListedRow& r);
 void listed_columns_json(std::string& out, const ListedColumns* const* parts, size_t n);
 
+// The order rows come in: as the folder gives them (getdents64), or the panes' name order
+// (renderer/src/lib/sort.ts: folders and links to folders first, then each name's natural key,
+// ascending or descending, ties by the name). The name order is the renderer's, approximated: its
+// key folds case with JS toLowerCase (here ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic),
+// and it compares UTF-16 units (here code points). The renderer checks the order in one pass and
+// sorts only when a row is out of place, so an approximation costs time, never the order.
+enum class ListOrder { kFolder, kNameUp, kNameDown };
+
 class DirLister {
  public:
   // `path`: the folder, as JS gave it (UTF-8, or \xNN-escaped bytes).
-  explicit DirLister(std::string path) : path_(std::move(path)) {}
+  explicit DirLister(std::string path, ListOrder order = ListOrder::kFolder) : path_(std::move(path)), order_(order) {}
 
   // Opens the folder and reads its names (one pass of getdents64, no stat; the names are kept,
-  // about 10 bytes an entry: 10 MB for a million): the count is how many rows next() gives.
-  // 0 or an errno.
+  // about 10 bytes an entry: 10 MB for a million) and puts them in the lister's order (a stat only
+  // for a link or an entry of unknown type, to tell folders): the count is how many rows next()
+  // gives. 0 or an errno.
   int open_and_count(uint64_t& count);
   // Up to `max` entries as a JSON array of rows appended to `out`; `done` once every name has its
   // row. 0 (the folder was read by open_and_count; an entry that cannot be examined is a row with
@@ -82,10 +91,13 @@ class DirLister {
   static ListedRow examine(int dirfd, const std::string& base, const char* nm, unsigned char dtype);
   // The next `max` names (advancing at_ and pos_), and whether that batch is worth two threads.
   std::vector<const char*> take(size_t max);
+  // Puts names_ and types_ in order_ (name order; the folders first).
+  void sort_names(int dirfd);
   // Runs `part(from, to)` over [0, n), halves on two threads when n is big; then moves on (done).
   template <typename F>
   void batch(size_t n, F part, bool& done);
   std::string path_;
+  ListOrder order_;
   UniqueFd fd_;                       // the folder: entries are stat'ed relative to it
   std::string names_;                 // every name, each ended by a NUL
   std::vector<unsigned char> types_;  // d_type of each name

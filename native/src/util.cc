@@ -178,6 +178,31 @@ size_t utf8_seq_len(const unsigned char* p, size_t left) {
   return n;
 }
 
+uint32_t code_point(const unsigned char* p, size_t n) {
+  if (n == 1) return p[0];
+  uint32_t cp = p[0] & (0xFF >> (n + 1));
+  for (size_t i = 1; i < n; i++) cp = (cp << 6) | (p[i] & 0x3F);
+  return cp;
+}
+
+void put_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += (char)cp;
+  } else if (cp < 0x800) {
+    out += (char)(0xC0 | (cp >> 6));
+    out += (char)(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += (char)(0xE0 | (cp >> 12));
+    out += (char)(0x80 | ((cp >> 6) & 0x3F));
+    out += (char)(0x80 | (cp & 0x3F));
+  } else {
+    out += (char)(0xF0 | (cp >> 18));
+    out += (char)(0x80 | ((cp >> 12) & 0x3F));
+    out += (char)(0x80 | ((cp >> 6) & 0x3F));
+    out += (char)(0x80 | (cp & 0x3F));
+  }
+}
+
 static bool is_hex(unsigned char c) { return std::isxdigit(c) != 0; }
 
 std::string escape_name(const char* bytes, size_t len) {

@@ -175,6 +175,27 @@ describe('transfer queue and method log', { skip }, () => {
     await page.waitForSelector(`${job(jobId)}[data-state="paused"]`);
     assert.ok(!fs.existsSync(path.join(dst, 'big.bin')), 'nothing under the final name while paused');
     await page.click(`${job(jobId)} [data-action="resume"]`);
+    // While it runs the page animates nothing: its bar moves once a tick, never by a transition
+    // that restyles, lays out and paints every frame of the job (frame time, issue 14).
+    const watched = await page.evaluate(
+      (sel) =>
+        new Promise<{ animations: number; values: number }>((resolve) => {
+          const values = new Set<string>();
+          let animations = 0;
+          const t0 = performance.now();
+          const frame = () => {
+            const v = document.querySelector(`${sel} [role="progressbar"]`)?.getAttribute('aria-valuenow');
+            if (v) values.add(v);
+            animations = Math.max(animations, document.getAnimations().length);
+            if (performance.now() - t0 < 1500) requestAnimationFrame(frame);
+            else resolve({ animations, values: values.size });
+          };
+          requestAnimationFrame(frame);
+        }),
+      job(jobId),
+    );
+    assert.ok(watched.values >= 2, `the bar moved while watched (${watched.values} values)`);
+    assert.equal(watched.animations, 0, 'no animation runs while a job progresses');
     await page.waitForSelector(`${job(jobId)}[data-state="done"]`, { timeout: 120_000 });
     assert.equal(fs.statSync(path.join(dst, 'big.bin')).size, 768 << 20);
     await page.click(`${job(jobId)} [data-action="remove"]`);

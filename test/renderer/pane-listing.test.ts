@@ -51,3 +51,17 @@ test('a backlog is merged a slice per macrotask and published once it is all in'
   assert.equal(pane.view.length, names.length);
   pane.dispose();
 });
+
+test('the listing is asked in the pane order when that is by name (the engine sorts), as the folder gives it otherwise', () => {
+  const pane = new P.PaneState('left');
+  const sortOf = () => (fake.requests('fs.list').at(-1) as { sort?: unknown }).sort;
+  void pane.navigate('/big');
+  assert.deepEqual(sortOf(), { key: 'name', dir: 1 });
+  pane.setSort('name');
+  void pane.navigate('/big');
+  assert.deepEqual(sortOf(), { key: 'name', dir: -1 });
+  pane.setSort('size');
+  void pane.navigate('/big');
+  assert.equal(sortOf(), undefined);
+  pane.dispose();
+});

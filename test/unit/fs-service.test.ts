@@ -6,7 +6,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { DirEntry, Events, EventName } from '../../electron/contract.js';
 import { FsService, type Requester } from '../../electron/fs-service.js';
-import { entriesOfColumns } from '../../native/types.js';
+import { entriesOfColumns, type ListingSort } from '../../native/types.js';
+import { loadRenderer } from '../renderer/load.js';
 
 let dir: string;
 const events: { event: EventName; payload: unknown }[] = [];
@@ -116,7 +117,7 @@ test('fs.list: a missing folder or a file is an error reply', async () => {
 });
 
 /** The chunks of one listing of `d`, and how many came as text, to a client that takes text or not; `marked`: an incomplete copy there. */
-function listVia(d: string, o: { text: boolean; marked: string | null; columns: boolean }): Promise<{ chunks: Events['dir.entries'][]; texts: number }> {
+function listVia(d: string, o: { text: boolean; marked: string | null; columns: boolean; sort?: ListingSort }): Promise<{ chunks: Events['dir.entries'][]; texts: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Events['dir.entries'][] = [];
     let texts = 0;
@@ -142,7 +143,7 @@ function listVia(d: string, o: { text: boolean; marked: string | null; columns: 
         if (event === 'dir.entries') take(JSON.parse(json) as Events['dir.entries']);
       };
     }
-    s.list({ path: d, listingId: 'tx', columns: o.columns }, req).catch(reject);
+    s.list({ path: d, listingId: 'tx', columns: o.columns, ...(o.sort ? { sort: o.sort } : {}) }, req).catch(reject);
   });
 }
 
@@ -269,4 +270,38 @@ test('fs.list with columns: the compact form holds exactly the rows of the objec
   const marked = await listVia(d, { text: true, marked: path.join(d, 'c7'), columns: true });
   assert.ok(marked.chunks.every((c) => c.columns === undefined));
   assert.deepEqual(rowsOf(marked.chunks).find((e) => e.name === 'c7')?.incomplete, { kind: 'partial', jobId: 'j1' });
+});
+
+test('fs.list with sort: the rows come in the pane order (renderer sort.ts), both directions, odd names, folders and links to folders first', async () => {
+  /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
+  const R: any = await loadRenderer(['lib/sort.ts']);
+  const d = path.join(dir, 'sorted');
+  fs.mkdirSync(d);
+  // Over 10,000 names: the engine keys and sorts the halves on two threads and merges them.
+  for (let i = 0; i < 10_500; i++) fs.writeFileSync(path.join(d, `${['f', 'F', 'img_', 'Img-'][i % 4]}${i % 3 === 0 ? '00' : ''}${i}`), '');
+  // Case folding the engine does as JS does: Latin-1, Latin Extended-A, Greek, Cyrillic, Vietnamese, fullwidth.
+  const odd = ['Émile', 'émile2', 'Zoë', 'zoe', 'ÆON', 'æon1', 'Łódź', 'łódź9', 'Ωmega', 'ωmega', 'Άλφα', 'άλφα', 'Жук', 'жук10', 'Ёж', 'ёж', 'Ấn', 'ấn3', 'Ｆull', 'ｆull', 'ß', 'Ÿes', 'ÿes'];
+  // An upper-case name before a lower-case one that sorts between them only once both are folded.
+  odd.push('éa', 'ła', 'ωa', 'άα', 'жа', 'ёа', 'ấa', 'ｆa', 'ÿa');
+  // Digit runs: leading zeros, a run of zeros, a run longer than 60 digits, names that differ only in case or zeros.
+  odd.push('v0', 'v00', 'v000', 'v1.2.10', 'v1.2.9', 'x' + '9'.repeat(70), 'x' + '1'.repeat(61), 'A', 'a', 'a1', 'a01', 'a001', '#1', '~x', ' lead', '.hidden', '.Hidden2');
+  for (const n of odd) fs.writeFileSync(path.join(d, n), '');
+  fs.writeFileSync(Buffer.concat([Buffer.from(d + '/raw-'), Buffer.from([0xc3, 0x28]), Buffer.from('B9')]), '');
+  for (const n of ['Sub', 'sub2', 'Ånother', '0dir']) fs.mkdirSync(path.join(d, n));
+  fs.symlinkSync('Sub', path.join(d, 'link-to-dir'));
+  fs.symlinkSync('f1', path.join(d, 'Link-to-file'));
+  fs.symlinkSync('nowhere', path.join(d, 'broken'));
+  const rows = (chunks: Events['dir.entries'][]) => chunks.flatMap((c): DirEntry[] => (c.columns ? entriesOfColumns(c.path, c.columns) : c.entries));
+  for (const sort of [{ key: 'name', dir: 1 }, { key: 'name', dir: -1 }] as const) {
+    for (const columns of [true, false]) {
+      const got = rows((await listVia(d, { text: true, marked: null, columns, sort })).chunks);
+      assert.equal(got.length, 10_500 + odd.length + 8);
+      const want = R.sortedView(got, sort, true).map((e: DirEntry) => e.name);
+      assert.deepEqual(got.map((e) => e.name), want, `rows in the pane's ${sort.dir === 1 ? 'ascending' : 'descending'} name order`);
+    }
+  }
+  // Without `sort`, as the folder gives them (the older callers' order is unchanged).
+  const plain = rows((await listVia(d, { text: true, marked: null, columns: true })).chunks).map((e) => e.name);
+  const ondisk = fs.readdirSync(d, { encoding: 'buffer' }).length;
+  assert.equal(plain.length, ondisk);
 });

@@ -63,6 +63,27 @@ test('merging a sorted view with a new chunk equals sorting everything', () => {
   }
 });
 
+test('chunks that come in order (the engine sends the pane order) cost one pass each to check, and a row out of place is still put right', () => {
+  const spec = { key: 'name', dir: 1 };
+  const ordered = M.sortedView(Array.from({ length: 20_000 }, (_, i) => E(`f${i}`, i % 500 === 0 ? 'dir' : 'file')), spec, false);
+  // Comparisons counted through reads of `type` (isDirLike reads it for both sides of each).
+  let reads = 0;
+  const counted = (e: ReturnType<typeof E>) => {
+    const type = e.type;
+    return Object.defineProperty({ ...e }, 'type', { get: () => (reads++, type), enumerable: true });
+  };
+  const rows = ordered.map(counted);
+  let view: unknown[] = [];
+  for (let i = 0; i < rows.length; i += 2000) view = M.mergeSorted(view, rows.slice(i, i + 2000), spec, false);
+  assert.deepEqual(view, rows);
+  assert.ok(reads <= 5 * rows.length, `${reads} reads of type for ${rows.length} rows: more than one comparison a row`);
+  // Out of place: a later chunk holding rows that belong earlier, and a chunk out of order in itself.
+  const late = [...ordered.slice(0, 3000), ...ordered.slice(4000, 6000), ...ordered.slice(3000, 4000).reverse(), ...ordered.slice(6000)];
+  view = [];
+  for (let i = 0; i < late.length; i += 1500) view = M.mergeSorted(view, late.slice(i, i + 1500), spec, false);
+  assert.deepEqual(view.map((e) => (e as { path: string }).path), ordered.map((e: { path: string }) => e.path));
+});
+
 test('names, transfer verdicts, uri lists and formatting', () => {
   assert.equal(M.validateName('', new Set()), 'Name must not be empty');
   assert.equal(M.validateName('a/b', new Set()), 'Name must not contain "/"');

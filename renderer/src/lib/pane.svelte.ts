@@ -392,7 +392,9 @@ export class PaneState {
       return;
     }
     l.listen(onListing(l.id, (p) => l.feed(p)));
-    api['fs.list']({ path, listingId: l.id, columns: true }).then((r) => {
+    // Rows in the pane's order when it is by name (the engine sorts; #apply checks, sorts if need be).
+    const order = this.#sort.key === 'name' ? { sort: { key: 'name' as const, dir: this.#sort.dir } } : {};
+    api['fs.list']({ path, listingId: l.id, columns: true, ...order }).then((r) => {
       if (this.#listing === l) this.#total = r.total;
     }, failed);
   }

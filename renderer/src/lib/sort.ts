@@ -81,8 +81,17 @@ function comparator(spec: SortSpec): (a: DirEntry, b: DirEntry) => number {
   };
 }
 
+/** Whether `rows` are in `cmp` order: one pass, no sort (the engine sends a listing in order). */
+function inOrder(rows: readonly DirEntry[], cmp: (a: DirEntry, b: DirEntry) => number): boolean {
+  for (let i = 1; i < rows.length; i++) if (cmp(rows[i - 1]!, rows[i]!) > 0) return false;
+  return true;
+}
+
 /**
- * `sorted` (already in `spec` order) plus `more`, in order: sorts only the new entries and finds
+ * `sorted` (already in `spec` order) plus `more`, in order. When `more` comes in order after
+ * `sorted` (the engine sends a listing in the pane's name order: fs.list `sort`), that is one
+ * pass to check it and a copy; the check is this comparator's, so a row the engine put
+ * elsewhere (it approximates the case folding) only costs the sort below. Else: sorts only the new entries and finds
  * each one's place by binary search, so a listing (or a search) streamed in chunks costs
  * O(k log n) comparisons and one native copy of the references per chunk, not a pass that
  * compares all n entries again (that held a 100,000-row search for half a second per chunk);
@@ -90,10 +99,11 @@ function comparator(spec: SortSpec): (a: DirEntry, b: DirEntry) => number {
  * An entry equal to one already there goes after it.
  */
 export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
-  const add = sortedView(more, spec, showHidden);
+  const cmp = comparator(spec);
+  const add = sortedView(more, spec, showHidden, cmp);
   if (add.length === 0) return sorted.slice();
   if (sorted.length === 0) return add;
-  const cmp = comparator(spec);
+  if (cmp(sorted[sorted.length - 1]!, add[0]!) <= 0) return sorted.concat(add);
   const out = new Array<DirEntry>(sorted.length + add.length);
   let k = 0;
   let from = 0;
@@ -120,8 +130,8 @@ export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry
   return out;
 }
 
-/** A new sorted array of the entries to show. */
-export function sortedView(entries: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
+/** A new sorted array of the entries to show (sorted only when they are not in order already). */
+export function sortedView(entries: readonly DirEntry[], spec: SortSpec, showHidden: boolean, cmp = comparator(spec)): DirEntry[] {
   const shown = showHidden ? entries.slice() : entries.filter((e) => !e.hidden);
-  return shown.sort(comparator(spec));
+  return inOrder(shown, cmp) ? shown : shown.sort(cmp);
 }
