@@ -185,6 +185,9 @@ async function runCopy(opts: CliOptions): Promise<number> {
     let lines = '';
     for (const ev of events) {
       if (ev.type !== 'files') continue;
+      // Without --json or --verify only failures and changed files say anything: a batch without
+      // them is counted, its records never decoded.
+      if (!opts.json && !opts.verify && ev.failed === 0 && ev.changed === 0) continue;
       for (const rec of ev.records) {
         if (opts.verify) toVerify.push(rec);
         else lines += note(rec);

@@ -363,7 +363,16 @@ export interface ScanEvent extends ScanTotals {
 }
 export interface FilesEvent {
   type: 'files';
+  /**
+   * The records, in the order the engine finished them. They cross from the engine as one JSON
+   * text per event and are decoded when first read: a consumer that needs only the counts below
+   * never pays for them.
+   */
   records: FileRecord[];
+  /** How many records; how many of them failed (neither `ok` nor `skipped`); how many have `changed`. */
+  count: number;
+  failed: number;
+  changed: number;
 }
 export interface ConflictEvent {
   type: 'conflict';

@@ -97,7 +97,16 @@ void deliver(Napi::Env env, Napi::Function on_events, TsfnCtx* ctx, Batch* b) {
   Napi::Value pending_error;
   if (!b->json.empty()) {
     Napi::Value arr = parse_json(env, b->json);
-    if (!env.IsExceptionPending()) on_events.Call({arr});
+    if (!env.IsExceptionPending()) {
+      if (b->parts.empty()) {
+        on_events.Call({arr});
+      } else {
+        // Handed over as text: native/index.ts parses a files event's records when they are read.
+        Napi::Array parts = Napi::Array::New(env, b->parts.size());
+        for (size_t i = 0; i < b->parts.size(); i++) parts.Set((uint32_t)i, Napi::String::New(env, b->parts[i]));
+        on_events.Call({arr, parts});
+      }
+    }
     if (env.IsExceptionPending()) pending_error = env.GetAndClearPendingException().Value();
   }
   if (b->done && !ctx->on_done.IsEmpty()) {
@@ -141,7 +150,7 @@ Sink make_sink(Napi::Env env, Napi::Function on_events, Napi::Function on_done, 
     std::lock_guard<std::mutex> lk(gate->mu);
     if (gate->closed) return;
     if (!b->events.empty()) {
-      b->json = events_to_json(b->events);  // here, off the JS thread
+      b->json = events_to_json(b->events, &b->parts);  // here, off the JS thread
       b->events.clear();
     }
     Batch* raw = b.release();

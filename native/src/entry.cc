@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 
 #include "flush.h"
 #include "job.h"
@@ -305,13 +306,8 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   // progress slot
   w.gen = skip_gen_.load();
   w.bytes.store(0, std::memory_order_relaxed);
-  if (spec_.progress) {
-    std::lock_guard<std::mutex> lk(slots_mu_);
-    w.active = true;
-    w.src = rec.src;
-    w.dest = rec.dest;
-    w.size = (uint64_t)st.st_size;
-  }
+  std::optional<Worker::Shown> shown;
+  if (spec_.progress) shown.emplace(w, rec.src, rec.dest, (uint64_t)st.st_size);
   CopyInput ci;
   ci.in = in;
   ci.out = tmp.fd();
@@ -326,10 +322,7 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   hooks.method = &w.method;
   w.method.store(-1, std::memory_order_relaxed);
   CopyResult cr = stream ? copy_stream(w.res, ci, hooks) : copy_data(w.res, ci, hooks);
-  if (spec_.progress) {
-    std::lock_guard<std::mutex> lk(slots_mu_);
-    w.active = false;
-  }
+  shown.reset();
   rec.attempts = std::move(cr.attempts);
   rec.warnings.insert(rec.warnings.end(), cr.warnings.begin(), cr.warnings.end());
   rec.sparse = cr.sparse;

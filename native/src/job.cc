@@ -172,10 +172,11 @@ bool Job::progress_event(Event& p, bool fin) {
   {
     std::lock_guard<std::mutex> lk(slots_mu_);
     for (auto& w : workers_) {
-      if (!w->active) continue;
+      std::lock_guard<std::mutex> slot(w->slot_mu);
+      if (!w->src) continue;
       uint64_t by = w->bytes.load(std::memory_order_relaxed);
       inflight += by;
-      p.current.push_back({w->src, w->dest, w->size, by, w->method.load(std::memory_order_relaxed)});
+      p.current.push_back({*w->src, *w->dest, w->size, by, w->method.load(std::memory_order_relaxed)});
     }
   }
   p.bytes_done = bytes_done_.load() + (fin ? 0 : inflight);

@@ -230,7 +230,7 @@ class Job : public Runnable, public Reporter::Source, public std::enable_shared_
   Scanner scanner_;
   std::atomic<int> scan_state_{0};  // 0 none, 1 running, 2 done (not yet reported), 3 reported
 
-  // In-flight files, one slot per worker.
+  // In-flight files, one slot per worker (each with its own lock); slots_mu_ guards the list.
   std::vector<std::unique_ptr<Worker>> workers_;
   std::mutex slots_mu_;
 };

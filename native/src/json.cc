@@ -535,10 +535,10 @@ std::string wire_error_json(const WireErr& e) {
   return out;
 }
 
-std::string events_to_json(const std::vector<Event>& evs) {
+std::string events_to_json(const std::vector<Event>& evs, std::vector<std::string>* parts) {
   std::string out;
   size_t guess = 2;
-  for (const auto& e : evs) guess += 64 + e.records.size() * 400;
+  for (const auto& e : evs) guess += 64 + (parts ? 0 : e.records.size() * 400);
   out.reserve(guess);
   W w{out};
   w.raw("[");
@@ -584,6 +584,23 @@ std::string events_to_json(const std::vector<Event>& evs) {
         w.raw("}");
         break;
       case Event::Files:
+        if (parts) {
+          // The records apart, as their own JSON array: JS parses them only when a consumer reads
+          // them. What a consumer that only counts needs comes with the event.
+          uint64_t failed = 0, changed = 0;
+          for (const Record& r : e.records) {
+            failed += !r.ok() && !r.skipped();
+            changed += r.changed;
+          }
+          w.raw("{\"type\":\"files\",");
+          u64_fields(w, {{"count", e.records.size()}, {"failed", failed}, {"changed", changed}, {"part", parts->size()}});
+          w.raw("}");
+          std::string& text = parts->emplace_back();
+          text.reserve(e.weight + 2);
+          W pw{text};
+          pw.array(e.records, [&](const Record& r) { record(pw, r); });
+          break;
+        }
         w.raw("{\"type\":\"files\",\"records\":");
         w.array(e.records, [&](const Record& r) { record(w, r); });
         w.raw("}");

@@ -124,6 +124,7 @@ struct Batch {
   size_t weight = 0;
   std::vector<Event> events;
   std::string json;  // the events as JSON (filled by the sink, on the reporter thread)
+  std::vector<std::string> parts;  // the files events' records, one JSON array each (events_to_json)
   bool done = false;
   std::string result_json;       // with done: the result object as JSON
   std::optional<WireErr> error;  // with done: a failure of the whole run
@@ -191,8 +192,10 @@ class Reporter {
   bool ended_ = false;
 };
 
-// JSON text of an events array (json.cc): what crosses to JS.
-std::string events_to_json(const std::vector<Event>& evs);
+// JSON text of an events array (json.cc): what crosses to JS. With `parts`, each files event's
+// records are not in it: the event says {count, failed, changed, part} and its records' JSON array
+// is appended to `parts` (at index `part`), for JS to parse when, and if, they are read.
+std::string events_to_json(const std::vector<Event>& evs, std::vector<std::string>* parts = nullptr);
 std::string scan_totals_json(const ScanTotals& t);
 // scan()'s result: the totals and, per destination filesystem, its problems and space.
 struct DestFit;
