@@ -23,6 +23,8 @@ let a = '';
 let b = '';
 let pristine = '';
 const sums = new Map<string, string>(); // relative path → sha256
+let pristineMany = ''; // the same shape with ten times the small files: a move across filesystems
+const sumsMany = new Map<string, string>(); // long enough to span several of its flushed batches
 
 const hash = (p: string): string => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
 
@@ -45,21 +47,27 @@ function listFiles(root: string, rel = ''): string[] {
 }
 
 before(() => {
-  a = isRoot ? m.tmpfs(400) : tmpDir();
+  a = isRoot ? m.tmpfs(600) : tmpDir();
   b = isRoot ? m.tmpfs(400) : tmpDir();
-  // A few hundred files in nested folders, small ones and a few of several MiB.
-  pristine = path.join(a, 'pristine');
+  pristine = makeTree('pristine', 17, sums);
+  pristineMany = makeTree('pristine-many', 170, sumsMany);
+});
+
+/** Nested folders of small files (`perFolder` in each of 18) and six of several MiB, hashed into `into`. */
+function makeTree(name: string, perFolder: number, into: Map<string, string>): string {
+  const root = path.join(a, name);
   let n = 0;
   for (let d = 0; d < 6; d++) {
     for (let s = 0; s < 3; s++) {
-      const folder = path.join(pristine, `d${d}`, `s${s}`);
+      const folder = path.join(root, `d${d}`, `s${s}`);
       fs.mkdirSync(folder, { recursive: true });
-      for (let f = 0; f < 17; f++) writeRandom(path.join(folder, `f${f}`), 1024 + ((n++ * 7919) % 65536));
+      for (let f = 0; f < perFolder; f++) writeRandom(path.join(folder, `f${f}`), 1024 + ((n++ * 7919) % 65536));
     }
   }
-  for (let i = 0; i < 6; i++) writeRandom(path.join(pristine, `d${i}`, `big${i}`), (2 + i) << 20);
-  for (const f of listFiles(pristine)) sums.set(f, hash(path.join(pristine, f)));
-});
+  for (let i = 0; i < 6; i++) writeRandom(path.join(root, `d${i}`, `big${i}`), (2 + i) << 20);
+  for (const f of listFiles(root)) into.set(f, hash(path.join(root, f)));
+  return root;
+}
 after(() => {
   m.cleanup();
   if (!isRoot) for (const d of [a, b]) fs.rmSync(d, { recursive: true, force: true });
@@ -110,10 +118,10 @@ async function killSomewhere(pairs: { src: string; dest: string }[], opts: Start
   return c.lines.some((l) => l.startsWith('done'));
 }
 
-function freshSource(name: string): string {
+function freshSource(name: string, from = pristine): string {
   const src = path.join(a, name);
   fs.rmSync(src, { recursive: true, force: true });
-  execFileSync('cp', ['-a', pristine, src]);
+  execFileSync('cp', ['-a', from, src]);
   return src;
 }
 
@@ -149,18 +157,22 @@ describe('kill -9 at random points', () => {
 
   for (const across of [true, false]) {
     test(`moves ${across ? 'across filesystems' : 'on one filesystem'}: a source is gone only when its copy is complete (${across ? 20 : 4} kills)`, { skip: across && !isRoot ? 'needs two filesystems (root)' : false }, async () => {
-      const calibrate = freshSource('move-calibrate');
+      // Across filesystems the sources go batch by batch (a batch gathers for 100 ms): the bigger
+      // tree, so that kills land between batches too.
+      const tree = across ? pristineMany : pristine;
+      const treeSums = across ? sumsMany : sums;
+      const calibrate = freshSource('move-calibrate', tree);
       const span = 1.2 * (await duration([{ src: calibrate, dest: path.join(across ? b : a, 'move-calibrated') }], { move: true, threads: 4 }));
       fs.rmSync(path.join(across ? b : a, 'move-calibrated'), { recursive: true });
       fs.rmSync(calibrate, { recursive: true, force: true });
       let midway = 0; // kills that left some sources moved and some not
       for (let i = 0; i < (across ? 20 : 4); i++) {
-        const src = freshSource(`move-src${i}`);
+        const src = freshSource(`move-src${i}`, tree);
         const dest = path.join(across ? b : a, `moved${i}`);
         await killSomewhere([{ src, dest }], { move: true, threads: 4 }, span);
-        const left = [...sums.keys()].filter((f) => fs.existsSync(path.join(src, f))).length;
-        if (left > 0 && left < sums.size) midway++;
-        for (const [f, sum] of sums) {
+        const left = [...treeSums.keys()].filter((f) => fs.existsSync(path.join(src, f))).length;
+        if (left > 0 && left < treeSums.size) midway++;
+        for (const [f, sum] of treeSums) {
           const s = path.join(src, f);
           const d = path.join(dest, f);
           const srcThere = fs.existsSync(s);
@@ -169,11 +181,12 @@ describe('kill -9 at random points', () => {
           if (destThere) assert.equal(hash(d), sum, `kill ${i}: ${f} is at the destination but not complete`);
           if (srcThere) assert.equal(hash(s), sum, `kill ${i}: ${f} changed at the source`);
         }
-        assert.deepEqual(listFiles(dest).filter((f) => !sums.has(f)), [], 'nothing else under final names');
+        assert.deepEqual(listFiles(dest).filter((f) => !treeSums.has(f)), [], 'nothing else under final names');
         fs.rmSync(src, { recursive: true, force: true });
         fs.rmSync(dest, { recursive: true, force: true });
       }
-      // Across filesystems a move goes file by file, so kills land in the middle of it; on one
+      // Across filesystems a move goes batch by batch, so kills land in the middle of it (12 of 20
+      // in one run on 2 loaded cores; with the small tree, one batch held all, 0 of 20); on one
       // filesystem the whole tree is one rename.
       if (across) assert.ok(midway > 0, 'some kills landed in the middle of the move');
     });
