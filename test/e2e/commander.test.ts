@@ -437,13 +437,16 @@ describe('commander basics', { skip }, () => {
     await waitForPath(path.join(l, 'report v2.pdf'));
     assert.equal(fs.readFileSync(path.join(l, 'report v2.pdf'), 'utf8'), 'pdf');
     await notice(/Duplicated "report.pdf" as "report v2.pdf"/);
-    // Both panes on one folder: F5 asks for the new name (as Total Commander does).
+    // Both panes on one folder: F5 asks for the new name (as Total Commander does). (The new row
+    // first: rows are keyed by place, so a click while the refresh lands may pick its neighbour.)
+    await page.waitForSelector(row('left', path.join(l, 'report v2.pdf')));
     await go('right', l);
     await pick('left', path.join(l, 'report.pdf'));
     await page.keyboard.press('F5');
     await valueIs(name, 'report (copy).pdf');
     await name.press('Enter');
     await waitForPath(path.join(l, 'report (copy).pdf'));
+    await page.waitForSelector(row('left', path.join(l, 'report (copy).pdf')));
     // A name that is taken is refused inline.
     await pick('left', path.join(l, 'report.pdf'));
     await page.keyboard.press('Shift+F5');
