@@ -155,6 +155,12 @@ export interface JobSummary {
   partial?: string[];
   /** Said once per job, not per file: metadata a foreign destination (exFAT…) cannot keep, items it could not hold. */
   warnings?: string[];
+  /**
+   * The job's records in its log so far (what `jobs.files` would give as total): the queue pages
+   * the rows it shows from `jobs.files` instead of taking every record as `job.files` events.
+   * Absent when the log is not open (a finished job of an earlier session): ask `jobs.files`.
+   */
+  filesLogged?: number;
 }
 
 export interface CopyOptions {
@@ -395,6 +401,7 @@ export const REQUEST_NAMES = [
   'jobs.control',
   'jobs.list',
   'jobs.files',
+  'jobs.fileEvents',
   'jobs.resolveConflict',
   'jobs.partials',
   'jobs.removePartial',
@@ -468,6 +475,8 @@ export interface Results {
   'jobs.control': { jobId: string; state: JobState };
   'jobs.list': { jobs: JobSummary[] };
   'jobs.files': { jobId: string; total: number; records: JobFileRecord[] };
+  /** Whether this client now gets `job.files` events (a transport that cannot filter always sends them). */
+  'jobs.fileEvents': { send: boolean };
   'jobs.resolveConflict': { ok: boolean };
   'jobs.partials': { items: PartialCopy[] };
   'jobs.removePartial': { removed: string[]; kept: { path: string; reason: string }[] };

@@ -1,6 +1,6 @@
 // The request handlers of the contract, for both transports. `Handlers` is a mapped type over the
 // contract's request names, so a request without a handler does not compile.
-import type { AppInfo, Reply, RequestName, Result, Results, ValidParams } from './contract.js';
+import type { AppInfo, EventName, Reply, RequestName, Result, Results, ValidParams } from './contract.js';
 import { parseRequest } from './schemas.js';
 import { FerryError, toWireError } from '../native/errors.js';
 import type { FsService, Requester } from './fs-service.js';
@@ -14,6 +14,8 @@ export interface RequestContext {
   startDrag?: (paths: string[]) => void;
   /** The client that asked (serve mode: its socket): the events of its listings and watchers go to it alone. */
   client?: Requester;
+  /** Stops (true) or resumes sending one event to this client; absent: the transport sends every event. */
+  mute?: (event: EventName, muted: boolean) => void;
 }
 
 export type Handlers = {
@@ -97,6 +99,10 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'jobs.control': (p) => d.jobs.control(p),
     'jobs.list': () => d.jobs.list(),
     'jobs.files': (p) => d.jobs.files(p),
+    'jobs.fileEvents': (p, ctx) => {
+      ctx.mute?.('job.files', !p.send);
+      return { send: ctx.mute ? p.send : true };
+    },
     'jobs.resolveConflict': (p) => d.jobs.resolveConflict(p),
     'jobs.partials': () => d.jobs.partials(),
     'jobs.removePartial': (p) => d.jobs.removePartial(p),

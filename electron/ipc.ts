@@ -3,13 +3,13 @@
 // and dispatched like a WebSocket request. Replies are `Reply` envelopes so errors keep their
 // Node fields (ipcMain.handle would keep only `message` of a thrown error).
 import type * as Electron from 'electron';
-import { IPC_PREFIX, REQUEST_NAMES, type Reply } from './contract.js';
+import { IPC_PREFIX, REQUEST_NAMES, type EventName, type Reply } from './contract.js';
 import { dispatch, type Handlers } from './handlers.js';
 
 export type TrustCheck = (sender: Electron.WebContents, frameUrl: string) => boolean;
 export type DragStarter = (sender: Electron.WebContents, files: string[]) => void;
 
-export function registerIpc(ipcMain: Electron.IpcMain, handlers: Handlers, trusted: TrustCheck, startDrag: DragStarter): () => void {
+export function registerIpc(ipcMain: Electron.IpcMain, handlers: Handlers, trusted: TrustCheck, startDrag: DragStarter, mute?: (event: EventName, muted: boolean) => void): () => void {
   for (const name of REQUEST_NAMES) {
     ipcMain.handle(IPC_PREFIX + name, async (event, params: unknown): Promise<Reply<unknown>> => {
       const frame = event.senderFrame;
@@ -20,6 +20,7 @@ export function registerIpc(ipcMain: Electron.IpcMain, handlers: Handlers, trust
       return dispatch(handlers, name, params, {
         transport: 'ipc',
         startDrag: (files) => startDrag(event.sender, files),
+        ...(mute ? { mute } : {}),
       });
     });
   }

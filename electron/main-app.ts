@@ -17,7 +17,7 @@ import { FerryError } from '../native/errors.js';
 import { APP_PAGE, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolHandler, isOwnPage } from './app-protocol.js';
 import { appMenuTemplate } from './app-menu.js';
 import { parseLaunchArgs, UsageError, type LaunchOptions } from './args.js';
-import { IPC_EVENT_CHANNEL, isActive, type Events } from './contract.js';
+import { IPC_EVENT_CHANNEL, isActive, type EventName, type Events } from './contract.js';
 import { clipboardBridge } from './clipboard.js';
 import { registerIpc } from './ipc.js';
 import { openWithDesktop, type OpenPathOptions } from './open-path.js';
@@ -257,6 +257,8 @@ export function startApp(electron: ElectronModule, argv: string[], overrides: St
       trackWindowState(win, stateFile);
       handle.window = win;
 
+      // Events the window asked not to get (jobs.fileEvents: its queue pages jobs.files instead).
+      const mutedEvents = new Set<EventName>();
       disposeIpc = registerIpc(
         ipcMain,
         services.handlers,
@@ -268,9 +270,10 @@ export function startApp(electron: ElectronModule, argv: string[], overrides: St
           if (icon.isEmpty()) throw new FerryError('ENOENT', 'cannot drag out: the drag icon could not be loaded', { path: paths.icon });
           sender.startDrag({ file: files[0]!, files, icon: icon.resize({ width: 32, height: 32, quality: 'best' }) });
         },
+        (event, muted) => void (muted ? mutedEvents.add(event) : mutedEvents.delete(event)),
       );
       const detach = services.addSink((event, payload) => {
-        if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event, payload);
+        if (!win.isDestroyed() && !mutedEvents.has(event)) win.webContents.send(IPC_EVENT_CHANNEL, event, payload);
       });
 
       // Closing the window (or Ctrl+Q) while transfers run asks first.

@@ -158,6 +158,8 @@ export const requestSchemas = {
   }),
   'jobs.list': v.strictObject({}),
   'jobs.files': v.strictObject({ jobId: Id, offset: Count, limit: v.pipe(Count, v.maxValue(5000)) }),
+  /** send: false stops this client's `job.files` events (default: sent); its queue pages jobs.files instead. */
+  'jobs.fileEvents': v.strictObject({ send: v.boolean() }),
   'jobs.resolveConflict': v.strictObject({
     jobId: Id,
     conflictId: v.pipe(v.number(), v.integer(), v.minValue(0)),

@@ -239,6 +239,8 @@ class ClientChannel implements Requester {
   #limits: ClientLimits;
   /** The newest `job.updated` payload held back while lagging (each one replaces the last). */
   #heldProgress: unknown = undefined;
+  /** Events this client asked not to get (jobs.fileEvents: its queue pages `jobs.files` instead). */
+  #muted = new Set<EventName>();
   #waiters: ((ok: boolean) => void)[] = [];
   #closers: (() => void)[] = [];
   #stallTimer: NodeJS.Timeout | null = null;
@@ -292,7 +294,13 @@ class ClientChannel implements Requester {
     this.#checkBound();
   }
 
+  mute(event: EventName, muted: boolean): void {
+    if (muted) this.#muted.add(event);
+    else this.#muted.delete(event);
+  }
+
   emit: Emit = (event, payload) => {
+    if (this.#muted.has(event)) return;
     if (event === 'job.updated' && (this.#lagging || this.#heldProgress !== undefined)) {
       // Each job.updated carries every job: the newest one makes the held one obsolete.
       this.#heldProgress = payload;
@@ -594,7 +602,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       client.request(async () => {
         // Reading a large message and validating it: two turns of the event loop, not one.
         if (size > LARGE_MESSAGE) await new Promise<void>((r) => setTimeout(r, 0));
-        const reply = await dispatch(opts.services.handlers, m.method, m.params, { transport: 'ws', client });
+        const reply = await dispatch(opts.services.handlers, m.method, m.params, { transport: 'ws', client, mute: (e, on) => client.mute(e, on) });
         await client.reply(id, reply);
       });
     });

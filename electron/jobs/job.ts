@@ -138,7 +138,9 @@ export class Job {
   summary(): JobSummary {
     const rate = this.s.state === 'verifying' ? this.verifier.meter.speed() : this.meter.speed();
     const live = this.running !== null;
-    return summarize({
+    // What jobs.files would count (it appends the records waiting for the log first).
+    const logged = this.#stores.logs.countIfOpen(this.s.id);
+    const s = summarize({
       ...(live ? { activeMs: this.clock.ms(Date.now()), runBytesMoved: Math.max(0, this.tally.bytesCopied - this.runStartCopied), conflictsLeft: this.conflictsLeft() } : {}),
       s: this.s,
       tally: this.tally,
@@ -148,5 +150,7 @@ export class Job {
       predictedReflink: this.predictedReflink,
       rate,
     });
+    if (logged !== undefined) s.filesLogged = logged + this.logBuf.length;
+    return s;
   }
 }

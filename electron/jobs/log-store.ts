@@ -127,6 +127,11 @@ export class LogStore {
     await this.#indexOf(jobId);
   }
 
+  /** How many records the job's log holds, when its index is in memory (an open or recent job); else undefined. */
+  countIfOpen(jobId: string): number | undefined {
+    return this.#index.get(jobId)?.count;
+  }
+
   /** How many records the job's log holds. */
   async count(jobId: string): Promise<number> {
     return (await this.#indexOf(jobId)).count;

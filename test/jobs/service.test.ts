@@ -25,6 +25,11 @@ test('copy job: done, files equal, records logged and listed', async () => {
     for (const f of listFiles(path.join(src, 'tree'))) assert.ok(fs.readFileSync(path.join(src, 'tree', f)).equals(fs.readFileSync(path.join(dst, 'tree', f))));
     const files = await h.svc.files({ jobId, offset: 0, limit: 5000 });
     assert.equal(files.records.filter((r) => r.type === 'file').length, 41);
+    // The summaries count the job's records in its log (the queue pages them): growing, then all of them.
+    assert.equal(h.svc.list().jobs.find((x) => x.id === jobId)?.filesLogged, files.total);
+    const counts = h.events.filter((e) => e.event === 'job.updated').map((e) => (e.payload as { jobs: JobSummary[] }).jobs.find((x) => x.id === jobId)?.filesLogged ?? 0);
+    assert.ok(counts.every((n, i) => i === 0 || n >= counts[i - 1]!), `never shrinks: ${counts.join(' ')}`);
+    assert.equal(counts.at(-1), files.total, 'the last tick has them all');
     const log = await h.svc.logRead({ offset: 0, limit: 5000, jobId });
     assert.equal(log.records.filter((r) => r.type === 'file' && r.ok).length, 41);
     for (const r of log.records) assert.ok(r.type === 'dir' || r.method !== null, `method for ${r.src}`);

@@ -40,87 +40,100 @@ function serveFiles(records: Record<string, ReturnType<typeof rec>[]>) {
     return { jobId: p.jobId, total: all.length, records: all.slice(p.offset, p.offset + p.limit) };
   };
 }
-const names = (q: { fileCount: number; fileAt: (i: number) => { src: string } | undefined }) =>
-  Array.from({ length: q.fileCount }, (_, i) => q.fileAt(i)!.src.slice(5));
+/** Reads every row (as the table would, scrolling), letting each page that is asked for arrive. */
+async function names(q: { fileCount: number; fileAt: (i: number) => { src: string } | undefined }): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < q.fileCount; i++) {
+    let r = q.fileAt(i);
+    if (!r) {
+      await settle();
+      r = q.fileAt(i);
+    }
+    out.push(r ? r.src.slice(5) : '?');
+  }
+  return out;
+}
+const offsets = () => fake.requests('jobs.files').map((p: { offset: number }) => p.offset);
 
-test('start: lists the jobs, shows the newest, loads its files page by page', async () => {
+test('start: no job.files events for this page; the newest job is shown, counted by its first page, and only the pages of rows read are fetched', async () => {
   const many = Array.from({ length: 7000 }, (_, i) => rec(i));
   fake.handlers['jobs.list'] = () => ({ jobs: [job('a'), job('b')] });
   serveFiles({ b: many });
   const q = started();
   await settle();
   await settle();
+  assert.deepEqual(fake.requests('jobs.fileEvents'), [{ send: false }], 'the page pages its records instead of taking every one');
   assert.deepEqual(q.jobs.map((j: { id: string }) => j.id), ['a', 'b']);
   assert.equal(q.selectedId, 'b');
   assert.equal(q.selected.id, 'b');
   assert.equal(q.fileCount, 7000);
-  assert.deepEqual(fake.requests('jobs.files').map((p: { offset: number }) => p.offset), [0, 5000], 'two pages of at most 5000');
-  // Live records of the shown job are appended; another job's are not.
+  assert.deepEqual(offsets(), [0], 'one page: the rows on screen');
+  assert.equal(q.fileAt(0).src, '/src/f0');
+  assert.equal(q.fileAt(6999), undefined, 'not loaded yet: asked for');
+  q.fileAt(6998);
+  await settle();
+  assert.equal(q.fileAt(6999).src, '/src/f6999');
+  assert.deepEqual(offsets(), [0, Math.floor(6999 / Q.FILES_PAGE) * Q.FILES_PAGE], 'the last page, once');
+  // A job.files event (another client's, an older server) changes nothing here.
   fake.emit('job.files', { jobId: 'b', records: [rec(7000)] });
-  fake.emit('job.files', { jobId: 'a', records: [rec(1)] });
-  assert.equal(q.fileCount, 7001);
-  q.stop();
-  fake.emit('job.files', { jobId: 'b', records: [rec(7001)] });
-  assert.equal(q.fileCount, 7001, 'stopped: no more events');
+  assert.equal(q.fileCount, 7000);
 });
 
-test('records in a page and again in a later event are shown once (by their seq); a retried file shows again', async () => {
-  // The log numbers each job's records (seq 0, 1, …); rec(n) is the job's record n-1.
-  const r = (n: number, o: Record<string, unknown> = {}) => rec(n, { seq: n - 1, ...o });
-  const server: Record<string, ReturnType<typeof rec>[]> = { j: [r(1), r(2), r(3)] };
+test('the count grows with the ticks of the shown job (not another job\'s); a partial page is fetched again only once the count has passed it', async () => {
+  const server: Record<string, ReturnType<typeof rec>[]> = { j: [rec(0), rec(1), rec(2)], k: [] };
   serveFiles(server);
-  fake.handlers['jobs.list'] = () => ({ jobs: [job('j'), job('k')] });
+  fake.handlers['jobs.list'] = () => ({ jobs: [job('k'), job('j', { state: 'running', filesLogged: 3 })] });
   const q = started();
   await settle();
-  await q.select('j');
-  // The main process logged 2 and 3 before the tick that sends them: the page had them already.
-  fake.emit('job.files', { jobId: 'j', records: [r(2), r(3), r(4)] });
-  fake.emit('job.files', { jobId: 'j', records: [r(5)] });
-  assert.deepEqual(names(q), ['f1', 'f2', 'f3', 'f4', 'f5']);
-  // The same again (an event repeated): nothing new. A new record like an earlier one: shown.
-  fake.emit('job.files', { jobId: 'j', records: [r(5)] });
-  assert.equal(q.fileCount, 5);
-  fake.emit('job.files', { jobId: 'j', records: [rec(1, { seq: 5 })] });
-  assert.equal(q.fileCount, 6);
-  // A failed file retried: same paths, another outcome, right after the page.
-  server.k = [r(1, { ok: false, bytes: 0, error: { code: 'EIO', message: 'EIO: i/o error' } })];
-  await q.select('k');
-  fake.emit('job.files', { jobId: 'k', records: [rec(1, { seq: 1 })] });
-  assert.equal(q.fileCount, 2, 'the retry record is not mistaken for the failed one');
+  await settle();
+  assert.equal(q.selectedId, 'j');
+  assert.deepEqual(await names(q), ['f0', 'f1', 'f2']);
+  assert.deepEqual(offsets(), [0]);
+  // Read again without a new count: no request.
+  q.fileAt(2);
+  q.fileAt(3);
+  await settle();
+  assert.deepEqual(offsets(), [0], 'nothing new: no request');
+  server.j!.push(rec(3), rec(4));
+  fake.emit('job.updated', { jobs: [job('k', { filesLogged: 9 }), job('j', { state: 'running', filesLogged: 5 })] });
+  assert.equal(q.fileCount, 5, 'the shown job\'s count, from its summary');
+  assert.deepEqual(offsets(), [0], 'no fetch until a row needs it');
+  assert.deepEqual(await names(q), ['f0', 'f1', 'f2', 'f3', 'f4']);
+  assert.deepEqual(offsets(), [0, 0], 'the partial page, once');
+  // A failed file retried: the log has a second record for it, shown as well.
+  server.j!.push(rec(1, { seq: 5 }));
+  fake.emit('job.updated', { jobs: [job('k'), job('j', { state: 'done', filesLogged: 6 })] });
+  assert.deepEqual(await names(q), ['f0', 'f1', 'f2', 'f3', 'f4', 'f1']);
+  q.stop();
+  fake.emit('job.updated', { jobs: [job('j', { state: 'done', filesLogged: 7 })] });
+  assert.equal(q.fileCount, 6, 'stopped: no more ticks');
 });
 
-test('a quick job: its one record in the page and in the event that follows is shown once', async () => {
-  const server = { q: [rec(1, { seq: 0 })] };
-  serveFiles(server);
+test('a quick job: it appears, is followed, and its records are counted by its first page', async () => {
+  serveFiles({ q: [rec(1, { seq: 0 })] });
   fake.handlers['jobs.list'] = () => ({ jobs: [] });
   const q = started();
   await settle();
-  // The new job appears, is followed (selected), and its record comes as an event after the page.
   fake.emit('job.updated', { jobs: [job('q', { state: 'done' })] });
   await settle();
-  fake.emit('job.files', { jobId: 'q', records: [rec(1, { seq: 0 })] });
-  assert.deepEqual(names(q), ['f1']);
+  assert.deepEqual(await names(q), ['f1']);
 });
 
-test('records that arrive while the pages load are merged without repeats', async () => {
+test('a page of a job no longer shown is dropped', async () => {
   let release: () => void = () => {};
   const gate = new Promise<void>((r) => (release = r));
   fake.handlers['jobs.files'] = async (p: { jobId: string }) => {
-    await gate;
-    return { jobId: p.jobId, total: 2, records: [rec(1, { seq: 0 }), rec(2, { seq: 1 })] };
+    if (p.jobId === 'slow') await gate;
+    return { jobId: p.jobId, total: 1, records: [rec(p.jobId === 'slow' ? 1 : 2)] };
   };
   fake.handlers['jobs.list'] = () => ({ jobs: [] });
   const q = started();
   await settle();
-  fake.emit('job.updated', { jobs: [job('j', { state: 'running' })] });
-  const loading = q.select('j');
-  fake.emit('job.files', { jobId: 'j', records: [rec(2, { seq: 1 }), rec(3, { seq: 2 })] });
-  assert.deepEqual(names(q), ['f2', 'f3'], 'shown at once, before the pages');
+  const first = q.select('slow');
+  await q.select('fast');
   release();
-  await loading;
-  assert.deepEqual(names(q), ['f1', 'f2', 'f3']);
-  fake.emit('job.files', { jobId: 'j', records: [rec(3, { seq: 2 }), rec(4, { seq: 3 })] });
-  assert.deepEqual(names(q), ['f1', 'f2', 'f3', 'f4']);
+  await first;
+  assert.deepEqual(await names(q), ['f2']);
 });
 
 test('a new job is followed unless the one shown is still running; a removed one is replaced', async () => {
@@ -195,26 +208,4 @@ test('a failed request is an error in the user\'s terms, cleared by the next con
   assert.equal(q.error, "ENOENT: no such job, 'j9'");
   await q.control('j9', 'resume');
   assert.equal(q.error, null);
-});
-
-test('a gap in the live records (the main process holds only so many for us) is read from the log, in order, once', async () => {
-  const all = Array.from({ length: 12_000 }, (_, i) => rec(i, { seq: i }));
-  const onServer: Record<string, ReturnType<typeof rec>[]> = { g: all.slice(0, 10) };
-  fake.handlers['jobs.list'] = () => ({ jobs: [job('g', { state: 'running' })] });
-  serveFiles(onServer);
-  const q = started();
-  await settle();
-  await settle();
-  assert.equal(q.fileCount, 10);
-  fake.emit('job.files', { jobId: 'g', records: all.slice(10, 20) });
-  // The main process dropped 20…11,499 from its outbox; the log has them all.
-  onServer.g = all;
-  fake.emit('job.files', { jobId: 'g', records: all.slice(11_500, 11_600) });
-  for (let i = 0; i < 6; i++) await settle();
-  fake.emit('job.files', { jobId: 'g', records: all.slice(11_600) });
-  await settle();
-  assert.equal(q.fileCount, 12_000);
-  assert.deepEqual(names(q).slice(0, 3), ['f0', 'f1', 'f2']);
-  assert.ok(names(q).every((n: string, i: number) => n === `f${i}`), 'every record once, in order');
-  assert.deepEqual(fake.requests('jobs.files').map((p: { offset: number }) => p.offset).slice(1), [20, 5020, 10020]);
 });

@@ -224,3 +224,30 @@ test('a client that stays over its bound is closed; the others keep everything',
     await services.close();
   }
 });
+
+test('jobs.fileEvents: a client that turns job.files off gets none (its queue pages jobs.files); the others still get every batch', async () => {
+  const { server, services } = await serve();
+  const quiet = new Client(server);
+  const all = new Client(server);
+  try {
+    await Promise.all([quiet.open(), all.open()]);
+    assert.deepEqual((await quiet.call('jobs.fileEvents', { send: false })).value, { send: false });
+    for (let i = 0; i < 3; i++) services.emitAll('job.files', { jobId: `j${i}`, records: [] });
+    services.emitAll('job.updated', { jobs: [] });
+    await quiet.waitFor((m) => m.kind === 'event' && m.event === 'job.updated');
+    await all.waitFor((m) => m.kind === 'event' && m.event === 'job.updated');
+    assert.deepEqual(quiet.events('job.files'), [], 'muted: no record batches');
+    assert.deepEqual(all.events<{ jobId: string }>('job.files').map((f) => f.jobId), ['j0', 'j1', 'j2']);
+    // And on again.
+    assert.deepEqual((await quiet.call('jobs.fileEvents', { send: true })).value, { send: true });
+    services.emitAll('job.files', { jobId: 'j3', records: [] });
+    await quiet.waitFor((m) => m.kind === 'event' && m.event === 'job.files');
+    assert.deepEqual(quiet.events<{ jobId: string }>('job.files').map((f) => f.jobId), ['j3']);
+    assert.equal((await quiet.call('jobs.fileEvents', { send: 'no' })).ok, false, 'validated');
+  } finally {
+    quiet.ws.close();
+    all.ws.close();
+    await server.close();
+    await services.close();
+  }
+});

@@ -1,6 +1,7 @@
 // The transfer queue in the renderer, one instance (`queueManager`, started by the App): the job
-// list (replaced whole on every `job.updated` tick), the selected job and its finished files (a
-// plain array behind a version counter, so 100,000 records never become reactive proxies), each
+// list (replaced whole on every `job.updated` tick), the selected job and its finished files (pages
+// of its log fetched for the rows on screen, plain behind a version counter: a 100,000-file job
+// never sends the page every record, and records never become reactive proxies), each
 // job's recent speeds for the sparklines, and the conflicts waiting for an answer. Components read
 // the getters and call the methods; they never write state.
 import type { ConflictDecision, ConflictInfo, JobFileRecord, JobSummary, Params, PartialCopy, Result } from '../../../electron/contract';
@@ -13,8 +14,8 @@ export type JobAction = Params<'jobs.control'>['action'];
 /** Speed samples kept per job (one per ≥ SAMPLE_MS: about 45 s of history). */
 export const SPEED_SAMPLES = 90;
 const SAMPLE_MS = 500;
-/** Records asked for per `jobs.files` request (the contract's maximum). */
-const FILES_PAGE = 5000;
+/** Records per `jobs.files` page (the rows on screen ask for theirs). */
+export const FILES_PAGE = 500;
 
 const conflictKey = (c: ConflictInfo) => `${c.jobId}:${c.conflictId}`;
 
@@ -37,24 +38,21 @@ export class QueueManager {
   #error = $state<string | null>(null);
   /** Conflicts announced by `job.conflict` events that the summaries may not list yet. */
   #announced = $state.raw<readonly ConflictInfo[]>([]);
-  /** Bumped whenever #files or #speeds change (they are plain, not reactive). */
+  /** Bumped whenever the file pages or #speeds change (they are plain, not reactive). */
   #filesVersion = $state(0);
+  /** Bumped when the selected job's record count changes (rows on screen do not redraw for it). */
+  #countVersion = $state(0);
   #speedsVersion = $state(0);
 
-  #files: FileRecord[] = [];
-  #filesFor: string | null = null;
   /**
-   * The seq after the last record shown: the main process logs a record (giving it its seq)
-   * before the tick that sends it, so a `jobs.files` page can hold records whose `job.files` event
-   * comes later, and events that came while the pages loaded can hold records the pages have too.
-   * A record whose seq is below this one is already shown.
+   * The selected job's records as pages of its log (`jobs.files`), fetched when a row that needs
+   * them is read (the rows on screen): the queue does not take every record as it is made. A page
+   * is fetched again only once the count has grown past what it held when it was asked for.
    */
-  #nextSeq = 0;
-  /** The pages of a selected job are loading (they merge what events bring meanwhile). */
-  #loading = false;
-  /** A gap in the records' seq was seen: #catchUp reads what is missing from the log. */
-  #behind = false;
-  #catchingUp = false;
+  #filesFor: string | null = null;
+  #fileCount = 0;
+  #pages = new Map<number, { records: readonly FileRecord[]; askedAt: number }>();
+  #pagePending = new Set<number>();
   #speeds = new Map<string, { t: number; v: number }[]>();
   /** Incomplete copies (partial folders of stopped jobs, temps a crash left), and what changes them. */
   #partials = $state.raw<readonly PartialCopy[]>([]);
@@ -105,14 +103,19 @@ export class QueueManager {
   get conflicts(): readonly ConflictInfo[] {
     return this.#conflicts;
   }
-  /** Finished files of the selected job. */
+  /** Finished files of the selected job (its records in the log). */
   get fileCount(): number {
-    void this.#filesVersion;
-    return this.#files.length;
+    void this.#countVersion;
+    return this.#fileCount;
   }
+  /** Record i of the selected job, or undefined while its page loads (reading it asks for the page). */
   fileAt(i: number): FileRecord | undefined {
     void this.#filesVersion;
-    return this.#files[i];
+    const p = Math.floor(i / FILES_PAGE);
+    const page = this.#pages.get(p);
+    const r = page?.records[i - p * FILES_PAGE];
+    if (r === undefined && i < this.#fileCount && (!page || page.askedAt < this.#fileCount)) void this.#loadPage(p);
+    return r;
   }
   /** Incomplete copies the queue knows of (see PartialCopy). */
   get partials(): readonly PartialCopy[] {
@@ -131,11 +134,14 @@ export class QueueManager {
     this.stop();
     this.#unsubscribe.push(
       on('job.updated', ({ jobs }) => this.#setJobs(jobs)),
-      on('job.files', ({ jobId, records }) => this.#addFiles(jobId, records)),
       on('job.conflict', (c) => {
         this.#announced = [...this.#announced.filter((x) => conflictKey(x) !== conflictKey(c)), c];
       }),
     );
+    // The records come as pages of the rows shown (jobs.files): no job.files events for this page.
+    api['jobs.fileEvents']({ send: false }).catch(() => {
+      /* an older server: its events are ignored */
+    });
     api['jobs.list']({}).then(
       ({ jobs }) => this.#setJobs(jobs),
       (e: unknown) => this.#fail(e),
@@ -163,6 +169,11 @@ export class QueueManager {
       void this.refreshPartials();
     }
     this.#sampleSpeeds(jobs, Date.now());
+    const logged = this.#filesFor === null ? undefined : jobs.find((j) => j.id === this.#filesFor)?.filesLogged;
+    if (logged !== undefined && logged > this.#fileCount) {
+      this.#fileCount = logged;
+      this.#countVersion++;
+    }
     // Conflicts the summaries no longer list were decided (here or elsewhere).
     if (this.#announced.length) {
       this.#announced = this.#announced.filter((c) => {
@@ -198,115 +209,42 @@ export class QueueManager {
     if (changed) this.#speedsVersion++;
   }
 
-  #addFiles(jobId: string, records: readonly FileRecord[]): void {
-    if (jobId !== this.#filesFor) return;
-    for (const r of records) {
-      if (r.seq !== undefined) {
-        if (r.seq < this.#nextSeq) continue; // shown already (a page had it)
-        if (r.seq > this.#nextSeq && !this.#loading) {
-          // A gap: the main process did not hold every record of a big burst for us (they are
-          // in the log). Read from the first one missing; what follows comes with those pages.
-          void this.#catchUp(jobId);
-          break;
-        }
-        this.#nextSeq = r.seq + 1;
-      }
-      this.#files.push(r);
-    }
-    this.#showFilesSoon();
-  }
-
-  #showPending = false;
-  /**
-   * One redraw of the file list per frame: a tick brings up to three `job.files` batches, each its
-   * own message; the table is told once, at the next frame (or within 100 ms when no frame comes,
-   * as in a hidden window).
-   */
-  #showFilesSoon(): void {
-    if (this.#showPending) return;
-    this.#showPending = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let frame = 0;
-    const show = () => {
-      if (!this.#showPending) return;
-      this.#showPending = false;
-      clearTimeout(timer);
-      globalThis.cancelAnimationFrame?.(frame);
-      this.#filesVersion++;
-    };
-    frame = globalThis.requestAnimationFrame?.(show) ?? 0;
-    timer = setTimeout(show, 100);
-  }
-
-  /** Reads the shown job's records from #nextSeq on from the log (jobs.files), until none is missing. */
-  async #catchUp(jobId: string): Promise<void> {
-    this.#behind = true;
-    if (this.#catchingUp) return;
-    this.#catchingUp = true;
+  /** Fetches page p of the shown job's records (one request per page at a time). */
+  async #loadPage(p: number): Promise<void> {
+    const jobId = this.#filesFor;
+    if (jobId === null || this.#pagePending.has(p)) return;
+    this.#pagePending.add(p);
     const token = this.#loadToken;
+    const askedAt = this.#fileCount;
     try {
-      while (this.#behind) {
-        this.#behind = false;
-        for (;;) {
-          const page = await api['jobs.files']({ jobId, offset: this.#nextSeq, limit: FILES_PAGE });
-          if (token !== this.#loadToken || jobId !== this.#filesFor) return;
-          for (const r of page.records as FileRecord[]) {
-            if (r.seq !== undefined && r.seq < this.#nextSeq) continue;
-            this.#files.push(r);
-            this.#nextSeq = (r.seq ?? this.#nextSeq) + 1;
-          }
-          this.#filesVersion++;
-          if (page.records.length === 0 || this.#nextSeq >= page.total) break;
-        }
+      const page = await api['jobs.files']({ jobId, offset: p * FILES_PAGE, limit: FILES_PAGE });
+      if (token !== this.#loadToken) return;
+      this.#pages.set(p, { records: page.records, askedAt: Math.max(askedAt, page.total) });
+      if (page.total > this.#fileCount) {
+        this.#fileCount = page.total;
+        this.#countVersion++;
       }
+      this.#filesVersion++;
     } catch (e) {
-      this.#fail(e);
+      if (token === this.#loadToken) this.#fail(e);
     } finally {
-      this.#catchingUp = false;
+      if (token === this.#loadToken) this.#pagePending.delete(p);
     }
   }
 
   // ------------------------------------------------------------------ actions
 
-  /** Shows a job and loads its finished files page by page (records arriving meanwhile are kept once). */
+  /** Shows a job: its finished files are counted by the first page (later ticks grow the count). */
   async select(id: string | null): Promise<void> {
     this.#selectedId = id;
     this.#filesFor = id;
-    this.#files = [];
-    this.#nextSeq = 0;
+    this.#fileCount = 0;
+    this.#pages = new Map();
+    this.#pagePending = new Set();
+    this.#loadToken++;
     this.#filesVersion++;
-    if (!id) return;
-    const token = ++this.#loadToken;
-    const loaded: FileRecord[] = [];
-    this.#loading = true;
-    try {
-      for (let offset = 0; ; ) {
-        const page = await api['jobs.files']({ jobId: id, offset, limit: FILES_PAGE });
-        if (token !== this.#loadToken) return;
-        loaded.push(...page.records);
-        offset += page.records.length;
-        if (page.records.length === 0 || offset >= page.total) break;
-      }
-    } catch (e) {
-      if (token === this.#loadToken) this.#fail(e);
-      return;
-    } finally {
-      if (token === this.#loadToken) this.#loading = false;
-    }
-    // The pages hold records 0…n-1 in order; events that came meanwhile add only what follows.
-    const next = loaded.reduce((n, r) => (r.seq !== undefined ? Math.max(n, r.seq + 1) : n), loaded.length);
-    const fresh = this.#files.filter((r) => r.seq === undefined || r.seq >= next);
-    if (fresh[0]?.seq !== undefined && fresh[0].seq > next) {
-      // Records between the pages and the events were not sent (a big burst): read them.
-      this.#files = loaded;
-      this.#nextSeq = next;
-      this.#filesVersion++;
-      void this.#catchUp(id);
-      return;
-    }
-    this.#files = [...loaded, ...fresh];
-    this.#nextSeq = fresh.reduce((n, r) => (r.seq !== undefined ? Math.max(n, r.seq + 1) : n), next);
-    this.#filesVersion++;
+    this.#countVersion++;
+    if (id) await this.#loadPage(0);
   }
 
   /** Removes every finished transfer from the queue. */
