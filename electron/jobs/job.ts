@@ -111,10 +111,11 @@ export class Job {
   }
 
   /**
-   * A record is final: it goes to the log and to the renderer. What waits for the renderer is
-   * bounded (MAX_PENDING_FILES): past that the oldest waiting records are dropped from the outbox
-   * (they are in the log), and the renderer, seeing a gap in the records' seq, reads them from
-   * the log (jobs.files) instead of the main process holding a big job's records in memory.
+   * A record is final: it goes to the log and to the `job.files` subscribers (Ferry's page pages
+   * the log instead). What waits for them is bounded (MAX_PENDING_FILES): past that the oldest
+   * waiting records are dropped from the outbox (they are in the log), and a subscriber seeing a
+   * gap in the records' seq reads them from the log (jobs.files) instead of the main process
+   * holding a big job's records in memory.
    */
   finish(r: FileRecord): void {
     this.logBuf.push(r);

@@ -2,6 +2,7 @@
 // and a tick is one `job.updated` (every job's summary) plus at most FILES_EVENTS_PER_TICK
 // `job.files` batches of at most FILES_PER_EVENT records (150 ms → ≤ 4 messages a tick → ≤ 27
 // messages a second). Conflicts do not wait for a tick: a person has to answer them anyway.
+// Ferry's own page turns `job.files` off (jobs.fileEvents) and pages its rows from the log.
 import type { JobFileRecord } from '../contract.js';
 
 export const FILES_EVENTS_PER_TICK = 3;
