@@ -177,6 +177,16 @@ test('shell: events reach the window', async () => {
   assert.deepEqual(fake.windows[0]!.webContents.sent, [[IPC_EVENT_CHANNEL, 'dir.changed', { watchId: 'w', path: '/x', gone: false }]]);
 });
 
+test('shell: jobs.fileEvents {send: false} stops job.files to the window (its queue pages jobs.files); other events still come', async () => {
+  await launch();
+  const sent = fake.windows[0]!.webContents.sent;
+  services.emitAll('job.files', { jobId: 'j', records: [] });
+  assert.deepEqual((await call(fake, own(), 'jobs.fileEvents', { send: false })).value, { send: false });
+  services.emitAll('job.files', { jobId: 'k', records: [] });
+  services.emitAll('job.updated', { jobs: [] });
+  assert.deepEqual(sent.map((m) => [m[1], (m[2] as { jobId?: string }).jobId]), [['job.files', 'j'], ['job.updated', undefined]]);
+});
+
 test('shell: opening a file answers (Electron 41 shell.openPath never settles on Linux)', async () => {
   const opener = path.join(tmp, 'opener');
   fs.writeFileSync(opener, '#!/bin/sh\n[ "$1" = "/nowhere" ] && exit 2\necho "$1" >> "$(dirname "$0")/opened"\n', { mode: 0o755 });
