@@ -11,7 +11,7 @@ import type { Locator, Page } from 'playwright-core';
 import { chromiumSkipReason } from '../helpers/browser.js';
 import type { Served } from '../helpers/serve.js';
 import { makeMount, skipUnlessMountable, type Mount } from '../helpers/mounts.js';
-import { go as goTo, openUi, pane, row, type Side, type Ui } from './ui.js';
+import { clickRow, go as goTo, openUi, pane, row, type Side, type Ui } from './ui.js';
 
 const skip = chromiumSkipReason();
 if (skip) console.log(`# skipping commander e2e tests: ${skip}`);
@@ -75,8 +75,7 @@ describe('commander basics', { skip }, () => {
 
   /** Puts the cursor (and only selection) on a row by clicking it. */
   async function pick(side: Side, p: string): Promise<void> {
-    await page.click(row(side, p));
-    await page.waitForSelector(`${row(side, p)}.selected`);
+    await clickRow(page, side, p);
   }
 
   const notice = (text: string | RegExp) => page.locator('[data-testid="notice"]', { hasText: text }).waitFor();

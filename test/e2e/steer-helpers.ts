@@ -8,7 +8,7 @@ import { after, afterEach, before } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { JobSummary } from '../../electron/contract.js';
 
-import { go, openUi, pane, row, type Side, type Ui } from './ui.js';
+import { clickRow, go, openUi, pane, row, type Side, type Ui } from './ui.js';
 
 // Serve and a page on two folders, the pane selectors and the path bar: shared with every e2e test (ui.ts).
 export { go, openUi, pane, row, type Side, type Ui };
@@ -74,7 +74,7 @@ import { rpc } from './page-rpc.js';
 /** Puts the cursor on `p` in a pane (a click selects it) and focuses the list. */
 export async function pick(page: Page, side: Side, p: string): Promise<void> {
   await page.waitForSelector(row(side, p));
-  await page.click(row(side, p));
+  await clickRow(page, side, p);
   await page.locator(`${pane(side)} .grid`).focus();
 }
 

@@ -9,6 +9,23 @@ export type Side = 'left' | 'right';
 export const pane = (side: Side) => `[data-pane="${side}"]`;
 export const row = (side: Side, p: string) => `${pane(side)} [data-path="${p}"]`;
 
+/**
+ * Clicks the row of `p` and waits until that row is the selected one. Rows are keyed by place, so
+ * a folder refresh that lands between finding the row and clicking it can put the click on a
+ * neighbour: then the click is made again (a person would click again too).
+ */
+export async function clickRow(page: Page, side: Side, p: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.click(row(side, p));
+    try {
+      await page.waitForSelector(`${row(side, p)}.selected`, { timeout: attempt < 3 ? 2_000 : undefined });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 export interface Ui {
   served: Served;
   browser: Browser;

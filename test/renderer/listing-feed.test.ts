@@ -12,7 +12,7 @@ const { M } = rendererSuite(['lib/listing-feed.ts'], ['setTimeout']);
 const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ name: `f${from + i}`, path: `/d/f${from + i}`, type: 'file', size: 0, mtimeMs: 0, mode: 0o644, hidden: false }));
 
 /** A feed whose "pane" publishes up to `slice` rows per apply and records what happened. */
-function harness(refresh: boolean, slice = Infinity) {
+function harness(refresh: boolean, slice = Infinity, inOrder = false) {
   const log: string[] = [];
   const f: any = new M.ListingFeed(
     { id: 'ls1', path: '/d', refresh, focusName: null, mark: 'test' },
@@ -21,6 +21,12 @@ function harness(refresh: boolean, slice = Infinity) {
         f.applied = Math.min(f.buf.length, f.applied + slice);
         f.shownOnce = true;
         log.push(`apply ${f.applied}`);
+      },
+      absorb: () => {
+        // The pane appends rows that came in order (else it leaves them to apply).
+        if (!inOrder) return;
+        f.applied = f.buf.length;
+        log.push(`absorb ${f.applied}`);
       },
       received: (n: number, done: boolean) => log.push(`received ${n}${done ? ' done' : ''}`),
       error: (e: { code: string }) => log.push(`error ${e.code}`),
@@ -47,6 +53,18 @@ test('ListingFeed: the first chunk at once, later chunks together after a pause,
   assert.equal(f.live, false);
   f.feed({ entries: rows(1500, 5), done: true });
   assert.deepEqual(log, [], 'nothing after completion');
+});
+
+test('ListingFeed: later chunks are offered to absorb as they arrive, still published after the pause', () => {
+  const { f, log } = harness(false, M.MERGE_SLICE, true);
+  f.feed({ entries: rows(0, 200), done: false });
+  f.feed({ entries: rows(200, 50_000), done: false });
+  f.feed({ entries: rows(50_200, 50_000), done: false });
+  assert.deepEqual(log.splice(0), ['received 200', 'apply 200', 'received 50200', 'absorb 50200', 'received 100200', 'absorb 100200']);
+  mock.timers.tick(250);
+  assert.deepEqual(log.splice(0), ['apply 100200'], 'published once after the pause');
+  f.feed({ entries: rows(100_200, 5), done: true });
+  assert.deepEqual(log.splice(0), ['received 100205 done', 'apply 100205', 'complete true'], 'no backlog left at the end');
 });
 
 test('ListingFeed: a backlog is published a slice per macrotask, complete only once all is in', () => {

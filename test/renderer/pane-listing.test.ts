@@ -52,6 +52,33 @@ test('a backlog is merged a slice per macrotask and published once it is all in'
   pane.dispose();
 });
 
+test('rows that come in the pane order are appended as they arrive: all in, the listing completes in that same task', () => {
+  const pane = new P.PaneState('left');
+  void pane.navigate('/big');
+  const id = (fake.requests('fs.list').at(-1) as { listingId: string }).listingId;
+  const names = Array.from({ length: 3 * P.MERGE_SLICE + 20 }, (_, i) => `f${String(i).padStart(6, '0')}`);
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: names.slice(0, 10).map(entry), done: false });
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: names.slice(10, -10).map(entry), done: false });
+  assert.equal(pane.view.length, 10, 'taken in, not yet published (once per pause)');
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: names.slice(-10).map(entry), done: true });
+  assert.equal(pane.loading, false, 'complete without a slice per macrotask');
+  assert.deepEqual(pane.view.map((e: { name: string }) => e.name), names);
+  pane.dispose();
+});
+
+test('a chunk out of order after rows in order is merged into its place', () => {
+  const pane = new P.PaneState('left');
+  void pane.navigate('/big');
+  const id = (fake.requests('fs.list').at(-1) as { listingId: string }).listingId;
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: ['a', 'c'].map(entry), done: false });
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: ['d', 'e'].map(entry), done: false });
+  fake.emit('dir.entries', { listingId: id, path: '/big', entries: ['b', 'f'].map(entry), done: true });
+  while (tasks.length > 0) tasks.shift()!();
+  assert.equal(pane.loading, false);
+  assert.deepEqual(pane.view.map((e: { name: string }) => e.name), ['a', 'b', 'c', 'd', 'e', 'f']);
+  pane.dispose();
+});
+
 test('the listing is asked in the pane order when that is by name (the engine sorts), as the folder gives it otherwise', () => {
   const pane = new P.PaneState('left');
   const sortOf = () => (fake.requests('fs.list').at(-1) as { sort?: unknown }).sort;

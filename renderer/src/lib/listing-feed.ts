@@ -3,8 +3,10 @@
 // is called back to publish (`apply`), to count (`received`), to show an error and to complete.
 //
 // Pacing: the first chunk is published at once (the first screenful shows without waiting);
-// later chunks are merged in batches (MERGE_SLICE rows at most) spaced so merging takes at most
-// ~1/5 of the time; once all rows are in, what is left is merged a slice per macrotask, so input
+// later chunks that come in the pane's order (the engine sorts by name) are appended as they
+// arrive and published at most every STREAM_APPLY_MS; others are merged in batches (MERGE_SLICE
+// rows at most) spaced so merging takes at most ~1/5 of the time; once all rows are in, rows in
+// order are appended at once, others merged a slice per macrotask, so input
 // and painting never wait behind one long merge. A re-list of the folder already shown (`refresh`) publishes
 // only once complete (its old rows stay until then).
 import type { DirEntry, ListedColumns, WireError } from '../../../electron/contract';
@@ -26,6 +28,11 @@ export const BACKLOG_PUBLISH_MS = 1000;
 export interface FeedHooks {
   /** Publishes the rows received so far (or the next slice of them): sets `applied`, `cost`. */
   apply(): void;
+  /**
+   * Takes the rows received so far into the listing's sorted rows without publishing them, when
+   * that is an append (they came in the pane's order); else leaves them to `apply`.
+   */
+  absorb(): void;
   /** `n` rows have arrived (`done`: all of them). */
   received(n: number, done: boolean): void;
   /** An event of this listing carried an error (rows received so far stay). */
@@ -111,8 +118,13 @@ export class ListingFeed {
     if (p.done) {
       this.finish();
     } else if (!this.refresh) {
-      if (!this.shownOnce) this.#hooks.apply();
-      else this.#applyLater();
+      if (!this.shownOnce) {
+        this.#hooks.apply();
+      } else {
+        // Rows in order cost an append now, while the page waits for the next chunk anyway.
+        this.#hooks.absorb();
+        this.#applyLater();
+      }
     }
   }
 

@@ -19,7 +19,7 @@ import { FolderWatch } from './folder-watch';
 import { baseName, isDirLike, normalizePath, parentOf } from './format';
 import { canGo, go, loadPrefs, NO_HISTORY, savePrefs, startFolder, visit } from './history';
 import * as sel from './selection';
-import { mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
+import { appendInOrder, mergeSorted, sortedView, type SortKey, type SortSpec } from './sort';
 import * as tabs from './tabs';
 import { BACKLOG_PUBLISH_MS, ListingFeed, MERGE_SLICE } from './listing-feed';
 
@@ -345,6 +345,7 @@ export class PaneState {
       { id: newId('ls'), path, refresh, focusName, mark: `ferry:list:${this.side}` },
       {
         apply: () => this.#apply(l),
+        absorb: () => this.#absorb(l),
         received: (n, done) => {
           if (n - this.#received >= 5000 || done) this.#received = n;
         },
@@ -433,9 +434,14 @@ export class PaneState {
     const t0 = performance.now();
     const spec = this.#sort;
     const hidden = this.#showHidden;
-    const incremental = !l.refresh && l.sorted !== null && l.sortedBy === spec && l.sortedHidden === hidden && this.#filter === '';
-    const upto = incremental ? Math.min(l.buf.length, l.applied + MERGE_SLICE) : l.buf.length;
-    const merged = incremental ? mergeSorted(l.sorted!, l.buf.slice(l.applied, upto), spec, hidden) : null;
+    const incremental = this.#incremental(l);
+    // Rows in order are appended whole (O(new rows)); others merged a slice at a time.
+    let merged = incremental ? appendInOrder(l.sorted!, l.buf.slice(l.applied), spec, hidden) : null;
+    let upto = l.buf.length;
+    if (incremental && !merged) {
+      upto = Math.min(l.buf.length, l.applied + MERGE_SLICE);
+      merged = mergeSorted(l.sorted!, l.buf.slice(l.applied, upto), spec, hidden);
+    }
     l.applied = upto;
     if (merged && upto < l.buf.length && t0 - l.publishedAt < BACKLOG_PUBLISH_MS) {
       l.sorted = merged;
@@ -455,6 +461,20 @@ export class PaneState {
       globalThis.requestAnimationFrame?.(() => performance.mark(`ferry:list:${this.side}:first-frame`));
     }
     if (l.focusName && this.#view[this.#cursor]?.name === l.focusName) l.focusName = null;
+  }
+
+  /** The listing's rows can be merged into its sorted rows so far (a new folder streaming in, same order, no filter). */
+  #incremental(l: ListingFeed): boolean {
+    return !l.refresh && l.sorted !== null && l.sortedBy === this.#sort && l.sortedHidden === this.#showHidden && this.#filter === '';
+  }
+
+  /** Appends the rows received since the last merge to the listing's sorted rows, unpublished, when they are in order. */
+  #absorb(l: ListingFeed): void {
+    if (!this.#incremental(l) || l.applied === l.buf.length) return;
+    const merged = appendInOrder(l.sorted!, l.buf.slice(l.applied), this.#sort, this.#showHidden);
+    if (!merged) return;
+    l.sorted = merged;
+    l.applied = l.buf.length;
   }
 
   /** Sorts (or takes `merged`, sorted already), filters and publishes the view; returns the rows before the filter. */
