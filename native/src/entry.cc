@@ -355,13 +355,13 @@ void Job::copy_regular(Worker& w, Task& t, int in, const struct stat& st, Record
   if (spec_.move && !spec_.fsync) tmp.hand_fd_to(&t.data);
   if (spec_.preserve) {
     Created c;
-    if (tmp.direct()) {
+    if (tmp.with_mode()) {
       c.uid = euid_;
       c.gid = d.dst_setgid ? d.dst_gid : egid_;
       c.mode_exact = d.no_default_acl && (st.st_mode & 0777 & meta_.umask) == 0;
     }
-    apply_meta_fd(meta_, in, tmp.fd(), st, rec, tmp.direct() ? &c : nullptr, d.dfs.holds);
-  } else if (!(tmp.direct() && d.no_default_acl) && d.dfs.holds.modes) {
+    apply_meta_fd(meta_, in, tmp.fd(), st, rec, tmp.with_mode() ? &c : nullptr, d.dfs.holds);
+  } else if (!(tmp.with_mode() && d.no_default_acl) && d.dfs.holds.modes) {
     if (int e = set_plain_mode(meta_, tmp.fd(), st.st_mode)) rec.warnings.push_back(std::string("mode not set: ") + errno_name(e));
   }
   if (int c = check(w)) return c == kErrSkipped ? skipped_while_copying(rec) : cancelled_while_copying(rec);

@@ -365,7 +365,11 @@ void Job::process_top(const std::string& src, const std::string& dest) {
   struct stat st, pst;
   if (fstatat(a->sfd.get(), sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(at_source(sys_error(errno, "lstat", src, dest)));
   fstat(a->sfd.get(), &a->st);
-  if (fstat(a->dfd.get(), &pst) == 0) a->ddev = pst.st_dev;
+  if (fstat(a->dfd.get(), &pst) == 0) {
+    a->ddev = pst.st_dev;
+    a->dst_setgid = (pst.st_mode & S_ISGID) != 0;  // the group a file created here gets
+    a->dst_gid = pst.st_gid;
+  }
   a->sfs = fs_kind_of_fd(a->sfd.get());
   a->dfs = dest_kind_of_fd(a->dfd.get());
   a->src_path = parent_of(src);
@@ -572,10 +576,9 @@ std::shared_ptr<DirNode> Job::open_dir(const std::shared_ptr<DirNode>& parent, c
   }
   // A folder on another filesystem than its parent (a mount inside a merged tree) is flushed too.
   if (parent->anchor || d->ddev != parent->ddev) watch_fs(d->ddev, d->dfd.get(), dpath);
-  if (direct) {
-    d->no_default_acl = parent->direct ? parent->no_default_acl
-                                       : (fgetxattr(d->dfd.get(), "system.posix_acl_default", nullptr, 0) < 0 && (errno == ENODATA || errno == ENOTSUP));
-  }
+  // Whether files created here get exactly the bits asked for (TempFile::with_mode()).
+  d->no_default_acl = direct && parent->direct ? parent->no_default_acl
+                                               : (fgetxattr(d->dfd.get(), "system.posix_acl_default", nullptr, 0) < 0 && (errno == ENODATA || errno == ENOTSUP));
   d->dfs = d->ddev == parent->ddev ? parent->dfs : dest_kind_of_fd(d->dfd.get());
   d->followed = via_link || parent->followed;
   d->warnings = std::move(rec.warnings);  // what unfit_name() had to say (a changed name…)

@@ -159,12 +159,15 @@ int TempFile::open(int dfd, bool direct, const std::string& dname, mode_t mode, 
     fd_.reset(openat(dfd, dname.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode & 0777));
     if (!fd_) return errno;
     name_ = TempName(dfd, dname);
-    direct_ = true;
+    direct_ = with_mode_ = true;
     return 0;
   }
   if (!no_tmpfile.load(std::memory_order_relaxed)) {
-    fd_.reset(openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
-    if (fd_) return 0;
+    fd_.reset(openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode & 0777));
+    if (fd_) {
+      with_mode_ = true;
+      return 0;
+    }
     int e = errno;
     if (e != EOPNOTSUPP && e != EISDIR && e != EINVAL) return e;
     no_tmpfile.store(true, std::memory_order_relaxed);

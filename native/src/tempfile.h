@@ -96,6 +96,9 @@ class TempFile {
   int open(int dfd, bool direct, const std::string& dname, mode_t mode, std::atomic<bool>& no_tmpfile);
   int fd() const { return fd_.get(); }
   bool direct() const { return direct_; }
+  // Created with `mode & 0777` (the umask, or a default ACL, applied): direct, or an O_TMPFILE
+  // (unnamed, so its bits show nowhere until it is complete). A hidden-name fallback is 0600.
+  bool with_mode() const { return with_mode_; }
   // Names the complete file `name` where that name is free (EEXIST when it is taken).
   Err publish_new(const std::string& name, bool root);
   // Puts the complete file in place of what is called `name` (atomic rename over it).
@@ -114,6 +117,7 @@ class TempFile {
   UniqueFd fd_;
   TempName name_;  // armed while the file has a hidden (or, direct, its final) name
   bool direct_ = false;
+  bool with_mode_ = false;
   UniqueFd* out_ = nullptr;
   void done_with_fd();
 };

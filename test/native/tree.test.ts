@@ -184,6 +184,43 @@ describe('trees', () => {
     assert.deepEqual(tempLeftovers(dir), []);
   });
 
+  test('into existing folders (unnamed temp files, created with their bits): modes and owners exact beside a default ACL and a setgid folder', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root (chown)');
+    const src = path.join(dir, 'exact-src');
+    fs.mkdirSync(src);
+    const modes: Record<string, number> = { a: 0o640, b: 0o755, c: 0o600, d: 0o4755, e: 0o777 };
+    for (const [n, m] of Object.entries(modes)) {
+      fs.writeFileSync(path.join(src, n), n);
+      fs.chmodSync(path.join(src, n), m);
+    }
+    fs.chownSync(path.join(src, 'c'), 1234, 1234);
+    const dests = ['plain', 'acl', 'sgid'].map((n) => path.join(dir, `exact-${n}`));
+    for (const d of dests) fs.mkdirSync(d);
+    execFileSync('setfacl', ['-d', '-m', 'u::rwx,g::-,o::-', dests[1]!]); // files made here get their bits & the ACL's, not & the umask
+    fs.chownSync(dests[2]!, 0, 4321);
+    fs.chmodSync(dests[2]!, 0o2777); // files made here get group 4321
+    const mask = process.umask();
+    for (const d of dests) {
+      for (const preserve of [true, false]) {
+        const into = path.join(d, preserve ? 'kept' : 'plain');
+        fs.mkdirSync(into); // a merge into an existing folder, and single files into one (the job's anchor)
+        fs.mkdirSync(path.join(into, 'tree'));
+        const pairs = [{ src, dest: path.join(into, 'tree') }, ...Object.keys(modes).map((n) => ({ src: path.join(src, n), dest: path.join(into, n) }))];
+        const r = await run(pairs, { recursive: true, preserve });
+        assert.equal(r.result.filesFailed, 0, JSON.stringify(r.records.find((x) => !x.ok)));
+        for (const [n, m] of Object.entries(modes)) {
+          for (const f of [path.join(into, 'tree', n), path.join(into, n)]) {
+            const st = fs.statSync(f);
+            const ss = fs.statSync(path.join(src, n));
+            const want = preserve ? m : m & 0o777 & ~mask;
+            assert.equal((st.mode & 0o7777).toString(8), want.toString(8), f);
+            if (preserve) assert.deepEqual([st.uid, st.gid], [ss.uid, ss.gid], f);
+          }
+        }
+      }
+    }
+  });
+
   test('without preserve: mode is source & ~umask, times are new', async () => {
     const f = path.join(dir, 'np.txt');
     fs.writeFileSync(f, 'x');

@@ -96,7 +96,7 @@ describe('engine syscalls', { skip }, () => {
       for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(src, d, `${d}${i}`), `${d}${i}`.repeat(100)); // names unique across folders
     }
     const dest = path.join(tmpfs.dir, 'mv');
-    const { records, lines } = traced(src, dest, { recursive: true, move: true }, 'fsync,fdatasync,syncfs,sync_file_range,linkat,unlinkat', path.join(ext4.dir, 'st-move'), true);
+    const { records, lines } = traced(src, dest, { recursive: true, move: true }, 'fsync,fdatasync,syncfs,sync_file_range,linkat,unlinkat,fchmod,fchown', path.join(ext4.dir, 'st-move'), true);
     const files = records.filter((r) => !/\/mv$|\/[ab]$/.test(r.src));
     assert.equal(files.length, 600);
     assert.ok(files.every((r) => r.ok && r.warnings.length === 0), JSON.stringify(files.find((r) => !r.ok || r.warnings.length)));
@@ -106,6 +106,9 @@ describe('engine syscalls', { skip }, () => {
     assert.ok(fsyncs.length >= 2 && fsyncs.length <= 3 * syncs.length, `folders once per batch, no fsync per file: ${fsyncs.length}`);
     assert.ok(fsyncs.every((l) => /= 0$/.test(l.trim())), fsyncs.find((l) => !/= 0$/.test(l.trim())));
     assert.equal(lines.filter((l) => /^fdatasync\(/.test(l)).length, 0);
+    // Each copy's unnamed file was created with its final bits and owner: no fchmod or fchown per
+    // file (the three folders still get theirs).
+    assert.ok(lines.filter((l) => /^fch(mod|own)\(/.test(l)).length <= 6, lines.filter((l) => /^fch(mod|own)\(/.test(l)).slice(0, 8).join('\n'));
     // One per batch: a batch closes at 4096 entries, 1 GiB, after 1 s, or when no work is left.
     assert.ok(syncs.length >= 1 && syncs.length <= 20, `syncfs per batch, not per file: ${syncs.length}`);
     assert.ok(syncs.every((l) => /= 0$/.test(l.trim())), syncs.join('\n'));
