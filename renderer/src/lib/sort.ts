@@ -99,11 +99,11 @@ function inOrder(rows: readonly DirEntry[], cmp: (a: DirEntry, b: DirEntry) => n
  * An entry equal to one already there goes after it.
  */
 export function mergeSorted(sorted: readonly DirEntry[], more: readonly DirEntry[], spec: SortSpec, showHidden: boolean): DirEntry[] {
+  const appended = appendInOrder(sorted, more, spec, showHidden);
+  if (appended) return appended;
   const cmp = comparator(spec);
   const add = sortedView(more, spec, showHidden, cmp);
-  if (add.length === 0) return sorted.slice();
   if (sorted.length === 0) return add;
-  if (cmp(sorted[sorted.length - 1]!, add[0]!) <= 0) return sorted.concat(add);
   const out = new Array<DirEntry>(sorted.length + add.length);
   let k = 0;
   let from = 0;
