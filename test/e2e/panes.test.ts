@@ -424,6 +424,32 @@ describe('dual-pane browser', { skip }, () => {
     assert.ok(infos.some((t) => t.includes(`Path=${encodeURI(path.join(l, 'new-name.txt'))}`) || t.includes(`Path=${path.join(l, 'new-name.txt')}`)), infos.join('\n'));
   });
 
+  test('the path editor gives focus back to its list only when it still has it: an answer that comes after the user moved to the other pane leaves the focus there', async () => {
+    const leftAt = await page.locator(pane('left')).getAttribute('data-cwd');
+    await page.locator(`${pane('left')} .grid`).focus();
+    await page.keyboard.press('Control+l');
+    await page.locator(`${pane('left')} .path-input`).waitFor();
+    // Enter, and before the path's answer comes back the user is already in the other pane: the
+    // late answer navigates the left pane but leaves the focus where the user put it.
+    const starts = () => performance.getEntriesByName('ferry:list:left:start').length;
+    const before = await page.evaluate(starts);
+    await page.evaluate(() => {
+      document.querySelector<HTMLFormElement>('[data-pane="left"] form.edit')!.requestSubmit();
+      document.querySelector<HTMLElement>('[data-pane="right"] .grid')!.focus();
+    });
+    // The answer came: the left pane lists the folder again.
+    await page.waitForFunction(`performance.getEntriesByName('ferry:list:left:start').length > ${before}`);
+    await page.waitForSelector(`${pane('left')}[data-cwd="${leftAt}"][data-state="ready"]`);
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-pane]')?.getAttribute('data-pane')), 'right');
+    // Escape in the editor: the list it belongs to takes the focus back.
+    await page.keyboard.press('Control+l');
+    const input = page.locator(`${pane('right')} .path-input`);
+    await input.waitFor();
+    await input.press('Escape');
+    await input.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.matches('[data-pane="right"] .grid') ?? false), true);
+  });
+
   test('errors show inline: a missing folder, a folder that vanishes while shown, and (non-root) permission denied', async () => {
     // A typed path that does not exist is said under the path bar; the pane stays where it was.
     const missing = path.join(root, 'does-not-exist');

@@ -97,5 +97,8 @@ export async function go(page: Page, side: Side, p: string, state: 'ready' | 'er
   }
   await input.fill(p);
   await input.press('Enter');
+  // The editor closes once the path is resolved: until then the pane may still show the old folder
+  // (or already this one, when going to where it is), and a late answer would land in the next step.
+  await input.waitFor({ state: 'detached' });
   await page.waitForSelector(`${pane(side)}[data-cwd="${p}"][data-state="${state}"]`);
 }
