@@ -88,6 +88,22 @@ test('records load by page when read, each page once; an answer to an older quer
   assert.equal(log.at(M.LOG_PAGE), undefined, 'older pages were dropped with their query');
 });
 
+test('rows read while the text filter waits for the typing to pause are of the list shown: every page of one fetch has its filters', async () => {
+  serveLog(1200);
+  const log = new M.LogManager();
+  await log.refresh();
+  log.setFilter('text', 'x');
+  assert.equal(log.at(M.LOG_PAGE), undefined, 'page 2 is asked for');
+  await settle();
+  assert.equal((reads().at(-1) as { text?: string }).text, undefined, 'with the filters of the rows shown');
+  assert.equal(log.at(M.LOG_PAGE).text, '');
+  mock.timers.tick(M.TEXT_DEBOUNCE_MS);
+  await settle();
+  assert.equal((reads().at(-1) as { text?: string; offset: number }).text, 'x');
+  assert.equal(log.at(0).text, 'x', 'the new list replaced the old one');
+  assert.equal(log.at(M.LOG_PAGE), undefined, 'its page 2 is asked for again');
+});
+
 test('a failed read is shown in the user\'s terms and cleared by the next good one', async () => {
   fake.handlers['log.read'] = () => {
     throw new fake.FerryError('EACCES', 'permission denied', { syscall: 'open', path: '/data/logs' });

@@ -1,6 +1,5 @@
 // The copy-method log in the renderer, one instance (`logManager`): the filters, the records as
-// pages fetched when rows scroll into view (a plain cache behind a version counter, newest record
-// first), the record whose details are shown, and export of exactly what the filters show as a
+// pages fetched when rows scroll into view (PagedRecords, newest record first), the record whose details are shown, and export of exactly what the filters show as a
 // download. Setting a filter refetches (any other change cancels a pending text refetch: one
 // fetch with every filter); while the log is shown (`open()`), finished files of running jobs
 // refetch it at most once a second. The component only reads and sets.
@@ -10,6 +9,7 @@ import { api, on, transportKind } from './client';
 import { app } from './app.svelte';
 import { plural } from './format';
 import { toWireError } from '../../../native/errors';
+import { PagedRecords } from './paged-records.svelte';
 
 /** Records per `log.read` request. */
 export const LOG_PAGE = 500;
@@ -34,17 +34,13 @@ const NO_FILTERS: LogFilters = { jobId: '', method: '', fellBack: false, errorsO
 
 export class LogManager {
   #filters = $state.raw<LogFilters>(NO_FILTERS);
-  #total = $state(0);
+  /** Export's failure (the records' own is theirs). */
   #error = $state<string | null>(null);
-  /** Bumped when #pages changes (it is plain, not reactive). */
-  #version = $state(0);
 
   /** The record whose details are shown (kept across refetches: it is the same record). */
   #detail = $state.raw<LogRecord | null>(null);
-  #pages = new Map<number, readonly LogRecord[]>();
-  #pending = new Set<number>();
-  /** Incremented by every refetch: answers to older requests are dropped. */
-  #generation = 0;
+  /** The records matching the filters, newest first; each refetch starts them over. */
+  #records = new PagedRecords<LogRecord>(LOG_PAGE);
   #textTimer: ReturnType<typeof setTimeout> | null = null;
   #refreshTimer: ReturnType<typeof setTimeout> | null = null;
   #lastRefresh = 0;
@@ -77,10 +73,10 @@ export class LogManager {
 
   /** Records matching the filters. */
   get total(): number {
-    return this.#total;
+    return this.#records.total;
   }
   get error(): string | null {
-    return this.#error;
+    return this.#error ?? this.#records.error;
   }
 
   /** The record shown in the detail pane, or null. */
@@ -93,14 +89,7 @@ export class LogManager {
 
   /** The record at index i, or undefined while its page loads (reading it asks for the page). */
   at(i: number): LogRecord | undefined {
-    void this.#version;
-    const p = Math.floor(i / LOG_PAGE);
-    const page = this.#pages.get(p);
-    if (!page) {
-      void this.#load(p, this.#generation);
-      return undefined;
-    }
-    return page[i - p * LOG_PAGE];
+    return this.#records.at(i);
   }
 
   /** The filters as request parameters (log.read and log.export take the same). */
@@ -115,32 +104,17 @@ export class LogManager {
     };
   }
 
-  /** Drops the cache and fetches the first page again (filters changed, or new records). */
+  /**
+   * Fetches the records again from the first page (filters changed, or new records); the rows
+   * shown stay until it comes. Every page of one fetch is read with the same filters.
+   */
   async refresh(): Promise<void> {
     if (this.#textTimer) clearTimeout(this.#textTimer);
     this.#textTimer = null;
     this.#lastRefresh = Date.now();
-    const gen = ++this.#generation;
-    this.#pending.clear();
-    await this.#load(0, gen, true);
-  }
-
-  async #load(p: number, gen: number, reset = false): Promise<void> {
-    if (!reset && this.#pending.has(p)) return;
-    this.#pending.add(p);
-    try {
-      const r = await api['log.read']({ ...this.#filterParams(), newestFirst: true, offset: p * LOG_PAGE, limit: LOG_PAGE });
-      if (gen !== this.#generation) return;
-      if (reset) this.#pages = new Map();
-      this.#pages.set(p, r.records);
-      this.#total = r.total;
-      this.#error = null;
-      this.#version++;
-    } catch (e) {
-      if (gen === this.#generation) this.#error = toWireError(e).message;
-    } finally {
-      if (gen === this.#generation) this.#pending.delete(p);
-    }
+    this.#error = null;
+    const filters = this.#filterParams();
+    await this.#records.reset((offset, limit) => api['log.read']({ ...filters, newestFirst: true, offset, limit }), true);
   }
 
   // ------------------------------------------------------------------ while shown

@@ -1,13 +1,14 @@
 // The transfer queue in the renderer, one instance (`queueManager`, started by the App): the job
 // list (replaced whole on every `job.updated` tick), the selected job and its finished files (pages
-// of its log fetched for the rows on screen, plain behind a version counter: a 100,000-file job
-// never sends the page every record, and records never become reactive proxies), each
+// of its log fetched for the rows on screen, PagedRecords: a 100,000-file job never sends the page
+// every record, and records never become reactive proxies), each
 // job's recent speeds for the sparklines, and the conflicts waiting for an answer. Components read
 // the getters and call the methods; they never write state.
 import type { ConflictDecision, ConflictInfo, JobFileRecord, JobSummary, Params, PartialCopy, Result } from '../../../electron/contract';
 import { FINISHED_STATES, isActive } from '../../../electron/contract';
 import { api, on } from './client';
 import { toWireError } from '../../../native/errors';
+import { PagedRecords } from './paged-records.svelte';
 
 export type JobAction = Params<'jobs.control'>['action'];
 
@@ -38,27 +39,21 @@ export class QueueManager {
   #error = $state<string | null>(null);
   /** Conflicts announced by `job.conflict` events that the summaries may not list yet. */
   #announced = $state.raw<readonly ConflictInfo[]>([]);
-  /** Bumped whenever the file pages or #speeds change (they are plain, not reactive). */
-  #filesVersion = $state(0);
-  /** Bumped when the selected job's record count changes (rows on screen do not redraw for it). */
-  #countVersion = $state(0);
+  /** Bumped whenever #speeds changes (it is plain, not reactive). */
   #speedsVersion = $state(0);
 
   /**
    * The selected job's records as pages of its log (`jobs.files`), fetched when a row that needs
-   * them is read (the rows on screen): the queue does not take every record as it is made. A page
-   * is fetched again only once the count has grown past what it held when it was asked for.
+   * them is read (the rows on screen): the queue does not take every record as it is made. Its
+   * count grows with the job's ticks (filesLogged).
    */
   #filesFor: string | null = null;
-  #fileCount = 0;
-  #pages = new Map<number, { records: readonly FileRecord[]; askedAt: number }>();
-  #pagePending = new Set<number>();
+  #files = new PagedRecords<FileRecord>(FILES_PAGE);
   #speeds = new Map<string, { t: number; v: number }[]>();
   /** Incomplete copies (partial folders of stopped jobs, temps a crash left), and what changes them. */
   #partials = $state.raw<readonly PartialCopy[]>([]);
   #partialsKey = '';
   #unsubscribe: (() => void)[] = [];
-  #loadToken = 0;
 
   #selected = $derived(this.#jobs.find((j) => j.id === this.#selectedId) ?? null);
   #ordered = $derived(displayOrder(this.#jobs));
@@ -95,9 +90,12 @@ export class QueueManager {
   get selected(): JobSummary | null {
     return this.#selected;
   }
-  /** The last request's failure, in the user's terms; cleared by the next control request. */
+  /**
+   * The last request's failure, in the user's terms: a control request's (cleared by the next
+   * one), else the shown job's files' (cleared by the next page that loads).
+   */
   get error(): string | null {
-    return this.#error;
+    return this.#error ?? this.#files.error;
   }
   /** Open conflicts, oldest first: from the summaries (they survive a reload) and the events. */
   get conflicts(): readonly ConflictInfo[] {
@@ -105,17 +103,11 @@ export class QueueManager {
   }
   /** Finished files of the selected job (its records in the log). */
   get fileCount(): number {
-    void this.#countVersion;
-    return this.#fileCount;
+    return this.#files.total;
   }
   /** Record i of the selected job, or undefined while its page loads (reading it asks for the page). */
   fileAt(i: number): FileRecord | undefined {
-    void this.#filesVersion;
-    const p = Math.floor(i / FILES_PAGE);
-    const page = this.#pages.get(p);
-    const r = page?.records[i - p * FILES_PAGE];
-    if (r === undefined && i < this.#fileCount && (!page || page.askedAt < this.#fileCount)) void this.#loadPage(p);
-    return r;
+    return this.#files.at(i);
   }
   /** Incomplete copies the queue knows of (see PartialCopy). */
   get partials(): readonly PartialCopy[] {
@@ -170,10 +162,7 @@ export class QueueManager {
     }
     this.#sampleSpeeds(jobs, Date.now());
     const logged = this.#filesFor === null ? undefined : jobs.find((j) => j.id === this.#filesFor)?.filesLogged;
-    if (logged !== undefined && logged > this.#fileCount) {
-      this.#fileCount = logged;
-      this.#countVersion++;
-    }
+    if (logged !== undefined) this.#files.grow(logged);
     // Conflicts the summaries no longer list were decided (here or elsewhere).
     if (this.#announced.length) {
       this.#announced = this.#announced.filter((c) => {
@@ -209,42 +198,13 @@ export class QueueManager {
     if (changed) this.#speedsVersion++;
   }
 
-  /** Fetches page p of the shown job's records (one request per page at a time). */
-  async #loadPage(p: number): Promise<void> {
-    const jobId = this.#filesFor;
-    if (jobId === null || this.#pagePending.has(p)) return;
-    this.#pagePending.add(p);
-    const token = this.#loadToken;
-    const askedAt = this.#fileCount;
-    try {
-      const page = await api['jobs.files']({ jobId, offset: p * FILES_PAGE, limit: FILES_PAGE });
-      if (token !== this.#loadToken) return;
-      this.#pages.set(p, { records: page.records, askedAt: Math.max(askedAt, page.total) });
-      if (page.total > this.#fileCount) {
-        this.#fileCount = page.total;
-        this.#countVersion++;
-      }
-      this.#filesVersion++;
-    } catch (e) {
-      if (token === this.#loadToken) this.#fail(e);
-    } finally {
-      if (token === this.#loadToken) this.#pagePending.delete(p);
-    }
-  }
-
   // ------------------------------------------------------------------ actions
 
   /** Shows a job: its finished files are counted by the first page (later ticks grow the count). */
   async select(id: string | null): Promise<void> {
     this.#selectedId = id;
     this.#filesFor = id;
-    this.#fileCount = 0;
-    this.#pages = new Map();
-    this.#pagePending = new Set();
-    this.#loadToken++;
-    this.#filesVersion++;
-    this.#countVersion++;
-    if (id) await this.#loadPage(0);
+    await this.#files.reset(id === null ? null : (offset, limit) => api['jobs.files']({ jobId: id, offset, limit }));
   }
 
   /** Removes every finished transfer from the queue. */
