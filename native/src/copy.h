@@ -6,7 +6,7 @@
 //
 //   reflink (FICLONE)  → copy_file_range (≤ 8 MiB a call, until it returns 0)
 //                      → splice through a pipe (when copy_file_range says EXDEV & co.)
-//                      → buffered read/write with a 1 MiB aligned buffer, until read() returns 0.
+//                      → buffered read/write with a 128 KiB aligned buffer, until read() returns 0.
 //
 // A method may only fall back while it has written nothing; after progress an error is an error.
 // Sources on pseudo filesystems (procfs, sysfs…) go straight to buffered: their st_size lies.
