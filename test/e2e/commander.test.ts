@@ -543,14 +543,20 @@ describe('commander basics', { skip }, () => {
     await page.locator('[data-testid="undo-dialog"]').waitFor({ state: 'detached' });
 
     // Move (F6), once it is done: moved back.
+    const jobsBefore = await page.locator('[data-job-id]').count();
     await pick('left', path.join(l, 'before.txt'));
     await page.keyboard.press('F6');
     await page.locator('[data-testid="transfer-dialog"]').waitFor();
     await page.keyboard.press('Enter');
     await waitForPath(path.join(r, 'before.txt'));
     await waitForPath(path.join(l, 'before.txt'), false);
-    // Once the queue shows it done (undo refuses a move that has not finished).
-    await until(page, `[...document.querySelectorAll('[data-job-id]')].every((e) => ['done', 'failed', 'cancelled'].includes(e.getAttribute('data-state')))`, 'page state');
+    // Once the queue shows it done (undo refuses a move that has not finished): the move's own row
+    // too, which may come a tick after its files are in place.
+    await until(
+      page,
+      `document.querySelectorAll('[data-job-id]').length > ${jobsBefore} && [...document.querySelectorAll('[data-job-id]')].every((e) => ['done', 'failed', 'cancelled'].includes(e.getAttribute('data-state')))`,
+      'page state',
+    );
     await page.locator(`${pane('left')} .grid`).focus();
     await page.keyboard.press('Control+z');
     assert.equal(await page.locator('[data-testid="undo-what"]').innerText(), `Move "before.txt" back to ${l}.`);

@@ -1,8 +1,9 @@
 // The copy-method log in the renderer, one instance (`logManager`): the filters, the records as
-// pages fetched when rows scroll into view (PagedRecords, newest record first), the record whose details are shown, and export of exactly what the filters show as a
-// download. Setting a filter refetches (any other change cancels a pending text refetch: one
-// fetch with every filter); while the log is shown (`open()`), finished files of running jobs
-// refetch it at most once a second. The component only reads and sets.
+// pages fetched when rows scroll into view (PagedRecords, newest record first), the record whose
+// details are shown, and export of exactly what the filters show as a download. Setting a filter
+// refetches (any other change cancels a pending text refetch: one fetch with every filter); while
+// the log is shown (`open()`), finished files of running jobs refetch it at most once a second.
+// The component only reads and sets.
 import type { LogRecord, Method, Params } from '../../../electron/contract';
 import { EXPORT_PATH } from '../../../electron/contract';
 import { api, on, transportKind } from './client';

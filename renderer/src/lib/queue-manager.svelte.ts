@@ -1,9 +1,9 @@
 // The transfer queue in the renderer, one instance (`queueManager`, started by the App): the job
 // list (replaced whole on every `job.updated` tick), the selected job and its finished files (pages
 // of its log fetched for the rows on screen, PagedRecords: a 100,000-file job never sends the page
-// every record, and records never become reactive proxies), each
-// job's recent speeds for the sparklines, and the conflicts waiting for an answer. Components read
-// the getters and call the methods; they never write state.
+// every record, and records never become reactive proxies), each job's recent speeds for the
+// sparklines, and the conflicts waiting for an answer. Components read the getters and call the
+// methods; they never write state.
 import type { ConflictDecision, ConflictInfo, JobFileRecord, JobSummary, Params, PartialCopy, Result } from '../../../electron/contract';
 import { FINISHED_STATES, isActive } from '../../../electron/contract';
 import { api, on } from './client';
