@@ -47,7 +47,6 @@ export class QueueManager {
    * them is read (the rows on screen): the queue does not take every record as it is made. Its
    * count grows with the job's ticks (filesLogged).
    */
-  #filesFor: string | null = null;
   #files = new PagedRecords<FileRecord>(FILES_PAGE);
   #speeds = new Map<string, { t: number; v: number }[]>();
   /** Incomplete copies (partial folders of stopped jobs, temps a crash left), and what changes them. */
@@ -161,7 +160,7 @@ export class QueueManager {
       void this.refreshPartials();
     }
     this.#sampleSpeeds(jobs, Date.now());
-    const logged = this.#filesFor === null ? undefined : jobs.find((j) => j.id === this.#filesFor)?.filesLogged;
+    const logged = this.#selectedId === null ? undefined : jobs.find((j) => j.id === this.#selectedId)?.filesLogged;
     if (logged !== undefined) this.#files.grow(logged);
     // Conflicts the summaries no longer list were decided (here or elsewhere).
     if (this.#announced.length) {
@@ -203,7 +202,6 @@ export class QueueManager {
   /** Shows a job: its finished files are counted by the first page (later ticks grow the count). */
   async select(id: string | null): Promise<void> {
     this.#selectedId = id;
-    this.#filesFor = id;
     await this.#files.reset(id === null ? null : (offset, limit) => api['jobs.files']({ jobId: id, offset, limit }));
   }
 
